@@ -1,0 +1,56 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_statusinator_global_optspecs
+    string join \n store= slack-api-url= tokens= v/verbose q/quiet h/help V/version
+end
+
+function __fish_statusinator_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_statusinator_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_statusinator_using_subcommand
+    set -l cmd (__fish_statusinator_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c statusinator -n "__fish_statusinator_needs_command" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
+complete -c statusinator -n "__fish_statusinator_needs_command" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
+complete -c statusinator -n "__fish_statusinator_needs_command" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_needs_command" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_needs_command" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_needs_command" -s h -l help -d 'Print help'
+complete -c statusinator -n "__fish_statusinator_needs_command" -s V -l version -d 'Print version'
+complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
+complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l replace -d 'A member\'s presets replace all of theirs, instead of merging emoji by emoji'
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l dry-run -d 'Check everything and print the plan; write nothing'
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l json -d 'Print the result as JSON on stdout'
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -s h -l help -d 'Print help'
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -s V -l version -d 'Print version'
+complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard completions help" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,95 @@
+//! The command line, as clap sees it. Settings follow one rule: a flag, else its environment
+//! variable, else the default. Validation into typed settings happens in [`crate::settings`].
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::store::DEFAULT_STORE;
+
+/// Switches a Slack member's display name and photo to a preset when they pick a status emoji,
+/// and back when they clear it.
+#[derive(Debug, Parser)]
+#[command(
+    name = "statusinator",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings every command shares.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Where presets, pictures and applied state live: a directory (or file://…) or
+    /// s3://bucket[/prefix]
+    #[arg(long, global = true, env = "STATUSINATOR_STORE", default_value = DEFAULT_STORE,
+          value_name = "URL")]
+    pub store: String,
+
+    /// Slack Web API base URL (a test stand-in or a proxy goes here)
+    #[arg(
+        long,
+        global = true,
+        env = "SLACK_API_URL",
+        default_value = "https://slack.com/api/",
+        value_name = "URL"
+    )]
+    pub slack_api_url: String,
+
+    /// JSON file of each member's own user token: {"U123": "xoxp-…"}; must not be readable by
+    /// group or others
+    #[arg(long, global = true, env = "STATUSINATOR_TOKENS", value_name = "FILE")]
+    pub tokens: Option<PathBuf>,
+
+    /// More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a presets file, store its pictures once and merge its presets into users.json
+    Onboard(OnboardArgs),
+
+    /// Print a shell completion script
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct OnboardArgs {
+    /// The presets file: {"U…": {":emoji:": {"name": "…", "picture": "path or https:// URL"}}}
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// A member's presets replace all of theirs, instead of merging emoji by emoji
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Check everything and print the plan; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the result as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The clap command, for completions and tests.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

@@ -1,0 +1,162 @@
+//! The local-directory store: every write goes to a temporary file in the same directory and is
+//! renamed into place, so readers never see half a file; read-modify-writes hold an exclusive lock
+//! on a lock file under `.locks/`, so concurrent writers (threads or processes) take turns.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::{check_key, Change, Store};
+
+/// A store in a local directory (created on first write).
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    pub fn new(root: PathBuf) -> Self {
+        LocalStore { root }
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf> {
+        check_key(key)?;
+        Ok(self.root.join(key))
+    }
+
+    fn lock(&self, key: &str) -> Result<File> {
+        let dir = self.root.join(".locks");
+        fs::create_dir_all(&dir)
+            .with_context(|| format!("creating the lock directory {}", dir.display()))?;
+        let path = dir.join(format!("{}.lock", key.replace('/', "%")));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening the lock file {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
+        Ok(file)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().expect("store paths have a parent");
+    fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display()))?;
+    let name = path.file_name().expect("store paths name a file");
+    let tmp = dir.join(format!(
+        ".{}.{}.{:016x}.tmp",
+        name.to_string_lossy(),
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    let result = (|| {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(err) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(err).with_context(|| format!("writing {}", path.display()));
+    }
+    Ok(())
+}
+
+impl Store for LocalStore {
+    fn location(&self, key: &str) -> String {
+        self.root.join(key).display().to_string()
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let path = self.path(key)?;
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    fn exists(&self, key: &str) -> Result<bool> {
+        let path = self.path(key)?;
+        match fs::metadata(&path) {
+            Ok(meta) => Ok(meta.is_file()),
+            Err(err) if err.kind() == ErrorKind::NotFound => Ok(false),
+            Err(err) => Err(err).with_context(|| format!("checking {}", path.display())),
+        }
+    }
+
+    fn put(&self, key: &str, bytes: &[u8], _content_type: &str) -> Result<()> {
+        write_atomically(&self.path(key)?, bytes)
+    }
+
+    fn update(&self, key: &str, _content_type: &str, change: &mut Change<'_>) -> Result<bool> {
+        let path = self.path(key)?;
+        let _lock = self.lock(key)?;
+        let current = self.get(key)?;
+        match change(current.as_deref())? {
+            Some(bytes) => {
+                write_atomically(&path, &bytes)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_get_exists_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().join("data"));
+        assert_eq!(store.get("U1/a.png").unwrap(), None);
+        assert!(!store.exists("U1/a.png").unwrap());
+        store.put("U1/a.png", b"bytes", "image/png").unwrap();
+        assert_eq!(store.get("U1/a.png").unwrap().unwrap(), b"bytes");
+        assert!(store.exists("U1/a.png").unwrap());
+        let leftovers: Vec<_> = fs::read_dir(dir.path().join("data/U1"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, vec!["a.png"]);
+    }
+
+    #[test]
+    fn concurrent_updates_all_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().to_path_buf());
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..25 {
+                        store
+                            .update("counter", "text/plain", &mut |cur| {
+                                let n: u64 = cur
+                                    .map(|b| String::from_utf8_lossy(b).parse().unwrap())
+                                    .unwrap_or(0);
+                                Ok(Some((n + 1).to_string().into_bytes()))
+                            })
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(store.get("counter").unwrap().unwrap(), b"200");
+    }
+
+    #[test]
+    fn an_update_that_changes_nothing_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().to_path_buf());
+        let wrote = store.update("x", "text/plain", &mut |_| Ok(None)).unwrap();
+        assert!(!wrote);
+        assert!(!store.exists("x").unwrap());
+    }
+}

@@ -1,0 +1,204 @@
+//! The store: where `users.json`, the pictures and the applied state live. One interface, two
+//! backends: a local directory and S3. Every read-modify-write goes through [`Store::update`],
+//! which never loses a concurrent writer's change (a lock plus atomic rename locally, conditional
+//! `If-Match` / `If-None-Match` writes with retry on S3).
+
+mod local;
+mod s3;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+pub use local::LocalStore;
+pub use s3::{S3Settings, S3Store};
+
+use crate::exit::UsageError;
+use crate::presets::UsersFile;
+
+/// The key of the presets file.
+pub const USERS_KEY: &str = "users.json";
+
+/// The default store: a directory beside where the command runs.
+pub const DEFAULT_STORE: &str = "./statusinator-data";
+
+/// What a read-modify-write decides: write these bytes, or leave the object as it is.
+pub type Change<'a> = dyn FnMut(Option<&[u8]>) -> Result<Option<Vec<u8>>> + 'a;
+
+/// A key-value store of small objects.
+pub trait Store: Send + Sync + fmt::Debug {
+    /// Where a key lives, for messages (`./statusinator-data/users.json`, `s3://bucket/users.json`).
+    fn location(&self, key: &str) -> String;
+
+    /// The object's bytes, or `None` when there is no such object.
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+
+    /// Whether the object exists.
+    fn exists(&self, key: &str) -> Result<bool>;
+
+    /// Writes the object whole; readers see the old or the new bytes, never a mix.
+    fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<()>;
+
+    /// Reads the object, lets `change` decide its new bytes (`None`: leave it), and writes them
+    /// only if nobody wrote in between; otherwise reads again and asks `change` again. Returns
+    /// whether it wrote.
+    fn update(&self, key: &str, content_type: &str, change: &mut Change<'_>) -> Result<bool>;
+}
+
+/// Where the store is, as given by `--store` / `STATUSINATOR_STORE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreUrl {
+    Local(PathBuf),
+    S3 { bucket: String, prefix: String },
+}
+
+impl StoreUrl {
+    /// Parses a plain path, a `file://` URL or `s3://bucket[/prefix]`.
+    pub fn parse(input: &str) -> Result<Self, UsageError> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(UsageError::new(
+                "the store is empty: give --store a directory or s3://bucket[/prefix]",
+            ));
+        }
+        if let Some(rest) = input.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            let bucket_ok = (3..=63).contains(&bucket.len())
+                && bucket
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+            if !bucket_ok {
+                return Err(UsageError::new(format!(
+                    "store {input:?}: {bucket:?} is not an S3 bucket name (3-63 lowercase \
+                     letters, digits, '-' or '.'): use s3://bucket[/prefix]"
+                )));
+            }
+            let prefix = prefix.trim_matches('/').to_owned();
+            return Ok(StoreUrl::S3 {
+                bucket: bucket.to_owned(),
+                prefix,
+            });
+        }
+        if let Some(path) = input.strip_prefix("file://") {
+            if path.is_empty() {
+                return Err(UsageError::new(format!(
+                    "store {input:?} names no directory: use file:///path/to/dir or a plain path"
+                )));
+            }
+            return Ok(StoreUrl::Local(PathBuf::from(path)));
+        }
+        if let Some((scheme, _)) = input.split_once("://") {
+            return Err(UsageError::new(format!(
+                "store {input:?}: {scheme}:// is not supported; use a directory, file://… or \
+                 s3://bucket[/prefix]"
+            )));
+        }
+        Ok(StoreUrl::Local(PathBuf::from(input)))
+    }
+
+    /// Opens the store; S3 settings come from the standard `AWS_*` variables.
+    pub fn open(&self) -> Result<Box<dyn Store>> {
+        Ok(match self {
+            StoreUrl::Local(path) => Box::new(LocalStore::new(path.clone())),
+            StoreUrl::S3 { bucket, prefix } => {
+                let settings = S3Settings::from_env()?;
+                Box::new(S3Store::new(bucket, prefix, &settings)?)
+            }
+        })
+    }
+}
+
+impl fmt::Display for StoreUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreUrl::Local(path) => write!(f, "{}", path.display()),
+            StoreUrl::S3 { bucket, prefix } if prefix.is_empty() => write!(f, "s3://{bucket}"),
+            StoreUrl::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
+}
+
+/// Reads `users.json`; an absent file is an empty one.
+pub fn load_users(store: &dyn Store) -> Result<UsersFile> {
+    match store.get(USERS_KEY)? {
+        None => Ok(UsersFile::default()),
+        Some(bytes) => UsersFile::from_json(&bytes, &store.location(USERS_KEY)),
+    }
+}
+
+/// Changes `users.json` without losing a concurrent writer's change: `change` runs on the latest
+/// file (again, if someone wrote in between); the file is written with `lastUpdatedAt` bumped.
+/// Returns what `change` returned and the new `lastUpdatedAt`.
+pub fn update_users<T>(
+    store: &dyn Store,
+    now: u64,
+    mut change: impl FnMut(&mut UsersFile) -> Result<T>,
+) -> Result<(T, u64)> {
+    let location = store.location(USERS_KEY);
+    let mut outcome = None;
+    store
+        .update(USERS_KEY, "application/json", &mut |current| {
+            let mut file = match current {
+                None => UsersFile::default(),
+                Some(bytes) => UsersFile::from_json(bytes, &location)?,
+            };
+            let result = change(&mut file)?;
+            file.touch(now);
+            outcome = Some((result, file.last_updated_at));
+            Ok(Some(file.to_json()))
+        })
+        .with_context(|| format!("writing {location}"))?;
+    Ok(outcome.expect("update ran the change at least once"))
+}
+
+/// Checks a store key: relative, `/`-separated, no empty, `.` or `..` segments.
+pub(crate) fn check_key(key: &str) -> Result<()> {
+    let ok = !key.is_empty()
+        && !key.starts_with('/')
+        && key
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'));
+    anyhow::ensure!(ok, "{key:?} is not a valid store key");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_urls() {
+        assert_eq!(
+            StoreUrl::parse("./data").unwrap(),
+            StoreUrl::Local(PathBuf::from("./data"))
+        );
+        assert_eq!(
+            StoreUrl::parse("file:///var/lib/s").unwrap(),
+            StoreUrl::Local(PathBuf::from("/var/lib/s"))
+        );
+        assert_eq!(
+            StoreUrl::parse("s3://my-bucket/team/a/").unwrap(),
+            StoreUrl::S3 {
+                bucket: "my-bucket".into(),
+                prefix: "team/a".into()
+            }
+        );
+        assert_eq!(
+            StoreUrl::parse("s3://my-bucket").unwrap().to_string(),
+            "s3://my-bucket"
+        );
+        for bad in ["", "s3://", "s3://Bad_Bucket", "gs://x", "file://"] {
+            assert!(StoreUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys_stay_inside_the_store() {
+        assert!(check_key("users.json").is_ok());
+        assert!(check_key("U1/abc.png").is_ok());
+        for bad in ["", "/etc/passwd", "../x", "a//b", "a/./b", "a\\b"] {
+            assert!(check_key(bad).is_err(), "{bad}");
+        }
+    }
+}

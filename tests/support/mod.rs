@@ -1,0 +1,252 @@
+//! What the integration tests share: the built binary run as a user would, a temporary local
+//! store or a bucket on a real S3-compatible server (moto, started by `scripts/test.sh`), and
+//! snapshots of a store's whole content.
+
+#![allow(dead_code)]
+
+pub mod images;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use s3::creds::Credentials;
+use s3::{Bucket, Region};
+
+/// The variable `scripts/test.sh` sets to the S3-compatible server it started.
+pub const S3_ENDPOINT_VAR: &str = "STATUSINATOR_TEST_S3_ENDPOINT";
+
+/// The endpoint of the S3-compatible test server, or a failure that says how to get one.
+pub fn s3_endpoint() -> String {
+    match std::env::var(S3_ENDPOINT_VAR) {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "this test needs an S3-compatible server and {S3_ENDPOINT_VAR} is not set: run the \
+             tests with scripts/test.sh (it starts moto), or start one yourself with \
+             `pip install moto flask flask-cors && moto_server -H 127.0.0.1 -p 5000` and \
+             export {S3_ENDPOINT_VAR}=http://127.0.0.1:5000"
+        ),
+    }
+}
+
+/// Where a test's store lives.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Local(PathBuf),
+    S3 { endpoint: String, bucket: String },
+}
+
+/// A scratch directory and a fresh store of the given kind.
+pub struct Scene {
+    pub dir: tempfile::TempDir,
+    pub backend: Backend,
+}
+
+impl Scene {
+    pub fn local() -> Scene {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = Backend::Local(dir.path().join("store"));
+        Scene { dir, backend }
+    }
+
+    /// A new, empty bucket on the S3 test server.
+    pub fn s3() -> Scene {
+        let endpoint = s3_endpoint();
+        let bucket = format!("test-{:016x}", fastrand::u64(..));
+        // moto takes an unsigned CreateBucket; us-east-1 needs no location constraint.
+        let response = reqwest::blocking::Client::new()
+            .put(format!("{endpoint}/{bucket}"))
+            .send()
+            .unwrap_or_else(|e| panic!("creating bucket {bucket} on {endpoint}: {e}"));
+        assert!(
+            response.status().is_success(),
+            "creating bucket {bucket} on {endpoint}: HTTP {}",
+            response.status()
+        );
+        Scene {
+            dir: tempfile::tempdir().unwrap(),
+            backend: Backend::S3 { endpoint, bucket },
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    pub fn store_url(&self) -> String {
+        match &self.backend {
+            Backend::Local(path) => path.display().to_string(),
+            Backend::S3 { bucket, .. } => format!("s3://{bucket}"),
+        }
+    }
+
+    /// The binary, run in the scratch directory against this store.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_statusinator"));
+        cmd.current_dir(self.dir.path())
+            .env_remove("RUST_LOG")
+            .env_remove("SLACK_TOKEN")
+            .env_remove("SLACK_BOT_TOKEN")
+            .env_remove("STATUSINATOR_TOKENS")
+            .env_remove("AWS_ENDPOINT_URL_S3")
+            .env_remove("AWS_PROFILE")
+            .env("STATUSINATOR_STORE", self.store_url());
+        if let Backend::S3 { endpoint, .. } = &self.backend {
+            cmd.env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_ENDPOINT_URL", endpoint);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    fn bucket(&self) -> Box<Bucket> {
+        let Backend::S3 { endpoint, bucket } = &self.backend else {
+            panic!("not an S3 scene")
+        };
+        let region = Region::Custom {
+            region: "us-east-1".into(),
+            endpoint: endpoint.clone(),
+        };
+        let credentials =
+            Credentials::new(Some("testing"), Some("testing"), None, None, None).unwrap();
+        Bucket::new(bucket, region, credentials)
+            .unwrap()
+            .with_path_style()
+    }
+
+    /// Every object in the store (local: every file, locks included) with its bytes.
+    pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+        match &self.backend {
+            Backend::Local(root) => {
+                let mut out = BTreeMap::new();
+                walk(root, root, &mut out);
+                out
+            }
+            Backend::S3 { .. } => {
+                let bucket = self.bucket();
+                let mut out = BTreeMap::new();
+                for page in bucket.list(String::new(), None).unwrap() {
+                    for object in page.contents {
+                        let bytes = bucket.get_object(&object.key).unwrap().bytes().to_vec();
+                        out.insert(object.key, bytes);
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// One object of the store.
+    pub fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.snapshot().remove(key)
+    }
+
+    /// Puts an object into the store directly (to set up a scene).
+    pub fn put(&self, key: &str, bytes: &[u8]) {
+        match &self.backend {
+            Backend::Local(root) => {
+                let path = root.join(key);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, bytes).unwrap();
+            }
+            Backend::S3 { .. } => {
+                self.bucket().put_object(key, bytes).unwrap();
+            }
+        }
+    }
+
+    /// `users.json`, parsed.
+    pub fn users_json(&self) -> serde_json::Value {
+        let bytes = self.get("users.json").expect("users.json exists");
+        serde_json::from_slice(&bytes).unwrap()
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            walk(root, &path, out);
+        } else {
+            let key = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.insert(key, std::fs::read(&path).unwrap());
+        }
+    }
+}
+
+/// stdout and stderr of a run, for assertion messages.
+pub fn show(output: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A loopback HTTP server serving fixed files (pictures to download); stops when dropped.
+pub struct FileServer {
+    pub url: String,
+    server: std::sync::Arc<tiny_http::Server>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FileServer {
+    pub fn start(files: BTreeMap<String, Vec<u8>>) -> FileServer {
+        let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let url = format!("http://{}", server.server_addr().to_ip().unwrap());
+        let worker = server.clone();
+        let thread = std::thread::spawn(move || {
+            for request in worker.incoming_requests() {
+                let response = match files.get(request.url()) {
+                    Some(bytes) => tiny_http::Response::from_data(bytes.clone()),
+                    None => {
+                        tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
+                    }
+                };
+                let _ = request.respond(response);
+            }
+        });
+        FileServer {
+            url,
+            server,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
