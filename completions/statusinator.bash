@@ -16,6 +16,9 @@ _statusinator() {
             ",$1")
                 cmd="statusinator"
                 ;;
+            statusinator,apply)
+                cmd="statusinator__subcmd__apply"
+                ;;
             statusinator,completions)
                 cmd="statusinator__subcmd__completions"
                 ;;
@@ -24,6 +27,9 @@ _statusinator() {
                 ;;
             statusinator,onboard)
                 cmd="statusinator__subcmd__onboard"
+                ;;
+            statusinator__subcmd__help,apply)
+                cmd="statusinator__subcmd__help__subcmd__apply"
                 ;;
             statusinator__subcmd__help,completions)
                 cmd="statusinator__subcmd__help__subcmd__completions"
@@ -41,8 +47,34 @@ _statusinator() {
 
     case "${cmd}" in
         statusinator)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard completions help"
+            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slack-api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        statusinator__subcmd__apply)
+            opts="-v -q -h -V --dry-run --json --store --slack-api-url --tokens --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -93,8 +125,22 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__help)
-            opts="onboard completions help"
+            opts="onboard apply completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        statusinator__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -30,6 +30,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand onboard 'Check a presets file, store its pictures once and merge its presets into users.json'
+            cand apply 'Apply a member''s preset for an emoji now (the manual override)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -39,6 +40,21 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
             cand --replace 'A member''s presets replace all of theirs, instead of merging emoji by emoji'
             cand --dry-run 'Check everything and print the plan; write nothing'
+            cand --json 'Print the result as JSON on stdout'
+            cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand --quiet 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'statusinator;apply'= {
+            cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
+            cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
+            cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
+            cand --dry-run 'Print what would be written; call nothing that writes'
             cand --json 'Print the result as JSON on stdout'
             cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
             cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
@@ -64,10 +80,13 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         }
         &'statusinator;help'= {
             cand onboard 'Check a presets file, store its pictures once and merge its presets into users.json'
+            cand apply 'Apply a member''s preset for an emoji now (the manual override)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'statusinator;help;onboard'= {
+        }
+        &'statusinator;help;apply'= {
         }
         &'statusinator;help;completions'= {
         }

@@ -32,6 +32,7 @@ complete -c statusinator -n "__fish_statusinator_needs_command" -s q -l quiet -d
 complete -c statusinator -n "__fish_statusinator_needs_command" -s h -l help -d 'Print help'
 complete -c statusinator -n "__fish_statusinator_needs_command" -s V -l version -d 'Print version'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
+complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "apply" -d 'Apply a member\'s preset for an emoji now (the manual override)'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
@@ -44,6 +45,15 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -s v 
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -s h -l help -d 'Print help'
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -s V -l version -d 'Print version'
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l dry-run -d 'Print what would be written; call nothing that writes'
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l json -d 'Print the result as JSON on stdout'
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
@@ -51,6 +61,7 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard completions help" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply completions help" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply completions help" -f -a "apply" -d 'Apply a member\'s preset for an emoji now (the manual override)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

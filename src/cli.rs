@@ -62,6 +62,9 @@ pub enum Command {
     /// Check a presets file, store its pictures once and merge its presets into users.json
     Onboard(OnboardArgs),
 
+    /// Apply a member's preset for an emoji now (the manual override)
+    Apply(ApplyArgs),
+
     /// Print a shell completion script
     Completions {
         /// The shell to complete for
@@ -81,6 +84,25 @@ pub struct OnboardArgs {
     pub replace: bool,
 
     /// Check everything and print the plan; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the result as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The member ID (U… or W…)
+    #[arg(value_name = "USER")]
+    pub user: String,
+
+    /// The emoji whose preset to apply (:palm_tree:, palm_tree) or default
+    #[arg(value_name = "EMOJI")]
+    pub emoji: String,
+
+    /// Print what would be written; call nothing that writes
     #[arg(long)]
     pub dry_run: bool,
 

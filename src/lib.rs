@@ -5,10 +5,17 @@
 //! - [`presets`]: the `users.json` model (validation, merge, emoji look-up);
 //! - [`picture`]: what Slack accepts as a photo, and content-derived picture keys;
 //! - [`store`]: a local directory or S3, with read-modify-writes that lose nothing;
-//! - [`onboard`]: checking a presets file and storing it.
+//! - [`onboard`]: checking a presets file and storing it;
+//! - [`slack`]: the one Slack Web API client (pacing, rate limits, retries);
+//! - [`tokens`]: each member's own token, kept secret;
+//! - [`apply`]: the engine that makes a member's name and photo match a preset;
+//! - [`applied`]: the record of what was applied.
 
+pub mod applied;
+pub mod apply;
 pub mod cli;
 pub mod exit;
+pub mod net;
 pub mod onboard;
 pub mod parallel;
 pub mod picture;
@@ -16,7 +23,9 @@ pub mod presets;
 pub mod progress;
 pub mod secret;
 pub mod settings;
+pub mod slack;
 pub mod store;
+pub mod tokens;
 
 use std::io::Write;
 
@@ -47,6 +56,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let settings = Settings::from_args(&cli.global)?;
             commands::onboard(&settings, &args)
         }
+        Command::Apply(args) => {
+            let settings = Settings::from_args(&cli.global)?;
+            commands::apply(&settings, &args)
+        }
     }
 }
 
@@ -55,10 +68,13 @@ mod commands {
 
     use anyhow::Result;
 
-    use crate::cli::OnboardArgs;
-    use crate::exit::ExitCode;
+    use crate::apply::{self, Engine, Target, Write};
+    use crate::cli::{ApplyArgs, OnboardArgs};
+    use crate::exit::{ExitCode, UsageError};
     use crate::onboard::{self, Problems};
+    use crate::presets::{EmojiKey, UserId};
     use crate::settings::Settings;
+    use crate::store;
 
     pub fn onboard(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
         let plan = match onboard::prepare_file(&args.file) {
@@ -87,6 +103,61 @@ mod commands {
                 "{}",
                 report.render(&store.location(crate::store::USERS_KEY))
             );
+        }
+        Ok(ExitCode::Success)
+    }
+
+    pub fn apply(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
+        let user = UserId::parse(args.user.trim()).map_err(UsageError::new)?;
+        let emoji = EmojiKey::parse(&args.emoji).map_err(UsageError::new)?;
+        let store = settings.store.open()?;
+        let users = store::load_users(store.as_ref())?;
+        let presets = users.users.get(&user).ok_or_else(|| {
+            UsageError::new(format!(
+                "{user} is not onboarded in {}: add their presets to a presets file and run \
+                 statusinator onboard FILE",
+                store.location(store::USERS_KEY)
+            ))
+        })?;
+        let plan = apply::plan(&user, presets, &Target::Emoji(emoji), None, None, true)?
+            .expect("a named emoji resolves to a preset or fails");
+        let tokens = settings.tokens()?;
+        let token = tokens.for_user(&user)?;
+        let outcome = if args.dry_run {
+            apply::Outcome {
+                plan,
+                dry_run: true,
+            }
+        } else {
+            let slack = settings.slack()?;
+            let engine = Engine::new(store.as_ref(), &slack, &tokens);
+            engine.execute(&plan, crate::unix_now())?
+        };
+        if args.json {
+            let mut out = serde_json::to_value(&outcome)?;
+            out["ok"] = true.into();
+            out["token"] = token.source.to_string().into();
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        } else {
+            let plan = &outcome.plan;
+            println!(
+                "{} {} → preset {} (with {})",
+                plan.user, plan.emoji, plan.preset, token.source
+            );
+            let verb = if outcome.dry_run { "would set" } else { "set" };
+            for write in &plan.writes {
+                match write {
+                    Write::Name { display_name } => {
+                        println!("  {verb} display name {display_name:?} (users.profile.set)")
+                    }
+                    Write::Photo { picture } => {
+                        println!("  {verb} photo {picture} (users.setPhoto)")
+                    }
+                }
+            }
+            if outcome.dry_run {
+                println!("dry run: nothing was sent to Slack or written");
+            }
         }
         Ok(ExitCode::Success)
     }

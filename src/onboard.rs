@@ -574,10 +574,12 @@ fn download(url: &str, client: &reqwest::blocking::Client) -> Result<Vec<u8>, St
             return Err("plain http:// is refused: use an https:// URL".to_owned());
         }
     }
-    let response = client
-        .get(parsed)
-        .send()
-        .map_err(|err| format!("download failed ({}); check the URL", without_url(&err)))?;
+    let response = client.get(parsed).send().map_err(|err| {
+        format!(
+            "download failed ({}); check the URL",
+            crate::net::describe(&err)
+        )
+    })?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!(
@@ -600,21 +602,6 @@ fn download(url: &str, client: &reqwest::blocking::Client) -> Result<Vec<u8>, St
         ));
     }
     Ok(bytes)
-}
-
-/// A reqwest error without the URL (the caller already names it, and URLs may carry secrets).
-fn without_url(err: &reqwest::Error) -> String {
-    let mut text = err.to_string();
-    if let Some(url) = err.url() {
-        text = text.replace(url.as_str(), "the URL");
-    }
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Decodes `data:image/png;base64,…`.

@@ -1,21 +1,43 @@
 //! Settings validated once, into typed values, before any work starts.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
 
 use crate::cli::GlobalArgs;
+use crate::slack::{RetryPolicy, SlackClient};
 use crate::store::StoreUrl;
+use crate::tokens::Tokens;
 
 /// The global settings, checked.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub store: StoreUrl,
+    pub slack_api_url: String,
+    pub tokens_file: Option<PathBuf>,
 }
 
 impl Settings {
     pub fn from_args(args: &GlobalArgs) -> Result<Self> {
         Ok(Settings {
             store: StoreUrl::parse(&args.store)?,
+            slack_api_url: args.slack_api_url.clone(),
+            tokens_file: args.tokens.clone(),
         })
+    }
+
+    /// The Slack client for `--slack-api-url`.
+    pub fn slack(&self) -> Result<SlackClient> {
+        SlackClient::new(&self.slack_api_url, RetryPolicy::default())
+    }
+
+    /// The tokens file, `SLACK_TOKEN` and `SLACK_BOT_TOKEN`.
+    pub fn tokens(&self) -> Result<Tokens> {
+        Tokens::load(
+            self.tokens_file.as_deref(),
+            std::env::var("SLACK_TOKEN").ok(),
+            std::env::var("SLACK_BOT_TOKEN").ok(),
+        )
     }
 }
 

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod images;
+pub mod slack;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -247,6 +248,103 @@ impl Drop for FileServer {
         self.server.unblock();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+    }
+}
+
+/// A store, a Slack stand-in and a tokens file: the world `apply`, `poll` and `serve` act in.
+pub struct World {
+    pub scene: Scene,
+    pub slack: slack::SlackStandIn,
+    pub tokens: BTreeMap<String, String>,
+}
+
+impl World {
+    pub fn new(scene: Scene) -> World {
+        let world = World {
+            scene,
+            slack: slack::SlackStandIn::start(),
+            tokens: BTreeMap::new(),
+        };
+        world.write_tokens();
+        world
+    }
+
+    pub fn local() -> World {
+        World::new(Scene::local())
+    }
+
+    /// Adds a member to the workspace with their own token in the tokens file.
+    pub fn member(&mut self, id: &str, display_name: &str) -> String {
+        let token = self.slack.add_member(id, display_name);
+        self.tokens.insert(id.to_owned(), token.clone());
+        self.write_tokens();
+        token
+    }
+
+    pub fn tokens_path(&self) -> PathBuf {
+        self.scene.path("tokens.json")
+    }
+
+    fn write_tokens(&self) {
+        let path = self.tokens_path();
+        std::fs::write(&path, serde_json::to_vec(&self.tokens).unwrap()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+
+    /// Onboards presets (pictures are paths relative to the scratch directory).
+    pub fn onboard(&self, presets: serde_json::Value) {
+        let path = self
+            .scene
+            .write("presets.json", serde_json::to_vec(&presets).unwrap());
+        let out = self.scene.run(&["onboard", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", show(&out));
+    }
+
+    /// The picture key a member's preset points at.
+    pub fn picture_key(&self, user: &str, emoji: &str) -> String {
+        self.scene.users_json()["users"][user][emoji]["picture"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The binary, against this store, stand-in and tokens file.
+    pub fn command(&self) -> Command {
+        let mut cmd = self.scene.command();
+        cmd.env("SLACK_API_URL", &self.slack.url)
+            .env("STATUSINATOR_TOKENS", self.tokens_path());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    /// The applied state, parsed (`null` when there is none).
+    pub fn applied(&self) -> serde_json::Value {
+        self.scene
+            .get("applied.json")
+            .map(|b| serde_json::from_slice(&b).unwrap())
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Asserts no output of a run shows any token.
+    pub fn assert_no_token_in(&self, output: &Output) {
+        let text = show(output);
+        for token in self.tokens.values() {
+            assert!(!text.contains(token.as_str()), "a token leaked:\n{text}");
+        }
+        for (i, _) in text.match_indices("xox") {
+            let after = &text[i + 3..];
+            let shape = after.starts_with(|c: char| "pbae".contains(c))
+                && after[1..].starts_with('-')
+                && after[2..].starts_with(|c: char| c.is_ascii_alphanumeric());
+            assert!(!shape, "something shaped like a token leaked:\n{text}");
         }
     }
 }

@@ -1,0 +1,452 @@
+//! The apply engine: the one act that `apply`, `poll` and `serve` all end in. It resolves a
+//! member's preset, plans the writes (the display name with `users.profile.set`, then the photo
+//! with `users.setPhoto`, each only when needed), makes them with the member's own token, and
+//! records what was applied after each write.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{anyhow, Context, Result};
+use serde::Serialize;
+
+use crate::applied::{self, Applied};
+use crate::exit::UsageError;
+use crate::picture::{self, Format};
+use crate::presets::{self, EmojiKey, UserId, UserPresets};
+use crate::slack::SlackClient;
+use crate::store::Store;
+use crate::tokens::{Token, Tokens};
+
+/// How many pictures the in-memory cache keeps (each at most a few MB).
+const PICTURE_CACHE_ENTRIES: usize = 64;
+
+/// What to apply a member's preset for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An emoji named by hand (`apply`): its own preset (or the one without its skin tone), or
+    /// `default` when it is `default`; no preset is an error.
+    Emoji(EmojiKey),
+    /// The member's status emoji as Slack reports it (`""` when cleared): its preset, else
+    /// `default`; neither means there is nothing to do.
+    Status(String),
+}
+
+impl Target {
+    /// The emoji as it is recorded in the applied state.
+    fn recorded_as(&self) -> String {
+        match self {
+            Target::Emoji(emoji) => emoji.to_string(),
+            Target::Status(status) => status.trim().to_owned(),
+        }
+    }
+}
+
+/// One write to Slack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "method")]
+pub enum Write {
+    /// `users.profile.set` of `display_name`.
+    #[serde(rename = "users.profile.set")]
+    Name { display_name: String },
+    /// `users.setPhoto` with the picture at this store key.
+    #[serde(rename = "users.setPhoto")]
+    Photo { picture: String },
+}
+
+/// The writes that bring one member in line with a preset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub user: UserId,
+    /// The emoji this answers (recorded as such).
+    pub emoji: String,
+    /// The preset that applies.
+    pub preset: EmojiKey,
+    /// In order: the name first, then the photo.
+    pub writes: Vec<Write>,
+}
+
+/// What the engine did for one member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    #[serde(flatten)]
+    pub plan: Plan,
+    pub dry_run: bool,
+}
+
+/// Plans the writes for `user`. `current_name` is the display name Slack last reported, if
+/// known; `recorded` is what statusinator last applied. With `force` (the manual override)
+/// everything the preset has is written. `Ok(None)`: a status with no preset and no `default`.
+pub fn plan(
+    user: &UserId,
+    presets: &UserPresets,
+    target: &Target,
+    current_name: Option<&str>,
+    recorded: Option<&Applied>,
+    force: bool,
+) -> Result<Option<Plan>> {
+    let resolved = match target {
+        Target::Emoji(emoji) => Some(presets::find(presets, emoji).ok_or_else(|| {
+            let known: Vec<&str> = presets.keys().map(EmojiKey::as_str).collect();
+            UsageError::new(format!(
+                "{user} has no preset for {emoji}: their presets are {}; add one to a presets \
+                 file and run onboard",
+                known.join(", ")
+            ))
+        })?),
+        Target::Status(status) => presets::resolve_status(presets, status),
+    };
+    let Some(resolved) = resolved else {
+        return Ok(None);
+    };
+    let mut writes = Vec::new();
+    if let Some(name) = &resolved.preset.name {
+        // Skip when Slack already shows it or when statusinator already wrote it: trusting either
+        // keeps a name Slack normalises from being written over and over.
+        let shown = current_name == Some(name.as_str());
+        let written = recorded.and_then(|r| r.name.as_deref()) == Some(name.as_str());
+        if force || !(shown || written) {
+            writes.push(Write::Name {
+                display_name: name.clone(),
+            });
+        }
+    }
+    if let Some(picture) = &resolved.preset.picture {
+        let written = recorded.and_then(|r| r.picture.as_deref()) == Some(picture.as_str());
+        if force || !written {
+            writes.push(Write::Photo {
+                picture: picture.clone(),
+            });
+        }
+    }
+    Ok(Some(Plan {
+        user: user.clone(),
+        emoji: target.recorded_as(),
+        preset: resolved.key.clone(),
+        writes,
+    }))
+}
+
+/// A bounded cache of picture bytes by store key. Keys are content-derived, so an entry never
+/// goes stale.
+#[derive(Debug)]
+pub struct PictureCache {
+    entries: Mutex<lru::LruCache<String, Arc<Vec<u8>>>>,
+}
+
+impl Default for PictureCache {
+    fn default() -> Self {
+        PictureCache {
+            entries: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(PICTURE_CACHE_ENTRIES).expect("non-zero"),
+            )),
+        }
+    }
+}
+
+impl PictureCache {
+    /// The picture's bytes and format, from the cache or the store; checked before use.
+    pub fn get(&self, store: &dyn Store, key: &str) -> Result<(Arc<Vec<u8>>, Format)> {
+        let cached = self.entries.lock().expect("cache lock").get(key).cloned();
+        let bytes = match cached {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = store.get(key)?.ok_or_else(|| {
+                    anyhow!(
+                        "the picture {} is missing from the store: onboard the member's presets \
+                         again",
+                        store.location(key)
+                    )
+                })?;
+                let bytes = Arc::new(bytes);
+                self.entries
+                    .lock()
+                    .expect("cache lock")
+                    .put(key.to_owned(), bytes.clone());
+                bytes
+            }
+        };
+        let checked = picture::check(&bytes).map_err(|problem| {
+            anyhow!(
+                "the picture {} cannot be used: {problem}",
+                store.location(key)
+            )
+        })?;
+        Ok((bytes, checked.format))
+    }
+}
+
+/// Makes planned writes with each member's own token and records them.
+#[derive(Debug)]
+pub struct Engine<'a> {
+    store: &'a dyn Store,
+    slack: &'a SlackClient,
+    tokens: &'a Tokens,
+    pictures: PictureCache,
+    /// Who each token belongs to (`auth.test`), by where it came from.
+    owners: Mutex<HashMap<crate::tokens::TokenSource, String>>,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(store: &'a dyn Store, slack: &'a SlackClient, tokens: &'a Tokens) -> Self {
+        Engine {
+            store,
+            slack,
+            tokens,
+            pictures: PictureCache::default(),
+            owners: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store
+    }
+
+    /// Makes the plan's writes in order, recording each as it succeeds; an empty plan only
+    /// records the emoji. Errors name the member and the emoji.
+    pub fn execute(&self, plan: &Plan, now: u64) -> Result<Outcome> {
+        let context = || format!("{} ({})", plan.user, display_emoji(&plan.emoji));
+        self.run(plan, now).with_context(context)?;
+        Ok(Outcome {
+            plan: plan.clone(),
+            dry_run: false,
+        })
+    }
+
+    fn run(&self, plan: &Plan, now: u64) -> Result<()> {
+        let finish = |entry: &mut Applied| {
+            entry.emoji = plan.emoji.clone();
+            entry.preset = Some(plan.preset.clone());
+        };
+        if plan.writes.is_empty() {
+            return applied::record(self.store, &plan.user, now, finish);
+        }
+        let token = self.tokens.for_user(&plan.user)?;
+        // Read every picture before the first write, so a missing one changes nothing.
+        let mut pictures = HashMap::new();
+        for write in &plan.writes {
+            if let Write::Photo { picture } = write {
+                pictures.insert(picture.clone(), self.pictures.get(self.store, picture)?);
+            }
+        }
+        self.check_owner(&token, &plan.user)?;
+        let last = plan.writes.len() - 1;
+        for (i, write) in plan.writes.iter().enumerate() {
+            match write {
+                Write::Name { display_name } => {
+                    self.slack.set_display_name(&token, display_name)?;
+                    log::info!("{}: display name set to {display_name:?}", plan.user);
+                }
+                Write::Photo { picture } => {
+                    let (bytes, format) = &pictures[picture];
+                    self.slack.set_photo(&token, bytes, *format)?;
+                    log::info!("{}: photo set to {picture}", plan.user);
+                }
+            }
+            applied::record(self.store, &plan.user, now, |entry| {
+                match write {
+                    Write::Name { display_name } => entry.name = Some(display_name.clone()),
+                    Write::Photo { picture } => entry.picture = Some(picture.clone()),
+                }
+                if i == last {
+                    finish(entry);
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// `users.setPhoto` changes only the token owner's photo: make sure the token is the
+    /// member's own before writing anything.
+    fn check_owner(&self, token: &Token, user: &UserId) -> Result<()> {
+        let known = self
+            .owners
+            .lock()
+            .expect("owners lock")
+            .get(&token.source)
+            .cloned();
+        let owner = match known {
+            Some(owner) => owner,
+            None => {
+                let identity = self.slack.auth_test(token)?;
+                self.owners
+                    .lock()
+                    .expect("owners lock")
+                    .insert(token.source.clone(), identity.user_id.clone());
+                identity.user_id
+            }
+        };
+        if owner != user.as_str() {
+            return Err(UsageError::new(format!(
+                "{} belongs to {owner}, not {user}: Slack changes only the token owner's own \
+                 photo and name, so add {user}'s own user token (xoxp-…) to the tokens file",
+                token.source
+            ))
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// `default`, or the emoji; `(cleared)` for an empty status.
+pub fn display_emoji(emoji: &str) -> &str {
+    if emoji.is_empty() {
+        "status cleared"
+    } else {
+        emoji
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::Preset;
+
+    fn presets() -> UserPresets {
+        let mut p = UserPresets::new();
+        p.insert(
+            EmojiKey::parse(":palm_tree:").unwrap(),
+            Preset {
+                name: Some("Ana (away)".into()),
+                picture: Some("U1AAA/beach.png".into()),
+            },
+        );
+        p.insert(
+            EmojiKey::parse(":face_with_thermometer:").unwrap(),
+            Preset {
+                name: Some("Ana (sick)".into()),
+                picture: None,
+            },
+        );
+        p.insert(
+            EmojiKey::default_key(),
+            Preset {
+                name: Some("Ana".into()),
+                picture: Some("U1AAA/ana.png".into()),
+            },
+        );
+        p
+    }
+
+    fn user() -> UserId {
+        UserId::parse("U1AAA").unwrap()
+    }
+
+    fn status(s: &str) -> Target {
+        Target::Status(s.into())
+    }
+
+    #[test]
+    fn a_first_change_writes_the_name_then_the_photo() {
+        let plan = plan(
+            &user(),
+            &presets(),
+            &status(":palm_tree:"),
+            None,
+            None,
+            false,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            plan.writes,
+            vec![
+                Write::Name {
+                    display_name: "Ana (away)".into()
+                },
+                Write::Photo {
+                    picture: "U1AAA/beach.png".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn what_already_matches_is_not_written() {
+        let recorded = Applied {
+            emoji: String::new(),
+            name: Some("Ana".into()),
+            picture: Some("U1AAA/ana.png".into()),
+            ..Applied::default()
+        };
+        // Name shown by Slack already; photo recorded: nothing to do.
+        let p = plan(
+            &user(),
+            &presets(),
+            &status(""),
+            Some("Ana"),
+            Some(&recorded),
+            false,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(p.writes.is_empty());
+        // Name-only preset: the photo stays as it is.
+        let p = plan(
+            &user(),
+            &presets(),
+            &status(":face_with_thermometer:"),
+            Some("Ana"),
+            Some(&recorded),
+            false,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            p.writes,
+            vec![Write::Name {
+                display_name: "Ana (sick)".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn the_manual_override_writes_everything() {
+        let recorded = Applied {
+            name: Some("Ana".into()),
+            picture: Some("U1AAA/ana.png".into()),
+            ..Applied::default()
+        };
+        let p = plan(
+            &user(),
+            &presets(),
+            &Target::Emoji(EmojiKey::default_key()),
+            Some("Ana"),
+            Some(&recorded),
+            true,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(p.writes.len(), 2);
+    }
+
+    #[test]
+    fn an_unmapped_status_uses_default_and_a_named_emoji_does_not() {
+        let p = plan(&user(), &presets(), &status(":wave:"), None, None, false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.preset, EmojiKey::default_key());
+        assert_eq!(p.emoji, ":wave:");
+        let err = plan(
+            &user(),
+            &presets(),
+            &Target::Emoji(EmojiKey::parse(":wave:").unwrap()),
+            None,
+            None,
+            true,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("U1AAA has no preset for :wave:"), "{err}");
+        assert!(err.contains(":palm_tree:"), "{err}");
+    }
+
+    #[test]
+    fn no_default_and_no_preset_means_nothing_to_do() {
+        let mut p = presets();
+        p.remove(&EmojiKey::default_key());
+        assert!(plan(&user(), &p, &status(""), None, None, false)
+            .unwrap()
+            .is_none());
+    }
+}

@@ -1,0 +1,441 @@
+//! The one Slack Web API client. Tokens go only in the `Authorization` header; every call is paced
+//! per method to its tier, waits out HTTP 429 `Retry-After` (and `"error":"ratelimited"` on a
+//! 200), retries 5xx and network failures with capped, jittered backoff, and fails at once, with
+//! advice, on errors that retrying cannot fix.
+
+mod error;
+mod pacing;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::blocking::{multipart, Client, RequestBuilder};
+use reqwest::StatusCode;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub use error::SlackError;
+pub use pacing::Pacer;
+
+use crate::exit::UsageError;
+use crate::picture::Format;
+use crate::tokens::Token;
+
+/// The Web API methods statusinator calls, with their rate-limit tiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    AuthTest,
+    ProfileGet,
+    ProfileSet,
+    SetPhoto,
+    UsersList,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::AuthTest => "auth.test",
+            Method::ProfileGet => "users.profile.get",
+            Method::ProfileSet => "users.profile.set",
+            Method::SetPhoto => "users.setPhoto",
+            Method::UsersList => "users.list",
+        }
+    }
+
+    /// Calls a minute Slack's tier allows: tier 2 is 20, tier 3 is 50, tier 4 is 100.
+    pub fn per_minute(self) -> u32 {
+        match self {
+            Method::SetPhoto | Method::UsersList => 20,
+            Method::ProfileSet => 50,
+            Method::ProfileGet | Method::AuthTest => 100,
+        }
+    }
+}
+
+/// How hard the client tries before giving up.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts for 5xx, network errors and transient error codes.
+    pub attempts: u32,
+    /// First backoff; it doubles, with jitter, up to `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Rate-limit waits a call may sit through before giving up.
+    pub rate_limit_waits: u32,
+    /// The longest single rate-limit wait.
+    pub max_rate_limit_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 5,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            rate_limit_waits: 10,
+            max_rate_limit_wait: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Counts of what the client did, for logs and metrics.
+#[derive(Debug, Default)]
+pub struct SlackStats {
+    /// Calls by method and outcome (`200`, `429`, `500`, `network`).
+    calls: Mutex<BTreeMap<(&'static str, String), u64>>,
+    rate_limit_waits: AtomicU64,
+    rate_limit_wait_millis: AtomicU64,
+}
+
+impl SlackStats {
+    fn count(&self, method: Method, status: String) {
+        *self
+            .calls
+            .lock()
+            .expect("stats lock")
+            .entry((method.name(), status))
+            .or_default() += 1;
+    }
+
+    /// Calls made, by (method, status).
+    pub fn calls(&self) -> BTreeMap<(&'static str, String), u64> {
+        self.calls.lock().expect("stats lock").clone()
+    }
+
+    /// Total calls of one method.
+    pub fn calls_of(&self, method: Method) -> u64 {
+        self.calls()
+            .iter()
+            .filter(|((m, _), _)| *m == method.name())
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// How often, and how long in all, calls waited because Slack said they were rate-limited.
+    pub fn rate_limit_waits(&self) -> (u64, Duration) {
+        (
+            self.rate_limit_waits.load(Ordering::Relaxed),
+            Duration::from_millis(self.rate_limit_wait_millis.load(Ordering::Relaxed)),
+        )
+    }
+}
+
+/// A member's profile, as far as statusinator cares.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Profile {
+    #[serde(default)]
+    pub status_emoji: String,
+    #[serde(default)]
+    pub status_text: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub avatar_hash: Option<String>,
+}
+
+/// A member from `users.list`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Member {
+    pub id: String,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default)]
+    pub is_bot: bool,
+    #[serde(default)]
+    pub profile: Profile,
+}
+
+/// Who a token belongs to (`auth.test`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Identity {
+    pub user_id: String,
+    #[serde(default)]
+    pub team_id: String,
+    #[serde(default)]
+    pub bot_id: Option<String>,
+}
+
+/// The Slack Web API client.
+#[derive(Debug)]
+pub struct SlackClient {
+    base: reqwest::Url,
+    http: Client,
+    pacer: Pacer,
+    policy: RetryPolicy,
+    stats: Arc<SlackStats>,
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Done(Value),
+    RateLimited(Option<Duration>),
+    Transient(String),
+}
+
+impl SlackClient {
+    /// A client for the Web API at `base_url` (`https://slack.com/api/` or a stand-in).
+    pub fn new(base_url: &str, policy: RetryPolicy) -> anyhow::Result<Self> {
+        let mut text = base_url.trim().to_owned();
+        if !text.ends_with('/') {
+            text.push('/');
+        }
+        let base = reqwest::Url::parse(&text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.query().is_none())
+            .ok_or_else(|| {
+                UsageError::new(format!(
+                    "the Slack API URL {base_url:?} is not an http(s) URL: use \
+                     https://slack.com/api/ or your proxy's address"
+                ))
+            })?;
+        let http = Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("statusinator/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(SlackClient {
+            base,
+            http,
+            pacer: Pacer::new(true),
+            policy,
+            stats: Arc::new(SlackStats::default()),
+        })
+    }
+
+    pub fn stats(&self) -> Arc<SlackStats> {
+        self.stats.clone()
+    }
+
+    /// `auth.test`: who the token belongs to.
+    pub fn auth_test(&self, token: &Token) -> Result<Identity, SlackError> {
+        let value = self.call(Method::AuthTest, token, &|req| req.post_json(&json!({})))?;
+        parse(Method::AuthTest, value)
+    }
+
+    /// `users.profile.get` for `user`.
+    pub fn profile_get(&self, token: &Token, user: &str) -> Result<Profile, SlackError> {
+        let value = self.call(Method::ProfileGet, token, &|req| {
+            req.get_query(&[("user", user)])
+        })?;
+        parse(
+            Method::ProfileGet,
+            value.get("profile").cloned().unwrap_or_default(),
+        )
+    }
+
+    /// `users.profile.set` of the token owner's `display_name` (JSON body).
+    pub fn set_display_name(&self, token: &Token, name: &str) -> Result<(), SlackError> {
+        let body = json!({ "profile": { "display_name": name } });
+        self.call(Method::ProfileSet, token, &|req| req.post_json(&body))?;
+        Ok(())
+    }
+
+    /// `users.setPhoto` of the token owner: multipart, part `image` with the real content type.
+    pub fn set_photo(&self, token: &Token, bytes: &[u8], format: Format) -> Result<(), SlackError> {
+        self.call(Method::SetPhoto, token, &|req| {
+            let part = multipart::Part::bytes(bytes.to_vec())
+                .file_name(format!("photo.{}", format.extension()))
+                .mime_str(format.content_type())
+                .expect("picture content types are valid");
+            req.post_multipart(multipart::Form::new().part("image", part))
+        })?;
+        Ok(())
+    }
+
+    /// One page of `users.list` (200 members); the next cursor, if there is one.
+    pub fn users_list_page(
+        &self,
+        token: &Token,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<Member>, Option<String>), SlackError> {
+        let value = self.call(Method::UsersList, token, &|req| {
+            let mut query = vec![("limit", "200")];
+            if let Some(cursor) = cursor {
+                query.push(("cursor", cursor));
+            }
+            req.get_query(&query)
+        })?;
+        let next = value
+            .pointer("/response_metadata/next_cursor")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
+        let members = parse(
+            Method::UsersList,
+            value.get("members").cloned().unwrap_or(json!([])),
+        )?;
+        Ok((members, next))
+    }
+
+    /// Makes one call with every retry and wait it deserves.
+    fn call(
+        &self,
+        method: Method,
+        token: &Token,
+        build: &dyn Fn(Call<'_>) -> RequestBuilder,
+    ) -> Result<Value, SlackError> {
+        let url = self
+            .base
+            .join(method.name())
+            .expect("method names are URL paths");
+        let mut failures = 0u32;
+        let mut rate_limited = 0u32;
+        loop {
+            self.pacer.acquire(method);
+            let request = build(Call {
+                http: &self.http,
+                url: url.clone(),
+            })
+            .bearer_auth(token.secret.expose());
+            match self.attempt(method, token, request)? {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::RateLimited(retry_after) => {
+                    rate_limited += 1;
+                    if rate_limited > self.policy.rate_limit_waits {
+                        return Err(SlackError::Unavailable {
+                            method: method.name(),
+                            attempts: rate_limited,
+                            last: "still rate-limited".to_owned(),
+                        });
+                    }
+                    // Slack's wait when it gives one; else 1 s, doubling.
+                    let wait = retry_after
+                        .unwrap_or_else(|| Duration::from_secs(1 << (rate_limited - 1).min(6)))
+                        .min(self.policy.max_rate_limit_wait);
+                    log::info!(
+                        "{} is rate-limited; waiting {} s as Slack asks",
+                        method.name(),
+                        wait.as_secs_f64()
+                    );
+                    self.stats.rate_limit_waits.fetch_add(1, Ordering::Relaxed);
+                    self.stats
+                        .rate_limit_wait_millis
+                        .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+                    self.pacer.pause(method, wait);
+                }
+                Attempt::Transient(reason) => {
+                    failures += 1;
+                    if failures >= self.policy.attempts {
+                        return Err(SlackError::Unavailable {
+                            method: method.name(),
+                            attempts: failures,
+                            last: reason,
+                        });
+                    }
+                    let ceiling = self
+                        .policy
+                        .base_backoff
+                        .saturating_mul(1 << (failures - 1).min(16))
+                        .min(self.policy.max_backoff);
+                    let wait = ceiling.mul_f64(0.5 + fastrand::f64() / 2.0);
+                    log::warn!(
+                        "{} failed ({reason}); trying again in {:.1} s",
+                        method.name(),
+                        wait.as_secs_f64()
+                    );
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+    }
+
+    fn attempt(
+        &self,
+        method: Method,
+        token: &Token,
+        request: RequestBuilder,
+    ) -> Result<Attempt, SlackError> {
+        let response = match request.send() {
+            Ok(response) => response,
+            Err(err) => {
+                self.stats.count(method, "network".to_owned());
+                return Ok(Attempt::Transient(crate::net::describe(&err)));
+            }
+        };
+        let status = response.status();
+        self.stats.count(method, status.as_u16().to_string());
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Ok(Attempt::RateLimited(retry_after));
+        }
+        if status.is_server_error() {
+            return Ok(Attempt::Transient(format!("HTTP {status}")));
+        }
+        let body = match response.bytes() {
+            Ok(body) => body,
+            Err(err) => return Ok(Attempt::Transient(crate::net::describe(&err))),
+        };
+        let value: Value = serde_json::from_slice(&body).map_err(|_| SlackError::Protocol {
+            method: method.name(),
+            detail: format!("HTTP {status}, not JSON; check --slack-api-url"),
+        })?;
+        if value.get("ok").and_then(Value::as_bool) == Some(true) {
+            return Ok(Attempt::Done(value));
+        }
+        let code = value
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or(if status.is_success() {
+                "unknown_error"
+            } else {
+                status.canonical_reason().unwrap_or("http_error")
+            })
+            .to_owned();
+        if code == "ratelimited" {
+            return Ok(Attempt::RateLimited(retry_after));
+        }
+        if error::is_transient(&code) {
+            return Ok(Attempt::Transient(code));
+        }
+        Err(SlackError::Api {
+            method: method.name(),
+            needed: value
+                .get("needed")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            code,
+            token: token.source.to_string(),
+        })
+    }
+}
+
+/// A request being built for one method's URL.
+struct Call<'a> {
+    http: &'a Client,
+    url: reqwest::Url,
+}
+
+impl Call<'_> {
+    fn post_json(self, body: &Value) -> RequestBuilder {
+        self.http
+            .post(self.url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )
+            .body(body.to_string())
+    }
+
+    fn get_query(self, query: &[(&str, &str)]) -> RequestBuilder {
+        self.http.get(self.url).query(query)
+    }
+
+    fn post_multipart(self, form: multipart::Form) -> RequestBuilder {
+        self.http.post(self.url).multipart(form)
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(method: Method, value: Value) -> Result<T, SlackError> {
+    serde_json::from_value(value).map_err(|err| SlackError::Protocol {
+        method: method.name(),
+        detail: err.to_string(),
+    })
+}

@@ -1,0 +1,261 @@
+//! Slack tokens: each member's own user token from the tokens file, `SLACK_TOKEN` for members
+//! without an entry, and `SLACK_BOT_TOKEN` for reads. A token is a [`SecretString`]; what travels
+//! into messages is only where it came from.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::exit::UsageError;
+use crate::presets::UserId;
+use crate::secret::SecretString;
+
+/// Where a token came from: the only thing about a token that may be shown.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TokenSource {
+    /// The member's entry in the tokens file.
+    File(UserId),
+    /// `SLACK_TOKEN`.
+    SlackToken,
+    /// `SLACK_BOT_TOKEN`.
+    BotToken,
+}
+
+impl fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenSource::File(user) => write!(f, "the tokens-file token of {user}"),
+            TokenSource::SlackToken => f.write_str("SLACK_TOKEN"),
+            TokenSource::BotToken => f.write_str("SLACK_BOT_TOKEN"),
+        }
+    }
+}
+
+/// A token and where it came from.
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub secret: SecretString,
+    pub source: TokenSource,
+}
+
+/// Every token statusinator knows.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens {
+    file: Option<PathBuf>,
+    by_user: HashMap<UserId, SecretString>,
+    fallback: Option<SecretString>,
+    bot: Option<SecretString>,
+}
+
+impl Tokens {
+    /// Reads the tokens file (refusing one readable by group or others) and takes `SLACK_TOKEN`
+    /// and `SLACK_BOT_TOKEN` as given.
+    pub fn load(
+        file: Option<&Path>,
+        slack_token: Option<String>,
+        bot_token: Option<String>,
+    ) -> Result<Self> {
+        let mut tokens = Tokens {
+            file: file.map(Path::to_path_buf),
+            ..Tokens::default()
+        };
+        if let Some(path) = file {
+            tokens.by_user = read_file(path)?;
+        }
+        let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        if let Some(token) = clean(slack_token) {
+            if token.starts_with("xoxb-") {
+                return Err(UsageError::new(
+                    "SLACK_TOKEN is a bot token (xoxb-…): profile changes need a member's own \
+                     user token (xoxp-…); put a bot token in SLACK_BOT_TOKEN instead",
+                )
+                .into());
+            }
+            tokens.fallback = Some(SecretString::new(token));
+        }
+        tokens.bot = clean(bot_token).map(SecretString::new);
+        Ok(tokens)
+    }
+
+    /// The token that acts for `user`: their tokens-file entry, else `SLACK_TOKEN`.
+    pub fn for_user(&self, user: &UserId) -> Result<Token, UsageError> {
+        if let Some(secret) = self.by_user.get(user) {
+            return Ok(Token {
+                secret: secret.clone(),
+                source: TokenSource::File(user.clone()),
+            });
+        }
+        if let Some(secret) = &self.fallback {
+            return Ok(Token {
+                secret: secret.clone(),
+                source: TokenSource::SlackToken,
+            });
+        }
+        let file = match &self.file {
+            Some(path) => format!("add \"{user}\": \"xoxp-…\" to {}", path.display()),
+            None => format!(
+                "give a tokens file (--tokens or STATUSINATOR_TOKENS) with \"{user}\": \"xoxp-…\""
+            ),
+        };
+        Err(UsageError::new(format!(
+            "no Slack token for {user}: {file}, or set SLACK_TOKEN; it must be {user}'s own \
+             user token with the users.profile:write scope"
+        )))
+    }
+
+    /// The bot token, for reads.
+    pub fn bot(&self) -> Option<Token> {
+        self.bot.as_ref().map(|secret| Token {
+            secret: secret.clone(),
+            source: TokenSource::BotToken,
+        })
+    }
+
+    /// Whether `user` has a token of their own in the tokens file.
+    pub fn has_own(&self, user: &UserId) -> bool {
+        self.by_user.contains_key(user)
+    }
+}
+
+fn read_file(path: &Path) -> Result<HashMap<UserId, SecretString>> {
+    let shown = path.display();
+    let usage = |message: String| anyhow::Error::new(UsageError::new(message));
+    let meta = std::fs::metadata(path)
+        .map_err(|e| usage(format!("cannot read the tokens file {shown}: {e}")))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(usage(format!(
+                "the tokens file {shown} is readable by group or others (mode {mode:03o}): \
+                 it holds secrets; run chmod 600 {shown}"
+            )));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    let bytes = std::fs::read(path)
+        .map_err(|e| usage(format!("cannot read the tokens file {shown}: {e}")))?;
+    // Parse into values first: serde's messages would quote a token that has the wrong type.
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(|e| {
+            usage(format!(
+                "the tokens file {shown} is not a JSON object of member IDs to tokens (line {}, \
+                 column {}): it must look like {{\"U024BE7LH\": \"xoxp-…\"}}",
+                e.line(),
+                e.column()
+            ))
+        })?;
+    let mut problems = Vec::new();
+    let mut out = HashMap::new();
+    for (key, value) in map {
+        let user = match UserId::parse(&key) {
+            Ok(user) => user,
+            Err(message) => {
+                problems.push(format!("{key:?}: {message}"));
+                continue;
+            }
+        };
+        match value.as_str().map(str::trim) {
+            Some(token) if token.starts_with("xoxb-") => problems.push(format!(
+                "{user}: a bot token (xoxb-…) cannot change a member's profile: use {user}'s own \
+                 user token (xoxp-…)"
+            )),
+            Some(token) if token.starts_with("xox") => {
+                out.insert(user, SecretString::new(token));
+            }
+            _ => problems.push(format!("{user}: the value is not a Slack token (xoxp-…)")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(usage(format!(
+            "the tokens file {shown} has problems:\n  - {}",
+            problems.join("\n  - ")
+        )));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_private(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join("tokens.json");
+        std::fs::write(&path, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        path
+    }
+
+    #[test]
+    fn a_members_own_token_wins_over_slack_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_private(dir.path(), r#"{"U1AAA": "xoxp-own"}"#);
+        let tokens = Tokens::load(Some(&path), Some("xoxp-shared".into()), None).unwrap();
+        let ana = tokens.for_user(&UserId::parse("U1AAA").unwrap()).unwrap();
+        assert_eq!(ana.secret.expose(), "xoxp-own");
+        assert_eq!(ana.source.to_string(), "the tokens-file token of U1AAA");
+        let ben = tokens.for_user(&UserId::parse("U2BBB").unwrap()).unwrap();
+        assert_eq!(ben.source, TokenSource::SlackToken);
+    }
+
+    #[test]
+    fn no_token_says_where_to_put_one() {
+        let tokens = Tokens::load(None, None, None).unwrap();
+        let err = tokens
+            .for_user(&UserId::parse("U1AAA").unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no Slack token for U1AAA"), "{err}");
+        assert!(err.contains("SLACK_TOKEN"), "{err}");
+    }
+
+    #[test]
+    fn bad_entries_are_named_without_showing_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_private(
+            dir.path(),
+            r#"{"U1AAA": "xoxb-secret-bot", "nope": "xoxp-secret-1", "U2BBB": 5}"#,
+        );
+        let err = format!("{:#}", Tokens::load(Some(&path), None, None).unwrap_err());
+        assert!(err.contains("U1AAA: a bot token"), "{err}");
+        assert!(err.contains("\"nope\""), "{err}");
+        assert!(
+            err.contains("U2BBB: the value is not a Slack token"),
+            "{err}"
+        );
+        assert!(!err.contains("secret"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_tokens_file_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_private(dir.path(), r#"{"U1AAA": "xoxp-own"}"#);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = Tokens::load(Some(&path), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("readable by group or others (mode 644)"),
+            "{err}"
+        );
+        assert!(err.contains("chmod 600"), "{err}");
+    }
+
+    #[test]
+    fn a_bot_token_in_slack_token_is_refused() {
+        let err = Tokens::load(None, Some("xoxb-1".into()), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SLACK_TOKEN is a bot token"), "{err}");
+    }
+}

@@ -1,0 +1,620 @@
+//! A stand-in for Slack's Web API: a local HTTP server that enforces the documented rules and
+//! records every call, so tests can assert the exact calls made.
+//!
+//! Rules it enforces (slack-platform.md §3, §4, §6):
+//! - tokens only in `Authorization: Bearer` (or a form `token` field), never in the query;
+//! - `users.profile.set` and `users.setPhoto` only with a user token (`not_allowed_token_type`
+//!   for a bot token), and only on the token owner's own profile;
+//! - `users.profile.set` takes a JSON body (`{"profile": {"display_name": …}}`, at most 80
+//!   characters) with a JSON content type;
+//! - `users.setPhoto` takes `multipart/form-data` with a part `image` that is a PNG, JPEG or GIF
+//!   of 512–1024 px a side (`bad_image`, `too_large`);
+//! - `users.list` pages by cursor, `limit` members a page;
+//! - injected faults: HTTP 429 with `Retry-After`, `"error":"ratelimited"` on a 200, 5xx, any
+//!   error code; a latency for every answer; optionally Slack's tier limits per method.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// The kind of a token the stand-in knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    User,
+    Bot,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    pub owner: String,
+    pub kind: Kind,
+    pub revoked: bool,
+}
+
+/// A member of the stand-in workspace.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub id: String,
+    pub profile: Value,
+    pub photo: Option<Vec<u8>>,
+    pub is_bot: bool,
+}
+
+/// One recorded call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub http_method: String,
+    /// Whose token it was (`None` when no known token was given).
+    pub token_owner: Option<String>,
+    pub token_kind: Option<Kind>,
+    /// The raw query string.
+    pub query: String,
+    pub content_type: String,
+    /// The JSON body, for JSON posts.
+    pub json: Option<Value>,
+    /// The `image` part of a multipart post: bytes and its content type.
+    pub image: Option<(Vec<u8>, String)>,
+    /// What the stand-in answered: HTTP status and body.
+    pub status: u16,
+    pub answer: Value,
+    pub at: Instant,
+}
+
+impl Call {
+    pub fn display_name(&self) -> Option<&str> {
+        self.json
+            .as_ref()?
+            .pointer("/profile/display_name")?
+            .as_str()
+    }
+}
+
+/// A fault to answer one call of a method with, instead of the real answer.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// HTTP 429 with `Retry-After: seconds` (no header when `None`).
+    Http429(Option<u64>),
+    /// HTTP 200 `{"ok": false, "error": "ratelimited"}`.
+    RateLimitedOk,
+    /// An HTTP status with an empty body (5xx).
+    Status(u16),
+    /// HTTP 200 `{"ok": false, "error": code}`.
+    Error(String),
+}
+
+/// Called after every successful profile change, with the member as it now is (for events).
+pub type ChangeHook = Box<dyn Fn(&Member) + Send + Sync>;
+
+#[derive(Default)]
+struct State {
+    members: BTreeMap<String, Member>,
+    tokens: HashMap<String, TokenInfo>,
+    calls: Vec<Call>,
+    faults: HashMap<String, VecDeque<Fault>>,
+    latency: Duration,
+    /// Per-method call times, when tier limits are enforced.
+    tier_window: Option<Duration>,
+    tier_calls: HashMap<String, VecDeque<Instant>>,
+}
+
+/// The running stand-in; stops when dropped.
+pub struct SlackStandIn {
+    /// The Web API base, `http://127.0.0.1:PORT/api/`.
+    pub url: String,
+    state: Arc<Mutex<State>>,
+    hook: Arc<Mutex<Option<ChangeHook>>>,
+    server: Arc<tiny_http::Server>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SlackStandIn {
+    pub fn start() -> SlackStandIn {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let url = format!("http://{}/api/", server.server_addr().to_ip().unwrap());
+        let state = Arc::new(Mutex::new(State::default()));
+        let hook: Arc<Mutex<Option<ChangeHook>>> = Arc::new(Mutex::new(None));
+        let (s, h, srv) = (state.clone(), hook.clone(), server.clone());
+        let thread = std::thread::spawn(move || {
+            for request in srv.incoming_requests() {
+                let (s, h) = (s.clone(), h.clone());
+                std::thread::spawn(move || handle(request, &s, &h));
+            }
+        });
+        SlackStandIn {
+            url,
+            state,
+            hook,
+            server,
+            thread: Some(thread),
+        }
+    }
+
+    /// Adds a member with a user token of their own; returns the token.
+    pub fn add_member(&self, id: &str, display_name: &str) -> String {
+        let token = format!("xoxp-{}-{:08x}", id.to_lowercase(), fastrand::u32(..));
+        let mut state = self.state.lock().unwrap();
+        state.members.insert(
+            id.to_owned(),
+            Member {
+                id: id.to_owned(),
+                profile: json!({
+                    "display_name": display_name,
+                    "real_name": display_name,
+                    "status_emoji": "",
+                    "status_text": "",
+                    "avatar_hash": "g0000000000",
+                }),
+                photo: None,
+                is_bot: false,
+            },
+        );
+        state.tokens.insert(
+            token.clone(),
+            TokenInfo {
+                owner: id.to_owned(),
+                kind: Kind::User,
+                revoked: false,
+            },
+        );
+        token
+    }
+
+    /// Adds the app's bot user and returns its bot token.
+    pub fn add_bot(&self) -> String {
+        let token = format!("xoxb-bot-{:08x}", fastrand::u32(..));
+        let mut state = self.state.lock().unwrap();
+        state.members.insert(
+            "U0BOT".to_owned(),
+            Member {
+                id: "U0BOT".to_owned(),
+                profile: json!({"display_name": "statusinator", "status_emoji": ""}),
+                photo: None,
+                is_bot: true,
+            },
+        );
+        state.tokens.insert(
+            token.clone(),
+            TokenInfo {
+                owner: "U0BOT".to_owned(),
+                kind: Kind::Bot,
+                revoked: false,
+            },
+        );
+        token
+    }
+
+    pub fn revoke(&self, token: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .tokens
+            .get_mut(token)
+            .unwrap()
+            .revoked = true;
+    }
+
+    /// Sets a member's status emoji, as the member would in Slack.
+    pub fn set_status(&self, id: &str, emoji: &str) {
+        let mut state = self.state.lock().unwrap();
+        let member = state.members.get_mut(id).unwrap();
+        member.profile["status_emoji"] = emoji.into();
+        member.profile["status_text"] = if emoji.is_empty() { "" } else { "away" }.into();
+    }
+
+    pub fn member(&self, id: &str) -> Member {
+        self.state.lock().unwrap().members[id].clone()
+    }
+
+    /// Answers the next calls of `method` with these faults, in order.
+    pub fn inject(&self, method: &str, faults: impl IntoIterator<Item = Fault>) {
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .entry(method.to_owned())
+            .or_default()
+            .extend(faults);
+    }
+
+    /// Every answer waits this long.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.lock().unwrap().latency = latency;
+    }
+
+    /// Enforces Slack's tier limits per method over `window` (60 s in Slack; shorter to test).
+    pub fn enforce_tiers(&self, window: Duration) {
+        self.state.lock().unwrap().tier_window = Some(window);
+    }
+
+    /// Called after every successful profile change.
+    pub fn on_change(&self, hook: ChangeHook) {
+        *self.hook.lock().unwrap() = Some(hook);
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    /// The methods called, in order.
+    pub fn methods(&self) -> Vec<String> {
+        self.calls().into_iter().map(|c| c.method).collect()
+    }
+
+    pub fn clear_calls(&self) {
+        self.state.lock().unwrap().calls.clear();
+    }
+}
+
+impl Drop for SlackStandIn {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Tier limits per minute.
+fn tier_limit(method: &str) -> usize {
+    match method {
+        "users.setPhoto" | "users.list" => 20,
+        "users.profile.set" => 50,
+        _ => 100,
+    }
+}
+
+fn handle(
+    mut request: tiny_http::Request,
+    state: &Arc<Mutex<State>>,
+    hook: &Arc<Mutex<Option<ChangeHook>>>,
+) {
+    let started = Instant::now();
+    let url = request.url().to_owned();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    let method = path.trim_start_matches("/api/").to_owned();
+    let http_method = request.method().as_str().to_owned();
+    let header = |name: &'static str| {
+        request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv(name))
+            .map(|h| h.value.as_str().to_owned())
+    };
+    let content_type = header("Content-Type").unwrap_or_default();
+    let auth = header("Authorization");
+    let mut body = Vec::new();
+    let _ = request.as_reader().read_to_end(&mut body);
+
+    let mut call = Call {
+        method: method.clone(),
+        http_method: http_method.clone(),
+        token_owner: None,
+        token_kind: None,
+        query: query.to_owned(),
+        content_type: content_type.clone(),
+        json: None,
+        image: None,
+        status: 200,
+        answer: Value::Null,
+        at: started,
+    };
+    let (status, retry_after, answer, changed, latency) = {
+        let mut st = state.lock().unwrap();
+        let (status, retry_after, answer, changed) = answer(
+            &mut st,
+            &mut call,
+            query,
+            auth.as_deref(),
+            &content_type,
+            &body,
+        );
+        let changed = changed.map(|id| st.members[&id].clone());
+        (status, retry_after, answer, changed, st.latency)
+    };
+    // Wait outside the lock, so slow answers overlap as they do in Slack.
+    if !latency.is_zero() {
+        std::thread::sleep(latency);
+    }
+    call.status = status;
+    call.answer = answer.clone();
+    state.lock().unwrap().calls.push(call);
+    if let Some(member) = changed {
+        if let Some(hook) = hook.lock().unwrap().as_ref() {
+            hook(&member);
+        }
+    }
+    let body = if status >= 500 {
+        Vec::new()
+    } else {
+        answer.to_string().into_bytes()
+    };
+    let mut response = tiny_http::Response::from_data(body)
+        .with_status_code(status)
+        .with_header(
+            "Content-Type: application/json; charset=utf-8"
+                .parse::<tiny_http::Header>()
+                .unwrap(),
+        );
+    if let Some(seconds) = retry_after {
+        response = response.with_header(
+            format!("Retry-After: {seconds}")
+                .parse::<tiny_http::Header>()
+                .unwrap(),
+        );
+    }
+    let _ = request.respond(response);
+}
+
+fn error(code: &str) -> (u16, Option<u64>, Value, Option<String>) {
+    (200, None, json!({"ok": false, "error": code}), None)
+}
+
+/// The stand-in's answer: status, Retry-After, body, and the member whose profile changed.
+fn answer(
+    st: &mut State,
+    call: &mut Call,
+    query: &str,
+    auth: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, Option<u64>, Value, Option<String>) {
+    let form: HashMap<String, String> =
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            url::form_urlencoded::parse(body).into_owned().collect()
+        } else {
+            HashMap::new()
+        };
+    let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    if params.contains_key("token") {
+        return error("invalid_auth");
+    }
+    let token = auth
+        .and_then(|a| a.strip_prefix("Bearer "))
+        .map(str::to_owned)
+        .or_else(|| form.get("token").cloned());
+    let Some(token) = token else {
+        return error("not_authed");
+    };
+    let Some(info) = st.tokens.get(&token).cloned() else {
+        return error("invalid_auth");
+    };
+    call.token_owner = Some(info.owner.clone());
+    call.token_kind = Some(info.kind);
+
+    if let Some(window) = st.tier_window {
+        let now = Instant::now();
+        let times = st.tier_calls.entry(call.method.clone()).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            times.pop_front();
+        }
+        if times.len() >= tier_limit(&call.method) {
+            let wait = window - now.duration_since(*times.front().unwrap());
+            let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+            return (
+                429,
+                Some(seconds),
+                json!({"ok": false, "error": "ratelimited"}),
+                None,
+            );
+        }
+        times.push_back(now);
+    }
+    if let Some(fault) = st
+        .faults
+        .get_mut(&call.method)
+        .and_then(VecDeque::pop_front)
+    {
+        return match fault {
+            Fault::Http429(after) => (
+                429,
+                after,
+                json!({"ok": false, "error": "ratelimited"}),
+                None,
+            ),
+            Fault::RateLimitedOk => error("ratelimited"),
+            Fault::Status(code) => (code, None, Value::Null, None),
+            Fault::Error(code) => error(&code),
+        };
+    }
+    if info.revoked {
+        return error("token_revoked");
+    }
+
+    let owner = info.owner.clone();
+    match call.method.as_str() {
+        "auth.test" => {
+            let mut out = json!({"ok": true, "user_id": owner, "team_id": "T0STANDIN", "user": owner.to_lowercase(), "url": "https://standin.slack.com/"});
+            if info.kind == Kind::Bot {
+                out["bot_id"] = "B0STANDIN".into();
+            }
+            (200, None, out, None)
+        }
+        "users.profile.get" => {
+            let user = params.get("user").cloned().unwrap_or(owner);
+            match st.members.get(&user) {
+                Some(member) => (
+                    200,
+                    None,
+                    json!({"ok": true, "profile": member.profile}),
+                    None,
+                ),
+                None => error("user_not_found"),
+            }
+        }
+        "users.profile.set" => {
+            if call.http_method != "POST" {
+                return error("invalid_arguments");
+            }
+            if info.kind != Kind::User {
+                return error("not_allowed_token_type");
+            }
+            if !content_type.starts_with("application/json") {
+                return error("invalid_arguments");
+            }
+            let Ok(value) = serde_json::from_slice::<Value>(body) else {
+                return error("invalid_json");
+            };
+            call.json = Some(value.clone());
+            if value
+                .get("user")
+                .is_some_and(|u| u.as_str() != Some(owner.as_str()))
+            {
+                return error("not_admin");
+            }
+            let Some(profile) = value.get("profile").and_then(Value::as_object) else {
+                return error("invalid_profile");
+            };
+            if let Some(name) = profile.get("display_name") {
+                let Some(name) = name.as_str() else {
+                    return error("invalid_profile");
+                };
+                if name.chars().count() > 80 {
+                    return error("invalid_profile");
+                }
+            }
+            let member = st.members.get_mut(&owner).unwrap();
+            for (field, v) in profile {
+                member.profile[field] = v.clone();
+            }
+            (
+                200,
+                None,
+                json!({"ok": true, "profile": member.profile}),
+                Some(owner),
+            )
+        }
+        "users.setPhoto" => {
+            if call.http_method != "POST" {
+                return error("invalid_arguments");
+            }
+            if info.kind != Kind::User {
+                return error("not_allowed_token_type");
+            }
+            let Some(boundary) = content_type
+                .strip_prefix("multipart/form-data")
+                .and_then(|rest| rest.split("boundary=").nth(1))
+                .map(|b| b.trim_matches('"').to_owned())
+            else {
+                return error("invalid_form_data");
+            };
+            let parts = multipart_parts(body, &boundary);
+            let Some((bytes, part_type)) = parts.get("image").cloned() else {
+                return error("invalid_form_data");
+            };
+            call.image = Some((bytes.clone(), part_type));
+            match imagesize::image_type(&bytes) {
+                Ok(
+                    imagesize::ImageType::Png
+                    | imagesize::ImageType::Jpeg
+                    | imagesize::ImageType::Gif,
+                ) => {}
+                _ => return error("bad_image"),
+            }
+            let Ok(size) = imagesize::blob_size(&bytes) else {
+                return error("bad_image");
+            };
+            if size.width > 1024 || size.height > 1024 {
+                return error("too_large");
+            }
+            if size.width < 512 || size.height < 512 {
+                return error("bad_image");
+            }
+            let hash = format!("{:011x}", fastrand::u64(..) & 0xfff_ffff_ffff);
+            let member = st.members.get_mut(&owner).unwrap();
+            member.photo = Some(bytes);
+            member.profile["avatar_hash"] = hash.into();
+            member.profile["is_custom_image"] = true.into();
+            (200, None, json!({"ok": true}), Some(owner))
+        }
+        "users.list" => {
+            let limit: usize = params
+                .get("limit")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(0);
+            if limit == 0 {
+                return error("limit_required");
+            }
+            let limit = limit.min(1000);
+            let start: usize = match params.get("cursor") {
+                None => 0,
+                Some(c) => match c.strip_prefix("dXNlcjo").and_then(|n| n.parse().ok()) {
+                    Some(n) => n,
+                    None => return error("invalid_cursor"),
+                },
+            };
+            let all: Vec<&Member> = st.members.values().collect();
+            let page: Vec<Value> = all
+                .iter()
+                .skip(start)
+                .take(limit)
+                .map(|m| json!({"id": m.id, "team_id": "T0STANDIN", "deleted": false, "is_bot": m.is_bot, "profile": m.profile}))
+                .collect();
+            let next = if start + limit < all.len() {
+                format!("dXNlcjo{}", start + limit)
+            } else {
+                String::new()
+            };
+            (
+                200,
+                None,
+                json!({"ok": true, "members": page, "cache_ts": 0, "response_metadata": {"next_cursor": next}}),
+                None,
+            )
+        }
+        _ => error("unknown_method"),
+    }
+}
+
+/// The parts of a multipart body by name: bytes and content type.
+fn multipart_parts(body: &[u8], boundary: &str) -> HashMap<String, (Vec<u8>, String)> {
+    let delimiter = format!("--{boundary}");
+    let mut parts = HashMap::new();
+    let mut rest = body;
+    while let Some(start) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[start + delimiter.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        let Some(end) = find(rest, delimiter.as_bytes()) else {
+            break;
+        };
+        let part = &rest[..end];
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
+        if let Some(split) = find(part, b"\r\n\r\n") {
+            let headers = String::from_utf8_lossy(&part[..split]).to_string();
+            let data = part[split + 4..].to_vec();
+            let mut name = None;
+            let mut ctype = String::new();
+            for line in headers.lines() {
+                let lower = line.to_ascii_lowercase();
+                if lower.starts_with("content-disposition:") {
+                    name = line
+                        .split(';')
+                        .find_map(|p| p.trim().strip_prefix("name="))
+                        .map(|n| n.trim_matches('"').to_owned());
+                } else if let Some(v) = lower.strip_prefix("content-type:") {
+                    ctype = v.trim().to_owned();
+                }
+            }
+            if let Some(name) = name {
+                parts.insert(name, (data, ctype));
+            }
+        }
+    }
+    parts
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
