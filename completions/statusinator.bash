@@ -28,6 +28,9 @@ _statusinator() {
             statusinator,onboard)
                 cmd="statusinator__subcmd__onboard"
                 ;;
+            statusinator,poll)
+                cmd="statusinator__subcmd__poll"
+                ;;
             statusinator__subcmd__help,apply)
                 cmd="statusinator__subcmd__help__subcmd__apply"
                 ;;
@@ -40,6 +43,9 @@ _statusinator() {
             statusinator__subcmd__help,onboard)
                 cmd="statusinator__subcmd__help__subcmd__onboard"
                 ;;
+            statusinator__subcmd__help,poll)
+                cmd="statusinator__subcmd__help__subcmd__poll"
+                ;;
             *)
                 ;;
         esac
@@ -47,7 +53,7 @@ _statusinator() {
 
     case "${cmd}" in
         statusinator)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply completions help"
+            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,7 +131,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__help)
-            opts="onboard apply completions help"
+            opts="onboard apply poll completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,6 +200,20 @@ _statusinator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        statusinator__subcmd__help__subcmd__poll)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         statusinator__subcmd__onboard)
             opts="-v -q -h -V --replace --dry-run --json --store --slack-api-url --tokens --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -201,6 +221,40 @@ _statusinator() {
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slack-api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        statusinator__subcmd__poll)
+            opts="-v -q -h -V --every --concurrency --dry-run --json --store --slack-api-url --tokens --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

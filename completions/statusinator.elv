@@ -31,6 +31,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand --version 'Print version'
             cand onboard 'Check a presets file, store its pictures once and merge its presets into users.json'
             cand apply 'Apply a member''s preset for an emoji now (the manual override)'
+            cand poll 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -65,6 +66,23 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'statusinator;poll'= {
+            cand --every 'Run a cycle every DURATION (60s, 5m, 1h) until SIGINT/SIGTERM, instead of once'
+            cand --concurrency 'Members read and applied at once (Slack''s tiers still pace the calls)'
+            cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
+            cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
+            cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
+            cand --dry-run 'Read statuses and print what would change; write nothing'
+            cand --json 'Print each cycle''s result as JSON on stdout (one object a line with --every)'
+            cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand --quiet 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'statusinator;completions'= {
             cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
             cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
@@ -81,12 +99,15 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         &'statusinator;help'= {
             cand onboard 'Check a presets file, store its pictures once and merge its presets into users.json'
             cand apply 'Apply a member''s preset for an emoji now (the manual override)'
+            cand poll 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'statusinator;help;onboard'= {
         }
         &'statusinator;help;apply'= {
+        }
+        &'statusinator;help;poll'= {
         }
         &'statusinator;help;completions'= {
         }

@@ -33,6 +33,7 @@ complete -c statusinator -n "__fish_statusinator_needs_command" -s h -l help -d 
 complete -c statusinator -n "__fish_statusinator_needs_command" -s V -l version -d 'Print version'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "apply" -d 'Apply a member\'s preset for an emoji now (the manual override)'
+complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "poll" -d 'Make every onboarded member\'s name and photo match their status: one cycle (for cron), or every DURATION'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
@@ -54,6 +55,17 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -s v -l
 complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -s V -l version -d 'Print version'
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l every -d 'Run a cycle every DURATION (60s, 5m, 1h) until SIGINT/SIGTERM, instead of once' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l concurrency -d 'Members read and applied at once (Slack\'s tiers still pace the calls)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l dry-run -d 'Read statuses and print what would change; write nothing'
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l json -d 'Print each cycle\'s result as JSON on stdout (one object a line with --every)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -s h -l help -d 'Print help'
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -s V -l version -d 'Print version'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
@@ -61,7 +73,8 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply completions help" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply completions help" -f -a "apply" -d 'Apply a member\'s preset for an emoji now (the manual override)'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll completions help" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll completions help" -f -a "apply" -d 'Apply a member\'s preset for an emoji now (the manual override)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll completions help" -f -a "poll" -d 'Make every onboarded member\'s name and photo match their status: one cycle (for cron), or every DURATION'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

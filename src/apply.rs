@@ -66,6 +66,15 @@ pub struct Plan {
     pub writes: Vec<Write>,
 }
 
+impl Plan {
+    /// Whether executing the plan would neither call Slack nor change the record.
+    pub fn changes_nothing(&self, recorded: Option<&Applied>) -> bool {
+        self.writes.is_empty()
+            && recorded
+                .is_some_and(|r| r.emoji == self.emoji && r.preset.as_ref() == Some(&self.preset))
+    }
+}
+
 /// What the engine did for one member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {

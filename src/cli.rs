@@ -65,6 +65,10 @@ pub enum Command {
     /// Apply a member's preset for an emoji now (the manual override)
     Apply(ApplyArgs),
 
+    /// Make every onboarded member's name and photo match their status: one cycle (for cron), or
+    /// every DURATION
+    Poll(PollArgs),
+
     /// Print a shell completion script
     Completions {
         /// The shell to complete for
@@ -109,6 +113,35 @@ pub struct ApplyArgs {
     /// Print the result as JSON on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PollArgs {
+    /// Run a cycle every DURATION (60s, 5m, 1h) until SIGINT/SIGTERM, instead of once
+    #[arg(long, value_name = "DURATION", value_parser = parse_every)]
+    pub every: Option<std::time::Duration>,
+
+    /// Members read and applied at once (Slack's tiers still pace the calls)
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
+
+    /// Read statuses and print what would change; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print each cycle's result as JSON on stdout (one object a line with --every)
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_every(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("{e}: give a duration like 60s, 5m or 1h"))?;
+    if duration < std::time::Duration::from_secs(1) {
+        return Err("poll at most once a second: give 1s or more".to_owned());
+    }
+    Ok(duration)
 }
 
 /// The clap command, for completions and tests.

@@ -9,7 +9,8 @@
 //! - [`slack`]: the one Slack Web API client (pacing, rate limits, retries);
 //! - [`tokens`]: each member's own token, kept secret;
 //! - [`apply`]: the engine that makes a member's name and photo match a preset;
-//! - [`applied`]: the record of what was applied.
+//! - [`applied`]: the record of what was applied;
+//! - [`poll`]: the reconciling cycle.
 
 pub mod applied;
 pub mod apply;
@@ -19,10 +20,12 @@ pub mod net;
 pub mod onboard;
 pub mod parallel;
 pub mod picture;
+pub mod poll;
 pub mod presets;
 pub mod progress;
 pub mod secret;
 pub mod settings;
+pub mod signals;
 pub mod slack;
 pub mod store;
 pub mod tokens;
@@ -60,6 +63,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let settings = Settings::from_args(&cli.global)?;
             commands::apply(&settings, &args)
         }
+        Command::Poll(args) => {
+            let settings = Settings::from_args(&cli.global)?;
+            commands::poll(&settings, &args)
+        }
     }
 }
 
@@ -69,7 +76,7 @@ mod commands {
     use anyhow::Result;
 
     use crate::apply::{self, Engine, Target, Write};
-    use crate::cli::{ApplyArgs, OnboardArgs};
+    use crate::cli::{ApplyArgs, OnboardArgs, PollArgs};
     use crate::exit::{ExitCode, UsageError};
     use crate::onboard::{self, Problems};
     use crate::presets::{EmojiKey, UserId};
@@ -160,5 +167,55 @@ mod commands {
             }
         }
         Ok(ExitCode::Success)
+    }
+
+    pub fn poll(settings: &Settings, args: &PollArgs) -> Result<ExitCode> {
+        let stop = crate::signals::Stop::on_signals()?;
+        let store = settings.store.open()?;
+        let tokens = settings.tokens()?;
+        let slack = settings.slack()?;
+        let engine = Engine::new(store.as_ref(), &slack, &tokens);
+        let options = crate::poll::Options {
+            concurrency: usize::from(args.concurrency),
+            dry_run: args.dry_run,
+            progress: !args.json && crate::progress::wanted(),
+        };
+        loop {
+            let started = std::time::Instant::now();
+            let code = match crate::poll::cycle(&engine, &slack, &tokens, options, &stop) {
+                Ok(report) => {
+                    if args.json {
+                        let mut out = serde_json::to_value(&report)?;
+                        out["ok"] = (report.failed() == 0).into();
+                        if args.every.is_some() {
+                            println!("{}", serde_json::to_string(&out)?);
+                        } else {
+                            println!("{}", serde_json::to_string_pretty(&out)?);
+                        }
+                    } else {
+                        print!("{}", report.render());
+                    }
+                    if report.failed() > 0 {
+                        ExitCode::Failure
+                    } else {
+                        ExitCode::Success
+                    }
+                }
+                // Looping, a failed cycle (the store or Slack unreachable) is logged and the
+                // next one tries again; once, it is the command's error.
+                Err(err) if args.every.is_some() => {
+                    log::error!("poll cycle failed: {err:#}");
+                    ExitCode::for_error(&err)
+                }
+                Err(err) => return Err(err),
+            };
+            let Some(every) = args.every else {
+                return Ok(code);
+            };
+            if stop.requested() || stop.sleep(every.saturating_sub(started.elapsed())) {
+                log::info!("stopped by a signal");
+                return Ok(code);
+            }
+        }
     }
 }

@@ -198,7 +198,7 @@ impl SlackClient {
         Ok(SlackClient {
             base,
             http,
-            pacer: Pacer::new(true),
+            pacer: Pacer::default(),
             policy,
             stats: Arc::new(SlackStats::default()),
         })

@@ -1,89 +1,75 @@
-//! Client-side pacing: one token bucket per Web API method, sized to the method's Slack tier
-//! (a minute's budget, refilled evenly), plus the pause Slack demands after a 429. Calls wait here
-//! instead of walking into a storm of rate-limit answers.
+//! Client-side pacing: per Web API method, at most the method's Slack tier of calls in any 60 s
+//! window, plus the pause Slack demands after a 429. Calls wait here instead of walking into a
+//! storm of rate-limit answers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::Method;
 
-#[derive(Debug)]
-struct Bucket {
-    tokens: f64,
-    last: Instant,
+/// The window Slack's per-minute tiers count over.
+const WINDOW: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Default)]
+struct Lane {
+    /// Start times of the calls in the current window, oldest first.
+    calls: VecDeque<Instant>,
     /// No call before this instant (Slack's `Retry-After`).
     paused_until: Option<Instant>,
 }
 
 /// Per-method pacing shared by every thread of a process.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Pacer {
-    enabled: bool,
-    buckets: Mutex<HashMap<Method, Bucket>>,
+    lanes: Mutex<HashMap<Method, Lane>>,
 }
 
 impl Pacer {
-    pub fn new(enabled: bool) -> Self {
-        Pacer {
-            enabled,
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
     /// Waits until `method` may be called, and takes its turn.
     pub fn acquire(&self, method: Method) {
-        loop {
-            let wait = self.try_acquire(method, Instant::now());
-            match wait {
-                None => return,
-                Some(wait) => std::thread::sleep(wait),
-            }
+        while let Some(wait) = self.try_acquire(method, Instant::now()) {
+            std::thread::sleep(wait);
         }
     }
 
     /// Takes a turn now (`None`) or says how long to wait.
     fn try_acquire(&self, method: Method, now: Instant) -> Option<Duration> {
-        let per_minute = f64::from(method.per_minute());
-        let mut buckets = self.buckets.lock().expect("pacer lock");
-        let bucket = buckets.entry(method).or_insert(Bucket {
-            tokens: per_minute,
-            last: now,
-            paused_until: None,
-        });
-        if let Some(until) = bucket.paused_until {
+        let limit = method.per_minute() as usize;
+        let mut lanes = self.lanes.lock().expect("pacer lock");
+        let lane = lanes.entry(method).or_default();
+        if let Some(until) = lane.paused_until {
             if until > now {
                 return Some(until - now);
             }
-            bucket.paused_until = None;
+            lane.paused_until = None;
         }
-        if !self.enabled {
-            return None;
+        while lane
+            .calls
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= WINDOW)
+        {
+            lane.calls.pop_front();
         }
-        let refill = now.duration_since(bucket.last).as_secs_f64() * per_minute / 60.0;
-        bucket.tokens = (bucket.tokens + refill).min(per_minute);
-        bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        if lane.calls.len() < limit {
+            lane.calls.push_back(now);
             None
         } else {
-            Some(Duration::from_secs_f64(
-                (1.0 - bucket.tokens) * 60.0 / per_minute,
-            ))
+            let oldest = *lane.calls.front().expect("the window is full");
+            Some(
+                (oldest + WINDOW)
+                    .saturating_duration_since(now)
+                    .max(Duration::from_millis(1)),
+            )
         }
     }
 
     /// Slack said to wait: no call of `method` from any thread before `wait` has passed.
     pub fn pause(&self, method: Method, wait: Duration) {
         let until = Instant::now() + wait;
-        let mut buckets = self.buckets.lock().expect("pacer lock");
-        let bucket = buckets.entry(method).or_insert(Bucket {
-            tokens: 0.0,
-            last: Instant::now(),
-            paused_until: None,
-        });
-        bucket.paused_until = Some(bucket.paused_until.map_or(until, |u| u.max(until)));
-        bucket.tokens = 0.0;
+        let mut lanes = self.lanes.lock().expect("pacer lock");
+        let lane = lanes.entry(method).or_default();
+        lane.paused_until = Some(lane.paused_until.map_or(until, |u| u.max(until)));
     }
 }
 
@@ -92,17 +78,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_minutes_budget_goes_at_once_then_calls_are_spaced() {
-        let pacer = Pacer::new(true);
+    fn a_tiers_calls_fit_in_any_minute_and_no_more() {
+        let pacer = Pacer::default();
         let start = Instant::now();
-        for _ in 0..Method::SetPhoto.per_minute() {
-            assert_eq!(pacer.try_acquire(Method::SetPhoto, start), None);
+        for i in 0..Method::SetPhoto.per_minute() {
+            let at = start + Duration::from_secs(u64::from(i));
+            assert_eq!(pacer.try_acquire(Method::SetPhoto, at), None);
         }
-        let wait = pacer.try_acquire(Method::SetPhoto, start).unwrap();
-        assert_eq!(wait, Duration::from_secs(3), "tier 2: 20 a minute");
-        assert_eq!(pacer.try_acquire(Method::SetPhoto, start + wait), None);
+        let at = start + Duration::from_secs(30);
+        let wait = pacer.try_acquire(Method::SetPhoto, at).unwrap();
+        assert_eq!(wait, Duration::from_secs(30), "tier 2: 20 in any 60 s");
+        assert_eq!(pacer.try_acquire(Method::SetPhoto, at + wait), None);
         assert_eq!(
-            pacer.try_acquire(Method::ProfileGet, start),
+            pacer.try_acquire(Method::ProfileGet, at),
             None,
             "per method"
         );
@@ -110,7 +98,7 @@ mod tests {
 
     #[test]
     fn a_pause_holds_every_caller_of_that_method() {
-        let pacer = Pacer::new(false);
+        let pacer = Pacer::default();
         pacer.pause(Method::ProfileSet, Duration::from_secs(30));
         let wait = pacer
             .try_acquire(Method::ProfileSet, Instant::now())

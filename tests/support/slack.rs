@@ -259,7 +259,7 @@ impl Drop for SlackStandIn {
     }
 }
 
-/// Tier limits per minute.
+/// Tier limits per window (Slack: per minute).
 fn tier_limit(method: &str) -> usize {
     match method {
         "users.setPhoto" | "users.list" => 20,

@@ -1,0 +1,392 @@
+//! `statusinator poll`: reconciliation against the Slack stand-in that never wastes a call.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::slack::Fault;
+use support::{images, show, stderr, stdout, World};
+
+fn poll_json(world: &World, extra: &[&str]) -> (Value, std::process::Output) {
+    let mut args = vec!["poll", "--json"];
+    args.extend_from_slice(extra);
+    let out = world.run(&args);
+    let report =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&out)));
+    (report, out)
+}
+
+fn count(world: &World, method: &str) -> usize {
+    world
+        .slack
+        .methods()
+        .iter()
+        .filter(|m| *m == method)
+        .count()
+}
+
+/// Three members with vacation (name+photo), sick (name only) and default presets.
+fn team() -> World {
+    let mut world = World::local();
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.scene.write("home.png", images::png(520, 520, 2));
+    let mut presets = serde_json::Map::new();
+    for (id, name) in [
+        ("U0ANA0001", "Ana"),
+        ("U0BEN0002", "Ben"),
+        ("U0CAT0003", "Cat"),
+    ] {
+        world.member(id, name);
+        presets.insert(
+            id.to_owned(),
+            json!({
+                ":palm_tree:": {"name": format!("{name} (away)"), "picture": "beach.png"},
+                ":face_with_thermometer:": {"name": format!("{name} (sick)")},
+                "default": {"name": name, "picture": "home.png"}
+            }),
+        );
+    }
+    world.onboard(Value::Object(presets));
+    world
+}
+
+#[test]
+fn the_first_cycle_converges_and_the_second_writes_nothing() {
+    let world = team();
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    world
+        .slack
+        .set_status("U0BEN0002", ":face_with_thermometer:");
+    let (report, out) = poll_json(&world, &[]);
+    assert!(out.status.success(), "{}", show(&out));
+    world.assert_no_token_in(&out);
+    assert_eq!(report["read"]["plan"], "profile_get");
+    assert_eq!(report["read"]["calls"], 3);
+    // Ana: name + photo; Ben: name (photo untouched); Cat: default name matches, photo set.
+    assert_eq!(report["writes"]["users.profile.set"], 2);
+    assert_eq!(report["writes"]["users.setPhoto"], 2);
+    assert_eq!(
+        world.slack.member("U0ANA0001").profile["display_name"],
+        "Ana (away)"
+    );
+    assert_eq!(
+        world.slack.member("U0BEN0002").profile["display_name"],
+        "Ben (sick)"
+    );
+    assert_eq!(
+        world.slack.member("U0CAT0003").photo.unwrap(),
+        images::png(520, 520, 2)
+    );
+    assert!(world.slack.member("U0BEN0002").photo.is_none());
+    let applied = world.applied();
+    assert_eq!(applied["users"]["U0ANA0001"]["emoji"], ":palm_tree:");
+    assert_eq!(applied["users"]["U0CAT0003"]["emoji"], "");
+
+    world.slack.clear_calls();
+    let (report, out) = poll_json(&world, &[]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        world.slack.methods(),
+        ["users.profile.get"; 3],
+        "reads only"
+    );
+    assert_eq!(
+        report["writes"],
+        json!({"users.profile.set": 0, "users.setPhoto": 0})
+    );
+    let outcomes: Vec<&Value> = report["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["outcome"])
+        .collect();
+    assert_eq!(outcomes, [&json!("unchanged"); 3]);
+}
+
+#[test]
+fn a_cleared_or_unmapped_status_applies_default() {
+    let world = team();
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    poll_json(&world, &[]);
+    world.slack.set_status("U0ANA0001", "");
+    world.slack.set_status("U0BEN0002", ":coffee:");
+    world.slack.clear_calls();
+    let (report, out) = poll_json(&world, &[]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        world.slack.member("U0ANA0001").profile["display_name"],
+        "Ana"
+    );
+    assert_eq!(
+        world.slack.member("U0ANA0001").photo.unwrap(),
+        images::png(520, 520, 2)
+    );
+    // Ben's default is already in effect: the unmapped :coffee: costs no write.
+    let ben = report["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["user"] == "U0BEN0002")
+        .unwrap()
+        .clone();
+    assert_eq!(ben["preset"], "default");
+    assert_eq!(ben["outcome"], "unchanged");
+    assert_eq!(world.applied()["users"]["U0BEN0002"]["emoji"], ":coffee:");
+}
+
+#[test]
+fn ten_members_switching_to_a_photo_only_preset_cost_ten_photos_and_no_names() {
+    let mut world = World::local();
+    world.scene.write("wave.png", images::png(600, 600, 5));
+    world.scene.write("me.png", images::png(600, 600, 6));
+    let mut presets = serde_json::Map::new();
+    let ids: Vec<String> = (0..10).map(|i| format!("U0WAVE{i:03}")).collect();
+    for id in &ids {
+        world.member(id, id);
+        presets.insert(
+            id.clone(),
+            json!({
+                ":wave:": {"picture": "wave.png"},
+                "default": {"name": id, "picture": "me.png"}
+            }),
+        );
+    }
+    world.onboard(Value::Object(presets));
+    poll_json(&world, &[]);
+    for id in &ids {
+        world.slack.set_status(id, ":wave:");
+    }
+    world.slack.clear_calls();
+    let (report, out) = poll_json(&world, &[]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(count(&world, "users.setPhoto"), 10);
+    assert_eq!(count(&world, "users.profile.set"), 0);
+    assert_eq!(
+        report["writes"],
+        json!({"users.profile.set": 0, "users.setPhoto": 10})
+    );
+    for call in world
+        .slack
+        .calls()
+        .iter()
+        .filter(|c| c.method == "users.setPhoto")
+    {
+        assert_eq!(call.image.as_ref().unwrap().0, images::png(600, 600, 5));
+    }
+}
+
+/// `onboarded` members whose presets already match, in a workspace of `size` members.
+fn big_workspace(size: usize, onboarded: usize) -> World {
+    let mut world = World::local();
+    let mut presets = serde_json::Map::new();
+    for i in 0..size {
+        // Onboarded members sort last, so users.list finds them on the last page.
+        if i < onboarded {
+            let id = format!("UZ{i:05}");
+            world.member(&id, &id);
+            presets.insert(id.clone(), json!({"default": {"name": id}}));
+        } else {
+            world.slack.add_member(&format!("UA{i:05}"), "someone");
+        }
+    }
+    world.onboard(Value::Object(presets));
+    world
+}
+
+#[test]
+fn with_a_bot_token_one_users_list_page_replaces_fifty_reads() {
+    let world = big_workspace(60, 50);
+    let bot = world.slack.add_bot();
+    let out = world
+        .command()
+        .env("SLACK_BOT_TOKEN", &bot)
+        .args(["poll", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(world.slack.methods(), ["users.list"]);
+    assert_eq!(report["read"], json!({"plan": "users_list", "calls": 1}));
+    let call = &world.slack.calls()[0];
+    assert_eq!(call.token_owner.as_deref(), Some("U0BOT"));
+    assert!(call.query.contains("limit=200"), "{}", call.query);
+    assert!(!show(&out).contains(&bot));
+}
+
+#[test]
+fn users_list_pages_are_followed_by_cursor() {
+    let world = big_workspace(450, 30);
+    let bot = world.slack.add_bot();
+    let out = world
+        .command()
+        .env("SLACK_BOT_TOKEN", &bot)
+        .args(["poll", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let calls = world.slack.calls();
+    assert_eq!(world.slack.methods(), ["users.list"; 3]);
+    assert!(!calls[0].query.contains("cursor"));
+    for pair in calls.windows(2) {
+        let next = pair[0].answer["response_metadata"]["next_cursor"]
+            .as_str()
+            .unwrap();
+        assert!(
+            pair[1].query.contains(&format!("cursor={next}")),
+            "{}",
+            pair[1].query
+        );
+    }
+    assert_eq!(calls[2].answer["response_metadata"]["next_cursor"], "");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["members"].as_array().unwrap().len(), 30);
+    assert!(report["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["outcome"] == "unchanged"));
+    let workspace: Value =
+        serde_json::from_slice(&world.scene.get("workspace.json").unwrap()).unwrap();
+    assert_eq!(workspace, json!({"members": 451, "complete": true}));
+}
+
+#[test]
+fn a_429_mid_cycle_is_waited_out() {
+    let world = team();
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    world
+        .slack
+        .inject("users.profile.get", [Fault::Http429(Some(1))]);
+    world
+        .slack
+        .inject("users.setPhoto", [Fault::Http429(Some(1))]);
+    let (report, out) = poll_json(&world, &["--concurrency", "1"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(count(&world, "users.profile.get"), 4, "one retried");
+    // Three first photos (Ana's beach, Ben's and Cat's default), one of them retried.
+    assert_eq!(count(&world, "users.setPhoto"), 4, "one retried");
+    assert!(report["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["outcome"] != "failed"));
+    assert_eq!(
+        world.slack.member("U0ANA0001").profile["display_name"],
+        "Ana (away)"
+    );
+}
+
+#[test]
+fn one_members_failure_leaves_the_others_applied_and_exits_1() {
+    let world = team();
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    world.slack.set_status("U0BEN0002", ":palm_tree:");
+    world.slack.revoke(&world.tokens["U0BEN0002"]);
+    let (report, out) = poll_json(&world, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    world.assert_no_token_in(&out);
+    assert_eq!(report["ok"], false);
+    let ben = report["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["user"] == "U0BEN0002")
+        .unwrap()
+        .clone();
+    assert_eq!(ben["outcome"], "failed");
+    assert!(
+        ben["error"].as_str().unwrap().contains("token_revoked"),
+        "{ben}"
+    );
+    assert!(
+        ben["error"]
+            .as_str()
+            .unwrap()
+            .contains("authorize the app again"),
+        "{ben}"
+    );
+    assert_eq!(
+        world.slack.member("U0ANA0001").profile["display_name"],
+        "Ana (away)"
+    );
+    assert_eq!(
+        world.slack.member("U0CAT0003").photo.unwrap(),
+        images::png(520, 520, 2)
+    );
+    assert_eq!(
+        count(&world, "users.profile.get"),
+        3,
+        "Ben's failure is not retried"
+    );
+
+    let text = stdout(&world.run(&["poll"]));
+    assert!(
+        text.contains("U0BEN0002 failed: users.profile.get failed with token_revoked"),
+        "{text}"
+    );
+}
+
+#[test]
+fn dry_run_reads_and_plans_but_writes_nothing() {
+    let world = team();
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    let out = world.run(&["poll", "--dry-run"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "U0ANA0001 :palm_tree: → :palm_tree:: would set name \"Ana (away)\", photo U0ANA0001/"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("(dry run: nothing written)"), "{text}");
+    assert_eq!(world.slack.methods(), ["users.profile.get"; 3]);
+    assert_eq!(world.applied(), Value::Null);
+}
+
+#[test]
+fn poll_every_stops_cleanly_on_sigterm() {
+    let world = team();
+    let mut child = world
+        .command()
+        .args(["poll", "--every", "1s", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for two cycles' reads, then ask it to stop.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while count(&world, "users.profile.get") < 6 {
+        assert!(std::time::Instant::now() < deadline, "no second cycle");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let code = loop {
+        if let Some(code) = child.try_wait().unwrap() {
+            break code;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "poll --every did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code.code(), Some(0), "{}", show(&out));
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() >= 2, "one JSON line a cycle: {}", show(&out));
+    assert!(
+        stderr(&out).contains("stopped by a signal"),
+        "{}",
+        show(&out)
+    );
+}
