@@ -283,13 +283,15 @@ impl SlackClient {
         let mut failures = 0u32;
         let mut rate_limited = 0u32;
         loop {
-            self.pacer.acquire(method);
+            let turn = self.pacer.acquire(method);
             let request = build(Call {
                 http: &self.http,
                 url: url.clone(),
             })
             .bearer_auth(token.secret.expose());
-            match self.attempt(method, token, request)? {
+            let attempt = self.attempt(method, token, request);
+            self.pacer.finished(method, turn);
+            match attempt? {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::RateLimited(retry_after) => {
                     rate_limited += 1;

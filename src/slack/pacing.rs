@@ -1,6 +1,10 @@
 //! Client-side pacing: per Web API method, at most the method's Slack tier of calls in any 60 s
 //! window, plus the pause Slack demands after a 429. Calls wait here instead of walking into a
 //! storm of rate-limit answers.
+//!
+//! A call counts from when its answer arrived, not from when it was sent: Slack counts a call
+//! when the request reaches it, somewhere in between, so counting from the answer never lets
+//! the next window's first call reach Slack early.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -26,10 +30,27 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// Waits until `method` may be called, and takes its turn.
-    pub fn acquire(&self, method: Method) {
-        while let Some(wait) = self.try_acquire(method, Instant::now()) {
-            std::thread::sleep(wait);
+    /// Waits until `method` may be called, and takes its turn; give the turn back to
+    /// [`Pacer::finished`] when the answer has arrived.
+    pub fn acquire(&self, method: Method) -> Instant {
+        loop {
+            let now = Instant::now();
+            match self.try_acquire(method, now) {
+                None => return now,
+                Some(wait) => std::thread::sleep(wait),
+            }
+        }
+    }
+
+    /// The call that took its turn at `turn` has been answered: it counts from now.
+    pub fn finished(&self, method: Method, turn: Instant) {
+        let now = Instant::now();
+        let mut lanes = self.lanes.lock().expect("pacer lock");
+        if let Some(slot) = lanes
+            .get_mut(&method)
+            .and_then(|lane| lane.calls.iter_mut().find(|t| **t == turn))
+        {
+            *slot = now.max(turn);
         }
     }
 
@@ -44,18 +65,13 @@ impl Pacer {
             }
             lane.paused_until = None;
         }
-        while lane
-            .calls
-            .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) >= WINDOW)
-        {
-            lane.calls.pop_front();
-        }
+        lane.calls
+            .retain(|t| now.saturating_duration_since(*t) < WINDOW);
         if lane.calls.len() < limit {
             lane.calls.push_back(now);
             None
         } else {
-            let oldest = *lane.calls.front().expect("the window is full");
+            let oldest = *lane.calls.iter().min().expect("the window is full");
             Some(
                 (oldest + WINDOW)
                     .saturating_duration_since(now)
@@ -94,6 +110,21 @@ mod tests {
             None,
             "per method"
         );
+    }
+
+    #[test]
+    fn a_call_counts_from_its_answer() {
+        let pacer = Pacer::default();
+        let start = Instant::now();
+        let turns: Vec<Instant> = (0..Method::SetPhoto.per_minute())
+            .map(|_| pacer.acquire(Method::SetPhoto))
+            .collect();
+        std::thread::sleep(Duration::from_millis(20));
+        for turn in turns {
+            pacer.finished(Method::SetPhoto, turn);
+        }
+        let wait = pacer.try_acquire(Method::SetPhoto, start).unwrap();
+        assert!(wait >= WINDOW + Duration::from_millis(20), "{wait:?}");
     }
 
     #[test]

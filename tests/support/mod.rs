@@ -286,7 +286,7 @@ impl World {
         self.scene.path("tokens.json")
     }
 
-    fn write_tokens(&self) {
+    pub fn write_tokens(&self) {
         let path = self.tokens_path();
         std::fs::write(&path, serde_json::to_vec(&self.tokens).unwrap()).unwrap();
         #[cfg(unix)]
