@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('onboard', 'onboard', [CompletionResultType]::ParameterValue, 'Check a presets file, store its pictures once and merge its presets into users.json')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Apply a member''s preset for an emoji now (the manual override)')
             [CompletionResult]::new('poll', 'poll', [CompletionResultType]::ParameterValue, 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -90,6 +91,25 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'statusinator;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address and port to listen on')
+            [CompletionResult]::new('--queue-capacity', '--queue-capacity', [CompletionResultType]::ParameterName, 'Requests that may wait for a worker; beyond it Slack gets 503 and retries')
+            [CompletionResult]::new('--dead-letter-capacity', '--dead-letter-capacity', [CompletionResultType]::ParameterName, 'Retried requests kept while the queue is full')
+            [CompletionResult]::new('--workers', '--workers', [CompletionResultType]::ParameterName, 'Workers applying queued requests (Slack''s tiers still pace the calls)')
+            [CompletionResult]::new('--drain-timeout', '--drain-timeout', [CompletionResultType]::ParameterName, 'On SIGINT/SIGTERM, how long to keep working the queue before exiting')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]')
+            [CompletionResult]::new('--slack-api-url', '--slack-api-url', [CompletionResultType]::ParameterName, 'Slack Web API base URL (a test stand-in or a proxy goes here)')
+            [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'statusinator;completions' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]')
             [CompletionResult]::new('--slack-api-url', '--slack-api-url', [CompletionResultType]::ParameterName, 'Slack Web API base URL (a test stand-in or a proxy goes here)')
@@ -108,6 +128,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('onboard', 'onboard', [CompletionResultType]::ParameterValue, 'Check a presets file, store its pictures once and merge its presets into users.json')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Apply a member''s preset for an emoji now (the manual override)')
             [CompletionResult]::new('poll', 'poll', [CompletionResultType]::ParameterValue, 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -119,6 +140,9 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             break
         }
         'statusinator;help;poll' {
+            break
+        }
+        'statusinator;help;serve' {
             break
         }
         'statusinator;help;completions' {

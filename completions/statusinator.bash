@@ -31,6 +31,9 @@ _statusinator() {
             statusinator,poll)
                 cmd="statusinator__subcmd__poll"
                 ;;
+            statusinator,serve)
+                cmd="statusinator__subcmd__serve"
+                ;;
             statusinator__subcmd__help,apply)
                 cmd="statusinator__subcmd__help__subcmd__apply"
                 ;;
@@ -46,6 +49,9 @@ _statusinator() {
             statusinator__subcmd__help,poll)
                 cmd="statusinator__subcmd__help__subcmd__poll"
                 ;;
+            statusinator__subcmd__help,serve)
+                cmd="statusinator__subcmd__help__subcmd__serve"
+                ;;
             *)
                 ;;
         esac
@@ -53,7 +59,7 @@ _statusinator() {
 
     case "${cmd}" in
         statusinator)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll completions help"
+            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll serve completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,7 +137,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__help)
-            opts="onboard apply poll completions help"
+            opts="onboard apply poll serve completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -214,6 +220,20 @@ _statusinator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        statusinator__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         statusinator__subcmd__onboard)
             opts="-v -q -h -V --replace --dry-run --json --store --slack-api-url --tokens --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -252,6 +272,52 @@ _statusinator() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slack-api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        statusinator__subcmd__serve)
+            opts="-v -q -h -V --listen --queue-capacity --dead-letter-capacity --workers --drain-timeout --store --slack-api-url --tokens --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue-capacity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dead-letter-capacity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drain-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

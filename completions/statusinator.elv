@@ -32,6 +32,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand onboard 'Check a presets file, store its pictures once and merge its presets into users.json'
             cand apply 'Apply a member''s preset for an emoji now (the manual override)'
             cand poll 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION'
+            cand serve 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -83,6 +84,24 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'statusinator;serve'= {
+            cand --listen 'Address and port to listen on'
+            cand --queue-capacity 'Requests that may wait for a worker; beyond it Slack gets 503 and retries'
+            cand --dead-letter-capacity 'Retried requests kept while the queue is full'
+            cand --workers 'Workers applying queued requests (Slack''s tiers still pace the calls)'
+            cand --drain-timeout 'On SIGINT/SIGTERM, how long to keep working the queue before exiting'
+            cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
+            cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
+            cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
+            cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand --quiet 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'statusinator;completions'= {
             cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
             cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
@@ -100,6 +119,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand onboard 'Check a presets file, store its pictures once and merge its presets into users.json'
             cand apply 'Apply a member''s preset for an emoji now (the manual override)'
             cand poll 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION'
+            cand serve 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -108,6 +128,8 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         &'statusinator;help;apply'= {
         }
         &'statusinator;help;poll'= {
+        }
+        &'statusinator;help;serve'= {
         }
         &'statusinator;help;completions'= {
         }

@@ -34,6 +34,7 @@ complete -c statusinator -n "__fish_statusinator_needs_command" -s V -l version 
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "apply" -d 'Apply a member\'s preset for an emoji now (the manual override)'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "poll" -d 'Make every onboarded member\'s name and photo match their status: one cycle (for cron), or every DURATION'
+complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "serve" -d 'Receive Slack\'s user events and apply each member\'s preset within seconds (needs SLACK_SIGNING_SECRET)'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
@@ -66,6 +67,18 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -s v -l 
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -s h -l help -d 'Print help'
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -s V -l version -d 'Print version'
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l listen -d 'Address and port to listen on' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l queue-capacity -d 'Requests that may wait for a worker; beyond it Slack gets 503 and retries' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l dead-letter-capacity -d 'Retried requests kept while the queue is full' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l workers -d 'Workers applying queued requests (Slack\'s tiers still pace the calls)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l drain-timeout -d 'On SIGINT/SIGTERM, how long to keep working the queue before exiting' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
@@ -73,8 +86,9 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll completions help" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll completions help" -f -a "apply" -d 'Apply a member\'s preset for an emoji now (the manual override)'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll completions help" -f -a "poll" -d 'Make every onboarded member\'s name and photo match their status: one cycle (for cron), or every DURATION'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "apply" -d 'Apply a member\'s preset for an emoji now (the manual override)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "poll" -d 'Make every onboarded member\'s name and photo match their status: one cycle (for cron), or every DURATION'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "serve" -d 'Receive Slack\'s user events and apply each member\'s preset within seconds (needs SLACK_SIGNING_SECRET)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: formatting, lints and every test, against a real S3-compatible server.
 #
-# On a fresh machine it creates a Python venv (target/test-venv) with moto, starts moto on a free
+# On a fresh machine it creates a Python venv (target/test-venv) with moto and Slack's own SDK
+# (slack_sdk, to prove request signing matches Slack's), starts moto on a free
 # loopback port, runs cargo fmt --check, cargo clippy and cargo test, and stops moto whatever
 # happens. Extra arguments go to cargo test (e.g. scripts/test.sh onboard).
 set -euo pipefail
@@ -35,6 +36,7 @@ for _ in $(seq 1 100); do
     sleep 0.2
 done
 export STATUSINATOR_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+export STATUSINATOR_TEST_PYTHON="$PWD/$venv/bin/python"
 echo "==> moto on $STATUSINATOR_TEST_S3_ENDPOINT"
 
 echo "==> cargo fmt --check"

@@ -81,6 +81,9 @@ pub struct Outcome {
     #[serde(flatten)]
     pub plan: Plan,
     pub dry_run: bool,
+    /// The member's applied state as recorded afterwards (`None` on a dry run).
+    #[serde(skip)]
+    pub recorded: Option<Applied>,
 }
 
 /// Plans the writes for `user`. `current_name` is the display name Slack last reported, if
@@ -215,14 +218,15 @@ impl<'a> Engine<'a> {
     /// records the emoji. Errors name the member and the emoji.
     pub fn execute(&self, plan: &Plan, now: u64) -> Result<Outcome> {
         let context = || format!("{} ({})", plan.user, display_emoji(&plan.emoji));
-        self.run(plan, now).with_context(context)?;
+        let recorded = self.run(plan, now).with_context(context)?;
         Ok(Outcome {
             plan: plan.clone(),
             dry_run: false,
+            recorded: Some(recorded),
         })
     }
 
-    fn run(&self, plan: &Plan, now: u64) -> Result<()> {
+    fn run(&self, plan: &Plan, now: u64) -> Result<Applied> {
         let finish = |entry: &mut Applied| {
             entry.emoji = plan.emoji.clone();
             entry.preset = Some(plan.preset.clone());
@@ -240,6 +244,7 @@ impl<'a> Engine<'a> {
         }
         self.check_owner(&token, &plan.user)?;
         let last = plan.writes.len() - 1;
+        let mut recorded = Applied::default();
         for (i, write) in plan.writes.iter().enumerate() {
             match write {
                 Write::Name { display_name } => {
@@ -252,7 +257,7 @@ impl<'a> Engine<'a> {
                     log::info!("{}: photo set to {picture}", plan.user);
                 }
             }
-            applied::record(self.store, &plan.user, now, |entry| {
+            recorded = applied::record(self.store, &plan.user, now, |entry| {
                 match write {
                     Write::Name { display_name } => entry.name = Some(display_name.clone()),
                     Write::Photo { picture } => entry.picture = Some(picture.clone()),
@@ -262,7 +267,7 @@ impl<'a> Engine<'a> {
                 }
             })?;
         }
-        Ok(())
+        Ok(recorded)
     }
 
     /// `users.setPhoto` changes only the token owner's photo: make sure the token is the

@@ -69,6 +69,10 @@ pub enum Command {
     /// every DURATION
     Poll(PollArgs),
 
+    /// Receive Slack's user events and apply each member's preset within seconds (needs
+    /// SLACK_SIGNING_SECRET)
+    Serve(ServeArgs),
+
     /// Print a shell completion script
     Completions {
         /// The shell to complete for
@@ -135,9 +139,43 @@ pub struct PollArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on
+    #[arg(
+        long,
+        env = "STATUSINATOR_LISTEN",
+        default_value = "127.0.0.1:3000",
+        value_name = "ADDR"
+    )]
+    pub listen: std::net::SocketAddr,
+
+    /// Requests that may wait for a worker; beyond it Slack gets 503 and retries
+    #[arg(long, env = "STATUSINATOR_QUEUE_CAPACITY", value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub queue_capacity: u32,
+
+    /// Retried requests kept while the queue is full
+    #[arg(long, env = "STATUSINATOR_DEAD_LETTER_CAPACITY", value_name = "N",
+          default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub dead_letter_capacity: u32,
+
+    /// Workers applying queued requests (Slack's tiers still pace the calls)
+    #[arg(long, env = "STATUSINATOR_WORKERS", value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub workers: u16,
+
+    /// On SIGINT/SIGTERM, how long to keep working the queue before exiting
+    #[arg(long, value_name = "DURATION", default_value = "8s", value_parser = parse_duration)]
+    pub drain_timeout: std::time::Duration,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e}: give a duration like 8s or 1m"))
+}
+
 fn parse_every(text: &str) -> Result<std::time::Duration, String> {
-    let duration = humantime::parse_duration(text)
-        .map_err(|e| format!("{e}: give a duration like 60s, 5m or 1h"))?;
+    let duration = parse_duration(text)?;
     if duration < std::time::Duration::from_secs(1) {
         return Err("poll at most once a second: give 1s or more".to_owned());
     }

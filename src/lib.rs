@@ -10,11 +10,14 @@
 //! - [`tokens`]: each member's own token, kept secret;
 //! - [`apply`]: the engine that makes a member's name and photo match a preset;
 //! - [`applied`]: the record of what was applied;
-//! - [`poll`]: the reconciling cycle.
+//! - [`poll`]: the reconciling cycle;
+//! - [`events`]: Slack's request signatures and event envelopes;
+//! - [`serve`]: the Events API listener, its cache, queue and workers.
 
 pub mod applied;
 pub mod apply;
 pub mod cli;
+pub mod events;
 pub mod exit;
 pub mod net;
 pub mod onboard;
@@ -24,6 +27,7 @@ pub mod poll;
 pub mod presets;
 pub mod progress;
 pub mod secret;
+pub mod serve;
 pub mod settings;
 pub mod signals;
 pub mod slack;
@@ -67,6 +71,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let settings = Settings::from_args(&cli.global)?;
             commands::poll(&settings, &args)
         }
+        Command::Serve(args) => {
+            let settings = Settings::from_args(&cli.global)?;
+            commands::serve(&settings, &args)
+        }
     }
 }
 
@@ -76,7 +84,7 @@ mod commands {
     use anyhow::Result;
 
     use crate::apply::{self, Engine, Target, Write};
-    use crate::cli::{ApplyArgs, OnboardArgs, PollArgs};
+    use crate::cli::{ApplyArgs, OnboardArgs, PollArgs, ServeArgs};
     use crate::exit::{ExitCode, UsageError};
     use crate::onboard::{self, Problems};
     use crate::presets::{EmojiKey, UserId};
@@ -134,6 +142,7 @@ mod commands {
             apply::Outcome {
                 plan,
                 dry_run: true,
+                recorded: None,
             }
         } else {
             let slack = settings.slack()?;
@@ -217,5 +226,35 @@ mod commands {
                 return Ok(code);
             }
         }
+    }
+
+    pub fn serve(settings: &Settings, args: &ServeArgs) -> Result<ExitCode> {
+        let secret = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .map(crate::secret::SecretString::new)
+        };
+        let signing_secret = secret("SLACK_SIGNING_SECRET").ok_or_else(|| {
+            UsageError::new(
+                "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's \
+                 Basic Information page into it",
+            )
+        })?;
+        let config = crate::serve::Config {
+            listen: args.listen,
+            signing_secret,
+            admin_token: secret("STATUSINATOR_ADMIN_TOKEN"),
+            queue_capacity: args.queue_capacity as usize,
+            dead_letter_capacity: args.dead_letter_capacity as usize,
+            workers: usize::from(args.workers),
+            drain_timeout: args.drain_timeout,
+        };
+        let store = settings.store.open()?;
+        let tokens = settings.tokens()?;
+        let slack = settings.slack()?;
+        crate::serve::run(config, store, slack, tokens)?;
+        Ok(ExitCode::Success)
     }
 }

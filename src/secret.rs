@@ -16,6 +16,16 @@ impl SecretString {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Whether `candidate` is this secret, in time that does not depend on where they differ
+    /// (both are hashed first, so not even the length shows).
+    pub fn matches(&self, candidate: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        use subtle::ConstantTimeEq;
+        let ours = Sha256::digest(self.0.as_bytes());
+        let theirs = Sha256::digest(candidate.as_bytes());
+        ours.ct_eq(&theirs).into()
+    }
 }
 
 impl fmt::Debug for SecretString {
@@ -47,5 +57,8 @@ mod tests {
         assert_eq!(format!("{token}"), "(redacted)");
         assert_eq!(format!("{:?}", Some(&token)), "Some((redacted))");
         assert_eq!(token.expose(), "xoxp-1234-5678-abcdef");
+        assert!(token.matches("xoxp-1234-5678-abcdef"));
+        assert!(!token.matches("xoxp-1234-5678-abcdeg"));
+        assert!(!token.matches(""));
     }
 }

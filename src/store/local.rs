@@ -90,6 +90,30 @@ impl Store for LocalStore {
         }
     }
 
+    fn version(&self, key: &str) -> Result<Option<String>> {
+        let path = self.path(key)?;
+        match fs::metadata(&path) {
+            Ok(meta) => {
+                let modified = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .unwrap_or_default();
+                #[cfg(unix)]
+                let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+                #[cfg(not(unix))]
+                let inode = 0u64;
+                Ok(Some(format!(
+                    "{}-{}-{inode}",
+                    meta.len(),
+                    modified.as_nanos()
+                )))
+            }
+            Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("checking {}", path.display())),
+        }
+    }
+
     fn put(&self, key: &str, bytes: &[u8], _content_type: &str) -> Result<()> {
         write_atomically(&self.path(key)?, bytes)
     }
@@ -111,6 +135,18 @@ impl Store for LocalStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rewrite_changes_the_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().to_path_buf());
+        assert_eq!(store.version("users.json").unwrap(), None);
+        store.put("users.json", b"{}", "application/json").unwrap();
+        let first = store.version("users.json").unwrap().unwrap();
+        assert_eq!(store.version("users.json").unwrap().unwrap(), first);
+        store.put("users.json", b"{}", "application/json").unwrap();
+        assert_ne!(store.version("users.json").unwrap().unwrap(), first);
+    }
 
     #[test]
     fn put_get_exists_round_trip() {

@@ -37,6 +37,10 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Whether the object exists.
     fn exists(&self, key: &str) -> Result<bool>;
 
+    /// A tag that changes whenever the object does (S3: its ETag; locally: size, time and
+    /// inode), without reading it; `None` when there is no such object.
+    fn version(&self, key: &str) -> Result<Option<String>>;
+
     /// Writes the object whole; readers see the old or the new bytes, never a mix.
     fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<()>;
 

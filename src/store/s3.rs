@@ -166,6 +166,17 @@ impl Store for S3Store {
         }
     }
 
+    fn version(&self, key: &str) -> Result<Option<String>> {
+        let object = self.object(key)?;
+        match self.bucket.head_object(&object) {
+            Ok((head, status)) if (200..300).contains(&status) => {
+                Ok(Some(head.e_tag.unwrap_or_default()))
+            }
+            Ok(_) | Err(S3Error::HttpFailWithBody(404, _)) => Ok(None),
+            Err(err) => Err(self.fail("checking", key, err)),
+        }
+    }
+
     fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<()> {
         let object = self.object(key)?;
         self.bucket

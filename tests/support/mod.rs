@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod images;
+pub mod serve;
 pub mod slack;
 
 use std::collections::BTreeMap;
@@ -347,4 +348,27 @@ impl World {
             assert!(!shape, "something shaped like a token leaked:\n{text}");
         }
     }
+}
+
+/// The variable `scripts/test.sh` sets to the Python of its venv (moto, slack_sdk).
+pub const PYTHON_VAR: &str = "STATUSINATOR_TEST_PYTHON";
+
+/// A Python that can import `module`, or a failure that says how to get one.
+pub fn python_with(module: &str) -> String {
+    let python = std::env::var(PYTHON_VAR).unwrap_or_else(|_| {
+        panic!(
+            "this test needs Python with {module} and {PYTHON_VAR} is not set: run the tests \
+             with scripts/test.sh (its venv has it), or `pip install {module}` and export \
+             {PYTHON_VAR}=$(command -v python3)"
+        )
+    });
+    let ok = Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "{python} cannot import {module}: run scripts/test.sh, or pip install {module}"
+    );
+    python
 }

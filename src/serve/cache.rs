@@ -1,0 +1,171 @@
+//! The in-memory presets of `users.json`. Filled at start; re-read only when the stored file
+//! changed, and that is checked at most once a second, so a flood of events from members who are
+//! not onboarded costs nothing but that check. The ack path only ever takes a read lock.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::presets::{UserId, UserPresets, UsersFile};
+use crate::store::{self, Store, USERS_KEY};
+
+use super::queue::Request;
+
+/// How often at most the stored `users.json` is checked for a change.
+pub const CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// Events for members not in the cache, kept until the next check (the latest per member).
+const PENDING_LIMIT: usize = 1024;
+
+#[derive(Debug)]
+struct Checked {
+    /// The version of `users.json` the cache holds.
+    version: Option<String>,
+    at: Instant,
+}
+
+/// The presets, by member.
+#[derive(Debug)]
+pub struct PresetCache {
+    store: &'static dyn Store,
+    users: RwLock<Arc<UsersFile>>,
+    checked: Mutex<Checked>,
+    pending: Mutex<HashMap<UserId, Request>>,
+    pending_changed: Condvar,
+}
+
+impl PresetCache {
+    /// Reads `users.json` (an absent one is empty).
+    pub fn load(store: &'static dyn Store) -> Result<PresetCache> {
+        let version = store.version(USERS_KEY)?;
+        let users = store::load_users(store)?;
+        Ok(PresetCache {
+            store,
+            users: RwLock::new(Arc::new(users)),
+            checked: Mutex::new(Checked {
+                version,
+                at: Instant::now(),
+            }),
+            pending: Mutex::new(HashMap::new()),
+            pending_changed: Condvar::new(),
+        })
+    }
+
+    /// The presets as they are now.
+    pub fn snapshot(&self) -> Arc<UsersFile> {
+        self.users.read().expect("cache lock").clone()
+    }
+
+    pub fn contains(&self, user: &UserId) -> bool {
+        self.users
+            .read()
+            .expect("cache lock")
+            .users
+            .contains_key(user)
+    }
+
+    pub fn get(&self, user: &UserId) -> Option<UserPresets> {
+        self.users
+            .read()
+            .expect("cache lock")
+            .users
+            .get(user)
+            .cloned()
+    }
+
+    /// Members onboarded.
+    pub fn len(&self) -> usize {
+        self.users.read().expect("cache lock").users.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Checks whether `users.json` changed, unless that was checked less than a second ago,
+    /// and re-reads it if so. Returns whether it re-read.
+    pub fn refresh_if_due(&self) -> Result<bool> {
+        let mut checked = self.checked.lock().expect("cache lock");
+        if checked.at.elapsed() < CHECK_EVERY {
+            return Ok(false);
+        }
+        checked.at = Instant::now();
+        let version = self.store.version(USERS_KEY)?;
+        if version == checked.version {
+            return Ok(false);
+        }
+        let users = store::load_users(self.store)?;
+        log::info!(
+            "{} changed: {} member{} onboarded",
+            self.store.location(USERS_KEY),
+            users.users.len(),
+            if users.users.len() == 1 { "" } else { "s" }
+        );
+        *self.users.write().expect("cache lock") = Arc::new(users);
+        checked.version = version;
+        Ok(true)
+    }
+
+    /// Re-reads `users.json` now (after this process changed it).
+    pub fn reload(&self) -> Result<()> {
+        let mut checked = self.checked.lock().expect("cache lock");
+        let version = self.store.version(USERS_KEY)?;
+        let users = store::load_users(self.store)?;
+        *self.users.write().expect("cache lock") = Arc::new(users);
+        *checked = Checked {
+            version,
+            at: Instant::now(),
+        };
+        Ok(())
+    }
+
+    /// Keeps an event of a member not in the cache until the next check. Returns whether it
+    /// was kept (the oldest are not pushed out: a flood of strangers stays bounded).
+    pub fn hold(&self, request: Request) -> bool {
+        let mut pending = self.pending.lock().expect("cache lock");
+        if pending.len() >= PENDING_LIMIT && !pending.contains_key(&request.user) {
+            return false;
+        }
+        let first = pending.is_empty();
+        pending.insert(request.user.clone(), request);
+        drop(pending);
+        if first {
+            self.pending_changed.notify_all();
+        }
+        true
+    }
+
+    /// Waits (at most `wait`) for held events, then for the next check to be due; checks, and
+    /// returns the held events of members now onboarded. The others are dropped.
+    pub fn next_held(&self, wait: Duration) -> Result<Vec<Request>> {
+        {
+            let pending = self.pending.lock().expect("cache lock");
+            let (pending, _) = self
+                .pending_changed
+                .wait_timeout_while(pending, wait, |p| p.is_empty())
+                .expect("cache lock");
+            if pending.is_empty() {
+                return Ok(Vec::new());
+            }
+        }
+        let since = self.checked.lock().expect("cache lock").at.elapsed();
+        if since < CHECK_EVERY {
+            std::thread::sleep(CHECK_EVERY - since);
+        }
+        self.refresh_if_due()?;
+        let held: Vec<Request> = self
+            .pending
+            .lock()
+            .expect("cache lock")
+            .drain()
+            .map(|(_, r)| r)
+            .collect();
+        let users = self.snapshot();
+        Ok(held
+            .into_iter()
+            .filter(|r| users.users.contains_key(&r.user))
+            .collect())
+    }
+}

@@ -1,0 +1,284 @@
+//! `/metrics`: what the service did, in Prometheus' text format. Counters are made once at
+//! start, so counting an event on the ack path is one atomic add.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::slack::SlackStats;
+
+/// What became of a request to the Events URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// Queued for a worker.
+    Queued,
+    /// Replaced the same member's waiting request.
+    Replaced,
+    /// Queue full, a retry: kept in the dead-letter queue.
+    DeadLettered,
+    /// Queue full: 503.
+    RejectedFull,
+    /// Both queues full: 503 with `X-Slack-No-Retry`.
+    RejectedNoRetry,
+    /// An `event_id` already handled.
+    Duplicate,
+    /// The status is the one already applied (or being applied): the loop guard.
+    Unchanged,
+    /// The member is not onboarded.
+    NotOnboarded,
+    /// Another event type, a bot, a deactivated member.
+    Ignored,
+    /// Slack checking the Request URL.
+    UrlVerification,
+    /// Signature or timestamp refused: 401.
+    BadSignature,
+    /// Signed, but not an envelope: 400.
+    Malformed,
+    /// Over 1 MiB: 413.
+    TooLarge,
+}
+
+impl EventOutcome {
+    pub const ALL: [EventOutcome; 13] = [
+        EventOutcome::Queued,
+        EventOutcome::Replaced,
+        EventOutcome::DeadLettered,
+        EventOutcome::RejectedFull,
+        EventOutcome::RejectedNoRetry,
+        EventOutcome::Duplicate,
+        EventOutcome::Unchanged,
+        EventOutcome::NotOnboarded,
+        EventOutcome::Ignored,
+        EventOutcome::UrlVerification,
+        EventOutcome::BadSignature,
+        EventOutcome::Malformed,
+        EventOutcome::TooLarge,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EventOutcome::Queued => "queued",
+            EventOutcome::Replaced => "replaced",
+            EventOutcome::DeadLettered => "dead_lettered",
+            EventOutcome::RejectedFull => "rejected_full",
+            EventOutcome::RejectedNoRetry => "rejected_no_retry",
+            EventOutcome::Duplicate => "duplicate",
+            EventOutcome::Unchanged => "unchanged",
+            EventOutcome::NotOnboarded => "not_onboarded",
+            EventOutcome::Ignored => "ignored",
+            EventOutcome::UrlVerification => "url_verification",
+            EventOutcome::BadSignature => "bad_signature",
+            EventOutcome::Malformed => "malformed",
+            EventOutcome::TooLarge => "too_large",
+        }
+    }
+}
+
+/// What a worker did with a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// The name and/or photo was written.
+    Applied,
+    /// Everything already matched.
+    Unchanged,
+    /// No preset for the status and no `default`.
+    NoPreset,
+    /// No longer onboarded when the worker got to it.
+    NotOnboarded,
+    /// Slack or the store failed; logged with what to do.
+    Failed,
+}
+
+impl ApplyOutcome {
+    pub const ALL: [ApplyOutcome; 5] = [
+        ApplyOutcome::Applied,
+        ApplyOutcome::Unchanged,
+        ApplyOutcome::NoPreset,
+        ApplyOutcome::NotOnboarded,
+        ApplyOutcome::Failed,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ApplyOutcome::Applied => "applied",
+            ApplyOutcome::Unchanged => "unchanged",
+            ApplyOutcome::NoPreset => "no_preset",
+            ApplyOutcome::NotOnboarded => "not_onboarded",
+            ApplyOutcome::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: &'static str,
+}
+
+/// Every metric of the service.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    events: Vec<Counter>,
+    applies: Vec<Counter>,
+    ack: Histogram,
+    queue_depth: Gauge,
+    dead_letter_depth: Gauge,
+}
+
+impl Metrics {
+    pub fn new(slack: Arc<SlackStats>) -> Metrics {
+        let mut registry = Registry::with_prefix("statusinator");
+        let events = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "events",
+            "Requests to the Events URL, by what became of them",
+            events.clone(),
+        );
+        let applies = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "applies",
+            "Queued requests worked, by outcome",
+            applies.clone(),
+        );
+        // 25 µs to ~1.6 s.
+        let ack = Histogram::new(exponential_buckets(0.000_025, 2.0, 17));
+        registry.register(
+            "ack_seconds",
+            "Time from a request to the Events URL to its answer",
+            ack.clone(),
+        );
+        let queue_depth = Gauge::default();
+        registry.register(
+            "queue_depth",
+            "Requests waiting for a worker",
+            queue_depth.clone(),
+        );
+        let dead_letter_depth = Gauge::default();
+        registry.register(
+            "dead_letter_depth",
+            "Retried requests waiting in the dead-letter queue",
+            dead_letter_depth.clone(),
+        );
+        registry.register_collector(Box::new(SlackCollector(slack)));
+        Metrics {
+            events: EventOutcome::ALL
+                .iter()
+                .map(|o| {
+                    events
+                        .get_or_create(&OutcomeLabel { outcome: o.label() })
+                        .clone()
+                })
+                .collect(),
+            applies: ApplyOutcome::ALL
+                .iter()
+                .map(|o| {
+                    applies
+                        .get_or_create(&OutcomeLabel { outcome: o.label() })
+                        .clone()
+                })
+                .collect(),
+            registry,
+            ack,
+            queue_depth,
+            dead_letter_depth,
+        }
+    }
+
+    pub fn event(&self, outcome: EventOutcome) {
+        let i = EventOutcome::ALL
+            .iter()
+            .position(|o| *o == outcome)
+            .expect("every outcome is listed");
+        self.events[i].inc();
+    }
+
+    pub fn apply(&self, outcome: ApplyOutcome) {
+        let i = ApplyOutcome::ALL
+            .iter()
+            .position(|o| *o == outcome)
+            .expect("every outcome is listed");
+        self.applies[i].inc();
+    }
+
+    pub fn ack(&self, took: Duration) {
+        self.ack.observe(took.as_secs_f64());
+    }
+
+    /// The text for a scrape, with the queue depths as they are now.
+    pub fn render(&self, depths: (usize, usize)) -> String {
+        self.queue_depth.set(depths.0 as i64);
+        self.dead_letter_depth.set(depths.1 as i64);
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+/// Slack calls by method and status, and rate-limit waits, read from the client at each scrape.
+#[derive(Debug)]
+struct SlackCollector(Arc<SlackStats>);
+
+impl Collector for SlackCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let mut calls = encoder.encode_descriptor(
+            "slack_calls",
+            "Slack Web API calls, by method and HTTP status (or network)",
+            None,
+            prometheus_client::metrics::MetricType::Counter,
+        )?;
+        for ((method, status), n) in self.0.calls() {
+            let labels = [("method", method.to_owned()), ("status", status)];
+            ConstCounter::new(n).encode(calls.encode_family(&labels)?)?;
+        }
+        let (waits, waited) = self.0.rate_limit_waits();
+        let counter = ConstCounter::new(waits);
+        counter.encode(encoder.encode_descriptor(
+            "slack_rate_limit_waits",
+            "Waits because Slack answered that a method is rate-limited",
+            None,
+            counter.metric_type(),
+        )?)?;
+        let counter = ConstCounter::new(waited.as_secs_f64());
+        counter.encode(encoder.encode_descriptor(
+            "slack_rate_limit_wait_seconds",
+            "Time spent in those waits",
+            None,
+            counter.metric_type(),
+        )?)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_has_every_family() {
+        let metrics = Metrics::new(Arc::new(SlackStats::default()));
+        metrics.event(EventOutcome::Queued);
+        metrics.event(EventOutcome::Queued);
+        metrics.apply(ApplyOutcome::Failed);
+        metrics.ack(Duration::from_micros(100));
+        let text = metrics.render((3, 1));
+        for line in [
+            "statusinator_events_total{outcome=\"queued\"} 2",
+            "statusinator_events_total{outcome=\"bad_signature\"} 0",
+            "statusinator_applies_total{outcome=\"failed\"} 1",
+            "statusinator_ack_seconds_count 1",
+            "statusinator_queue_depth 3",
+            "statusinator_dead_letter_depth 1",
+            "statusinator_slack_rate_limit_waits_total 0",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+    }
+}

@@ -1,0 +1,585 @@
+//! serve: the Events API listener. Slack posts `user_change` / `user_status_changed`; the member's
+//! name and photo follow their status within seconds.
+//!
+//! The ack path (signature, envelope, dedupe, the presets cache, the loop guard, the queue) is
+//! all in memory and never waits on Slack or the store. A small pool of workers does the rest
+//! through the apply engine, never two at once for one member.
+
+mod cache;
+mod http;
+pub mod metrics;
+pub mod queue;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::applied::{self, Applied};
+use crate::apply::{self, Engine, Target};
+use crate::events::{self, Envelope, SignatureError, UserEvent, Verifier};
+use crate::exit::UsageError;
+use crate::onboard;
+use crate::presets::UserId;
+use crate::secret::SecretString;
+use crate::signals::Stop;
+use crate::slack::SlackClient;
+use crate::store::Store;
+use crate::tokens::Tokens;
+
+pub use cache::PresetCache;
+use metrics::{ApplyOutcome, EventOutcome, Metrics};
+use queue::{Admission, Queue, Request};
+
+/// Event IDs remembered to process a redelivery once (Slack redelivers within minutes).
+const SEEN_EVENTS: usize = 50_000;
+
+/// The service's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub signing_secret: SecretString,
+    /// `POST /onboard` is on only with this.
+    pub admin_token: Option<SecretString>,
+    pub queue_capacity: usize,
+    pub dead_letter_capacity: usize,
+    pub workers: usize,
+    /// How long a stop waits for queued work.
+    pub drain_timeout: Duration,
+}
+
+/// An answer to an HTTP request, before it becomes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    /// Send `X-Slack-No-Retry: 1`.
+    pub no_retry: bool,
+}
+
+impl Answer {
+    pub fn empty(status: u16) -> Answer {
+        Answer {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: Vec::new(),
+            no_retry: false,
+        }
+    }
+
+    pub fn text(status: u16, text: impl Into<String>) -> Answer {
+        let mut body = text.into().into_bytes();
+        body.push(b'\n');
+        Answer {
+            body,
+            ..Answer::empty(status)
+        }
+    }
+
+    pub fn json(status: u16, value: &serde_json::Value) -> Answer {
+        Answer {
+            status,
+            content_type: "application/json",
+            body: serde_json::to_vec(value).expect("JSON values serialize"),
+            no_retry: false,
+        }
+    }
+}
+
+/// A request to the Events URL, as the HTTP side hands it over.
+#[derive(Debug, Clone, Copy)]
+pub struct EventRequest<'a> {
+    pub timestamp: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    /// `X-Slack-Retry-Num` was present.
+    pub retry: bool,
+    pub body: &'a [u8],
+}
+
+/// Everything the HTTP side and the workers share.
+#[derive(Debug)]
+pub struct Service {
+    verifier: Verifier,
+    admin_token: Option<SecretString>,
+    store: &'static dyn Store,
+    engine: Engine<'static>,
+    presets: PresetCache,
+    queue: Queue,
+    metrics: Metrics,
+    /// `team:event_id` of events answered 200.
+    seen: Mutex<lru::LruCache<String, ()>>,
+    /// Per member, the status their presets were last put in effect for, or are about to be:
+    /// the loop guard. The app's own writes come back as events with this same status.
+    guard: Mutex<HashMap<UserId, String>>,
+    /// What was last applied per member, as far as this process knows.
+    applied: Mutex<HashMap<UserId, Applied>>,
+    bad_signatures: AtomicU64,
+}
+
+impl Service {
+    /// Loads the presets and the applied state; fails when the store cannot be read.
+    pub fn new(
+        config: &Config,
+        store: &'static dyn Store,
+        slack: &'static SlackClient,
+        tokens: &'static Tokens,
+    ) -> Result<Service> {
+        let presets = PresetCache::load(store)?;
+        let recorded = applied::load(store)?;
+        let guard = recorded
+            .users
+            .iter()
+            .map(|(user, a)| (user.clone(), a.emoji.clone()))
+            .collect();
+        Ok(Service {
+            verifier: Verifier::new(&config.signing_secret),
+            admin_token: config.admin_token.clone(),
+            store,
+            engine: Engine::new(store, slack, tokens),
+            presets,
+            queue: Queue::new(config.queue_capacity, config.dead_letter_capacity),
+            metrics: Metrics::new(slack.stats()),
+            seen: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(SEEN_EVENTS).expect("non-zero"),
+            )),
+            guard: Mutex::new(guard),
+            applied: Mutex::new(recorded.users.into_iter().collect()),
+            bad_signatures: AtomicU64::new(0),
+        })
+    }
+
+    pub fn presets(&self) -> &PresetCache {
+        &self.presets
+    }
+
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    pub fn metrics_text(&self) -> String {
+        self.metrics.render(self.queue.depths())
+    }
+
+    /// Handles a request to the Events URL; never waits on Slack or the store.
+    pub fn event(&self, request: EventRequest<'_>, now: u64) -> Answer {
+        let (outcome, answer) = self.event_outcome(request, now);
+        self.metrics.event(outcome);
+        answer
+    }
+
+    pub fn ack_took(&self, took: Duration) {
+        self.metrics.ack(took);
+    }
+
+    fn event_outcome(&self, request: EventRequest<'_>, now: u64) -> (EventOutcome, Answer) {
+        if let Err(err) =
+            self.verifier
+                .verify(request.timestamp, request.signature, request.body, now)
+        {
+            self.log_bad_signature(err);
+            return (
+                EventOutcome::BadSignature,
+                Answer::text(401, format!("invalid request signature: {err}")),
+            );
+        }
+        let envelope = match events::parse(request.body) {
+            Ok(envelope) => envelope,
+            Err(err) => {
+                log::warn!("a signed request to the Events URL was not understood: {err}");
+                return (EventOutcome::Malformed, Answer::text(400, err.to_string()));
+            }
+        };
+        match envelope {
+            Envelope::UrlVerification { challenge } => {
+                log::info!("answered Slack's url_verification: the Request URL works");
+                (
+                    EventOutcome::UrlVerification,
+                    Answer::json(200, &serde_json::json!({ "challenge": challenge })),
+                )
+            }
+            Envelope::Other { kind } => {
+                log::debug!("ignored a {kind} request");
+                (EventOutcome::Ignored, Answer::empty(200))
+            }
+            Envelope::User(event) => self.user_event(event, request.retry),
+        }
+    }
+
+    fn user_event(&self, event: UserEvent, retry: bool) -> (EventOutcome, Answer) {
+        let ok = Answer::empty(200);
+        let key = format!("{}:{}", event.team_id, event.event_id);
+        if self.seen.lock().expect("seen lock").contains(&key) {
+            log::debug!("event {} already handled", event.event_id);
+            return (EventOutcome::Duplicate, ok);
+        }
+        let Ok(user) = UserId::parse(&event.user) else {
+            return (EventOutcome::Ignored, ok);
+        };
+        if event.is_bot || event.deleted {
+            return (EventOutcome::Ignored, ok);
+        }
+        let request = Request {
+            user,
+            emoji: event.status_emoji.trim().to_owned(),
+            display_name: event.display_name,
+            event_id: event.event_id,
+        };
+        let outcome = if self.presets.contains(&request.user) {
+            match self.admit(request, retry) {
+                Ok(admission) => match admission {
+                    Admission::Queued => EventOutcome::Queued,
+                    Admission::Replaced => EventOutcome::Replaced,
+                    Admission::DeadLettered => EventOutcome::DeadLettered,
+                    Admission::Full => {
+                        return (
+                            EventOutcome::RejectedFull,
+                            Answer::text(503, "busy: the request queue is full"),
+                        )
+                    }
+                    Admission::Refused => {
+                        let mut answer = Answer::text(
+                            503,
+                            "busy: the request queue and the dead-letter queue are full",
+                        );
+                        answer.no_retry = true;
+                        return (EventOutcome::RejectedNoRetry, answer);
+                    }
+                },
+                Err(unchanged) => unchanged,
+            }
+        } else {
+            // Maybe onboarded since the cache was filled: the next check (at most once a
+            // second) tells.
+            self.presets.hold(request);
+            EventOutcome::NotOnboarded
+        };
+        self.seen.lock().expect("seen lock").put(key, ());
+        (outcome, ok)
+    }
+
+    /// The loop guard, then the queue. `Err` when the status is the one already in effect.
+    fn admit(&self, request: Request, retry: bool) -> Result<Admission, EventOutcome> {
+        let mut guard = self.guard.lock().expect("guard lock");
+        if guard.get(&request.user) == Some(&request.emoji) {
+            return Err(EventOutcome::Unchanged);
+        }
+        let (user, emoji) = (request.user.clone(), request.emoji.clone());
+        let admission = self.queue.offer(request, retry);
+        if admission.kept() {
+            guard.insert(user, emoji);
+        }
+        Ok(admission)
+    }
+
+    fn log_bad_signature(&self, err: SignatureError) {
+        // The first, then one in a hundred: a scan cannot flood the log.
+        let n = self.bad_signatures.fetch_add(1, Ordering::Relaxed) + 1;
+        if n == 1 {
+            log::warn!("refused a request to the Events URL: {err}");
+        } else if n.is_multiple_of(100) {
+            log::warn!("refused {n} requests to the Events URL so far; the latest: {err}");
+        }
+    }
+
+    /// A worker: takes requests until the queue is closed and empty.
+    pub fn work(&self) {
+        while let Some(request) = self.queue.take(None) {
+            let outcome = self.apply(&request);
+            self.metrics.apply(outcome);
+            self.queue.done(&request.user);
+        }
+    }
+
+    /// Applies one request through the engine.
+    fn apply(&self, request: &Request) -> ApplyOutcome {
+        let user = &request.user;
+        if let Err(err) = self.presets.refresh_if_due() {
+            log::warn!(
+                "could not check users.json for changes ({err:#}); using the presets in memory"
+            );
+        }
+        let Some(presets) = self.presets.get(user) else {
+            return ApplyOutcome::NotOnboarded;
+        };
+        // Another process (poll, a second serve) may have applied since: its record wins.
+        let recorded = match applied::load_user(self.store, user) {
+            Ok(recorded) => recorded,
+            Err(err) => {
+                log::warn!("{err:#}; using what this process last applied for {user}");
+                self.applied
+                    .lock()
+                    .expect("applied lock")
+                    .get(user)
+                    .cloned()
+            }
+        };
+        let planned = apply::plan(
+            user,
+            &presets,
+            &Target::Status(request.emoji.clone()),
+            Some(&request.display_name),
+            recorded.as_ref(),
+            false,
+        );
+        let plan = match planned {
+            Ok(Some(plan)) => plan,
+            Ok(None) => {
+                log::info!(
+                    "{user}: no preset for {} and no default: nothing to do",
+                    apply::display_emoji(&request.emoji)
+                );
+                return ApplyOutcome::NoPreset;
+            }
+            Err(err) => {
+                self.forget(request);
+                log::error!("{user}: {err:#}");
+                return ApplyOutcome::Failed;
+            }
+        };
+        if plan.changes_nothing(recorded.as_ref()) {
+            if let Some(recorded) = recorded {
+                self.applied
+                    .lock()
+                    .expect("applied lock")
+                    .insert(user.clone(), recorded);
+            }
+            return ApplyOutcome::Unchanged;
+        }
+        match self.engine.execute(&plan, crate::unix_now()) {
+            Ok(outcome) => {
+                if let Some(recorded) = outcome.recorded {
+                    self.applied
+                        .lock()
+                        .expect("applied lock")
+                        .insert(user.clone(), recorded);
+                }
+                if plan.writes.is_empty() {
+                    ApplyOutcome::Unchanged
+                } else {
+                    log::info!(
+                        "{user}: {} → preset {} applied (event {})",
+                        apply::display_emoji(&request.emoji),
+                        plan.preset,
+                        request.event_id
+                    );
+                    ApplyOutcome::Applied
+                }
+            }
+            Err(err) => {
+                self.forget(request);
+                log::error!("{err:#}");
+                ApplyOutcome::Failed
+            }
+        }
+    }
+
+    /// A request failed: the next event with that status tries again.
+    fn forget(&self, request: &Request) {
+        let mut guard = self.guard.lock().expect("guard lock");
+        if guard.get(&request.user) == Some(&request.emoji) {
+            guard.remove(&request.user);
+        }
+    }
+
+    /// Re-checks held events of members not in the cache, queueing those now onboarded.
+    fn refresh_held(&self, stop: &Stop) {
+        while !stop.requested() {
+            match self.presets.next_held(Duration::from_millis(500)) {
+                Ok(requests) => {
+                    for request in requests {
+                        let user = request.user.clone();
+                        match self.admit(request, false) {
+                            Ok(admission) if !admission.kept() => log::warn!(
+                                "{user} was just onboarded but the queue is full; the next \
+                                 poll or status change applies their preset"
+                            ),
+                            _ => {}
+                        }
+                    }
+                }
+                Err(err) => {
+                    log::warn!("could not check users.json for changes: {err:#}");
+                    stop.sleep(cache::CHECK_EVERY);
+                }
+            }
+        }
+    }
+
+    /// `POST /onboard`: the admin token, then the same checks and merge as the command.
+    pub fn onboard(&self, authorization: Option<&str>, query: &str, body: &[u8]) -> Answer {
+        let Some(admin) = &self.admin_token else {
+            return Answer::json(
+                404,
+                &serde_json::json!({"ok": false, "error": "POST /onboard is off: set \
+                    STATUSINATOR_ADMIN_TOKEN for the service to turn it on"}),
+            );
+        };
+        if !self.authorized(admin, authorization) {
+            return Answer::json(
+                401,
+                &serde_json::json!({"ok": false, "error": "POST /onboard needs \
+                    Authorization: Bearer <STATUSINATOR_ADMIN_TOKEN>"}),
+            );
+        }
+        let flag = |name: &str| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .any(|(k, v)| k == name && matches!(v.as_ref(), "" | "1" | "true" | "yes"))
+        };
+        let options = onboard::Options {
+            replace: flag("replace"),
+            dry_run: flag("dry_run"),
+            progress: false,
+        };
+        let plan = match onboard::prepare(
+            body,
+            "POST /onboard",
+            &onboard::PictureSources::remote_only(),
+        ) {
+            Ok(plan) => plan,
+            Err(err) => {
+                return match err.downcast_ref::<onboard::Problems>() {
+                    Some(problems) => Answer::json(
+                        422,
+                        &serde_json::json!({"ok": false, "problems": problems.0}),
+                    ),
+                    None => Answer::json(
+                        400,
+                        &serde_json::json!({"ok": false, "error": format!("{err:#}")}),
+                    ),
+                }
+            }
+        };
+        match onboard::execute(self.store, &plan, options, crate::unix_now()) {
+            Ok(report) => {
+                if !options.dry_run {
+                    if let Err(err) = self.presets.reload() {
+                        log::warn!("onboarded, but re-reading users.json failed: {err:#}");
+                    }
+                    log::info!(
+                        "POST /onboard: {} member{} onboarded",
+                        report.users,
+                        if report.users == 1 { "" } else { "s" }
+                    );
+                }
+                let mut value = serde_json::to_value(&report).expect("reports serialize");
+                value["ok"] = true.into();
+                Answer::json(200, &value)
+            }
+            Err(err) => {
+                log::error!("POST /onboard failed: {err:#}");
+                Answer::json(
+                    500,
+                    &serde_json::json!({"ok": false, "error": format!("{err:#}")}),
+                )
+            }
+        }
+    }
+
+    fn authorized(&self, admin: &SecretString, authorization: Option<&str>) -> bool {
+        let given = authorization
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Compare even when nothing was given, so the answer takes the same time.
+        admin.matches(given) && !given.is_empty()
+    }
+
+    pub fn health(&self) -> Answer {
+        let (waiting, dead) = self.queue.depths();
+        Answer::json(
+            200,
+            &serde_json::json!({
+                "ok": true,
+                "members": self.presets.len(),
+                "queue": waiting,
+                "dead_letter": dead,
+            }),
+        )
+    }
+}
+
+/// Runs the service until SIGINT/SIGTERM, then finishes the queued work (at most
+/// `drain_timeout`) and returns.
+pub fn run(
+    config: Config,
+    store: Box<dyn Store>,
+    slack: SlackClient,
+    tokens: Tokens,
+) -> Result<()> {
+    let stop = Stop::on_signals()?;
+    // The service lives as long as the process; its parts are shared by every thread.
+    let store: &'static dyn Store = Box::leak(store);
+    let slack: &'static SlackClient = Box::leak(Box::new(slack));
+    let tokens: &'static Tokens = Box::leak(Box::new(tokens));
+    let service = Service::new(&config, store, slack, tokens).map_err(|err| {
+        UsageError::new(format!(
+            "cannot start: {err:#}; check --store and the AWS_* settings"
+        ))
+    })?;
+    let service: &'static Service = Box::leak(Box::new(service));
+
+    let listener = std::net::TcpListener::bind(config.listen).map_err(|err| {
+        UsageError::new(format!(
+            "cannot listen on {}: {err}; choose another address with --listen or \
+             STATUSINATOR_LISTEN",
+            config.listen
+        ))
+    })?;
+    let address = listener
+        .local_addr()
+        .context("reading the listening address")?;
+
+    for i in 0..config.workers.max(1) {
+        std::thread::Builder::new()
+            .name(format!("worker-{i}"))
+            .spawn(move || service.work())
+            .context("starting a worker")?;
+    }
+    {
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("presets".into())
+            .spawn(move || service.refresh_held(&stop))
+            .context("starting the presets refresher")?;
+    }
+    log::info!(
+        "listening on http://{address}: {} member{} onboarded, {} worker{}, queue {}, \
+         dead-letter queue {}; POST /onboard {}",
+        service.presets.len(),
+        if service.presets.len() == 1 { "" } else { "s" },
+        config.workers,
+        if config.workers == 1 { "" } else { "s" },
+        config.queue_capacity,
+        config.dead_letter_capacity,
+        if config.admin_token.is_some() {
+            "on"
+        } else {
+            "off"
+        }
+    );
+    println!("statusinator serve: listening on http://{address}");
+
+    http::serve(service, listener, &stop)?;
+
+    log::info!("stopping: no more requests; finishing the queued work");
+    service.queue.close();
+    let left = service
+        .queue
+        .wait_idle(Instant::now() + config.drain_timeout);
+    if left.is_empty() {
+        log::info!("stopped: every queued request was worked");
+    } else {
+        let names: Vec<&str> = left.iter().map(UserId::as_str).collect();
+        log::warn!(
+            "stopped with {} request{} not finished ({}); the next poll applies them",
+            left.len(),
+            if left.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+    }
+    Ok(())
+}

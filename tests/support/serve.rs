@@ -1,0 +1,353 @@
+//! `statusinator serve` as a real process, and requests signed exactly as Slack signs them.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use super::slack::Member;
+use super::World;
+
+pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+pub const TEAM: &str = "T0TEST";
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Slack's signature: `v0=` + hex(HMAC-SHA256(secret, "v0:{ts}:{body}")).
+pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("v0:{timestamp}:").as_bytes());
+    mac.update(body);
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+static EVENT_SEQ: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh event ID.
+pub fn event_id() -> String {
+    format!(
+        "Ev{:010}{:04x}",
+        EVENT_SEQ.fetch_add(1, Ordering::Relaxed),
+        fastrand::u16(..)
+    )
+}
+
+/// A `user_change` envelope for a member as the stand-in holds them (the full profile).
+pub fn user_change(member: &Member, event_id: &str) -> Vec<u8> {
+    user_event("user_change", member, event_id)
+}
+
+pub fn user_event(kind: &str, member: &Member, event_id: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "token": "deprecated-verification-token",
+        "team_id": TEAM,
+        "api_app_id": "A0STATUS",
+        "event": {
+            "type": kind,
+            "user": {
+                "id": member.id,
+                "team_id": TEAM,
+                "name": member.id.to_lowercase(),
+                "deleted": false,
+                "is_bot": member.is_bot,
+                "updated": now(),
+                "profile": member.profile,
+            },
+            "cache_ts": now(),
+            "event_ts": format!("{}.000100", now()),
+        },
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": now(),
+        "authorizations": [{"team_id": TEAM, "user_id": "U0BOT", "is_bot": true}],
+    }))
+    .unwrap()
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// The running service; SIGKILLed when dropped (tests that check the exit use `terminate`).
+pub struct Serve {
+    pub url: String,
+    pub child: Option<Child>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Serve {
+    /// Starts `serve` in the world, with `extra` arguments and `env`; waits until it listens.
+    pub fn start(world: &World, extra: &[&str], env: &[(&str, &str)]) -> Serve {
+        let mut cmd = world.command();
+        cmd.args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("SLACK_SIGNING_SECRET", SECRET)
+            .env_remove("STATUSINATOR_ADMIN_TOKEN")
+            .env("RUST_LOG", "statusinator=debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = BufReader::new(stderr).read_to_string(&mut text);
+            text
+        });
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let Some(url) = line
+            .trim()
+            .strip_prefix("statusinator serve: listening on ")
+        else {
+            let _ = child.kill();
+            let status = child.wait().unwrap();
+            panic!(
+                "serve did not start ({status}): {line}\n{}",
+                stderr.join().unwrap()
+            );
+        };
+        Serve {
+            url: url.to_owned(),
+            child: Some(child),
+            stderr: Some(stderr),
+        }
+    }
+
+    pub fn address(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
+    /// Sends one raw HTTP/1.1 request and reads the answer.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        let mut stream = TcpStream::connect(self.address()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+            self.address(),
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        // The service may answer (413) and close before reading a large body.
+        let _ = stream.write_all(body);
+        read_reply(&mut stream)
+    }
+
+    /// Posts a body to the Events URL, signed now.
+    pub fn post_signed(&self, body: &[u8], extra: &[(&str, &str)]) -> Reply {
+        let ts = now().to_string();
+        let signature = sign(SECRET, &ts, body);
+        let mut headers = vec![
+            ("Content-Type", "application/json"),
+            ("X-Slack-Request-Timestamp", ts.as_str()),
+            ("X-Slack-Signature", signature.as_str()),
+        ];
+        headers.extend_from_slice(extra);
+        self.request("POST", "/slack/events", &headers, body)
+    }
+
+    /// Sends a member's `user_change` as Slack would; returns the answer and the event ID.
+    pub fn user_change(&self, member: &Member) -> (Reply, String) {
+        let id = event_id();
+        (self.post_signed(&user_change(member, &id), &[]), id)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, &[], b"")
+    }
+
+    pub fn health(&self) -> Value {
+        self.get("/healthz").json()
+    }
+
+    /// One sample of `/metrics` (`name{labels}` exactly), 0 when absent.
+    pub fn metric(&self, series: &str) -> f64 {
+        let text = self.get("/metrics").body;
+        text.lines()
+            .find_map(|line| {
+                let (name, value) = line.rsplit_once(' ')?;
+                (name == series).then(|| value.parse().unwrap())
+            })
+            .unwrap_or(0.0)
+    }
+
+    /// Waits until nothing is queued and workers have applied `applies` requests in all.
+    pub fn settle(&self, applies: f64) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = self.get("/metrics").body;
+            let done: f64 = text
+                .lines()
+                .filter(|l| l.starts_with("statusinator_applies_total"))
+                .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+                .sum();
+            let health = self.health();
+            if done >= applies && health["queue"] == 0 && health["dead_letter"] == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the service did not settle: {done} of {applies} applies\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit code and stderr.
+    pub fn terminate(mut self) -> (Option<i32>, String) {
+        let mut child = self.child.take().unwrap();
+        let pid = child.id().to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "serve did not exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        (status.code(), self.stderr.take().unwrap().join().unwrap())
+    }
+
+    /// Stops the service and returns what it logged.
+    pub fn logs(mut self) -> String {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.stderr.take().unwrap().join().unwrap()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Reads one HTTP/1.1 answer (Content-Length framed, or until the connection closes).
+pub fn read_reply(stream: &mut TcpStream) -> Reply {
+    let mut reader = BufReader::new(stream);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).unwrap();
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_else(|| panic!("no HTTP status line: {status_line:?}"))
+        .parse()
+        .unwrap();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap();
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .map(|(_, v)| v.parse::<usize>().unwrap());
+    let mut body = Vec::new();
+    match length {
+        Some(n) => {
+            body.resize(n, 0);
+            reader.read_exact(&mut body).unwrap();
+        }
+        None => {
+            let _ = reader.read_to_end(&mut body);
+        }
+    }
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// Makes the stand-in deliver a signed `user_change` to the service after every successful
+/// profile change, as Slack does.
+pub fn echo_changes(world: &World, url: &str) {
+    let address = url.trim_start_matches("http://").to_owned();
+    world.slack.on_change(Box::new(move |member: &Member| {
+        let member = member.clone();
+        let address = address.clone();
+        std::thread::spawn(move || {
+            let body = user_change(&member, &event_id());
+            let ts = now().to_string();
+            let signature = sign(SECRET, &ts, &body);
+            let mut stream = TcpStream::connect(&address).unwrap();
+            let head = format!(
+                "POST /slack/events HTTP/1.1\r\nHost: {address}\r\nContent-Type: \
+                 application/json\r\nX-Slack-Request-Timestamp: {ts}\r\nX-Slack-Signature: \
+                 {signature}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(&body).unwrap();
+            let reply = read_reply(&mut stream);
+            assert_eq!(
+                reply.status, 200,
+                "the echo was not acknowledged: {reply:?}"
+            );
+        });
+    }));
+}
