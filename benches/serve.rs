@@ -206,7 +206,7 @@ fn main() {
             .map(|i| {
                 let (id, emoji) = if onboarded_every > 0 && i % onboarded_every == 0 {
                     let k = i / onboarded_every;
-                    let emoji = if (k / onboarded.len()) % 2 == 0 {
+                    let emoji = if (k / onboarded.len()).is_multiple_of(2) {
                         ":palm_tree:"
                     } else {
                         ""

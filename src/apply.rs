@@ -81,9 +81,6 @@ pub struct Outcome {
     #[serde(flatten)]
     pub plan: Plan,
     pub dry_run: bool,
-    /// The member's applied state as recorded afterwards (`None` on a dry run).
-    #[serde(skip)]
-    pub recorded: Option<Applied>,
 }
 
 /// Plans the writes for `user`. `current_name` is the display name Slack last reported, if
@@ -197,6 +194,50 @@ pub struct Engine<'a> {
     pictures: PictureCache,
     /// Who each token belongs to (`auth.test`), by where it came from.
     owners: Mutex<HashMap<crate::tokens::TokenSource, String>>,
+    /// Records waiting for the store, oldest first (`None`: a store failure is an error).
+    deferred: Option<Mutex<Vec<Step>>>,
+}
+
+/// One step of an apply, as it goes into the applied state.
+#[derive(Debug, Clone)]
+struct Step {
+    user: UserId,
+    now: u64,
+    /// The write that reached Slack (`None` when nothing needed writing).
+    write: Option<Write>,
+    /// The plan's last step: the emoji and preset now in effect.
+    finish: Option<(String, EmojiKey)>,
+}
+
+impl Step {
+    fn apply_to(&self, entry: &mut Applied) {
+        match &self.write {
+            Some(Write::Name { display_name }) => entry.name = Some(display_name.clone()),
+            Some(Write::Photo { picture }) => entry.picture = Some(picture.clone()),
+            None => {}
+        }
+        if let Some((emoji, preset)) = &self.finish {
+            entry.emoji = emoji.clone();
+            entry.preset = Some(preset.clone());
+        }
+    }
+}
+
+/// What `plan` leaves in a member's applied state once all of it is written.
+pub fn after(recorded: Option<&Applied>, plan: &Plan) -> Applied {
+    let mut entry = recorded.cloned().unwrap_or_default();
+    for write in &plan.writes {
+        Step {
+            user: plan.user.clone(),
+            now: 0,
+            write: Some(write.clone()),
+            finish: None,
+        }
+        .apply_to(&mut entry);
+    }
+    entry.emoji = plan.emoji.clone();
+    entry.preset = Some(plan.preset.clone());
+    entry
 }
 
 impl<'a> Engine<'a> {
@@ -207,6 +248,7 @@ impl<'a> Engine<'a> {
             tokens,
             pictures: PictureCache::default(),
             owners: Mutex::new(HashMap::new()),
+            deferred: None,
         }
     }
 
@@ -218,21 +260,97 @@ impl<'a> Engine<'a> {
     /// records the emoji. Errors name the member and the emoji.
     pub fn execute(&self, plan: &Plan, now: u64) -> Result<Outcome> {
         let context = || format!("{} ({})", plan.user, display_emoji(&plan.emoji));
-        let recorded = self.run(plan, now).with_context(context)?;
+        self.run(plan, now).with_context(context)?;
         Ok(Outcome {
             plan: plan.clone(),
             dry_run: false,
-            recorded: Some(recorded),
         })
     }
 
-    fn run(&self, plan: &Plan, now: u64) -> Result<Applied> {
-        let finish = |entry: &mut Applied| {
-            entry.emoji = plan.emoji.clone();
-            entry.preset = Some(plan.preset.clone());
+    /// Keep the records of writes that reached Slack when the store cannot take them, and
+    /// write them later with [`Engine::flush_deferred`] (the long-running service), instead of
+    /// failing.
+    pub fn defer_records_on_store_failure(mut self) -> Self {
+        self.deferred = Some(Mutex::new(Vec::new()));
+        self
+    }
+
+    /// Records one step; with deferral on, a store failure keeps it for later. Records are
+    /// written in order: while any wait, new ones wait behind them.
+    fn record(&self, step: Step) -> Result<()> {
+        let Some(deferred) = &self.deferred else {
+            applied::record(self.store, &step.user, step.now, |e| step.apply_to(e))?;
+            return Ok(());
+        };
+        let mut waiting = deferred.lock().expect("deferred lock");
+        Self::flush_locked(self.store, &mut waiting);
+        if waiting.is_empty() {
+            match applied::record(self.store, &step.user, step.now, |e| step.apply_to(e)) {
+                Ok(_) => return Ok(()),
+                Err(err) => log::warn!(
+                    "{err:#}; Slack has the change, and it is recorded once the store answers"
+                ),
+            }
+        }
+        waiting.push(step);
+        Ok(())
+    }
+
+    /// Writes the records kept while the store was unreachable. Returns how many still wait.
+    pub fn flush_deferred(&self) -> usize {
+        match &self.deferred {
+            None => 0,
+            Some(deferred) => {
+                let mut waiting = deferred.lock().expect("deferred lock");
+                Self::flush_locked(self.store, &mut waiting);
+                waiting.len()
+            }
+        }
+    }
+
+    /// Members whose records still wait.
+    pub fn deferred_members(&self) -> Vec<UserId> {
+        let mut users: Vec<UserId> = self
+            .deferred
+            .as_ref()
+            .map(|d| {
+                d.lock()
+                    .expect("deferred lock")
+                    .iter()
+                    .map(|s| s.user.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        users.dedup();
+        users
+    }
+
+    fn flush_locked(store: &dyn Store, waiting: &mut Vec<Step>) {
+        let mut done = 0;
+        for step in waiting.iter() {
+            if applied::record(store, &step.user, step.now, |e| step.apply_to(e)).is_err() {
+                break;
+            }
+            done += 1;
+        }
+        if done > 0 {
+            log::info!(
+                "recorded {done} change{} that waited for the store",
+                if done == 1 { "" } else { "s" }
+            );
+        }
+        waiting.drain(..done);
+    }
+
+    fn run(&self, plan: &Plan, now: u64) -> Result<()> {
+        let step = |write: Option<&Write>, last: bool| Step {
+            user: plan.user.clone(),
+            now,
+            write: write.cloned(),
+            finish: last.then(|| (plan.emoji.clone(), plan.preset.clone())),
         };
         if plan.writes.is_empty() {
-            return applied::record(self.store, &plan.user, now, finish);
+            return self.record(step(None, true));
         }
         let token = self.tokens.for_user(&plan.user)?;
         // Read every picture before the first write, so a missing one changes nothing.
@@ -244,7 +362,6 @@ impl<'a> Engine<'a> {
         }
         self.check_owner(&token, &plan.user)?;
         let last = plan.writes.len() - 1;
-        let mut recorded = Applied::default();
         for (i, write) in plan.writes.iter().enumerate() {
             match write {
                 Write::Name { display_name } => {
@@ -257,17 +374,9 @@ impl<'a> Engine<'a> {
                     log::info!("{}: photo set to {picture}", plan.user);
                 }
             }
-            recorded = applied::record(self.store, &plan.user, now, |entry| {
-                match write {
-                    Write::Name { display_name } => entry.name = Some(display_name.clone()),
-                    Write::Photo { picture } => entry.picture = Some(picture.clone()),
-                }
-                if i == last {
-                    finish(entry);
-                }
-            })?;
+            self.record(step(Some(write), i == last))?;
         }
-        Ok(recorded)
+        Ok(())
     }
 
     /// `users.setPhoto` changes only the token owner's photo: make sure the token is the

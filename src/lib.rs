@@ -142,7 +142,6 @@ mod commands {
             apply::Outcome {
                 plan,
                 dry_run: true,
-                recorded: None,
             }
         } else {
             let slack = settings.slack()?;

@@ -38,6 +38,17 @@ use queue::{Admission, Queue, Request};
 /// Event IDs remembered to process a redelivery once (Slack redelivers within minutes).
 const SEEN_EVENTS: usize = 50_000;
 
+/// When a request failed for a reason that passes (Slack or the store unreachable after the
+/// client's own retries), it is tried again after these waits, then given up to the next poll.
+const RETRY_LATER: [Duration; 6] = [
+    Duration::from_secs(5),
+    Duration::from_secs(15),
+    Duration::from_secs(30),
+    Duration::from_secs(60),
+    Duration::from_secs(120),
+    Duration::from_secs(300),
+];
+
 /// The service's settings.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -119,6 +130,8 @@ pub struct Service {
     /// What was last applied per member, as far as this process knows.
     applied: Mutex<HashMap<UserId, Applied>>,
     bad_signatures: AtomicU64,
+    /// Requests to try again, and when.
+    later: Mutex<Vec<(Instant, Request)>>,
 }
 
 impl Service {
@@ -140,7 +153,7 @@ impl Service {
             verifier: Verifier::new(&config.signing_secret),
             admin_token: config.admin_token.clone(),
             store,
-            engine: Engine::new(store, slack, tokens),
+            engine: Engine::new(store, slack, tokens).defer_records_on_store_failure(),
             presets,
             queue: Queue::new(config.queue_capacity, config.dead_letter_capacity),
             metrics: Metrics::new(slack.stats()),
@@ -150,6 +163,7 @@ impl Service {
             guard: Mutex::new(guard),
             applied: Mutex::new(recorded.users.into_iter().collect()),
             bad_signatures: AtomicU64::new(0),
+            later: Mutex::new(Vec::new()),
         })
     }
 
@@ -228,6 +242,7 @@ impl Service {
             emoji: event.status_emoji.trim().to_owned(),
             display_name: event.display_name,
             event_id: event.event_id,
+            attempt: 0,
         };
         let outcome = if self.presets.contains(&request.user) {
             match self.admit(request, retry) {
@@ -351,13 +366,11 @@ impl Service {
             return ApplyOutcome::Unchanged;
         }
         match self.engine.execute(&plan, crate::unix_now()) {
-            Ok(outcome) => {
-                if let Some(recorded) = outcome.recorded {
-                    self.applied
-                        .lock()
-                        .expect("applied lock")
-                        .insert(user.clone(), recorded);
-                }
+            Ok(_) => {
+                self.applied
+                    .lock()
+                    .expect("applied lock")
+                    .insert(user.clone(), apply::after(recorded.as_ref(), &plan));
                 if plan.writes.is_empty() {
                     ApplyOutcome::Unchanged
                 } else {
@@ -372,8 +385,67 @@ impl Service {
             }
             Err(err) => {
                 self.forget(request);
-                log::error!("{err:#}");
+                self.retry_later(request, &err);
                 ApplyOutcome::Failed
+            }
+        }
+    }
+
+    /// Logs a failure; one that passes (Slack or the store unreachable) is tried again later.
+    fn retry_later(&self, request: &Request, err: &anyhow::Error) {
+        let lasting = err.chain().any(|cause| {
+            cause.is::<UsageError>()
+                || matches!(
+                    cause.downcast_ref::<crate::slack::SlackError>(),
+                    Some(crate::slack::SlackError::Api { .. })
+                )
+        });
+        match RETRY_LATER.get(request.attempt as usize) {
+            Some(wait) if !lasting => {
+                log::warn!(
+                    "{err:#}; trying {} again in {} s",
+                    request.user,
+                    wait.as_secs()
+                );
+                let mut again = request.clone();
+                again.attempt += 1;
+                self.later
+                    .lock()
+                    .expect("later lock")
+                    .push((Instant::now() + *wait, again));
+            }
+            _ => log::error!("{err:#}"),
+        }
+    }
+
+    /// Queues the requests whose retry is due, unless a newer status of theirs came since.
+    fn retry_due(&self) {
+        let now = Instant::now();
+        let due: Vec<Request> = {
+            let mut later = self.later.lock().expect("later lock");
+            let (due, wait): (Vec<_>, Vec<_>) = later.drain(..).partition(|(at, _)| *at <= now);
+            *later = wait;
+            due.into_iter().map(|(_, r)| r).collect()
+        };
+        for request in due {
+            if self
+                .guard
+                .lock()
+                .expect("guard lock")
+                .contains_key(&request.user)
+            {
+                continue;
+            }
+            let user = request.user.clone();
+            if let Ok(admission) = self.admit(request.clone(), false) {
+                if !admission.kept() {
+                    self.later
+                        .lock()
+                        .expect("later lock")
+                        .push((now + RETRY_LATER[0], request));
+                } else {
+                    log::info!("{user}: trying again");
+                }
             }
         }
     }
@@ -386,9 +458,12 @@ impl Service {
         }
     }
 
-    /// Re-checks held events of members not in the cache, queueing those now onboarded.
+    /// Re-checks held events of members not in the cache, queueing those now onboarded; writes
+    /// the records that waited for the store.
     fn refresh_held(&self, stop: &Stop) {
         while !stop.requested() {
+            self.engine.flush_deferred();
+            self.retry_due();
             match self.presets.next_held(Duration::from_millis(500)) {
                 Ok(requests) => {
                     for request in requests {
@@ -497,6 +572,7 @@ impl Service {
                 "members": self.presets.len(),
                 "queue": waiting,
                 "dead_letter": dead,
+                "unrecorded": self.engine.deferred_members().len(),
             }),
         )
     }
@@ -570,6 +646,15 @@ pub fn run(
     let left = service
         .queue
         .wait_idle(Instant::now() + config.drain_timeout);
+    let unrecorded = service.engine.deferred_members();
+    if service.engine.flush_deferred() > 0 {
+        let names: Vec<&str> = unrecorded.iter().map(UserId::as_str).collect();
+        log::error!(
+            "the store is unreachable: what was applied for {} is not recorded; the next poll \
+             reconciles them",
+            names.join(", ")
+        );
+    }
     if left.is_empty() {
         log::info!("stopped: every queued request was worked");
     } else {

@@ -23,6 +23,8 @@ pub struct Request {
     pub display_name: String,
     /// The event it came from (for logs).
     pub event_id: String,
+    /// Earlier tries that failed for a reason that passes (Slack or the store unreachable).
+    pub attempt: u32,
 }
 
 /// How a request was taken in.
@@ -220,6 +222,7 @@ mod tests {
             emoji: emoji.into(),
             display_name: String::new(),
             event_id: format!("Ev{user}{emoji}"),
+            attempt: 0,
         }
     }
 

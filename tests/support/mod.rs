@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod images;
+pub mod proxy;
 pub mod serve;
 pub mod slack;
 

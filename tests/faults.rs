@@ -1,0 +1,259 @@
+//! Proof under stress, with real processes: the store lost and back, Slack failing for a while,
+//! onboard killed at random points.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::proxy::Proxy;
+use support::serve::{echo_changes, Serve};
+use support::slack::Fault;
+use support::{images, Backend, Scene, World};
+
+/// Ana with a name-and-photo vacation preset, a name-only sick preset and a default.
+fn ana(scene: Scene) -> World {
+    let mut world = World::new(scene);
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.scene.write("home.png", images::png(600, 600, 2));
+    world.member("U0ANA0001", "Ana");
+    world.onboard(json!({"U0ANA0001": {
+        ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"},
+        ":face_with_thermometer:": {"name": "Ana (sick)"},
+        "default": {"name": "Ana", "picture": "home.png"}
+    }}));
+    world
+}
+
+fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn endpoint(scene: &Scene) -> String {
+    match &scene.backend {
+        Backend::S3 { endpoint, .. } => endpoint.clone(),
+        Backend::Local(_) => unreachable!("an S3 scene"),
+    }
+}
+
+#[test]
+fn serve_with_the_store_unreachable_at_start_says_so_and_exits_2() {
+    let world = ana(Scene::s3());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = closed.local_addr().unwrap();
+    drop(closed);
+    let started = Instant::now();
+    let out = world
+        .command()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SLACK_SIGNING_SECRET", support::serve::SECRET)
+        .env("AWS_ENDPOINT_URL", format!("http://{address}"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot start"), "{stderr}");
+    assert!(
+        stderr.contains(&address.to_string()),
+        "names the endpoint: {stderr}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
+fn with_the_store_lost_events_are_still_acknowledged_and_recorded_when_it_returns() {
+    let world = ana(Scene::s3());
+    let proxy = Proxy::start(endpoint(&world.scene).trim_start_matches("http://"));
+    let serve = Serve::start(&world, &[], &[("AWS_ENDPOINT_URL", &proxy.url)]);
+    echo_changes(&world, &serve.url);
+    // A first change while the store is there: the token's owner is learned, the picture cached.
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    assert_eq!(
+        serve.user_change(&world.slack.member("U0ANA0001")).0.status,
+        200
+    );
+    serve.settle(1.0);
+
+    proxy.cut();
+    world
+        .slack
+        .set_status("U0ANA0001", ":face_with_thermometer:");
+    let sent = Instant::now();
+    let (reply, _) = serve.user_change(&world.slack.member("U0ANA0001"));
+    assert_eq!(reply.status, 200);
+    assert!(
+        sent.elapsed() < Duration::from_secs(1),
+        "acknowledged at once"
+    );
+    // A member who is not onboarded costs nothing either.
+    world.slack.add_member("U0ZED0009", "Zed");
+    assert_eq!(
+        serve.user_change(&world.slack.member("U0ZED0009")).0.status,
+        200
+    );
+    // Presets come from the cache: Slack gets the change though the store is gone.
+    wait_until(
+        "the sick name reaches Slack",
+        Duration::from_secs(30),
+        || world.slack.member("U0ANA0001").profile["display_name"] == "Ana (sick)",
+    );
+    wait_until("the record waits", Duration::from_secs(30), || {
+        serve.health()["unrecorded"] == 1
+    });
+    assert_eq!(
+        world.applied()["users"]["U0ANA0001"]["emoji"],
+        ":palm_tree:",
+        "not recorded while the store is lost"
+    );
+
+    proxy.restore();
+    wait_until("the record lands", Duration::from_secs(30), || {
+        world.applied()["users"]["U0ANA0001"]["emoji"] == ":face_with_thermometer:"
+    });
+    let recorded = &world.applied()["users"]["U0ANA0001"];
+    assert_eq!(recorded["name"], "Ana (sick)");
+    assert_eq!(
+        recorded["picture"],
+        world.picture_key("U0ANA0001", ":palm_tree:"),
+        "what the earlier apply recorded stays"
+    );
+    assert_eq!(serve.health()["unrecorded"], 0);
+    // Nothing was written twice.
+    let sets = world
+        .slack
+        .methods()
+        .iter()
+        .filter(|m| *m == "users.profile.set")
+        .count();
+    assert_eq!(sets, 2);
+}
+
+#[test]
+fn slack_failing_for_a_while_causes_no_retry_storm_and_the_change_lands_afterwards() {
+    let world = ana(Scene::local());
+    let serve = Serve::start(&world, &[], &[]);
+    // users.profile.set: rate-limited twice (Retry-After 1 s), then down for longer than the
+    // client's five attempts.
+    world.slack.inject(
+        "users.profile.set",
+        [
+            Fault::Http429(Some(1)),
+            Fault::Http429(Some(1)),
+            Fault::Status(503),
+            Fault::Status(503),
+            Fault::Status(502),
+            Fault::Status(500),
+            Fault::Status(503),
+        ],
+    );
+    world
+        .slack
+        .set_status("U0ANA0001", ":face_with_thermometer:");
+    let started = Instant::now();
+    assert_eq!(
+        serve.user_change(&world.slack.member("U0ANA0001")).0.status,
+        200
+    );
+    wait_until("the change lands", Duration::from_secs(60), || {
+        world.slack.member("U0ANA0001").profile["display_name"] == "Ana (sick)"
+    });
+    let calls: Vec<(String, u16, Instant)> = world
+        .slack
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "users.profile.set")
+        .map(|c| (c.method, c.status, c.at))
+        .collect();
+    let statuses: Vec<u16> = calls.iter().map(|c| c.1).collect();
+    // Two 429s waited out, five failures (the client's attempts), then, after the retry
+    // later, one success: eight calls, not a storm.
+    assert_eq!(statuses, [429, 429, 503, 503, 502, 500, 503, 200]);
+    let gap = calls[1].2 - calls[0].2;
+    assert!(
+        gap >= Duration::from_millis(950),
+        "Retry-After honoured: {gap:?}"
+    );
+    let last_gap = calls[7].2 - calls[6].2;
+    assert!(
+        last_gap >= Duration::from_secs(5),
+        "tried again later: {last_gap:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_eq!(
+        world.applied()["users"]["U0ANA0001"]["emoji"],
+        ":face_with_thermometer:"
+    );
+    assert!(serve.logs().contains("trying U0ANA0001 again in 5 s"));
+}
+
+/// Onboard many pictures and kill it at a random moment, again and again: the store is always
+/// consistent (users.json parses, and every preset's picture is there).
+fn onboard_killed_at_random_points_leaves_the_store_consistent(scene: Scene) {
+    let world = World::new(scene);
+    let mut presets = serde_json::Map::new();
+    for i in 0..24u8 {
+        let file = format!("p{i}.png");
+        world.scene.write(&file, images::png(512, 512, i));
+        presets.insert(
+            format!("U0KILL{i:03}"),
+            json!({":palm_tree:": {"name": format!("K{i}"), "picture": file}}),
+        );
+    }
+    let input = world.scene.write(
+        "presets.json",
+        serde_json::to_vec(&Value::Object(presets)).unwrap(),
+    );
+    let mut completed = 0;
+    for round in 0..12u64 {
+        let mut child = world
+            .scene
+            .command()
+            .args(["onboard", input.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(fastrand::u64(0..=40 + round * 25)));
+        let _ = child.kill();
+        if child.wait().unwrap().success() {
+            completed += 1;
+        }
+        let snapshot = world.scene.snapshot();
+        if let Some(bytes) = snapshot.get("users.json") {
+            let users: Value = serde_json::from_slice(bytes)
+                .unwrap_or_else(|e| panic!("round {round}: users.json does not parse: {e}"));
+            for (user, presets) in users["users"].as_object().unwrap() {
+                for (emoji, preset) in presets.as_object().unwrap() {
+                    if let Some(key) = preset["picture"].as_str() {
+                        assert!(
+                            snapshot.contains_key(key),
+                            "round {round}: {user} {emoji} points at {key}, which is missing"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Whatever the kills left, a full run finishes the job.
+    let out = world.scene.run(&["onboard", input.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", support::show(&out));
+    assert_eq!(
+        world.scene.users_json()["users"].as_object().unwrap().len(),
+        24
+    );
+    eprintln!("{completed} of 12 killed runs had finished first");
+}
+
+#[test]
+fn onboard_killed_at_random_points_leaves_a_local_store_consistent() {
+    onboard_killed_at_random_points_leaves_the_store_consistent(Scene::local());
+}
+
+#[test]
+fn onboard_killed_at_random_points_leaves_an_s3_store_consistent() {
+    onboard_killed_at_random_points_leaves_the_store_consistent(Scene::s3());
+}
