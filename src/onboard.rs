@@ -73,6 +73,8 @@ pub struct PictureSources {
     pub base_dir: Option<PathBuf>,
     /// Whether `data:` URLs are accepted (the server's `POST /onboard`).
     pub allow_data_urls: bool,
+    /// Whether `https://` URLs are downloaded.
+    pub allow_downloads: bool,
 }
 
 impl PictureSources {
@@ -85,6 +87,7 @@ impl PictureSources {
         PictureSources {
             base_dir: Some(dir.to_path_buf()),
             allow_data_urls: false,
+            allow_downloads: true,
         }
     }
 
@@ -93,6 +96,16 @@ impl PictureSources {
         PictureSources {
             base_dir: None,
             allow_data_urls: true,
+            allow_downloads: true,
+        }
+    }
+
+    /// Pictures only inline, as `data:` URLs: nothing is read from disk or the network.
+    pub fn inline_only() -> Self {
+        PictureSources {
+            base_dir: None,
+            allow_data_urls: true,
+            allow_downloads: false,
         }
     }
 }
@@ -531,6 +544,9 @@ fn load_picture(
         return decode_data_url(reference);
     }
     if lower.starts_with("https://") || lower.starts_with("http://") {
+        if !sources.allow_downloads {
+            return Err("downloads are off here: send the picture as a data: URL".to_owned());
+        }
         return download(reference, client);
     }
     if lower.contains("://") {

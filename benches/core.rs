@@ -1,0 +1,152 @@
+//! Core benchmarks: the cold start of `serve` on a large `users.json`, the preset look-up, and
+//! the per-event cost of the signature check and envelope parsing.
+//!
+//! Run with `cargo bench --bench core`.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use statusinator::events::{self, Verifier};
+use statusinator::presets::{self, UserId, UsersFile};
+use statusinator::secret::SecretString;
+use support::serve::{now, sign, user_change, Serve, SECRET};
+use support::slack::Member;
+use support::World;
+
+const MEMBERS: usize = 100_000;
+
+/// `users.json` with `MEMBERS` members × 4 presets, as onboard writes it.
+fn big_users_json() -> Vec<u8> {
+    let mut users = serde_json::Map::new();
+    for i in 0..MEMBERS {
+        let id = format!("U{i:08X}");
+        users.insert(
+            id.clone(),
+            json!({
+                ":palm_tree:": {"name": format!("Member {i} (on vacation)"), "picture": format!("{id}/1b4e28ba-2fa1-51d2-883f-0016d3cca427.png")},
+                ":face_with_thermometer:": {"name": format!("Member {i} (sick)")},
+                ":house_with_garden:": {"name": format!("Member {i} (WFH)"), "picture": format!("{id}/6fa459ea-ee8a-5ca4-894e-db77e160355e.jpg")},
+                "default": {"name": format!("Member {i}"), "picture": format!("{id}/9c858901-8a57-5791-81fe-4c455b099bc9.png")},
+            }),
+        );
+    }
+    let mut bytes =
+        serde_json::to_vec_pretty(&json!({"lastUpdatedAt": 1_732_406_400u64, "users": users}))
+            .unwrap();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Time per call of `f`, over enough calls to take about `budget`.
+fn per_call(budget: Duration, mut f: impl FnMut()) -> Duration {
+    let mut calls = 1u32;
+    loop {
+        let started = Instant::now();
+        for _ in 0..calls {
+            f();
+        }
+        let took = started.elapsed();
+        if took >= budget || calls >= 1 << 26 {
+            return took / calls;
+        }
+        calls *= 4;
+    }
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+fn main() {
+    let bytes = big_users_json();
+    println!(
+        "users.json: {MEMBERS} members × 4 presets, {:.1} MB",
+        bytes.len() as f64 / 1e6
+    );
+
+    // Parsing it, in process.
+    let started = Instant::now();
+    let file = UsersFile::from_json(&bytes, "users.json").unwrap();
+    println!(
+        "parse         {:.0} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+
+    // Look-ups in the loaded presets: the member, then their preset for a status.
+    let ids: Vec<UserId> = (0..1024)
+        .map(|i| UserId::parse(&format!("U{:08X}", i * 97 % MEMBERS)).unwrap())
+        .collect();
+    let mut k = 0;
+    let mut lookup = |status: &'static str| {
+        per_call(Duration::from_millis(300), || {
+            k = (k + 1) % ids.len();
+            let member = black_box(&file.users).get(&ids[k]).unwrap();
+            black_box(presets::resolve_status(member, black_box(status)));
+        })
+    };
+    let plain = lookup(":palm_tree:");
+    let toned = lookup(":palm_tree::skin-tone-3:");
+    println!(
+        "look-up       {:.0} ns for a member's preset for :palm_tree:, {:.0} ns with a skin \
+         tone to fall back from",
+        plain.as_nanos(),
+        toned.as_nanos()
+    );
+
+    // Per event: the signature check and the envelope.
+    let verifier = Verifier::new(&SecretString::new(SECRET));
+    let member = Member {
+        id: "U0ANA0001".into(),
+        profile: json!({"display_name": "Ana", "real_name": "Ana", "status_emoji": ":palm_tree:",
+            "status_text": "away", "image_512": "https://avatars.example/ana_512.png",
+            "image_192": "https://avatars.example/ana_192.png", "avatar_hash": "g0123456789"}),
+        photo: None,
+        is_bot: false,
+    };
+    let body = user_change(&member, "Ev0BENCH00001");
+    let ts = now().to_string();
+    let signature = sign(SECRET, &ts, &body);
+    let verify = per_call(Duration::from_millis(300), || {
+        verifier
+            .verify(Some(&ts), Some(&signature), black_box(&body), now())
+            .unwrap();
+    });
+    let parse = per_call(Duration::from_millis(300), || {
+        black_box(events::parse(black_box(&body)).unwrap());
+    });
+    println!(
+        "per event     signature {:.2} µs, envelope {:.2} µs ({} byte body)",
+        verify.as_nanos() as f64 / 1e3,
+        parse.as_nanos() as f64 / 1e3,
+        body.len()
+    );
+
+    // Cold start of the release binary on that store: until it answers /healthz.
+    let world = World::local();
+    world.scene.put("users.json", &bytes);
+    let mut best = Duration::MAX;
+    let mut rss = 0;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let serve = Serve::start(&world, &[], &[("RUST_LOG", "warn")]);
+        let health = serve.health();
+        let took = started.elapsed();
+        assert_eq!(health["members"], MEMBERS);
+        best = best.min(took);
+        rss = rss.max(peak_rss_kib(serve.child.as_ref().unwrap().id()));
+    }
+    println!(
+        "cold start    {:.0} ms to a /healthz answer (best of 5), peak memory {:.0} MB",
+        best.as_secs_f64() * 1e3,
+        rss as f64 / 1024.0
+    );
+}
