@@ -66,15 +66,14 @@ pub fn load_user(store: &dyn Store, user: &UserId) -> Result<Option<Applied>> {
 }
 
 /// Changes one member's applied state, without losing a concurrent writer's change to any
-/// member. Writes nothing when `change` changes nothing. Returns the member's state as written.
+/// member. Writes nothing when `change` changes nothing.
 pub fn record(
     store: &dyn Store,
     user: &UserId,
     now: u64,
     change: impl Fn(&mut Applied),
-) -> Result<Applied> {
+) -> Result<()> {
     let location = store.location(APPLIED_KEY);
-    let mut result = Applied::default();
     store
         .update(APPLIED_KEY, "application/json", &mut |current| {
             let mut file = match current {
@@ -85,18 +84,16 @@ pub fn record(
             let before = entry.clone();
             change(entry);
             if *entry == before {
-                result = entry.clone();
                 return Ok(None);
             }
             entry.applied_at = now;
-            result = entry.clone();
             file.updated_at = now;
             let mut bytes = serde_json::to_vec_pretty(&file)?;
             bytes.push(b'\n');
             Ok(Some(bytes))
         })
         .with_context(|| format!("recording what was applied for {user} in {location}"))?;
-    Ok(result)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -210,6 +210,11 @@ struct Step {
 }
 
 impl Step {
+    /// Writes the step into the member's applied state in the store.
+    fn record(&self, store: &dyn Store) -> Result<()> {
+        applied::record(store, &self.user, self.now, |e| self.apply_to(e))
+    }
+
     fn apply_to(&self, entry: &mut Applied) {
         match &self.write {
             Some(Write::Name { display_name }) => entry.name = Some(display_name.clone()),
@@ -279,14 +284,13 @@ impl<'a> Engine<'a> {
     /// written in order: while any wait, new ones wait behind them.
     fn record(&self, step: Step) -> Result<()> {
         let Some(deferred) = &self.deferred else {
-            applied::record(self.store, &step.user, step.now, |e| step.apply_to(e))?;
-            return Ok(());
+            return step.record(self.store);
         };
         let mut waiting = deferred.lock().expect("deferred lock");
         Self::flush_locked(self.store, &mut waiting);
         if waiting.is_empty() {
-            match applied::record(self.store, &step.user, step.now, |e| step.apply_to(e)) {
-                Ok(_) => return Ok(()),
+            match step.record(self.store) {
+                Ok(()) => return Ok(()),
                 Err(err) => log::warn!(
                     "{err:#}; Slack has the change, and it is recorded once the store answers"
                 ),
@@ -321,6 +325,7 @@ impl<'a> Engine<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        users.sort_unstable();
         users.dedup();
         users
     }
@@ -328,7 +333,7 @@ impl<'a> Engine<'a> {
     fn flush_locked(store: &dyn Store, waiting: &mut Vec<Step>) {
         let mut done = 0;
         for step in waiting.iter() {
-            if applied::record(store, &step.user, step.now, |e| step.apply_to(e)).is_err() {
+            if step.record(store).is_err() {
                 break;
             }
             done += 1;

@@ -138,9 +138,8 @@ async fn handle(
                 .map(str::to_owned);
             let query = parts.uri.query().unwrap_or_default().to_owned();
             // Refuse before reading a large body when the token is wrong.
-            let early = service.onboard(authorization.as_deref(), &query, b"");
-            if matches!(early.status, 401 | 404) {
-                early
+            if let Some(refusal) = service.onboard_refusal(authorization.as_deref()) {
+                refusal
             } else {
                 match read_body(body, &parts.headers, ONBOARD_BODY_LIMIT).await {
                     Ok(bytes) => {
@@ -173,9 +172,7 @@ async fn handle(
 }
 
 fn method_not_allowed(allowed: &'static str) -> Answer {
-    let mut answer = Answer::text(405, format!("use {allowed}"));
-    answer.content_type = "text/plain; charset=utf-8";
-    answer
+    Answer::text(405, format!("use {allowed}"))
 }
 
 fn respond(answer: Answer) -> Response<Full<Bytes>> {

@@ -46,6 +46,7 @@ pub enum EventOutcome {
 }
 
 impl EventOutcome {
+    /// Every outcome, in declaration order (a counter's index is its discriminant).
     pub const ALL: [EventOutcome; 13] = [
         EventOutcome::Queued,
         EventOutcome::Replaced,
@@ -97,6 +98,7 @@ pub enum ApplyOutcome {
 }
 
 impl ApplyOutcome {
+    /// Every outcome, in declaration order (a counter's index is its discriminant).
     pub const ALL: [ApplyOutcome; 5] = [
         ApplyOutcome::Applied,
         ApplyOutcome::Unchanged,
@@ -192,19 +194,11 @@ impl Metrics {
     }
 
     pub fn event(&self, outcome: EventOutcome) {
-        let i = EventOutcome::ALL
-            .iter()
-            .position(|o| *o == outcome)
-            .expect("every outcome is listed");
-        self.events[i].inc();
+        self.events[outcome as usize].inc();
     }
 
     pub fn apply(&self, outcome: ApplyOutcome) {
-        let i = ApplyOutcome::ALL
-            .iter()
-            .position(|o| *o == outcome)
-            .expect("every outcome is listed");
-        self.applies[i].inc();
+        self.applies[outcome as usize].inc();
     }
 
     pub fn ack(&self, took: Duration) {
@@ -260,6 +254,16 @@ impl Collector for SlackCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_outcome_is_listed_at_its_own_index() {
+        for (i, o) in EventOutcome::ALL.iter().enumerate() {
+            assert_eq!(*o as usize, i);
+        }
+        for (i, o) in ApplyOutcome::ALL.iter().enumerate() {
+            assert_eq!(*o as usize, i);
+        }
+    }
 
     #[test]
     fn the_text_has_every_family() {

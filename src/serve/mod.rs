@@ -485,21 +485,30 @@ impl Service {
         }
     }
 
-    /// `POST /onboard`: the admin token, then the same checks and merge as the command.
-    pub fn onboard(&self, authorization: Option<&str>, query: &str, body: &[u8]) -> Answer {
+    /// Why `POST /onboard` is refused before its body is read: off (404) or not authorized
+    /// (401); `None` when it may go on.
+    pub fn onboard_refusal(&self, authorization: Option<&str>) -> Option<Answer> {
         let Some(admin) = &self.admin_token else {
-            return Answer::json(
+            return Some(Answer::json(
                 404,
                 &serde_json::json!({"ok": false, "error": "POST /onboard is off: set \
                     STATUSINATOR_ADMIN_TOKEN for the service to turn it on"}),
-            );
+            ));
         };
         if !self.authorized(admin, authorization) {
-            return Answer::json(
+            return Some(Answer::json(
                 401,
                 &serde_json::json!({"ok": false, "error": "POST /onboard needs \
                     Authorization: Bearer <STATUSINATOR_ADMIN_TOKEN>"}),
-            );
+            ));
+        }
+        None
+    }
+
+    /// `POST /onboard`: the admin token, then the same checks and merge as the command.
+    pub fn onboard(&self, authorization: Option<&str>, query: &str, body: &[u8]) -> Answer {
+        if let Some(refusal) = self.onboard_refusal(authorization) {
+            return refusal;
         }
         let flag = |name: &str| {
             url::form_urlencoded::parse(query.as_bytes())
@@ -646,8 +655,8 @@ pub fn run(
     let left = service
         .queue
         .wait_idle(Instant::now() + config.drain_timeout);
-    let unrecorded = service.engine.deferred_members();
     if service.engine.flush_deferred() > 0 {
+        let unrecorded = service.engine.deferred_members();
         let names: Vec<&str> = unrecorded.iter().map(UserId::as_str).collect();
         log::error!(
             "the store is unreachable: what was applied for {} is not recorded; the next poll \
