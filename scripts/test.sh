@@ -1,47 +1,18 @@
 #!/usr/bin/env bash
 # The test command: formatting, lints and every test, against a real S3-compatible server.
 #
-# On a fresh machine it creates a Python venv (target/test-venv) with moto and Slack's own SDK
-# (slack_sdk, to prove request signing matches Slack's), starts moto on a free
-# loopback port, runs cargo fmt --check, cargo clippy and cargo test, and stops moto whatever
-# happens. Extra arguments go to cargo test (e.g. scripts/test.sh onboard).
+# The test servers (moto in a Python venv, see scripts/with-test-servers.sh) are installed on
+# first use and started for the run. Extra arguments go to cargo test
+# (e.g. scripts/test.sh --test onboard).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=target/test-venv
-requirements=scripts/test-requirements.txt
-stamp="$venv/.requirements"
-mkdir -p target
-if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$stamp"; then
-    echo "==> creating $venv with the test servers"
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-    cp "$requirements" "$stamp"
-fi
-
-port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > target/moto.log 2>&1 &
-moto_pid=$!
-trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    if "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
-        break
-    fi
-    if ! kill -0 "$moto_pid" 2>/dev/null; then
-        echo "moto_server exited; its log:" >&2
-        cat target/moto.log >&2
-        exit 1
-    fi
-    sleep 0.2
-done
-export STATUSINATOR_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
-export STATUSINATOR_TEST_PYTHON="$PWD/$venv/bin/python"
-echo "==> moto on $STATUSINATOR_TEST_S3_ENDPOINT"
-
+exec scripts/with-test-servers.sh bash -c '
+set -euo pipefail
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "==> cargo test"
 cargo test "$@"
+' test.sh "$@"

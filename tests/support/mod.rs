@@ -153,7 +153,18 @@ impl Scene {
 
     /// One object of the store.
     pub fn get(&self, key: &str) -> Option<Vec<u8>> {
-        self.snapshot().remove(key)
+        match &self.backend {
+            Backend::Local(root) => match std::fs::read(root.join(key)) {
+                Ok(bytes) => Some(bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => panic!("reading {key}: {e}"),
+            },
+            Backend::S3 { .. } => match self.bucket().get_object(key) {
+                Ok(object) => Some(object.bytes().to_vec()),
+                Err(s3::error::S3Error::HttpFailWithBody(404, _)) => None,
+                Err(e) => panic!("reading {key}: {e}"),
+            },
+        }
     }
 
     /// Puts an object into the store directly (to set up a scene).
@@ -181,8 +192,9 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    for entry in entries {
-        let path = entry.unwrap().path();
+    // A running process may rename or remove a file while this walks: what vanished is skipped.
+    for entry in entries.flatten() {
+        let path = entry.path();
         if path.is_dir() {
             walk(root, &path, out);
         } else {
@@ -191,7 +203,13 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
                 .unwrap()
                 .to_string_lossy()
                 .replace('\\', "/");
-            out.insert(key, std::fs::read(&path).unwrap());
+            match std::fs::read(&path) {
+                Ok(bytes) => {
+                    out.insert(key, bytes);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => panic!("reading {key}: {e}"),
+            }
         }
     }
 }

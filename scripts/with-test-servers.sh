@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs a command with the test servers up: scripts/with-test-servers.sh COMMAND [ARGS...]
+#
+# On a fresh machine it creates a Python venv (target/test-venv) with moto and Slack's own SDK
+# (slack_sdk, to prove request signing matches Slack's), starts moto on a free loopback port,
+# exports STATUSINATOR_TEST_S3_ENDPOINT and STATUSINATOR_TEST_PYTHON for the command, and stops
+# moto whatever happens. Used by scripts/test.sh and scripts/bench.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/test-venv
+requirements=scripts/test-requirements.txt
+stamp="$venv/.requirements"
+mkdir -p target
+if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$stamp"; then
+    echo "==> creating $venv with the test servers"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$stamp"
+fi
+
+port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > target/moto.log 2>&1 &
+moto_pid=$!
+trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    if "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
+        break
+    fi
+    if ! kill -0 "$moto_pid" 2>/dev/null; then
+        echo "moto_server exited; its log:" >&2
+        cat target/moto.log >&2
+        exit 1
+    fi
+    sleep 0.2
+done
+export STATUSINATOR_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+export STATUSINATOR_TEST_PYTHON="$PWD/$venv/bin/python"
+echo "==> moto on $STATUSINATOR_TEST_S3_ENDPOINT"
+
+"$@"
