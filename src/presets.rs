@@ -1,9 +1,10 @@
 //! The presets model: what `users.json` holds, how its keys are validated, how presets merge, and
 //! how a status emoji resolves to a preset (exact code, then without skin tone, then `default`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The reserved emoji key applied when a status is cleared or has no preset of its own.
@@ -241,11 +242,7 @@ pub struct UsersFile {
 impl UsersFile {
     /// Parses `users.json` as stored; `source` names it in errors.
     pub fn from_json(bytes: &[u8], source: &str) -> anyhow::Result<Self> {
-        serde_json::from_slice(bytes).map_err(|e| {
-            anyhow::anyhow!(
-                "{source} is not a valid users.json: {e}; fix it by hand or re-run onboard"
-            )
-        })
+        parse_users_json(bytes, source)
     }
 
     /// The stored form: pretty JSON with a trailing newline.
@@ -304,6 +301,137 @@ impl UsersFile {
     /// Sets `lastUpdatedAt` to now, and always forward, so every write bumps it.
     pub fn touch(&mut self, now: u64) {
         self.last_updated_at = now.max(self.last_updated_at + 1);
+    }
+}
+
+fn parse_users_json<T: DeserializeOwned>(bytes: &[u8], source: &str) -> anyhow::Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        anyhow::anyhow!("{source} is not a valid users.json: {e}; fix it by hand or re-run onboard")
+    })
+}
+
+/// Every member's presets, held compactly for a process that keeps them in memory (`serve`):
+/// emoji keys are shared between members and strings carry no spare capacity. Read straight
+/// from `users.json`, with exactly the checks of [`UsersFile`], and never as a `UsersFile`
+/// first, so loading a large file does not hold both forms at once.
+#[derive(Debug, Default)]
+pub struct PresetTable {
+    /// Every distinct emoji key, indexed by [`Entry::emoji`].
+    emojis: Vec<EmojiKey>,
+    users: HashMap<UserId, Box<[Entry]>>,
+}
+
+/// One preset of a member, in emoji-key order.
+#[derive(Debug)]
+struct Entry {
+    emoji: u32,
+    name: Option<Box<str>>,
+    picture: Option<Box<str>>,
+}
+
+impl PresetTable {
+    /// Parses `users.json` as stored; `source` names it in errors.
+    pub fn from_json(bytes: &[u8], source: &str) -> anyhow::Result<Self> {
+        #[derive(Deserialize)]
+        struct File {
+            // Read to be checked like UsersFile's; the table has no use for it.
+            #[serde(rename = "lastUpdatedAt", deserialize_with = "unix_seconds", default)]
+            #[allow(dead_code)]
+            last_updated_at: u64,
+            #[serde(default)]
+            users: PresetTable,
+        }
+        parse_users_json::<File>(bytes, source).map(|file| file.users)
+    }
+
+    /// Members onboarded.
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    pub fn contains(&self, user: &UserId) -> bool {
+        self.users.contains_key(user)
+    }
+
+    /// A member's presets.
+    pub fn get(&self, user: &UserId) -> Option<UserPresets> {
+        let entries = self.users.get(user)?;
+        Some(
+            entries
+                .iter()
+                .map(|entry| {
+                    let preset = Preset {
+                        name: entry.name.as_deref().map(str::to_owned),
+                        picture: entry.picture.as_deref().map(str::to_owned),
+                    };
+                    (self.emojis[entry.emoji as usize].clone(), preset)
+                })
+                .collect(),
+        )
+    }
+}
+
+impl From<&UsersFile> for PresetTable {
+    fn from(file: &UsersFile) -> Self {
+        let mut builder = TableBuilder::default();
+        for (user, presets) in &file.users {
+            builder.insert(user.clone(), presets.clone());
+        }
+        builder.table
+    }
+}
+
+#[derive(Default)]
+struct TableBuilder {
+    table: PresetTable,
+    index: HashMap<EmojiKey, u32>,
+}
+
+impl TableBuilder {
+    fn insert(&mut self, user: UserId, presets: UserPresets) {
+        let entries = presets
+            .into_iter()
+            .map(|(emoji, preset)| {
+                let next = self.table.emojis.len() as u32;
+                let emoji = *self.index.entry(emoji).or_insert_with_key(|emoji| {
+                    self.table.emojis.push(emoji.clone());
+                    next
+                });
+                Entry {
+                    emoji,
+                    name: preset.name.map(String::into_boxed_str),
+                    picture: preset.picture.map(String::into_boxed_str),
+                }
+            })
+            .collect();
+        self.table.users.insert(user, entries);
+    }
+}
+
+impl<'de> Deserialize<'de> for PresetTable {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> Visitor<'de> for Members {
+            type Value = PresetTable;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PresetTable, A::Error> {
+                let mut builder = TableBuilder::default();
+                // Each member is read whole (and checked) before being packed.
+                while let Some((user, presets)) = map.next_entry::<UserId, UserPresets>()? {
+                    builder.insert(user, presets);
+                }
+                builder.table.users.shrink_to_fit();
+                builder.table.emojis.shrink_to_fit();
+                Ok(builder.table)
+            }
+        }
+        deserializer.deserialize_map(Members)
     }
 }
 
@@ -469,6 +597,60 @@ mod tests {
             .to_string();
         assert!(err.contains("s3://b/users.json"), "{err}");
         assert!(err.contains("member ID"), "{err}");
+    }
+
+    #[test]
+    fn the_compact_table_holds_exactly_what_users_json_says() {
+        let text = br#"{
+          "lastUpdatedAt": "1732406400",
+          "users": {
+            "U024BE7LH": {
+              ":palm_tree:": { "name": "Ana (on vacation)", "picture": "U024BE7LH/a.png" },
+              ":wave::skin-tone-3:": { "name": "Ana waves" },
+              "default": { "picture": "U024BE7LH/b.jpg" }
+            },
+            "W0BEN0002": { ":palm_tree:": { "name": "Ben (away)" } },
+            "U0EMPTY01": {}
+          }
+        }"#;
+        let file = UsersFile::from_json(text, "users.json").unwrap();
+        let table = PresetTable::from_json(text, "users.json").unwrap();
+        assert_eq!(table.len(), 3);
+        for (user, presets) in &file.users {
+            assert!(table.contains(user));
+            assert_eq!(table.get(user).as_ref(), Some(presets), "{user}");
+        }
+        assert_eq!(table.emojis.len(), 3, "keys shared between members");
+        let nobody = UserId::parse("U0NOBODY1").unwrap();
+        assert!(!table.contains(&nobody) && table.get(&nobody).is_none());
+        let from_file = PresetTable::from(&file);
+        for user in file.users.keys() {
+            assert_eq!(from_file.get(user), table.get(user));
+        }
+        let empty = PresetTable::from_json(br#"{"lastUpdatedAt": 1}"#, "users.json").unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn the_compact_table_refuses_what_users_file_refuses() {
+        for bad in [
+            &br#"{"users": {"nope": {}}}"#[..],
+            br#"{"users": {"U1AAA": {"palm tree": {}}}}"#,
+            br#"{"users": {"U1AAA": {":x:": {"name": "a", "colour": "red"}}}}"#,
+            br#"{"lastUpdatedAt": "yesterday", "users": {}}"#,
+            br#"{"users": []}"#,
+            b"{",
+        ] {
+            let file = UsersFile::from_json(bad, "s3://b/users.json").unwrap_err();
+            let table = PresetTable::from_json(bad, "s3://b/users.json").unwrap_err();
+            assert!(table.to_string().contains("s3://b/users.json"), "{table}");
+            assert_eq!(
+                file.to_string().split(" at line").next(),
+                table.to_string().split(" at line").next(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::presets::{UserId, UserPresets, UsersFile};
+use crate::presets::{PresetTable, UserId, UserPresets};
 use crate::store::{self, Store, USERS_KEY};
 
 use super::queue::Request;
@@ -30,7 +30,7 @@ struct Checked {
 #[derive(Debug)]
 pub struct PresetCache {
     store: &'static dyn Store,
-    users: RwLock<Arc<UsersFile>>,
+    users: RwLock<Arc<PresetTable>>,
     checked: Mutex<Checked>,
     pending: Mutex<HashMap<UserId, Request>>,
     pending_changed: Condvar,
@@ -40,7 +40,7 @@ impl PresetCache {
     /// Reads `users.json` (an absent one is empty).
     pub fn load(store: &'static dyn Store) -> Result<PresetCache> {
         let version = store.version(USERS_KEY)?;
-        let users = store::load_users(store)?;
+        let users = store::load_preset_table(store)?;
         Ok(PresetCache {
             store,
             users: RwLock::new(Arc::new(users)),
@@ -54,30 +54,21 @@ impl PresetCache {
     }
 
     /// The presets as they are now.
-    pub fn snapshot(&self) -> Arc<UsersFile> {
+    pub fn snapshot(&self) -> Arc<PresetTable> {
         self.users.read().expect("cache lock").clone()
     }
 
     pub fn contains(&self, user: &UserId) -> bool {
-        self.users
-            .read()
-            .expect("cache lock")
-            .users
-            .contains_key(user)
+        self.users.read().expect("cache lock").contains(user)
     }
 
     pub fn get(&self, user: &UserId) -> Option<UserPresets> {
-        self.users
-            .read()
-            .expect("cache lock")
-            .users
-            .get(user)
-            .cloned()
+        self.users.read().expect("cache lock").get(user)
     }
 
     /// Members onboarded.
     pub fn len(&self) -> usize {
-        self.users.read().expect("cache lock").users.len()
+        self.users.read().expect("cache lock").len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -96,12 +87,12 @@ impl PresetCache {
         if version == checked.version {
             return Ok(false);
         }
-        let users = store::load_users(self.store)?;
+        let users = store::load_preset_table(self.store)?;
         log::info!(
             "{} changed: {} member{} onboarded",
             self.store.location(USERS_KEY),
-            users.users.len(),
-            if users.users.len() == 1 { "" } else { "s" }
+            users.len(),
+            if users.len() == 1 { "" } else { "s" }
         );
         *self.users.write().expect("cache lock") = Arc::new(users);
         checked.version = version;
@@ -112,7 +103,7 @@ impl PresetCache {
     pub fn reload(&self) -> Result<()> {
         let mut checked = self.checked.lock().expect("cache lock");
         let version = self.store.version(USERS_KEY)?;
-        let users = store::load_users(self.store)?;
+        let users = store::load_preset_table(self.store)?;
         *self.users.write().expect("cache lock") = Arc::new(users);
         *checked = Checked {
             version,
@@ -165,7 +156,7 @@ impl PresetCache {
         let users = self.snapshot();
         Ok(held
             .into_iter()
-            .filter(|r| users.users.contains_key(&r.user))
+            .filter(|r| users.contains(&r.user))
             .collect())
     }
 }

@@ -15,7 +15,7 @@ pub use local::LocalStore;
 pub use s3::{S3Settings, S3Store};
 
 use crate::exit::UsageError;
-use crate::presets::UsersFile;
+use crate::presets::{PresetTable, UsersFile};
 
 /// The key of the presets file.
 pub const USERS_KEY: &str = "users.json";
@@ -128,6 +128,15 @@ pub fn load_users(store: &dyn Store) -> Result<UsersFile> {
     match store.get(USERS_KEY)? {
         None => Ok(UsersFile::default()),
         Some(bytes) => UsersFile::from_json(&bytes, &store.location(USERS_KEY)),
+    }
+}
+
+/// Reads `users.json` into the compact form a long-running process keeps; an absent file is an
+/// empty one.
+pub fn load_preset_table(store: &dyn Store) -> Result<PresetTable> {
+    match store.get(USERS_KEY)? {
+        None => Ok(PresetTable::default()),
+        Some(bytes) => PresetTable::from_json(&bytes, &store.location(USERS_KEY)),
     }
 }
 
