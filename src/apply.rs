@@ -10,13 +10,17 @@ use std::sync::{Arc, Mutex};
 use anyhow::{anyhow, Context, Result};
 use serde::Serialize;
 
-use crate::applied::{self, Applied};
+use crate::applied::{self, Applied, Claim, Claimed};
 use crate::exit::UsageError;
 use crate::picture::{self, Format};
 use crate::presets::{self, EmojiKey, UserId, UserPresets};
 use crate::slack::SlackClient;
 use crate::store::Store;
 use crate::tokens::{Token, Tokens};
+
+/// How long a claim on a member holds (seconds): longer than any apply takes, Slack's own
+/// retries included, so it lapses only when its holder died.
+pub const CLAIM_HOLD: u64 = 120;
 
 /// How many pictures the in-memory cache keeps (each at most a few MB).
 const PICTURE_CACHE_ENTRIES: usize = 64;
@@ -67,12 +71,45 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The plan without the writes `recorded` shows were made already (by another process,
+    /// since this plan was made).
+    pub fn rebased(&self, recorded: Option<&Applied>) -> Plan {
+        let written = |write: &Write| match (write, recorded) {
+            (Write::Name { display_name }, Some(r)) => r.name.as_ref() == Some(display_name),
+            (Write::Photo { picture }, Some(r)) => r.picture.as_ref() == Some(picture),
+            (_, None) => false,
+        };
+        Plan {
+            writes: self
+                .writes
+                .iter()
+                .filter(|w| !written(w))
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// Whether executing the plan would neither call Slack nor change the record.
     pub fn changes_nothing(&self, recorded: Option<&Applied>) -> bool {
         self.writes.is_empty()
             && recorded
                 .is_some_and(|r| r.emoji == self.emoji && r.preset.as_ref() == Some(&self.preset))
     }
+}
+
+/// What [`Engine::execute_claimed`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Run {
+    /// The member was claimed and the plan carried out, less what the member's record (as of
+    /// the claim) showed was written already; `recorded` is that record (`None` too when the
+    /// store could not take the claim).
+    Done {
+        plan: Plan,
+        recorded: Option<Applied>,
+    },
+    /// Another process was writing the member: nothing was done.
+    Elsewhere(Claim),
 }
 
 /// What the engine did for one member.
@@ -196,6 +233,8 @@ pub struct Engine<'a> {
     owners: Mutex<HashMap<crate::tokens::TokenSource, String>>,
     /// Records waiting for the store, oldest first (`None`: a store failure is an error).
     deferred: Option<Mutex<Vec<Step>>>,
+    /// The instance whose claim on a member the last record of a plan releases.
+    claimant: Option<String>,
 }
 
 /// One step of an apply, as it goes into the applied state.
@@ -207,12 +246,16 @@ struct Step {
     write: Option<Write>,
     /// The plan's last step: the emoji and preset now in effect.
     finish: Option<(String, EmojiKey)>,
+    /// The claim on the member this step releases (the last step's, when claiming).
+    release: Option<String>,
 }
 
 impl Step {
     /// Writes the step into the member's applied state in the store.
     fn record(&self, store: &dyn Store) -> Result<()> {
-        applied::record(store, &self.user, self.now, |e| self.apply_to(e))
+        applied::record(store, &self.user, self.now, self.release.as_deref(), |e| {
+            self.apply_to(e)
+        })
     }
 
     fn apply_to(&self, entry: &mut Applied) {
@@ -237,6 +280,7 @@ pub fn after(recorded: Option<&Applied>, plan: &Plan) -> Applied {
             now: 0,
             write: Some(write.clone()),
             finish: None,
+            release: None,
         }
         .apply_to(&mut entry);
     }
@@ -254,7 +298,15 @@ impl<'a> Engine<'a> {
             pictures: PictureCache::default(),
             owners: Mutex::new(HashMap::new()),
             deferred: None,
+            claimant: None,
         }
+    }
+
+    /// Claim members as `instance` in [`Engine::execute_claimed`]; the last record of every
+    /// plan releases the claim.
+    pub fn claiming_as(mut self, instance: &str) -> Self {
+        self.claimant = Some(instance.to_owned());
+        self
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -270,6 +322,42 @@ impl<'a> Engine<'a> {
             plan: plan.clone(),
             dry_run: false,
         })
+    }
+
+    /// Claims the member first (see [`applied::claim`]), so that another process writing them
+    /// at the same moment (a second `serve`, `poll` beside `serve`) does not write the same
+    /// change again; then carries out the plan less what the member's record as of the claim
+    /// shows was written meanwhile. With records deferred (the store may be away), a claim the
+    /// store cannot take is skipped.
+    pub fn execute_claimed(&self, plan: &Plan, now: u64) -> Result<Run> {
+        let instance = self
+            .claimant
+            .as_deref()
+            .expect("execute_claimed needs claiming_as");
+        let user = &plan.user;
+        let claimed = applied::claim(self.store, user, instance, &plan.emoji, now, CLAIM_HOLD);
+        let (plan, recorded) = match claimed {
+            Ok(Claimed::Held(other)) => return Ok(Run::Elsewhere(other)),
+            Ok(Claimed::Ours(recorded)) => (plan.rebased(recorded.as_ref()), recorded),
+            Err(err) if self.deferred.is_some() => {
+                log::warn!("{err:#}; applying {user} without a claim");
+                (plan.clone(), None)
+            }
+            Err(err) => return Err(err),
+        };
+        let idle = plan.changes_nothing(recorded.as_ref());
+        let done = if idle {
+            Ok(())
+        } else {
+            self.execute(&plan, now).map(|_| ())
+        };
+        // The plan's last record released the claim; anything else lets it go here.
+        if idle || done.is_err() {
+            if let Err(err) = applied::release(self.store, user, instance) {
+                log::warn!("{err:#}; the claim lapses in at most {CLAIM_HOLD} s");
+            }
+        }
+        done.map(|()| Run::Done { plan, recorded })
     }
 
     /// Keep the records of writes that reached Slack when the store cannot take them, and
@@ -353,6 +441,7 @@ impl<'a> Engine<'a> {
             now,
             write: write.cloned(),
             finish: last.then(|| (plan.emoji.clone(), plan.preset.clone())),
+            release: self.claimant.clone().filter(|_| last),
         };
         if plan.writes.is_empty() {
             return self.record(step(None, true));
@@ -567,6 +656,42 @@ mod tests {
         .to_string();
         assert!(err.contains("U1AAA has no preset for :wave:"), "{err}");
         assert!(err.contains(":palm_tree:"), "{err}");
+    }
+
+    #[test]
+    fn a_rebased_plan_leaves_out_what_another_process_wrote() {
+        let plan = plan(
+            &user(),
+            &presets(),
+            &status(":palm_tree:"),
+            None,
+            None,
+            false,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(plan.rebased(None), plan);
+        let name_written = Applied {
+            name: Some("Ana (away)".into()),
+            picture: Some("U1AAA/ana.png".into()),
+            ..Applied::default()
+        };
+        assert_eq!(
+            plan.rebased(Some(&name_written)).writes,
+            vec![Write::Photo {
+                picture: "U1AAA/beach.png".into()
+            }]
+        );
+        let all_written = Applied {
+            emoji: ":palm_tree:".into(),
+            preset: Some(EmojiKey::parse(":palm_tree:").unwrap()),
+            name: Some("Ana (away)".into()),
+            picture: Some("U1AAA/beach.png".into()),
+            ..Applied::default()
+        };
+        let rebased = plan.rebased(Some(&all_written));
+        assert!(rebased.writes.is_empty());
+        assert!(rebased.changes_nothing(Some(&all_written)));
     }
 
     #[test]

@@ -182,7 +182,8 @@ mod commands {
         let store = settings.store.open()?;
         let tokens = settings.tokens()?;
         let slack = settings.slack()?;
-        let engine = Engine::new(store.as_ref(), &slack, &tokens);
+        let instance = crate::applied::instance_name("poll");
+        let engine = Engine::new(store.as_ref(), &slack, &tokens).claiming_as(&instance);
         let options = crate::poll::Options {
             concurrency: usize::from(args.concurrency),
             dry_run: args.dry_run,

@@ -8,7 +8,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::applied;
-use crate::apply::{self, Engine, Target, Write};
+use crate::apply::{self, Engine, Run, Target, Write};
 use crate::parallel;
 use crate::presets::{EmojiKey, UserId};
 use crate::progress;
@@ -75,6 +75,8 @@ pub enum MemberOutcome {
     Failed,
     /// Not reached: the cycle was stopped (SIGINT/SIGTERM).
     Stopped,
+    /// Another process (`serve`) was writing them at that moment, and records what it wrote.
+    Elsewhere,
 }
 
 /// One member's line of the report.
@@ -160,6 +162,10 @@ impl Report {
                 MemberOutcome::Deactivated => out.push_str(&format!(
                     "{} is deactivated in Slack: skipped (remove their presets with onboard \
                      --replace, or leave them)\n",
+                    m.user
+                )),
+                MemberOutcome::Elsewhere => out.push_str(&format!(
+                    "{} was being changed by serve at the same moment: left to it\n",
                     m.user
                 )),
                 _ => {}
@@ -308,7 +314,7 @@ pub fn cycle(
             if stop.requested() {
                 return None;
             }
-            let result = engine.execute(plan, crate::unix_now());
+            let result = engine.execute_claimed(plan, crate::unix_now());
             bar.inc(1);
             Some(result)
         });
@@ -322,7 +328,18 @@ pub fn cycle(
                     report.outcome = MemberOutcome::Stopped;
                     report.writes.clear();
                 }
-                Some(Ok(_)) => {}
+                Some(Ok(Run::Done { plan, .. })) => {
+                    // Less what another process wrote since the statuses were read.
+                    if plan.writes.is_empty() {
+                        report.outcome = MemberOutcome::Unchanged;
+                    }
+                    report.writes = plan.writes;
+                }
+                Some(Ok(Run::Elsewhere(claim))) => {
+                    log::info!("{}: {} is writing them; left to it", plan.user, claim.by);
+                    report.outcome = MemberOutcome::Elsewhere;
+                    report.writes.clear();
+                }
                 Some(Err(err)) => {
                     log::error!("{err:#}");
                     report.outcome = MemberOutcome::Failed;

@@ -390,3 +390,56 @@ fn poll_every_stops_cleanly_on_sigterm() {
         show(&out)
     );
 }
+
+#[test]
+fn a_member_serve_is_writing_is_left_to_it() {
+    let world = team();
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    world
+        .slack
+        .set_status("U0BEN0002", ":face_with_thermometer:");
+    // serve has claimed Ana: it is writing her profile right now.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claim = json!({"by": "serve-4242-0badc0de", "emoji": ":palm_tree:", "until": now + 100});
+    let applied = json!({"updatedAt": now, "users": {}, "claims": {"U0ANA0001": claim}});
+    world
+        .scene
+        .put("applied.json", &serde_json::to_vec(&applied).unwrap());
+    let (report, out) = poll_json(&world, &[]);
+    assert!(out.status.success(), "{}", show(&out));
+    let outcome = |user: &str| {
+        report["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user"] == user)
+            .unwrap()["outcome"]
+            .clone()
+    };
+    assert_eq!(outcome("U0ANA0001"), "elsewhere");
+    assert_eq!(outcome("U0BEN0002"), "applied");
+    assert!(
+        world
+            .slack
+            .calls()
+            .iter()
+            .all(|c| c.token_owner.as_deref() != Some("U0ANA0001")
+                || c.method == "users.profile.get"),
+        "nothing written for Ana: {:?}",
+        world.slack.methods()
+    );
+    assert_eq!(
+        world.slack.member("U0BEN0002").profile["display_name"],
+        "Ben (sick)"
+    );
+    let applied = world.applied();
+    assert_eq!(
+        applied["claims"],
+        json!({"U0ANA0001": claim}),
+        "serve's claim stays; poll's are gone"
+    );
+    assert!(applied["users"].get("U0ANA0001").is_none());
+}

@@ -93,17 +93,20 @@ pub enum ApplyOutcome {
     NoPreset,
     /// No longer onboarded when the worker got to it.
     NotOnboarded,
+    /// Another replica was writing the member; looked at again shortly.
+    Elsewhere,
     /// Slack or the store failed; logged with what to do.
     Failed,
 }
 
 impl ApplyOutcome {
     /// Every outcome, in declaration order (a counter's index is its discriminant).
-    pub const ALL: [ApplyOutcome; 5] = [
+    pub const ALL: [ApplyOutcome; 6] = [
         ApplyOutcome::Applied,
         ApplyOutcome::Unchanged,
         ApplyOutcome::NoPreset,
         ApplyOutcome::NotOnboarded,
+        ApplyOutcome::Elsewhere,
         ApplyOutcome::Failed,
     ];
 
@@ -113,6 +116,7 @@ impl ApplyOutcome {
             ApplyOutcome::Unchanged => "unchanged",
             ApplyOutcome::NoPreset => "no_preset",
             ApplyOutcome::NotOnboarded => "not_onboarded",
+            ApplyOutcome::Elsewhere => "elsewhere",
             ApplyOutcome::Failed => "failed",
         }
     }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::applied::{self, Applied};
-use crate::apply::{self, Engine, Target};
+use crate::apply::{self, Engine, Run, Target};
 use crate::events::{self, Envelope, SignatureError, UserEvent, Verifier};
 use crate::exit::UsageError;
 use crate::onboard;
@@ -48,6 +48,9 @@ const RETRY_LATER: [Duration; 6] = [
     Duration::from_secs(120),
     Duration::from_secs(300),
 ];
+
+/// How soon a member claimed by another replica is looked at again.
+const CLAIM_RECHECK: Duration = Duration::from_secs(2);
 
 /// The service's settings.
 #[derive(Debug, Clone)]
@@ -132,6 +135,8 @@ pub struct Service {
     bad_signatures: AtomicU64,
     /// Requests to try again, and when.
     later: Mutex<Vec<(Instant, Request)>>,
+    /// This process's name in claims on members: replicas tell each other apart by it.
+    instance: String,
 }
 
 impl Service {
@@ -149,11 +154,14 @@ impl Service {
             .iter()
             .map(|(user, a)| (user.clone(), a.emoji.clone()))
             .collect();
+        let instance = applied::instance_name("serve");
         Ok(Service {
             verifier: Verifier::new(&config.signing_secret),
             admin_token: config.admin_token.clone(),
             store,
-            engine: Engine::new(store, slack, tokens).defer_records_on_store_failure(),
+            engine: Engine::new(store, slack, tokens)
+                .defer_records_on_store_failure()
+                .claiming_as(&instance),
             presets,
             queue: Queue::new(config.queue_capacity, config.dead_letter_capacity),
             metrics: Metrics::new(slack.stats()),
@@ -164,6 +172,7 @@ impl Service {
             applied: Mutex::new(recorded.users.into_iter().collect()),
             bad_signatures: AtomicU64::new(0),
             later: Mutex::new(Vec::new()),
+            instance,
         })
     }
 
@@ -333,15 +342,17 @@ impl Service {
                     .cloned()
             }
         };
-        let planned = apply::plan(
-            user,
-            &presets,
-            &Target::Status(request.emoji.clone()),
-            Some(&request.display_name),
-            recorded.as_ref(),
-            false,
-        );
-        let plan = match planned {
+        let plan_from = |recorded: Option<&Applied>| {
+            apply::plan(
+                user,
+                &presets,
+                &Target::Status(request.emoji.clone()),
+                Some(&request.display_name),
+                recorded,
+                false,
+            )
+        };
+        let plan = match plan_from(recorded.as_ref()) {
             Ok(Some(plan)) => plan,
             Ok(None) => {
                 log::info!(
@@ -357,20 +368,18 @@ impl Service {
             }
         };
         if plan.changes_nothing(recorded.as_ref()) {
-            if let Some(recorded) = recorded {
-                self.applied
-                    .lock()
-                    .expect("applied lock")
-                    .insert(user.clone(), recorded);
-            }
+            self.remember(user, recorded);
             return ApplyOutcome::Unchanged;
         }
-        match self.engine.execute(&plan, crate::unix_now()) {
-            Ok(_) => {
-                self.applied
-                    .lock()
-                    .expect("applied lock")
-                    .insert(user.clone(), apply::after(recorded.as_ref(), &plan));
+        // Another replica may be writing this member right now (the echo of its writes reaches
+        // this one too): the engine claims the member first.
+        match self.engine.execute_claimed(&plan, crate::unix_now()) {
+            Ok(Run::Done {
+                plan,
+                recorded: fresh,
+            }) => {
+                let base = fresh.or(recorded);
+                self.remember(user, Some(apply::after(base.as_ref(), &plan)));
                 if plan.writes.is_empty() {
                     ApplyOutcome::Unchanged
                 } else {
@@ -383,12 +392,42 @@ impl Service {
                     ApplyOutcome::Applied
                 }
             }
+            Ok(Run::Elsewhere(other)) => {
+                log::info!(
+                    "{user}: {} is applying {} (claimed until {}); looking again in {} s",
+                    other.by,
+                    apply::display_emoji(&other.emoji),
+                    other.until,
+                    CLAIM_RECHECK.as_secs()
+                );
+                self.forget(request);
+                self.later(Instant::now() + CLAIM_RECHECK, request.clone());
+                ApplyOutcome::Elsewhere
+            }
             Err(err) => {
                 self.forget(request);
                 self.retry_later(request, &err);
                 ApplyOutcome::Failed
             }
         }
+    }
+
+    /// What is applied for a member, as this process now knows it.
+    fn remember(&self, user: &UserId, applied: Option<Applied>) {
+        if let Some(applied) = applied {
+            self.applied
+                .lock()
+                .expect("applied lock")
+                .insert(user.clone(), applied);
+        }
+    }
+
+    /// Works a request again at `at`, in place of any other waiting request of that member (the
+    /// latest status wins).
+    fn later(&self, at: Instant, request: Request) {
+        let mut later = self.later.lock().expect("later lock");
+        later.retain(|(_, waiting)| waiting.user != request.user);
+        later.push((at, request));
     }
 
     /// Logs a failure; one that passes (Slack or the store unreachable) is tried again later.
@@ -409,10 +448,7 @@ impl Service {
                 );
                 let mut again = request.clone();
                 again.attempt += 1;
-                self.later
-                    .lock()
-                    .expect("later lock")
-                    .push((Instant::now() + *wait, again));
+                self.later(Instant::now() + *wait, again);
             }
             _ => log::error!("{err:#}"),
         }
@@ -439,10 +475,7 @@ impl Service {
             let user = request.user.clone();
             if let Ok(admission) = self.admit(request.clone(), false) {
                 if !admission.kept() {
-                    self.later
-                        .lock()
-                        .expect("later lock")
-                        .push((now + RETRY_LATER[0], request));
+                    self.later(now + RETRY_LATER[0], request);
                 } else {
                     log::info!("{user}: trying again");
                 }
@@ -582,6 +615,8 @@ impl Service {
                 "queue": waiting,
                 "dead_letter": dead,
                 "unrecorded": self.engine.deferred_members().len(),
+                "retrying": self.later.lock().expect("later lock").len(),
+                "instance": self.instance,
             }),
         )
     }

@@ -326,10 +326,21 @@ pub fn read_reply(stream: &mut TcpStream) -> Reply {
 /// Makes the stand-in deliver a signed `user_change` to the service after every successful
 /// profile change, as Slack does.
 pub fn echo_changes(world: &World, url: &str) {
-    let address = url.trim_start_matches("http://").to_owned();
+    echo_changes_to(world, &[url]);
+}
+
+/// Like [`echo_changes`], for replicas behind one address: each echo goes to the next of `urls`
+/// in turn.
+pub fn echo_changes_to(world: &World, urls: &[&str]) {
+    let addresses: Vec<String> = urls
+        .iter()
+        .map(|url| url.trim_start_matches("http://").to_owned())
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
     world.slack.on_change(Box::new(move |member: &Member| {
         let member = member.clone();
-        let address = address.clone();
+        let turn = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let address = addresses[turn % addresses.len()].clone();
         std::thread::spawn(move || {
             let body = user_change(&member, &event_id());
             let ts = now().to_string();

@@ -1,0 +1,138 @@
+//! Two `serve` replicas on one S3 store, as behind one load balancer: Slack delivers each event
+//! to one of them (a redelivery perhaps to the other), and the echo of every profile write may
+//! reach either. Every change is applied, and none twice.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::serve::{echo_changes_to, event_id, user_change, Serve};
+use support::{images, Scene, World};
+
+const MEMBERS: u8 = 6;
+
+fn id(i: u8) -> String {
+    format!("U0REP000{i}")
+}
+
+/// Members with a name-and-photo vacation preset, a name-only sick preset and a default.
+fn world() -> World {
+    let mut world = World::new(Scene::s3());
+    let mut presets = serde_json::Map::new();
+    for i in 0..MEMBERS {
+        let (away, home) = (format!("away{i}.png"), format!("home{i}.png"));
+        world.scene.write(&away, images::png(512, 512, i));
+        world.scene.write(&home, images::png(600, 600, 100 + i));
+        world.member(&id(i), &format!("Member {i}"));
+        presets.insert(
+            id(i),
+            json!({
+                ":palm_tree:": {"name": format!("Member {i} (away)"), "picture": away},
+                ":face_with_thermometer:": {"name": format!("Member {i} (sick)")},
+                "default": {"name": format!("Member {i}"), "picture": home},
+            }),
+        );
+    }
+    world.onboard(Value::Object(presets));
+    world
+}
+
+fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn two_replicas_on_one_s3_store_apply_every_change_once() {
+    let world = world();
+    let a = Serve::start(&world, &[], &[]);
+    let b = Serve::start(&world, &[], &[]);
+    let replicas = [&a, &b];
+    echo_changes_to(&world, &[&a.url, &b.url]);
+    assert_ne!(a.health()["instance"], b.health()["instance"]);
+
+    // Every member changes at once, three times: away, back (status cleared), sick.
+    let rounds = [
+        (":palm_tree:", " (away)", Some(0u8)),
+        ("", "", Some(100)),
+        (":face_with_thermometer:", " (sick)", None),
+    ];
+    for (round, (emoji, suffix, _)) in rounds.iter().enumerate() {
+        for i in 0..MEMBERS {
+            world.slack.set_status(&id(i), emoji);
+            let body = user_change(&world.slack.member(&id(i)), &event_id());
+            let first = replicas[(usize::from(i) + round) % 2];
+            assert_eq!(first.post_signed(&body, &[]).status, 200);
+            if i % 2 == 0 {
+                // Slack redelivers (the first answer was slow), to the other replica.
+                let other = replicas[(usize::from(i) + round + 1) % 2];
+                let retry = [
+                    ("X-Slack-Retry-Num", "1"),
+                    ("X-Slack-Retry-Reason", "http_timeout"),
+                ];
+                assert_eq!(other.post_signed(&body, &retry).status, 200);
+            }
+        }
+        wait_until(
+            &format!("round {round} lands"),
+            Duration::from_secs(60),
+            || {
+                let applied = world.applied();
+                (0..MEMBERS).all(|i| {
+                    world.slack.member(&id(i)).profile["display_name"]
+                        == format!("Member {i}{suffix}")
+                        && applied["users"][id(i)]["emoji"] == *emoji
+                }) && applied.get("claims").is_none()
+            },
+        );
+    }
+    // Whatever either replica still had to look at again is done.
+    wait_until("both replicas are idle", Duration::from_secs(30), || {
+        replicas.iter().all(|r| {
+            let health = r.health();
+            health["queue"] == 0 && health["retrying"] == 0
+        })
+    });
+
+    let mut writes: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for call in world.slack.calls() {
+        if call.method == "users.profile.set" || call.method == "users.setPhoto" {
+            assert_eq!(call.status, 200, "{call:?}");
+            *writes
+                .entry((call.token_owner.clone().unwrap(), call.method.clone()))
+                .or_default() += 1;
+        }
+    }
+    for i in 0..MEMBERS {
+        assert_eq!(
+            writes.get(&(id(i), "users.profile.set".into())),
+            Some(&3),
+            "{}: one name per change\n{writes:?}",
+            id(i)
+        );
+        assert_eq!(
+            writes.get(&(id(i), "users.setPhoto".into())),
+            Some(&2),
+            "{}: one photo for away, one for back; sick keeps it\n{writes:?}",
+            id(i)
+        );
+        let member = world.slack.member(&id(i));
+        assert_eq!(member.photo.unwrap(), images::png(600, 600, 100 + i));
+    }
+    let applies = |s: &Serve, outcome: &str| {
+        s.metric(&format!(
+            "statusinator_applies_total{{outcome=\"{outcome}\"}}"
+        ))
+    };
+    assert_eq!(
+        applies(&a, "applied") + applies(&b, "applied"),
+        f64::from(MEMBERS) * 3.0,
+        "each change applied by exactly one replica"
+    );
+    assert_eq!(applies(&a, "failed") + applies(&b, "failed"), 0.0);
+}
