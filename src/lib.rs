@@ -92,7 +92,8 @@ mod commands {
     use crate::store;
 
     pub fn onboard(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
-        let plan = match onboard::prepare_file(&args.file) {
+        let progress = !args.json && crate::progress::wanted();
+        let plan = match onboard::prepare_file(&args.file, progress) {
             Ok(plan) => plan,
             Err(err) => {
                 if let (true, Some(problems)) = (args.json, err.downcast_ref::<Problems>()) {
@@ -106,7 +107,7 @@ mod commands {
         let options = onboard::Options {
             replace: args.replace,
             dry_run: args.dry_run,
-            progress: !args.json && crate::progress::wanted(),
+            progress,
         };
         let report = onboard::execute(store.as_ref(), &plan, options, crate::unix_now())?;
         if args.json {

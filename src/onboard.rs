@@ -75,6 +75,8 @@ pub struct PictureSources {
     pub allow_data_urls: bool,
     /// Whether `https://` URLs are downloaded.
     pub allow_downloads: bool,
+    /// Show a progress bar while the pictures are read and checked.
+    pub progress: bool,
 }
 
 impl PictureSources {
@@ -88,7 +90,13 @@ impl PictureSources {
             base_dir: Some(dir.to_path_buf()),
             allow_data_urls: false,
             allow_downloads: true,
+            progress: false,
         }
+    }
+
+    /// The same, with a progress bar while the pictures are read (on a terminal).
+    pub fn showing_progress(self, progress: bool) -> Self {
+        PictureSources { progress, ..self }
     }
 
     /// For input sent over HTTP: https:// and data: URLs only.
@@ -97,6 +105,7 @@ impl PictureSources {
             base_dir: None,
             allow_data_urls: true,
             allow_downloads: true,
+            progress: false,
         }
     }
 
@@ -106,6 +115,7 @@ impl PictureSources {
             base_dir: None,
             allow_data_urls: true,
             allow_downloads: false,
+            progress: false,
         }
     }
 }
@@ -167,15 +177,17 @@ pub struct Options {
     pub progress: bool,
 }
 
-/// Reads a presets file and checks all of it. Every problem is reported.
-pub fn prepare_file(path: &Path) -> Result<Plan> {
+/// Reads a presets file and checks all of it. Every problem is reported. `progress` shows a bar
+/// while the pictures are read.
+pub fn prepare_file(path: &Path, progress: bool) -> Result<Plan> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|err| {
         crate::exit::UsageError::new(format!(
             "cannot read the presets file {name}: {err}; check the path"
         ))
     })?;
-    prepare(&bytes, &name, &PictureSources::for_file(path))
+    let sources = PictureSources::for_file(path).showing_progress(progress);
+    prepare(&bytes, &name, &sources)
 }
 
 /// Checks an onboard input (JSON bytes) named `source` in messages. Fails with [`Problems`]
@@ -203,12 +215,16 @@ pub fn prepare(bytes: &[u8], source: &str, sources: &PictureSources) -> Result<P
         seen
     };
     let client = download_client()?;
+    let bar = progress::bar(refs.len() as u64, "reading pictures", sources.progress);
     let loaded = parallel::map(&refs, WORKERS, |r| {
-        load_picture(r, sources, &client).and_then(|bytes| {
+        let result = load_picture(r, sources, &client).and_then(|bytes| {
             let checked = picture::check(&bytes)?;
             Ok((Arc::new(bytes), checked.format))
-        })
+        });
+        bar.inc(1);
+        result
     });
+    bar.finish_and_clear();
     let loaded: HashMap<String, Result<Loaded, String>> = refs.into_iter().zip(loaded).collect();
 
     let mut presets = BTreeMap::new();
