@@ -256,3 +256,80 @@ fn onboard_killed_at_random_points_leaves_a_local_store_consistent() {
 fn onboard_killed_at_random_points_leaves_an_s3_store_consistent() {
     onboard_killed_at_random_points_leaves_the_store_consistent(Scene::s3());
 }
+
+#[test]
+fn slack_down_for_a_minute_is_waited_out_without_a_storm_and_every_change_lands() {
+    let mut world = World::new(Scene::local());
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    for (id, name) in [
+        ("U0ANA0001", "Ana"),
+        ("U0BEN0002", "Ben"),
+        ("U0CAT0003", "Cat"),
+    ] {
+        world.member(id, name);
+    }
+    world.onboard(json!({
+        "U0ANA0001": {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}},
+        "U0BEN0002": {":palm_tree:": {"name": "Ben (away)", "picture": "beach.png"}},
+        "U0CAT0003": {":palm_tree:": {"picture": "beach.png"}}
+    }));
+    let serve = Serve::start(&world, &[], &[]);
+    // For a minute: users.profile.set answers 503, users.setPhoto 429 with Retry-After: 20.
+    let minute = Duration::from_secs(60);
+    world
+        .slack
+        .outage("users.profile.set", minute, Fault::Status(503));
+    world
+        .slack
+        .outage("users.setPhoto", minute, Fault::Http429(Some(20)));
+    let started = Instant::now();
+    for id in ["U0ANA0001", "U0BEN0002", "U0CAT0003"] {
+        world.slack.set_status(id, ":palm_tree:");
+        assert_eq!(serve.user_change(&world.slack.member(id)).0.status, 200);
+    }
+    wait_until("every change lands", Duration::from_secs(150), || {
+        let applied = world.applied();
+        ["U0ANA0001", "U0BEN0002", "U0CAT0003"]
+            .iter()
+            .all(|id| applied["users"][id]["emoji"] == ":palm_tree:")
+    });
+    assert!(started.elapsed() >= minute);
+    for (id, name) in [("U0ANA0001", "Ana (away)"), ("U0BEN0002", "Ben (away)")] {
+        assert_eq!(world.slack.member(id).profile["display_name"], name);
+    }
+    let calls = world.slack.calls();
+    let of = |method: &str, id: &str| -> Vec<(u16, Instant)> {
+        calls
+            .iter()
+            .filter(|c| c.method == method && c.token_owner.as_deref() == Some(id))
+            .map(|c| (c.status, c.at))
+            .collect()
+    };
+    for id in ["U0ANA0001", "U0BEN0002"] {
+        let sets = of("users.profile.set", id);
+        // Five attempts with backoff, then again 5 s, 15 s and 30 s later: at most 4 rounds of
+        // 5 in the minute, then the one that lands. Never two calls within 0.25 s.
+        assert!(sets.len() <= 21, "{id}: {} calls: a storm", sets.len());
+        assert_eq!(sets.last().unwrap().0, 200);
+        assert_eq!(sets.iter().filter(|c| c.0 == 200).count(), 1);
+        for pair in sets.windows(2) {
+            assert!(
+                pair[1].1 - pair[0].1 >= Duration::from_millis(240),
+                "{id}: {sets:?}"
+            );
+        }
+        let photos = of("users.setPhoto", id);
+        assert_eq!(photos.len(), 1, "after the outage: {photos:?}");
+    }
+    // Cat's photo: every 429 waited out for the 20 s Slack asked, and set once it passed.
+    let photos = of("users.setPhoto", "U0CAT0003");
+    assert!(photos.len() <= 5, "{photos:?}");
+    assert_eq!(photos.last().unwrap().0, 200);
+    for pair in photos.windows(2) {
+        assert!(
+            pair[1].1 - pair[0].1 >= Duration::from_millis(19_500),
+            "Retry-After honoured: {photos:?}"
+        );
+    }
+    assert!(of("users.profile.set", "U0CAT0003").is_empty());
+}

@@ -96,6 +96,8 @@ struct State {
     tokens: HashMap<String, TokenInfo>,
     calls: Vec<Call>,
     faults: HashMap<String, VecDeque<Fault>>,
+    /// Per method: every call until then is answered with this fault.
+    outages: HashMap<String, (Instant, Fault)>,
     latency: Duration,
     /// Per-method call times, when tier limits are enforced.
     tier_window: Option<Duration>,
@@ -208,6 +210,15 @@ impl SlackStandIn {
 
     pub fn member(&self, id: &str) -> Member {
         self.state.lock().unwrap().members[id].clone()
+    }
+
+    /// Answers every call of `method` with `fault` for the next `lasting`.
+    pub fn outage(&self, method: &str, lasting: Duration, fault: Fault) {
+        self.state
+            .lock()
+            .unwrap()
+            .outages
+            .insert(method.to_owned(), (Instant::now() + lasting, fault));
     }
 
     /// Answers the next calls of `method` with these faults, in order.
@@ -409,11 +420,16 @@ fn answer(
         }
         times.push_back(now);
     }
-    if let Some(fault) = st
-        .faults
-        .get_mut(&call.method)
-        .and_then(VecDeque::pop_front)
-    {
+    let outage = st
+        .outages
+        .get(&call.method)
+        .filter(|(until, _)| Instant::now() < *until)
+        .map(|(_, fault)| fault.clone());
+    if let Some(fault) = outage.or_else(|| {
+        st.faults
+            .get_mut(&call.method)
+            .and_then(VecDeque::pop_front)
+    }) {
         return match fault {
             Fault::Http429(after) => (
                 429,
