@@ -9,28 +9,15 @@ use serde_json::{json, Value};
 use support::proxy::Proxy;
 use support::serve::{echo_changes, Serve};
 use support::slack::Fault;
-use support::{images, Backend, Scene, World};
+use support::{images, wait_until, Backend, Scene, World};
 
 /// Ana with a name-and-photo vacation preset, a name-only sick preset and a default.
 fn ana(scene: Scene) -> World {
     let mut world = World::new(scene);
     world.scene.write("beach.png", images::png(512, 512, 1));
     world.scene.write("home.png", images::png(600, 600, 2));
-    world.member("U0ANA0001", "Ana");
-    world.onboard(json!({"U0ANA0001": {
-        ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"},
-        ":face_with_thermometer:": {"name": "Ana (sick)"},
-        "default": {"name": "Ana", "picture": "home.png"}
-    }}));
+    world.onboard_team(&[("U0ANA0001", "Ana")]);
     world
-}
-
-fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting: {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn endpoint(scene: &Scene) -> String {

@@ -2,6 +2,7 @@
 
 mod support;
 
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -9,9 +10,22 @@ use support::slack::Fault;
 use support::{images, show, stderr, stdout, World};
 
 fn poll_json(world: &World, extra: &[&str]) -> (Value, std::process::Output) {
-    let mut args = vec!["poll", "--json"];
-    args.extend_from_slice(extra);
-    let out = world.run(&args);
+    run_poll_json(world.command(), extra)
+}
+
+/// `poll --json` reading with a bot token (`users.list`).
+fn poll_json_with_bot(world: &World, bot: &str) -> (Value, std::process::Output) {
+    let mut command = world.command();
+    command.env("SLACK_BOT_TOKEN", bot);
+    run_poll_json(command, &[])
+}
+
+fn run_poll_json(mut command: Command, extra: &[&str]) -> (Value, std::process::Output) {
+    let out = command
+        .args(["poll", "--json"])
+        .args(extra)
+        .output()
+        .unwrap();
     let report =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&out)));
     (report, out)
@@ -31,23 +45,11 @@ fn team() -> World {
     let mut world = World::local();
     world.scene.write("beach.png", images::png(512, 512, 1));
     world.scene.write("home.png", images::png(520, 520, 2));
-    let mut presets = serde_json::Map::new();
-    for (id, name) in [
+    world.onboard_team(&[
         ("U0ANA0001", "Ana"),
         ("U0BEN0002", "Ben"),
         ("U0CAT0003", "Cat"),
-    ] {
-        world.member(id, name);
-        presets.insert(
-            id.to_owned(),
-            json!({
-                ":palm_tree:": {"name": format!("{name} (away)"), "picture": "beach.png"},
-                ":face_with_thermometer:": {"name": format!("{name} (sick)")},
-                "default": {"name": name, "picture": "home.png"}
-            }),
-        );
-    }
-    world.onboard(Value::Object(presets));
+    ]);
     world
 }
 
@@ -198,14 +200,8 @@ fn big_workspace(size: usize, onboarded: usize) -> World {
 fn with_a_bot_token_one_users_list_page_replaces_fifty_reads() {
     let world = big_workspace(60, 50);
     let bot = world.slack.add_bot();
-    let out = world
-        .command()
-        .env("SLACK_BOT_TOKEN", &bot)
-        .args(["poll", "--json"])
-        .output()
-        .unwrap();
+    let (report, out) = poll_json_with_bot(&world, &bot);
     assert!(out.status.success(), "{}", show(&out));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(world.slack.methods(), ["users.list"]);
     assert_eq!(report["read"], json!({"plan": "users_list", "calls": 1}));
     let call = &world.slack.calls()[0];
@@ -218,12 +214,7 @@ fn with_a_bot_token_one_users_list_page_replaces_fifty_reads() {
 fn users_list_pages_are_followed_by_cursor() {
     let world = big_workspace(450, 30);
     let bot = world.slack.add_bot();
-    let out = world
-        .command()
-        .env("SLACK_BOT_TOKEN", &bot)
-        .args(["poll", "--json"])
-        .output()
-        .unwrap();
+    let (_, out) = poll_json_with_bot(&world, &bot);
     assert!(out.status.success(), "{}", show(&out));
     let calls = world.slack.calls();
     assert_eq!(world.slack.methods(), ["users.list"; 3]);

@@ -5,11 +5,11 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::serve::{echo_changes_to, event_id, user_change, Serve};
-use support::{images, Scene, World};
+use support::{images, wait_until, Scene, World};
 
 const MEMBERS: u8 = 6;
 
@@ -37,14 +37,6 @@ fn world() -> World {
     }
     world.onboard(Value::Object(presets));
     world
-}
-
-fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting: {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]

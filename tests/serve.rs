@@ -17,20 +17,8 @@ fn team(scene: Scene) -> World {
     let mut world = World::new(scene);
     world.scene.write("beach.png", images::png(512, 512, 1));
     world.scene.write("home.png", images::png(600, 600, 2));
-    let mut presets = serde_json::Map::new();
-    for (id, name) in [("U0ANA0001", "Ana"), ("U0BEN0002", "Ben")] {
-        world.member(id, name);
-        presets.insert(
-            id.to_owned(),
-            json!({
-                ":palm_tree:": {"name": format!("{name} (away)"), "picture": "beach.png"},
-                ":face_with_thermometer:": {"name": format!("{name} (sick)")},
-                "default": {"name": name, "picture": "home.png"}
-            }),
-        );
-    }
+    world.onboard_team(&[("U0ANA0001", "Ana"), ("U0BEN0002", "Ben")]);
     world.member("U0CAT0003", "Cat");
-    world.onboard(Value::Object(presets));
     world
 }
 

@@ -224,6 +224,18 @@ pub fn show(output: &Output) -> String {
     )
 }
 
+/// Waits (polling every 50 ms) until `done`, failing the test after `timeout`.
+pub fn wait_until(what: &str, timeout: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + timeout;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -323,6 +335,25 @@ impl World {
             .write("presets.json", serde_json::to_vec(&presets).unwrap());
         let out = self.scene.run(&["onboard", path.to_str().unwrap()]);
         assert!(out.status.success(), "{}", show(&out));
+    }
+
+    /// Adds members and onboards each with the usual presets: vacation (a name and
+    /// `beach.png`), sick (a name only) and default (their name and `home.png`). The caller
+    /// writes the two pictures.
+    pub fn onboard_team(&mut self, members: &[(&str, &str)]) {
+        let mut presets = serde_json::Map::new();
+        for (id, name) in members {
+            self.member(id, name);
+            presets.insert(
+                (*id).to_owned(),
+                serde_json::json!({
+                    ":palm_tree:": {"name": format!("{name} (away)"), "picture": "beach.png"},
+                    ":face_with_thermometer:": {"name": format!("{name} (sick)")},
+                    "default": {"name": name, "picture": "home.png"}
+                }),
+            );
+        }
+        self.onboard(serde_json::Value::Object(presets));
     }
 
     /// The picture key a member's preset points at.
