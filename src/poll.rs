@@ -328,12 +328,12 @@ pub fn cycle(
                     report.outcome = MemberOutcome::Stopped;
                     report.writes.clear();
                 }
-                Some(Ok(Run::Done { plan, .. })) => {
+                Some(Ok(Run::Done { plan: done, .. })) => {
                     // Less what another process wrote since the statuses were read.
-                    if plan.writes.is_empty() {
+                    if done.writes.is_empty() {
                         report.outcome = MemberOutcome::Unchanged;
                     }
-                    report.writes = plan.writes;
+                    report.writes = done.writes;
                 }
                 Some(Ok(Run::Elsewhere(claim))) => {
                     log::info!("{}: {} is writing them; left to it", plan.user, claim.by);

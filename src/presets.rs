@@ -375,16 +375,6 @@ impl PresetTable {
     }
 }
 
-impl From<&UsersFile> for PresetTable {
-    fn from(file: &UsersFile) -> Self {
-        let mut builder = TableBuilder::default();
-        for (user, presets) in &file.users {
-            builder.insert(user.clone(), presets.clone());
-        }
-        builder.table
-    }
-}
-
 #[derive(Default)]
 struct TableBuilder {
     table: PresetTable,
@@ -623,10 +613,6 @@ mod tests {
         assert_eq!(table.emojis.len(), 3, "keys shared between members");
         let nobody = UserId::parse("U0NOBODY1").unwrap();
         assert!(!table.contains(&nobody) && table.get(&nobody).is_none());
-        let from_file = PresetTable::from(&file);
-        for user in file.users.keys() {
-            assert_eq!(from_file.get(user), table.get(user));
-        }
         let empty = PresetTable::from_json(br#"{"lastUpdatedAt": 1}"#, "users.json").unwrap();
         assert!(empty.is_empty());
     }

@@ -87,15 +87,12 @@ impl PresetCache {
         if version == checked.version {
             return Ok(false);
         }
-        let users = store::load_preset_table(self.store)?;
+        let members = self.reread(&mut checked, version)?;
         log::info!(
-            "{} changed: {} member{} onboarded",
+            "{} changed: {members} member{} onboarded",
             self.store.location(USERS_KEY),
-            users.len(),
-            if users.len() == 1 { "" } else { "s" }
+            if members == 1 { "" } else { "s" }
         );
-        *self.users.write().expect("cache lock") = Arc::new(users);
-        checked.version = version;
         Ok(true)
     }
 
@@ -103,13 +100,20 @@ impl PresetCache {
     pub fn reload(&self) -> Result<()> {
         let mut checked = self.checked.lock().expect("cache lock");
         let version = self.store.version(USERS_KEY)?;
+        self.reread(&mut checked, version)?;
+        Ok(())
+    }
+
+    /// Reads `users.json` (at `version`) into the cache; returns how many members it has.
+    fn reread(&self, checked: &mut Checked, version: Option<String>) -> Result<usize> {
         let users = store::load_preset_table(self.store)?;
+        let members = users.len();
         *self.users.write().expect("cache lock") = Arc::new(users);
         *checked = Checked {
             version,
             at: Instant::now(),
         };
-        Ok(())
+        Ok(members)
     }
 
     /// Keeps an event of a member not in the cache until the next check. Returns whether it
