@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 use sha2::Sha256;
 
 use crate::secret::SecretString;
+use crate::slack::null_as_default;
 
 /// The request header with the signature.
 pub const SIGNATURE_HEADER: &str = "x-slack-signature";
@@ -173,26 +174,22 @@ struct Inner {
 #[derive(Deserialize)]
 struct EventUser {
     id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     team_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     deleted: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     is_bot: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     profile: EventProfile,
 }
 
 #[derive(Deserialize, Default)]
 struct EventProfile {
-    #[serde(default, deserialize_with = "string_or_null")]
+    #[serde(default, deserialize_with = "null_as_default")]
     status_emoji: String,
-    #[serde(default, deserialize_with = "string_or_null")]
+    #[serde(default, deserialize_with = "null_as_default")]
     display_name: String,
-}
-
-fn string_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Reads a request body (after its signature was checked).

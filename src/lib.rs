@@ -8,6 +8,7 @@
 //! - [`onboard`]: checking a presets file and storing it;
 //! - [`slack`]: the one Slack Web API client (pacing, rate limits, retries);
 //! - [`tokens`]: each member's own token, kept secret;
+//! - [`redact`]: what a message may show of its input (no token, only a short excerpt);
 //! - [`apply`]: the engine that makes a member's name and photo match a preset;
 //! - [`applied`]: the record of what was applied;
 //! - [`poll`]: the reconciling cycle;
@@ -26,6 +27,7 @@ pub mod picture;
 pub mod poll;
 pub mod presets;
 pub mod progress;
+pub mod redact;
 pub mod secret;
 pub mod serve;
 pub mod settings;

@@ -1,9 +1,12 @@
 //! The `statusinator` command: parse, run the library, map the outcome to an exit code.
 
+use std::io::Write;
+
 use clap::Parser;
 
 use statusinator::cli::Cli;
 use statusinator::exit::ExitCode;
+use statusinator::redact;
 use statusinator::settings::log_filter;
 
 fn main() -> std::process::ExitCode {
@@ -15,12 +18,23 @@ fn main() -> std::process::ExitCode {
     );
     env_logger::Builder::new()
         .parse_filters(&filter)
-        .format_target(false)
+        .format(|buf, record| {
+            // Every log line passes the redaction, whatever input it quotes.
+            let level = buf.default_level_style(record.level());
+            let message = record.args().to_string();
+            writeln!(
+                buf,
+                "[{} {level}{:<5}{level:#}] {}",
+                buf.timestamp(),
+                record.level(),
+                redact::secrets(&message)
+            )
+        })
         .init();
     match statusinator::run(cli) {
         Ok(code) => code.into(),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", redact::error(&err));
             ExitCode::for_error(&err).into()
         }
     }

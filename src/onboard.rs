@@ -235,8 +235,10 @@ pub fn prepare(bytes: &[u8], source: &str, sources: &PictureSources) -> Result<P
             let mut key = None;
             if let Some(reference) = preset.picture.as_deref() {
                 match &loaded[reference] {
+                    Ok(_) if user.id.is_none() => {}
                     Ok((bytes, format)) => {
-                        let k = picture::store_key(&user.id, bytes, *format);
+                        let id = user.id.as_ref().expect("checked above");
+                        let k = picture::store_key(id, bytes, *format);
                         pictures.entry(k.clone()).or_insert_with(|| PlannedPicture {
                             key: k.clone(),
                             bytes: bytes.clone(),
@@ -246,8 +248,9 @@ pub fn prepare(bytes: &[u8], source: &str, sources: &PictureSources) -> Result<P
                     }
                     Err(message) => problems.push(Problem {
                         place: format!(
-                            "{}, picture {reference:?}",
-                            place(source, &user.label, &preset.label)
+                            "{}, picture {}",
+                            place(source, &user.label, &preset.label),
+                            crate::redact::excerpt(reference)
                         ),
                         message: message.clone(),
                     }),
@@ -261,7 +264,9 @@ pub fn prepare(bytes: &[u8], source: &str, sources: &PictureSources) -> Result<P
                 },
             );
         }
-        presets.insert(user.id, stored);
+        if let Some(id) = user.id {
+            presets.insert(id, stored);
+        }
     }
     if !problems.is_empty() {
         return Err(fail(problems));
@@ -394,7 +399,8 @@ impl Report {
 }
 
 struct RawUser {
-    id: UserId,
+    /// `None` for a bad member ID: its presets are still checked, so every problem shows.
+    id: Option<UserId>,
     label: String,
     presets: Vec<RawPreset>,
 }
@@ -407,7 +413,8 @@ struct RawPreset {
 }
 
 fn place(source: &str, user: &str, emoji: &str) -> String {
-    format!("{source}: user {user}, emoji {emoji}")
+    use crate::redact::label;
+    format!("{source}: user {}, emoji {}", label(user), label(emoji))
 }
 
 /// Walks the input, checking its shape, member IDs, emoji codes and names.
@@ -443,18 +450,21 @@ fn read_users(value: &Value, source: &str, problems: &mut Vec<Problem>) -> Vec<R
     for (user_label, presets_value) in users {
         let id = UserId::parse(user_label);
         if let Err(message) = &id {
-            problem(format!("{source}: user {user_label:?}"), message.clone());
+            problem(
+                format!("{source}: user {}", crate::redact::excerpt(user_label)),
+                message.clone(),
+            );
         }
         let Some(presets_map) = presets_value.as_object() else {
             problem(
-                format!("{source}: user {user_label}"),
+                format!("{source}: user {}", crate::redact::label(user_label)),
                 "must be an object of emoji codes to presets".to_owned(),
             );
             continue;
         };
         if presets_map.is_empty() {
             problem(
-                format!("{source}: user {user_label}"),
+                format!("{source}: user {}", crate::redact::label(user_label)),
                 "has no presets: add at least one emoji with a name or a picture".to_owned(),
             );
         }
@@ -472,8 +482,8 @@ fn read_users(value: &Value, source: &str, problems: &mut Vec<Problem>) -> Vec<R
                 problem(
                     here.clone(),
                     format!(
-                        "is the same emoji as {:?} ({emoji}): keep one of them",
-                        twin.label
+                        "is the same emoji as {} ({emoji}): keep one of them",
+                        crate::redact::excerpt(&twin.label)
                     ),
                 );
             }
@@ -502,7 +512,7 @@ fn read_users(value: &Value, source: &str, problems: &mut Vec<Problem>) -> Vec<R
                         format!("must be a non-empty string, not {v}"),
                     ),
                     (other, _) => problem(
-                        format!("{here}, {other:?}"),
+                        format!("{here}, {}", crate::redact::excerpt(other)),
                         "is not a preset field: a preset has only \"name\" and \"picture\""
                             .to_owned(),
                     ),
@@ -521,13 +531,11 @@ fn read_users(value: &Value, source: &str, problems: &mut Vec<Problem>) -> Vec<R
                 picture,
             });
         }
-        if let Ok(id) = id {
-            out.push(RawUser {
-                id,
-                label: user_label.clone(),
-                presets,
-            });
-        }
+        out.push(RawUser {
+            id: id.ok(),
+            label: user_label.clone(),
+            presets,
+        });
     }
     out
 }
@@ -576,7 +584,7 @@ fn load_picture(
         );
     };
     let path = base.join(reference);
-    let shown = path.display();
+    let shown = crate::redact::label(&path.display().to_string()).into_owned();
     let meta = std::fs::metadata(&path).map_err(|err| {
         format!("cannot read {shown}: {err}; check the path (it is relative to the presets file)")
     })?;

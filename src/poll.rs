@@ -300,7 +300,7 @@ pub fn cycle(
                     }
                     Err(err) => {
                         report.outcome = MemberOutcome::Failed;
-                        report.error = Some(format!("{err:#}"));
+                        report.error = Some(crate::redact::error(&err));
                     }
                 }
             }
@@ -343,7 +343,7 @@ pub fn cycle(
                 Some(Err(err)) => {
                     log::error!("{err:#}");
                     report.outcome = MemberOutcome::Failed;
-                    report.error = Some(format!("{err:#}"));
+                    report.error = Some(crate::redact::error(&err));
                     report.writes.clear();
                 }
             }

@@ -30,9 +30,10 @@ impl UserId {
             Ok(UserId(input.to_owned()))
         } else {
             Err(format!(
-                "{input:?} is not a Slack member ID: it must be U or W followed by uppercase \
+                "{} is not a Slack member ID: it must be U or W followed by uppercase \
                  letters and digits, like U024BE7LH (copy it from the member's profile, \
-                 \"Copy member ID\")"
+                 \"Copy member ID\")",
+                crate::redact::excerpt(input)
             ))
         }
     }
@@ -102,13 +103,15 @@ impl EmojiKey {
             Ok(EmojiKey(format!(":{bare}:")))
         } else if !tone_ok {
             Err(format!(
-                "{input:?} has an unknown skin tone: Slack's are :skin-tone-2: to :skin-tone-6:, \
-                 as in :wave::skin-tone-3:"
+                "{} has an unknown skin tone: Slack's are :skin-tone-2: to :skin-tone-6:, \
+                 as in :wave::skin-tone-3:",
+                crate::redact::excerpt(input)
             ))
         } else {
             Err(format!(
-                "{input:?} is not a Slack emoji code: use the colon code, like :palm_tree: \
-                 (lowercase letters, digits, _ - + ' .), or \"default\""
+                "{} is not a Slack emoji code: use the colon code, like :palm_tree: \
+                 (lowercase letters, digits, _ - + ' .), or \"default\"",
+                crate::redact::excerpt(input)
             ))
         }
     }
@@ -157,19 +160,69 @@ pub struct Preset {
     pub picture: Option<String>,
 }
 
-/// Checks a display name against Slack's rules and says what to do about a bad one.
+/// Names Slack keeps for itself: `users.profile.set` answers `reserved_name`.
+pub const RESERVED_NAMES: [&str; 6] = ["slackbot", "slack", "here", "channel", "everyone", "group"];
+
+/// Checks a display name against what `users.profile.set` accepts (at most 80 characters, no
+/// leading `@`, no web address, not a name Slack reserves) and says what to do about a bad one,
+/// so a preset Slack would refuse at every apply is refused once, at onboard.
 pub fn check_name(name: &str) -> Result<(), String> {
     let chars = name.chars().count();
-    if name.trim().is_empty() {
+    let shown = crate::redact::excerpt(name);
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
         Err("the name is empty: give a display name or leave \"name\" out".to_owned())
     } else if chars > MAX_NAME_CHARS {
         Err(format!(
-            "the name {name:?} has {chars} characters; Slack allows at most {MAX_NAME_CHARS}: \
+            "the name {shown} has {chars} characters; Slack allows at most {MAX_NAME_CHARS}: \
              shorten it"
+        ))
+    } else if trimmed.starts_with('@') {
+        Err(format!(
+            "the name {shown} starts with @, which Slack refuses (invalid_starts_with_at): \
+             drop the @"
+        ))
+    } else if let Some(address) = web_address(trimmed) {
+        Err(format!(
+            "the name {shown} holds a web address ({}), which Slack refuses in names \
+             (name_not_allowed): leave it out",
+            crate::redact::excerpt(address)
+        ))
+    } else if RESERVED_NAMES
+        .iter()
+        .any(|r| trimmed.eq_ignore_ascii_case(r))
+    {
+        Err(format!(
+            "the name {shown} is reserved by Slack (reserved_name): choose another"
         ))
     } else {
         Ok(())
     }
+}
+
+/// The first word of `name` that reads as a web address: a scheme (`https://…`), `www.…`, or a
+/// dotted host ending in a common top-level domain (`example.com`).
+fn web_address(name: &str) -> Option<&str> {
+    const TLDS: [&str; 16] = [
+        "com", "net", "org", "io", "co", "dev", "app", "me", "info", "biz", "ly", "gg", "ai",
+        "xyz", "site", "link",
+    ];
+    name.split(|c: char| c.is_whitespace() || "()[]<>,;\"'".contains(c))
+        .find(|word| {
+            let lower = word.to_ascii_lowercase();
+            if lower.contains("://") || lower.starts_with("www.") {
+                return true;
+            }
+            let host = lower.split('/').next().unwrap_or_default();
+            let host = host.trim_end_matches(['.', '!', '?', ':']);
+            let mut labels = host.rsplit('.');
+            let (Some(tld), Some(label)) = (labels.next(), labels.next()) else {
+                return false;
+            };
+            !label.is_empty()
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && TLDS.contains(&tld)
+        })
 }
 
 /// One member's presets, by emoji key.
@@ -552,6 +605,33 @@ mod tests {
         let err = check_name(&"é".repeat(81)).unwrap_err();
         assert!(err.contains("81 characters"), "{err}");
         assert!(check_name("  ").is_err());
+    }
+
+    #[test]
+    fn names_slack_would_refuse_are_refused_with_slacks_reason() {
+        for (name, reason) in [
+            ("@ana", "invalid_starts_with_at"),
+            ("  @ana (away)", "invalid_starts_with_at"),
+            ("Ana https://ana.dev", "name_not_allowed"),
+            ("Ana (www.ana.page)", "name_not_allowed"),
+            ("see ana.com/away", "name_not_allowed"),
+            ("Slackbot", "reserved_name"),
+            ("everyone", "reserved_name"),
+        ] {
+            let err = check_name(name).unwrap_err();
+            assert!(err.contains(reason), "{name}: {err}");
+        }
+        for fine in [
+            "Ana (on vacation)",
+            "Ana @ home",
+            "Dr. Ana",
+            "Ana B. (back Mon.)",
+            "Ana 🌴",
+            "slackbot fan",
+            "node.js dev",
+        ] {
+            assert_eq!(check_name(fine), Ok(()), "{fine}");
+        }
     }
 
     #[test]

@@ -155,7 +155,7 @@ fn read_file(path: &Path) -> Result<HashMap<UserId, SecretString>> {
         let user = match UserId::parse(&key) {
             Ok(user) => user,
             Err(message) => {
-                problems.push(format!("{key:?}: {message}"));
+                problems.push(format!("{}: {message}", crate::redact::excerpt(&key)));
                 continue;
             }
         };

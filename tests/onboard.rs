@@ -424,3 +424,72 @@ fn the_quickstart_example_onboards_as_is() {
     let users = scene.users_json();
     assert_eq!(users["users"]["U024BE7LH"].as_object().unwrap().len(), 4);
 }
+
+#[test]
+fn a_bad_member_id_hides_none_of_the_problems_under_it() {
+    let scene = Scene::local();
+    scene.write("pics/small.png", images::png(300, 300, 4));
+    let file = presets_file(
+        &scene,
+        "p.json",
+        json!({"u-nope": {
+            ":palm_tree:": {"name": "@ana", "picture": "pics/small.png"},
+            "🌴": {"name": "beach"},
+            ":house:": {"name": "Ana https://ana.dev"},
+            ":zzz:": {"name": "Slackbot"}
+        }}),
+    );
+    let out = scene.run(&["onboard", &file, "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problems: Vec<String> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: {}",
+                p["place"].as_str().unwrap(),
+                p["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let all = problems.join("\n");
+    for expected in [
+        "user \"u-nope\": \"u-nope\" is not a Slack member ID",
+        "emoji :palm_tree:, name: the name \"@ana\" starts with @",
+        "emoji :palm_tree:, picture \"pics/small.png\": it is 300×300 px",
+        "emoji 🌴: \"🌴\" is not a Slack emoji code",
+        "emoji :house:, name: the name \"Ana https://ana.dev\" holds a web address",
+        "emoji :zzz:, name: the name \"Slackbot\" is reserved by Slack",
+    ] {
+        assert!(all.contains(expected), "missing {expected:?} in\n{all}");
+    }
+    assert_eq!(problems.len(), 6, "{all}");
+    assert!(scene.snapshot().is_empty(), "nothing is written");
+}
+
+#[test]
+fn a_token_or_a_huge_value_in_the_presets_comes_back_only_as_a_short_excerpt() {
+    let scene = Scene::local();
+    let token = "xoxp-1111-2222-3333-abcdefabcdef";
+    let huge = "n".repeat(100_000);
+    let file = presets_file(
+        &scene,
+        "p.json",
+        json!({
+            token: {"default": {"name": "Ana"}},
+            "U1AAA": {
+                ":x:": {"name": huge},
+                ":y:": {"picture": format!("pics/{}.png", "p".repeat(50_000))}
+            }
+        }),
+    );
+    let out = scene.run(&["onboard", &file]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("1111-2222"), "{err}");
+    assert!(err.contains("xoxp-(redacted)"), "{err}");
+    assert!(err.contains("(100000 characters)"), "{err}");
+    assert!(err.len() < 2_000, "{} bytes of error", err.len());
+}

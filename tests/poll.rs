@@ -434,3 +434,75 @@ fn a_member_serve_is_writing_is_left_to_it() {
     );
     assert!(applied["users"].get("U0ANA0001").is_none());
 }
+
+#[test]
+fn null_profile_fields_read_as_absent_in_users_list_and_users_profile_get() {
+    // Slack documents that profile fields may be null: one member's nulls must cost nobody
+    // the users.list plan, and must not fail that member.
+    let world = big_workspace(60, 50);
+    let bot = world.slack.add_bot();
+    world.slack.set_status("UZ00001", ":palm_tree:");
+    world
+        .slack
+        .set_profile_field("UZ00001", "status_emoji", Value::Null);
+    world
+        .slack
+        .set_profile_field("UZ00002", "display_name", Value::Null);
+    world
+        .slack
+        .set_profile_field("UZ00003", "avatar_hash", Value::Null);
+    let (report, out) = poll_json_with_bot(&world, &bot);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(report["read"], json!({"plan": "users_list", "calls": 1}));
+    let members = report["members"].as_array().unwrap();
+    assert!(members.iter().all(|m| m["outcome"] != "failed"), "{report}");
+    let of = |id: &str| members.iter().find(|m| m["user"] == id).unwrap().clone();
+    // A null status is a cleared one: default applies (its name was already in effect).
+    assert_eq!(of("UZ00001")["status"], "");
+    // A null display name is an empty one: the default name is written.
+    assert_eq!(of("UZ00002")["outcome"], "applied");
+    assert_eq!(
+        world.slack.member("UZ00002").profile["display_name"],
+        "UZ00002"
+    );
+
+    // The same through users.profile.get (no bot token).
+    world
+        .slack
+        .set_profile_field("UZ00004", "status_emoji", Value::Null);
+    world
+        .slack
+        .set_profile_field("UZ00004", "display_name", Value::Null);
+    let (report, out) = poll_json(&world, &[]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(report["read"]["plan"], "profile_get");
+    assert!(
+        report["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["outcome"] != "failed"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_tokens_file_with_keys_and_values_swapped_never_shows_a_token() {
+    let world = team();
+    let swapped: serde_json::Map<String, Value> = world
+        .tokens
+        .iter()
+        .map(|(user, token)| (token.clone(), Value::from(user.as_str())))
+        .collect();
+    let path = world.tokens_path();
+    std::fs::write(&path, serde_json::to_vec(&swapped).unwrap()).unwrap();
+    for args in [&["poll"][..], &["apply", "U0ANA0001", "default"]] {
+        let out = world.run(args);
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        world.assert_no_token_in(&out);
+        let text = stderr(&out);
+        assert!(text.contains("the tokens file"), "{text}");
+        assert!(text.contains("xoxp-(redacted)"), "{text}");
+        assert!(text.contains("is not a Slack member ID"), "{text}");
+    }
+}

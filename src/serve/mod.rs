@@ -214,7 +214,8 @@ impl Service {
             Ok(envelope) => envelope,
             Err(err) => {
                 log::warn!("a signed request to the Events URL was not understood: {err}");
-                return (EventOutcome::Malformed, Answer::text(400, err.to_string()));
+                let text = crate::redact::secrets(&err.to_string()).into_owned();
+                return (EventOutcome::Malformed, Answer::text(400, text));
             }
         };
         match envelope {
@@ -566,7 +567,7 @@ impl Service {
                     ),
                     None => Answer::json(
                         400,
-                        &serde_json::json!({"ok": false, "error": format!("{err:#}")}),
+                        &serde_json::json!({"ok": false, "error": crate::redact::error(&err)}),
                     ),
                 }
             }
@@ -591,7 +592,7 @@ impl Service {
                 log::error!("POST /onboard failed: {err:#}");
                 Answer::json(
                     500,
-                    &serde_json::json!({"ok": false, "error": format!("{err:#}")}),
+                    &serde_json::json!({"ok": false, "error": crate::redact::error(&err)}),
                 )
             }
         }

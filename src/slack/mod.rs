@@ -122,16 +122,26 @@ impl SlackStats {
     }
 }
 
-/// A member's profile, as far as statusinator cares.
+/// Reads a field that Slack may send as `null` as if it were absent: the profile fields of
+/// `users.list`, `users.profile.get` and events are documented as possibly null.
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A member's profile, as far as statusinator cares. Any field may be absent or `null`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Profile {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status_emoji: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status_text: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub display_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub avatar_hash: Option<String>,
 }
 
@@ -139,11 +149,11 @@ pub struct Profile {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Member {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub deleted: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_bot: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub profile: Profile,
 }
 
@@ -151,9 +161,9 @@ pub struct Member {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Identity {
     pub user_id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub team_id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub bot_id: Option<String>,
 }
 
@@ -219,10 +229,7 @@ impl SlackClient {
         let value = self.call(Method::ProfileGet, token, &|req| {
             req.get_query(&[("user", user)])
         })?;
-        parse(
-            Method::ProfileGet,
-            value.get("profile").cloned().unwrap_or_default(),
-        )
+        parse_field(Method::ProfileGet, value, "profile")
     }
 
     /// `users.profile.set` of the token owner's `display_name` (JSON body).
@@ -262,10 +269,7 @@ impl SlackClient {
             .and_then(Value::as_str)
             .filter(|c| !c.is_empty())
             .map(str::to_owned);
-        let members = parse(
-            Method::UsersList,
-            value.get("members").cloned().unwrap_or(json!([])),
-        )?;
+        let members = parse_field(Method::UsersList, value, "members")?;
         Ok((members, next))
     }
 
@@ -432,6 +436,18 @@ impl Call<'_> {
 
     fn post_multipart(self, form: multipart::Form) -> RequestBuilder {
         self.http.post(self.url).multipart(form)
+    }
+}
+
+/// A field of an answer; absent or `null` is its default.
+fn parse_field<T: serde::de::DeserializeOwned + Default>(
+    method: Method,
+    mut value: Value,
+    name: &str,
+) -> Result<T, SlackError> {
+    match value.get_mut(name).map(Value::take) {
+        None | Some(Value::Null) => Ok(T::default()),
+        Some(field) => parse(method, field),
     }
 }
 

@@ -208,6 +208,13 @@ impl SlackStandIn {
         member.profile["status_text"] = if emoji.is_empty() { "" } else { "away" }.into();
     }
 
+    /// Sets one field of a member's profile as Slack would send it (`Value::Null` included:
+    /// Slack documents that profile fields may be null).
+    pub fn set_profile_field(&self, id: &str, field: &str, value: Value) {
+        let mut state = self.state.lock().unwrap();
+        state.members.get_mut(id).unwrap().profile[field] = value;
+    }
+
     pub fn member(&self, id: &str) -> Member {
         self.state.lock().unwrap().members[id].clone()
     }
@@ -496,6 +503,19 @@ fn answer(
                 };
                 if name.chars().count() > 80 {
                     return error("invalid_profile");
+                }
+                // Slack's documented refusals of a display name.
+                if name.trim_start().starts_with('@') {
+                    return error("invalid_starts_with_at");
+                }
+                if name.contains("://") || name.to_ascii_lowercase().contains("www.") {
+                    return error("name_not_allowed");
+                }
+                if ["slackbot", "here", "channel", "everyone"]
+                    .iter()
+                    .any(|r| name.trim().eq_ignore_ascii_case(r))
+                {
+                    return error("reserved_name");
                 }
             }
             let member = st.members.get_mut(&owner).unwrap();
