@@ -3,6 +3,7 @@
 //! not onboarded costs nothing but that check. The ack path only ever takes a read lock.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -34,12 +35,21 @@ pub struct PresetCache {
     checked: Mutex<Checked>,
     pending: Mutex<HashMap<UserId, Request>>,
     pending_changed: Condvar,
+    /// `users.json` was read once and is gone now: the presets in memory are kept, and the
+    /// alarm shows on `/healthz` and `/metrics` until it is back.
+    vanished: AtomicBool,
 }
 
 impl PresetCache {
-    /// Reads `users.json` (an absent one is empty).
+    /// Reads `users.json`; an absent one is empty, with a warning that nobody is onboarded yet.
     pub fn load(store: &'static dyn Store) -> Result<PresetCache> {
         let version = store.version(USERS_KEY)?;
+        if version.is_none() {
+            log::warn!(
+                "{}; serving with no members until then",
+                store::no_presets_yet(store)
+            );
+        }
         let users = store::load_preset_table(store)?;
         Ok(PresetCache {
             store,
@@ -50,6 +60,7 @@ impl PresetCache {
             }),
             pending: Mutex::new(HashMap::new()),
             pending_changed: Condvar::new(),
+            vanished: AtomicBool::new(false),
         })
     }
 
@@ -75,6 +86,11 @@ impl PresetCache {
         self.len() == 0
     }
 
+    /// Whether `users.json`, once read, has vanished from the store.
+    pub fn vanished(&self) -> bool {
+        self.vanished.load(Ordering::Relaxed)
+    }
+
     /// Checks whether `users.json` changed, unless that was checked less than a second ago,
     /// and re-reads it if so. Returns whether it re-read.
     pub fn refresh_if_due(&self) -> Result<bool> {
@@ -86,6 +102,22 @@ impl PresetCache {
         let version = self.store.version(USERS_KEY)?;
         if version == checked.version {
             return Ok(false);
+        }
+        if version.is_none() {
+            // Gone (deleted by hand, a wrong bucket policy, a restore gone wrong): forgetting
+            // every member would stop the service silently. Keep what is in memory and say so.
+            if !self.vanished.swap(true, Ordering::Relaxed) {
+                log::error!(
+                    "{} has vanished from the store: still serving the {} members in memory; \
+                     restore it (or onboard again) to pick up changes",
+                    self.store.location(USERS_KEY),
+                    self.len()
+                );
+            }
+            return Ok(false);
+        }
+        if self.vanished.swap(false, Ordering::Relaxed) {
+            log::info!("{} is back", self.store.location(USERS_KEY));
         }
         let members = self.reread(&mut checked, version)?;
         log::info!(

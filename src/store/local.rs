@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::{check_key, Change, Store};
+use crate::exit::UsageError;
 
 /// A store in a local directory (created on first write).
 #[derive(Debug, Clone)]
@@ -19,6 +20,37 @@ pub struct LocalStore {
 impl LocalStore {
     pub fn new(root: PathBuf) -> Self {
         LocalStore { root }
+    }
+
+    /// Creates the store's directory (not its parents: a path whose parent is missing is most
+    /// likely mistyped). On a dry run, only checks that it could.
+    pub fn create(root: &Path, dry_run: bool) -> Result<()> {
+        let parent = root
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            return Err(UsageError::new(format!(
+                "the store {} cannot be created: {} is not a directory; check --store \
+                 (STATUSINATOR_STORE)",
+                root.display(),
+                parent.display()
+            ))
+            .into());
+        }
+        if dry_run {
+            return Ok(());
+        }
+        fs::create_dir(root).map_err(|err| {
+            UsageError::new(format!(
+                "cannot create the store directory {}: {err}; check --store and the permissions \
+                 of {}",
+                root.display(),
+                parent.display()
+            ))
+        })?;
+        log::info!("created the store directory {}", root.display());
+        Ok(())
     }
 
     fn path(&self, key: &str) -> Result<PathBuf> {
@@ -111,6 +143,29 @@ impl Store for LocalStore {
             }
             Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
             Err(err) => Err(err).with_context(|| format!("checking {}", path.display())),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        let root = self.root.display();
+        let fix = "check --store (STATUSINATOR_STORE)";
+        let usage = |message: String| Err(UsageError::new(message).into());
+        match fs::metadata(&self.root) {
+            Ok(meta) if meta.is_dir() => match fs::read_dir(&self.root) {
+                Ok(_) => Ok(()),
+                Err(err) => usage(format!(
+                    "cannot read the store directory {root}: {err}; check its permissions"
+                )),
+            },
+            Ok(_) => usage(format!(
+                "the store {root} is a file, not a directory: {fix}; it must be a directory or \
+                 s3://bucket[/prefix]"
+            )),
+            Err(err) if err.kind() == ErrorKind::NotFound => usage(format!(
+                "the store {root} does not exist: {fix}, or create it with statusinator onboard \
+                 FILE"
+            )),
+            Err(err) => usage(format!("cannot open the store {root}: {err}; {fix}")),
         }
     }
 

@@ -44,6 +44,11 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Writes the object whole; readers see the old or the new bytes, never a mix.
     fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<()>;
 
+    /// Checks that the store is there and can be read: a missing or mistyped directory or
+    /// bucket, a file where a directory should be, or credentials the store refuses are a
+    /// [`UsageError`] naming the store and the fix; an unreachable server is a plain error.
+    fn check(&self) -> Result<()>;
+
     /// Reads the object, lets `change` decide its new bytes (`None`: leave it), and writes them
     /// only if nobody wrote in between; otherwise reads again and asks `change` again. Returns
     /// whether it wrote.
@@ -101,8 +106,9 @@ impl StoreUrl {
         Ok(StoreUrl::Local(PathBuf::from(input)))
     }
 
-    /// Opens the store; S3 settings come from the standard `AWS_*` variables.
-    pub fn open(&self) -> Result<Box<dyn Store>> {
+    /// Opens the store without looking at it; S3 settings come from the standard `AWS_*`
+    /// variables.
+    pub fn open_unchecked(&self) -> Result<Box<dyn Store>> {
         Ok(match self {
             StoreUrl::Local(path) => Box::new(LocalStore::new(path.clone())),
             StoreUrl::S3 { bucket, prefix } => {
@@ -110,6 +116,27 @@ impl StoreUrl {
                 Box::new(S3Store::new(bucket, prefix, &settings)?)
             }
         })
+    }
+
+    /// Opens a store that must exist (every command but onboard): a missing one is an error,
+    /// never an empty store.
+    pub fn open(&self) -> Result<Box<dyn Store>> {
+        let store = self.open_unchecked()?;
+        store.check()?;
+        Ok(store)
+    }
+
+    /// Opens the store onboard writes to: a local directory that does not exist yet is created
+    /// (its parent must exist, so a mistyped path is still an error), except on a dry run, which
+    /// writes nothing; a bucket must exist.
+    pub fn open_for_onboard(&self, dry_run: bool) -> Result<Box<dyn Store>> {
+        if let StoreUrl::Local(path) = self {
+            if !path.exists() {
+                LocalStore::create(path, dry_run)?;
+                return self.open_unchecked();
+            }
+        }
+        self.open()
     }
 }
 
@@ -121,6 +148,24 @@ impl fmt::Display for StoreUrl {
             StoreUrl::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
         }
     }
+}
+
+/// Reads `users.json`, which must be there: without it nobody is onboarded, which for `apply`
+/// and `poll` means the store is not the one meant, or onboard has not run yet.
+pub fn require_users(store: &dyn Store) -> Result<UsersFile> {
+    match store.get(USERS_KEY)? {
+        None => Err(no_presets_yet(store).into()),
+        Some(bytes) => UsersFile::from_json(&bytes, &store.location(USERS_KEY)),
+    }
+}
+
+/// The error (or, for serve, the warning) of a store without `users.json`.
+pub fn no_presets_yet(store: &dyn Store) -> UsageError {
+    UsageError::new(format!(
+        "there are no presets in the store yet ({} does not exist): onboard some with \
+         statusinator onboard FILE, or check --store (STATUSINATOR_STORE)",
+        store.location(USERS_KEY)
+    ))
 }
 
 /// Reads `users.json`; an absent file is an empty one.

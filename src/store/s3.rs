@@ -177,6 +177,41 @@ impl Store for S3Store {
         }
     }
 
+    fn check(&self) -> Result<()> {
+        // One listing of at most one key under the prefix: it needs only s3:ListBucket, and a
+        // missing bucket answers NoSuchBucket (a HEAD of a key could not tell it from a missing
+        // key).
+        let prefix = if self.prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.prefix)
+        };
+        let store = self.location("").trim_end_matches('/').to_owned();
+        match self.bucket.list_page(prefix, None, None, None, Some(1)) {
+            Ok(_) => Ok(()),
+            Err(S3Error::HttpFailWithBody(status, body)) => {
+                let what = describe(
+                    S3Error::HttpFailWithBody(status, body.clone()),
+                    &self.endpoint,
+                );
+                let message = if body.contains("NoSuchBucket") {
+                    format!(
+                        "the store {store} does not exist: there is no bucket {} at {}; check \
+                         --store (STATUSINATOR_STORE), or create the bucket",
+                        self.name, self.endpoint
+                    )
+                } else {
+                    format!("cannot open the store {store}: {what}")
+                };
+                Err(UsageError::new(message).into())
+            }
+            Err(err) => Err(anyhow!(
+                "opening the store {store}: {}",
+                describe(err, &self.endpoint)
+            )),
+        }
+    }
+
     fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<()> {
         let object = self.object(key)?;
         self.bucket
