@@ -5,16 +5,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use base64::Engine;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::fetch::{Fetcher, Reach};
 use crate::parallel;
 use crate::picture::{self, Format};
 use crate::presets::{self, Change, EmojiKey, Preset, PresetChange, UserId, UserPresets};
@@ -23,9 +22,6 @@ use crate::store::{self, Store};
 
 /// The largest picture read or downloaded (Slack's photos are at most 1024×1024).
 pub const MAX_PICTURE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// How long a picture download may take.
-const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many pictures are read, downloaded or uploaded at once.
 const WORKERS: usize = 8;
@@ -75,6 +71,8 @@ pub struct PictureSources {
     pub allow_data_urls: bool,
     /// Whether `https://` URLs are downloaded.
     pub allow_downloads: bool,
+    /// Where downloads may go: public https:// only, or also a typed loopback `http://`.
+    pub reach: Reach,
     /// Show a progress bar while the pictures are read and checked.
     pub progress: bool,
 }
@@ -90,6 +88,7 @@ impl PictureSources {
             base_dir: Some(dir.to_path_buf()),
             allow_data_urls: false,
             allow_downloads: true,
+            reach: Reach::AlsoTypedLoopback,
             progress: false,
         }
     }
@@ -105,6 +104,7 @@ impl PictureSources {
             base_dir: None,
             allow_data_urls: true,
             allow_downloads: true,
+            reach: Reach::PublicHttps,
             progress: false,
         }
     }
@@ -115,6 +115,7 @@ impl PictureSources {
             base_dir: None,
             allow_data_urls: true,
             allow_downloads: false,
+            reach: Reach::PublicHttps,
             progress: false,
         }
     }
@@ -193,28 +194,40 @@ pub fn prepare_file(path: &Path, progress: bool) -> Result<Plan> {
 /// Checks an onboard input (JSON bytes) named `source` in messages. Fails with [`Problems`]
 /// (a usage error) listing everything wrong.
 pub fn prepare(bytes: &[u8], source: &str, sources: &PictureSources) -> Result<Plan> {
-    let fail = |problems: Vec<Problem>| anyhow::Error::new(Problems(problems));
-    let value: Value = serde_json::from_slice(bytes).map_err(|err| {
-        fail(vec![Problem {
+    let value = parse_input(bytes, source)?;
+    prepare_value(&value, source, sources)
+}
+
+/// The input's JSON, or the [`Problems`] of its syntax. A caller holding a large body can drop
+/// it once this returns, before the pictures are decoded.
+pub fn parse_input(bytes: &[u8], source: &str) -> Result<Value> {
+    serde_json::from_slice(bytes).map_err(|err| {
+        anyhow::Error::new(Problems(vec![Problem {
             place: format!("{source}: line {}, column {}", err.line(), err.column()),
             message: format!("not valid JSON ({err}); fix the syntax"),
-        }])
-    })?;
+        }]))
+    })
+}
+
+/// [`prepare`] of parsed input. Picture references are borrowed from `value`, never copied:
+/// a large `data:` URL is held once, then decoded.
+pub fn prepare_value(value: &Value, source: &str, sources: &PictureSources) -> Result<Plan> {
+    let fail = |problems: Vec<Problem>| anyhow::Error::new(Problems(problems));
     let mut problems = Vec::new();
-    let raw = read_users(&value, source, &mut problems);
+    let raw = read_users(value, source, &mut problems);
 
     // Load every distinct picture once, in parallel.
-    let refs: Vec<String> = {
-        let mut seen: Vec<String> = raw
+    let refs: Vec<&str> = {
+        let mut seen: Vec<&str> = raw
             .iter()
             .flat_map(|u| u.presets.iter())
-            .filter_map(|p| p.picture.clone())
+            .filter_map(|p| p.picture)
             .collect();
         seen.sort_unstable();
         seen.dedup();
         seen
     };
-    let client = download_client()?;
+    let client = Fetcher::new(sources.reach)?;
     let bar = progress::bar(refs.len() as u64, "reading pictures", sources.progress);
     let loaded = parallel::map(&refs, WORKERS, |r| {
         let result = load_picture(r, sources, &client).and_then(|bytes| {
@@ -225,7 +238,7 @@ pub fn prepare(bytes: &[u8], source: &str, sources: &PictureSources) -> Result<P
         result
     });
     bar.finish_and_clear();
-    let loaded: HashMap<String, Result<Loaded, String>> = refs.into_iter().zip(loaded).collect();
+    let loaded: HashMap<&str, Result<Loaded, String>> = refs.into_iter().zip(loaded).collect();
 
     let mut presets = BTreeMap::new();
     let mut pictures: BTreeMap<String, PlannedPicture> = BTreeMap::new();
@@ -233,7 +246,7 @@ pub fn prepare(bytes: &[u8], source: &str, sources: &PictureSources) -> Result<P
         let mut stored = UserPresets::new();
         for preset in user.presets {
             let mut key = None;
-            if let Some(reference) = preset.picture.as_deref() {
+            if let Some(reference) = preset.picture {
                 match &loaded[reference] {
                     Ok(_) if user.id.is_none() => {}
                     Ok((bytes, format)) => {
@@ -398,18 +411,32 @@ impl Report {
     }
 }
 
-struct RawUser {
+struct RawUser<'a> {
     /// `None` for a bad member ID: its presets are still checked, so every problem shows.
     id: Option<UserId>,
     label: String,
-    presets: Vec<RawPreset>,
+    presets: Vec<RawPreset<'a>>,
 }
 
-struct RawPreset {
+struct RawPreset<'a> {
     emoji: EmojiKey,
     label: String,
     name: Option<String>,
-    picture: Option<String>,
+    /// As given: a path or a URL, borrowed from the input.
+    picture: Option<&'a str>,
+}
+
+/// What a JSON value is, for a message that must not quote it whole.
+fn kind(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if s.trim().is_empty() => "an empty string".to_owned(),
+        Value::String(s) => crate::redact::excerpt(s),
+        Value::Array(_) => "a list".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+    }
 }
 
 fn place(source: &str, user: &str, emoji: &str) -> String {
@@ -418,7 +445,7 @@ fn place(source: &str, user: &str, emoji: &str) -> String {
 }
 
 /// Walks the input, checking its shape, member IDs, emoji codes and names.
-fn read_users(value: &Value, source: &str, problems: &mut Vec<Problem>) -> Vec<RawUser> {
+fn read_users<'a>(value: &'a Value, source: &str, problems: &mut Vec<Problem>) -> Vec<RawUser<'a>> {
     let mut problem = |place: String, message: String| problems.push(Problem { place, message });
     let Some(top) = value.as_object() else {
         problem(
@@ -505,11 +532,11 @@ fn read_users(value: &Value, source: &str, problems: &mut Vec<Problem>) -> Vec<R
                         name = Some(s.clone());
                     }
                     ("picture", Value::String(s)) if !s.trim().is_empty() => {
-                        picture = Some(s.trim().to_owned())
+                        picture = Some(s.trim())
                     }
                     ("name" | "picture", _) => problem(
                         format!("{here}, {field}"),
-                        format!("must be a non-empty string, not {v}"),
+                        format!("must be a non-empty string, not {}", kind(v)),
                     ),
                     (other, _) => problem(
                         format!("{here}, {}", crate::redact::excerpt(other)),
@@ -540,21 +567,11 @@ fn read_users(value: &Value, source: &str, problems: &mut Vec<Problem>) -> Vec<R
     out
 }
 
-fn download_client() -> Result<reqwest::blocking::Client> {
-    reqwest::blocking::Client::builder()
-        .timeout(DOWNLOAD_TIMEOUT)
-        .connect_timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .user_agent(concat!("statusinator/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("setting up the HTTP client for picture downloads")
-}
-
 /// Reads a picture from a path, an https:// URL or a data: URL; the error says what to fix.
 fn load_picture(
     reference: &str,
     sources: &PictureSources,
-    client: &reqwest::blocking::Client,
+    client: &Fetcher,
 ) -> Result<Vec<u8>, String> {
     let lower = reference.to_ascii_lowercase();
     if lower.starts_with("data:") {
@@ -571,7 +588,9 @@ fn load_picture(
         if !sources.allow_downloads {
             return Err("downloads are off here: send the picture as a data: URL".to_owned());
         }
-        return download(reference, client);
+        return client
+            .get(reference, MAX_PICTURE_BYTES)
+            .map_err(|err| err.to_string());
     }
     if lower.contains("://") {
         return Err("only https:// URLs and file paths are accepted".to_owned());
@@ -599,49 +618,6 @@ fn load_picture(
         ));
     }
     std::fs::read(&path).map_err(|err| format!("cannot read {shown}: {err}"))
-}
-
-fn download(url: &str, client: &reqwest::blocking::Client) -> Result<Vec<u8>, String> {
-    let parsed = reqwest::Url::parse(url).map_err(|err| format!("not a valid URL ({err})"))?;
-    if parsed.scheme() == "http" {
-        let loopback = match parsed.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
-        if !loopback {
-            return Err("plain http:// is refused: use an https:// URL".to_owned());
-        }
-    }
-    let response = client.get(parsed).send().map_err(|err| {
-        format!(
-            "download failed ({}); check the URL",
-            crate::net::describe(&err)
-        )
-    })?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(format!(
-            "download answered HTTP {status}; check the URL is public"
-        ));
-    }
-    if response.content_length().unwrap_or(0) > MAX_PICTURE_BYTES {
-        return Err(format!(
-            "the download is over the {MAX_PICTURE_BYTES}-byte limit; use a smaller picture"
-        ));
-    }
-    let mut bytes = Vec::new();
-    response
-        .take(MAX_PICTURE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|err| format!("download broke off ({err}); try again"))?;
-    if bytes.len() as u64 > MAX_PICTURE_BYTES {
-        return Err(format!(
-            "the download is over the {MAX_PICTURE_BYTES}-byte limit; use a smaller picture"
-        ));
-    }
-    Ok(bytes)
 }
 
 /// Decodes `data:image/png;base64,…`.
@@ -756,7 +732,10 @@ mod tests {
         );
         let problems =
             problems_of(r#"{"U1AAA": {"default": {"picture": "http://example.com/a.png"}}}"#);
-        assert!(problems[0].contains("use an https:// URL"), "{problems:?}");
+        assert!(
+            problems[0].contains("must be a public https:// URL"),
+            "{problems:?}"
+        );
         let problems =
             problems_of(r#"{"U1AAA": {"default": {"picture": "data:image/png;base64,AAAA"}}}"#);
         assert!(

@@ -244,24 +244,46 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// A loopback HTTP server serving fixed files (pictures to download); stops when dropped.
+/// A loopback HTTP server serving fixed files (pictures to download) and redirects, counting
+/// the requests it gets; stops when dropped.
 pub struct FileServer {
     pub url: String,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     server: std::sync::Arc<tiny_http::Server>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FileServer {
     pub fn start(files: BTreeMap<String, Vec<u8>>) -> FileServer {
+        FileServer::with_redirects(files, BTreeMap::new())
+    }
+
+    /// Also answers each path of `redirects` with a 302 to its location.
+    pub fn with_redirects(
+        files: BTreeMap<String, Vec<u8>>,
+        redirects: BTreeMap<String, String>,
+    ) -> FileServer {
         let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
         let url = format!("http://{}", server.server_addr().to_ip().unwrap());
         let worker = server.clone();
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = hits.clone();
         let thread = std::thread::spawn(move || {
             for request in worker.incoming_requests() {
-                let response = match files.get(request.url()) {
-                    Some(bytes) => tiny_http::Response::from_data(bytes.clone()),
-                    None => {
-                        tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let response = if let Some(location) = redirects.get(request.url()) {
+                    tiny_http::Response::from_data(Vec::new())
+                        .with_status_code(302)
+                        .with_header(
+                            format!("Location: {location}")
+                                .parse::<tiny_http::Header>()
+                                .unwrap(),
+                        )
+                } else {
+                    match files.get(request.url()) {
+                        Some(bytes) => tiny_http::Response::from_data(bytes.clone()),
+                        None => tiny_http::Response::from_data(b"not found".to_vec())
+                            .with_status_code(404),
                     }
                 };
                 let _ = request.respond(response);
@@ -269,9 +291,15 @@ impl FileServer {
         });
         FileServer {
             url,
+            hits,
             server,
             thread: Some(thread),
         }
+    }
+
+    /// Requests received so far.
+    pub fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 

@@ -1,0 +1,341 @@
+//! Downloads from URLs somebody else typed (a presets file, `POST /onboard`), made safe to
+//! follow: a download never reaches a private, loopback, link-local, unique-local or metadata
+//! address. The address is checked where the connection is made (every name is resolved by
+//! [`PublicOnly`], which drops every address that is not public, and literal addresses are
+//! checked before the request), after every redirect (at most [`MAX_REDIRECTS`], never from
+//! https to http), and no proxy from the environment is used (it would resolve names for us).
+//!
+//! Every refused or failed download says the same thing, whatever the reason: a refused
+//! address, a closed port, a timeout and an HTTP error cannot be told apart from the outside,
+//! so the messages cannot be used to scan a network. Only a download that did arrive (from a
+//! public address) can fail with a more precise reason: too large.
+
+use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::redirect::Policy;
+use url::{Host, Url};
+
+/// Redirects followed at most.
+pub const MAX_REDIRECTS: usize = 3;
+
+/// How long a download may take, and its connection.
+const TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether an address is one a download may reach: not loopback, private, link-local (the
+/// cloud metadata services live there: 169.254.169.254, fd00:ec2::254), unique-local,
+/// shared (CGNAT), unspecified, broadcast, multicast, documentation, benchmarking or reserved.
+/// IPv4 inside IPv6 (mapped, compatible, NAT64) is judged as the IPv4 address it carries.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0                                  // "this network"
+        || (a == 100 && (64..128).contains(&b))    // shared address space (CGNAT)
+        || (a == 192 && b == 0 && c == 0)          // IETF protocol assignments
+        || (a == 198 && (b == 18 || b == 19))      // benchmarking
+        || a >= 240) // reserved
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    let segments = ip.segments();
+    // IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::/96) carry an IPv4 address.
+    if segments[..6] == [0; 6] || segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        let v4 = Ipv4Addr::new(
+            (segments[6] >> 8) as u8,
+            segments[6] as u8,
+            (segments[7] >> 8) as u8,
+            segments[7] as u8,
+        );
+        return !ip.is_unspecified() && !ip.is_loopback() && is_public_v4(v4);
+    }
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        || (segments[0] & 0xfe00) == 0xfc00        // unique local fc00::/7 (fd00:ec2::254)
+        || (segments[0] & 0xffc0) == 0xfe80        // link-local fe80::/10
+        || (segments[0] & 0xffc0) == 0xfec0        // site-local (deprecated) fec0::/10
+        || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
+        || (segments[0] == 0x0100 && segments[1..4] == [0, 0, 0])) // discard-only 100::/64
+}
+
+/// Resolves names, keeping only public addresses: a name that resolves only to private ones
+/// fails to resolve.
+#[derive(Debug, Clone, Copy)]
+struct PublicOnly;
+
+impl Resolve for PublicOnly {
+    fn resolve(&self, name: Name) -> Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|addr| is_public(addr.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            let addrs: Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// Why a download did not give its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchError {
+    /// Refused, unreachable, timed out, not found, an HTTP error, a bad redirect: all the same
+    /// from the outside (see the module's doc).
+    Failed,
+    /// Arrived, but larger than the limit.
+    TooLarge { limit: u64 },
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Failed => f.write_str(
+                "the download failed: it must be a public https:// URL that answers with the \
+                 picture itself (private and local addresses are refused); check the URL in a \
+                 browser",
+            ),
+            FetchError::TooLarge { limit } => write!(
+                f,
+                "the download is over the {limit}-byte limit; use a smaller picture"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+/// What a [`Fetcher`] may reach besides public https:// addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Public https:// addresses only (input from the network: `POST /onboard`).
+    PublicHttps,
+    /// Also a plain `http://` URL on a loopback address when that is the URL the user typed
+    /// (a presets file at a terminal); it is fetched with no redirect at all.
+    AlsoTypedLoopback,
+}
+
+/// Downloads with the rules above.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    public: reqwest::blocking::Client,
+    /// For typed loopback URLs: no redirects, no custom resolver (the address is checked).
+    loopback: Option<reqwest::blocking::Client>,
+}
+
+fn builder() -> reqwest::blocking::ClientBuilder {
+    reqwest::blocking::Client::builder()
+        .timeout(TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .no_proxy()
+        .user_agent(concat!("statusinator/", env!("CARGO_PKG_VERSION")))
+}
+
+/// Whether a URL (the first or one redirected to) may be fetched by the public client.
+fn public_url(url: &Url) -> bool {
+    if url.scheme() != "https" {
+        return false;
+    }
+    match url.host() {
+        Some(Host::Ipv4(ip)) => is_public(IpAddr::V4(ip)),
+        Some(Host::Ipv6(ip)) => is_public(IpAddr::V6(ip)),
+        // Names are checked where they resolve.
+        Some(Host::Domain(_)) => true,
+        None => false,
+    }
+}
+
+/// A typed `http(s)://` URL on a loopback address (`localhost`, 127.0.0.0/8, ::1).
+fn typed_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+impl Fetcher {
+    pub fn new(reach: Reach) -> Result<Fetcher> {
+        let redirects = Policy::custom(|attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error("too many redirects")
+            } else if !public_url(attempt.url()) {
+                attempt.error("a redirect to an address that is not public")
+            } else {
+                attempt.follow()
+            }
+        });
+        let public = builder()
+            .redirect(redirects)
+            .dns_resolver(Arc::new(PublicOnly))
+            .build()
+            .context("setting up the HTTP client for downloads")?;
+        let loopback = match reach {
+            Reach::PublicHttps => None,
+            Reach::AlsoTypedLoopback => Some(
+                builder()
+                    .redirect(Policy::none())
+                    .build()
+                    .context("setting up the HTTP client for downloads")?,
+            ),
+        };
+        Ok(Fetcher { public, loopback })
+    }
+
+    /// The body of `url`, at most `limit` bytes.
+    pub fn get(&self, url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
+        let url = Url::parse(url).map_err(|_| FetchError::Failed)?;
+        let client = if public_url(&url) {
+            &self.public
+        } else {
+            match &self.loopback {
+                Some(client) if typed_loopback(&url) => client,
+                _ => return Err(FetchError::Failed),
+            }
+        };
+        let response = client.get(url).send().map_err(|_| FetchError::Failed)?;
+        if !response.status().is_success() {
+            return Err(FetchError::Failed);
+        }
+        if response.content_length().unwrap_or(0) > limit {
+            return Err(FetchError::TooLarge { limit });
+        }
+        let mut bytes = Vec::new();
+        response
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|_| FetchError::Failed)?;
+        if bytes.len() as u64 > limit {
+            return Err(FetchError::TooLarge { limit });
+        }
+        Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        for private in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "0.0.0.0",
+            "0.1.2.3",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "100.127.255.254",
+            "192.0.0.8",
+            "192.0.2.1",
+            "198.18.0.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "224.0.0.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "fe80::1",
+            "fec0::1",
+            "fc00::1",
+            "fd00:ec2::254",
+            "ff02::1",
+            "2001:db8::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "100::1",
+        ] {
+            let ip: IpAddr = private.parse().unwrap();
+            assert!(!is_public(ip), "{private} must not be public");
+        }
+        for public in [
+            "1.1.1.1",
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "52.95.110.1",
+            "2606:4700:4700::1111",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+        ] {
+            let ip: IpAddr = public.parse().unwrap();
+            assert!(is_public(ip), "{public} is public");
+        }
+    }
+
+    #[test]
+    fn urls_to_refuse_before_any_connection() {
+        for url in [
+            "http://example.com/a.png",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://[::ffff:a9fe:a9fe]/x",
+            "https://10.0.0.1/a.png",
+            "https://2130706433/a.png",
+            "https://0x7f.1/a.png",
+            "ftp://example.com/a.png",
+        ] {
+            assert!(
+                !public_url(&Url::parse(url).unwrap()),
+                "{url} must be refused"
+            );
+        }
+        assert!(public_url(
+            &Url::parse("https://example.com/a.png").unwrap()
+        ));
+        assert!(typed_loopback(
+            &Url::parse("http://127.0.0.1:8080/a.png").unwrap()
+        ));
+        assert!(!typed_loopback(
+            &Url::parse("http://0.0.0.0:8080/a.png").unwrap()
+        ));
+    }
+
+    #[test]
+    fn every_failure_reads_the_same() {
+        let fetcher = Fetcher::new(Reach::PublicHttps).unwrap();
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        for url in [
+            format!("http://127.0.0.1:{port}/a.png"),
+            format!("https://127.0.0.1:{port}/a.png"),
+            "https://localhost/a.png".to_owned(),
+            "https://169.254.169.254/".to_owned(),
+            "not a url".to_owned(),
+        ] {
+            assert_eq!(fetcher.get(&url, 10), Err(FetchError::Failed), "{url}");
+        }
+    }
+}
