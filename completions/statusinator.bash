@@ -295,7 +295,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__serve)
-            opts="-v -q -h -V --listen --queue-capacity --dead-letter-capacity --workers --drain-timeout --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --listen --queue-capacity --dead-letter-capacity --workers --drain-timeout --reconcile-every --max-connections --max-connections-per-peer --store --slack-api-url --tokens --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -318,6 +318,18 @@ _statusinator() {
                     return 0
                     ;;
                 --drain-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reconcile-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections-per-peer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -313,6 +313,14 @@ impl<'a> Engine<'a> {
         self.store
     }
 
+    pub fn slack(&self) -> &SlackClient {
+        self.slack
+    }
+
+    pub fn tokens(&self) -> &Tokens {
+        self.tokens
+    }
+
     /// Makes the plan's writes in order, recording each as it succeeds; an empty plan only
     /// records the emoji. Errors name the member and the emoji.
     pub fn execute(&self, plan: &Plan, now: u64) -> Result<Outcome> {

@@ -14,7 +14,8 @@ use crate::store::DEFAULT_STORE;
     name = "statusinator",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_help = TOP_AFTER
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -24,8 +25,66 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// What every command's help says about exit codes.
+const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  failure: some work failed (the rest was done), or the store or Slack could not be reached
+  2  usage or configuration error: a flag, a setting or an input file to fix; nothing was done";
+
+/// The AWS settings of an s3:// store.
+const AWS_VARS: &str = "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+                        S3 credentials (an s3:// store)
+  AWS_REGION            the bucket's region [default: us-east-1]
+  AWS_ENDPOINT_URL      a custom S3 endpoint (MinIO, Ceph, moto): path-style addressing";
+
+const ONBOARD_AFTER: &str = const_format::concatcp!(
+    "Environment (besides the flags' own variables):\n",
+    AWS_VARS,
+    "\n\n",
+    EXIT_CODES
+);
+
+const APPLY_AFTER: &str = const_format::concatcp!(
+    "Environment (besides the flags' own variables):
+  SLACK_TOKEN           user token (xoxp-…) for members without an entry in the tokens file
+",
+    AWS_VARS,
+    "\n\n",
+    EXIT_CODES
+);
+
+const POLL_AFTER: &str = const_format::concatcp!(
+    "Environment (besides the flags' own variables):
+  SLACK_TOKEN           user token (xoxp-…) for members without an entry in the tokens file
+  SLACK_BOT_TOKEN       bot token (xoxb-…, users:read): reads statuses with paged users.list
+                        when that takes fewer calls
+",
+    AWS_VARS,
+    "\n\n",
+    EXIT_CODES
+);
+
+const SERVE_AFTER: &str = const_format::concatcp!(
+    "Environment (besides the flags' own variables):
+  SLACK_SIGNING_SECRET      the Slack app's Signing Secret (required)
+  STATUSINATOR_ADMIN_TOKEN  turns POST /onboard on; callers send it as a bearer token
+  SLACK_TOKEN               user token (xoxp-…) for members without an entry in the tokens file
+  SLACK_BOT_TOKEN           bot token (xoxb-…, users:read) for the reconciling reads
+",
+    AWS_VARS,
+    "\n\n",
+    EXIT_CODES,
+    "\n\nSIGINT/SIGTERM stop accepting, finish the queued work (--drain-timeout) and exit 0."
+);
+
+const TOP_AFTER: &str = const_format::concatcp!(
+    "Each command's --help lists the environment variables it reads.\n\n",
+    EXIT_CODES
+);
+
 /// Settings every command shares.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Where presets, pictures and applied state live: a directory (or file://…) or
     /// s3://bucket[/prefix]
@@ -60,17 +119,21 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a presets file, store its pictures once and merge its presets into users.json
+    #[command(after_help = ONBOARD_AFTER)]
     Onboard(OnboardArgs),
 
     /// Apply a member's preset for an emoji now (the manual override)
+    #[command(after_help = APPLY_AFTER)]
     Apply(ApplyArgs),
 
     /// Make every onboarded member's name and photo match their status: one cycle (for cron), or
     /// every DURATION
+    #[command(after_help = POLL_AFTER)]
     Poll(PollArgs),
 
     /// Receive Slack's user events and apply each member's preset within seconds (needs
     /// SLACK_SIGNING_SECRET)
+    #[command(after_help = SERVE_AFTER)]
     Serve(ServeArgs),
 
     /// Print a shell completion script
@@ -168,10 +231,36 @@ pub struct ServeArgs {
     /// On SIGINT/SIGTERM, how long to keep working the queue before exiting
     #[arg(long, value_name = "DURATION", default_value = "8s", value_parser = parse_duration)]
     pub drain_timeout: std::time::Duration,
+
+    /// Read every member's status this often (a poll cycle inside serve, first run 10 s after
+    /// start), so serve alone converges after a crash, a shed burst or an expired status; 0 turns
+    /// it off
+    #[arg(long, env = "STATUSINATOR_RECONCILE_EVERY", value_name = "DURATION",
+          default_value = "15m", value_parser = parse_every_or_never)]
+    pub reconcile_every: std::time::Duration,
+
+    /// HTTP connections open at once; past it, the oldest idle one is closed to make room
+    #[arg(long, env = "STATUSINATOR_MAX_CONNECTIONS", value_name = "N", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
+    pub max_connections: u32,
+
+    /// HTTP connections one address may hold; past it, that address's oldest idle one is
+    /// closed (behind a proxy every connection comes from the proxy: raise it to match)
+    #[arg(long, env = "STATUSINATOR_MAX_CONNECTIONS_PER_PEER", value_name = "N",
+          default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections_per_peer: u32,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e}: give a duration like 8s or 1m"))
+}
+
+/// A period, or `0` for never (zero).
+fn parse_every_or_never(text: &str) -> Result<std::time::Duration, String> {
+    if text.trim() == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    parse_every(text)
 }
 
 fn parse_every(text: &str) -> Result<std::time::Duration, String> {
@@ -182,7 +271,20 @@ fn parse_every(text: &str) -> Result<std::time::Duration, String> {
     Ok(duration)
 }
 
-/// The clap command, for completions and tests.
+/// The clap command, for parsing, completions and tests. The global options mean nothing to
+/// `completions`, so they are hidden there.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    let command = <Cli as clap::CommandFactory>::command();
+    let globals: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|arg| arg.is_global_set())
+        .map(|arg| arg.clone().global(false).hide(true))
+        .collect();
+    command.mut_subcommand("completions", |sub| sub.args(globals))
+}
+
+/// Parses the process's arguments (exiting with clap's message and code 2 on a mistake).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    Cli::from_arg_matches_mut(&mut command().get_matches()).unwrap_or_else(|err| err.exit())
 }

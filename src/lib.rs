@@ -6,6 +6,7 @@
 //! - [`picture`]: what Slack accepts as a photo, and content-derived picture keys;
 //! - [`store`]: a local directory or S3, with read-modify-writes that lose nothing;
 //! - [`onboard`]: checking a presets file and storing it;
+//! - [`fetch`]: downloads from typed URLs that never reach a private address;
 //! - [`slack`]: the one Slack Web API client (pacing, rate limits, retries);
 //! - [`tokens`]: each member's own token, kept secret;
 //! - [`redact`]: what a message may show of its input (no token, only a short excerpt);
@@ -20,6 +21,7 @@ pub mod apply;
 pub mod cli;
 pub mod events;
 pub mod exit;
+pub mod fetch;
 pub mod net;
 pub mod onboard;
 pub mod parallel;
@@ -105,7 +107,7 @@ mod commands {
                 return Err(err);
             }
         };
-        let store = settings.store.open()?;
+        let store = settings.store.open_for_onboard(args.dry_run)?;
         let options = onboard::Options {
             replace: args.replace,
             dry_run: args.dry_run,
@@ -129,7 +131,7 @@ mod commands {
         let user = UserId::parse(args.user.trim()).map_err(UsageError::new)?;
         let emoji = EmojiKey::parse(&args.emoji).map_err(UsageError::new)?;
         let store = settings.store.open()?;
-        let users = store::load_users(store.as_ref())?;
+        let users = store::require_users(store.as_ref())?;
         let presets = users.users.get(&user).ok_or_else(|| {
             UsageError::new(format!(
                 "{user} is not onboarded in {}: add their presets to a presets file and run \
@@ -140,7 +142,12 @@ mod commands {
         let plan = apply::plan(&user, presets, &Target::Emoji(emoji), None, None, true)?
             .expect("a named emoji resolves to a preset or fails");
         let tokens = settings.tokens()?;
-        let token = tokens.for_user(&user)?;
+        // A dry run sends nothing, so it needs no token; it says which one a real run would use.
+        let token = match tokens.for_user(&user) {
+            Ok(token) => Some(token.source.to_string()),
+            Err(_) if args.dry_run => None,
+            Err(err) => return Err(err.into()),
+        };
         let outcome = if args.dry_run {
             apply::Outcome {
                 plan,
@@ -154,13 +161,17 @@ mod commands {
         if args.json {
             let mut out = serde_json::to_value(&outcome)?;
             out["ok"] = true.into();
-            out["token"] = token.source.to_string().into();
+            out["token"] = token.into();
             println!("{}", serde_json::to_string_pretty(&out)?);
         } else {
             let plan = &outcome.plan;
+            let with = match &token {
+                Some(source) => format!("with {source}"),
+                None => format!("no token for {user} yet: a real run needs one"),
+            };
             println!(
-                "{} {} → preset {} (with {})",
-                plan.user, plan.emoji, plan.preset, token.source
+                "{} {} → preset {} ({with})",
+                plan.user, plan.emoji, plan.preset
             );
             let verb = if outcome.dry_run { "would set" } else { "set" };
             for write in &plan.writes {
@@ -182,8 +193,11 @@ mod commands {
 
     pub fn poll(settings: &Settings, args: &PollArgs) -> Result<ExitCode> {
         let stop = crate::signals::Stop::on_signals()?;
-        let store = settings.store.open()?;
         let tokens = settings.tokens()?;
+        if !(args.dry_run && tokens.bot().is_some()) {
+            tokens.require_some_user_token()?;
+        }
+        let store = settings.store.open()?;
         let slack = settings.slack()?;
         let instance = crate::applied::instance_name("poll");
         let engine = Engine::new(store.as_ref(), &slack, &tokens).claiming_as(&instance);
@@ -253,9 +267,13 @@ mod commands {
             dead_letter_capacity: args.dead_letter_capacity as usize,
             workers: usize::from(args.workers),
             drain_timeout: args.drain_timeout,
+            reconcile_every: Some(args.reconcile_every).filter(|every| !every.is_zero()),
+            max_connections: args.max_connections as usize,
+            max_connections_per_peer: args.max_connections_per_peer as usize,
         };
-        let store = settings.store.open()?;
         let tokens = settings.tokens()?;
+        tokens.require_some_user_token()?;
+        let store = settings.store.open()?;
         let slack = settings.slack()?;
         crate::serve::run(config, store, slack, tokens)?;
         Ok(ExitCode::Success)

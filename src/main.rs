@@ -2,15 +2,12 @@
 
 use std::io::Write;
 
-use clap::Parser;
-
-use statusinator::cli::Cli;
 use statusinator::exit::ExitCode;
 use statusinator::redact;
 use statusinator::settings::log_filter;
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = statusinator::cli::parse();
     let filter = log_filter(
         cli.global.verbose,
         cli.global.quiet,

@@ -39,10 +39,10 @@ pub struct Options {
 
 /// What the cycle saw of one member.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Seen {
-    status_emoji: String,
-    display_name: String,
-    deleted: bool,
+pub struct Seen {
+    pub status_emoji: String,
+    pub display_name: String,
+    pub deleted: bool,
 }
 
 /// How the statuses were read.
@@ -251,7 +251,7 @@ pub fn cycle(
     stop: &Stop,
 ) -> Result<Report> {
     let store = engine.store();
-    let users = store::load_users(store)?;
+    let users = store::require_users(store)?;
     let recorded = applied::load(store)?;
     let members: Vec<UserId> = users.users.keys().cloned().collect();
 
@@ -371,11 +371,12 @@ pub fn cycle(
     })
 }
 
-type Statuses = HashMap<UserId, Result<Seen, String>>;
+/// Each member's status as read, or why it could not be read.
+pub type Statuses = HashMap<UserId, Result<Seen, String>>;
 
 /// Reads the status of every member with the cheapest plan; a member that could not be read
-/// maps to the reason.
-fn read_statuses(
+/// maps to the reason. poll's cycle and serve's reconcile both read this way.
+pub fn read_statuses(
     store: &dyn Store,
     slack: &SlackClient,
     tokens: &Tokens,

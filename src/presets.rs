@@ -410,6 +410,11 @@ impl PresetTable {
         self.users.contains_key(user)
     }
 
+    /// Every member onboarded, in no order.
+    pub fn users(&self) -> impl Iterator<Item = &UserId> {
+        self.users.keys()
+    }
+
     /// A member's presets.
     pub fn get(&self, user: &UserId) -> Option<UserPresets> {
         let entries = self.users.get(user)?;

@@ -113,6 +113,24 @@ impl Tokens {
         })
     }
 
+    /// Fails, as a configuration error, when there is no user token for anybody: neither a
+    /// tokens file entry nor `SLACK_TOKEN`. Said once at start instead of once per member.
+    pub fn require_some_user_token(&self) -> Result<(), UsageError> {
+        if !self.by_user.is_empty() || self.fallback.is_some() {
+            return Ok(());
+        }
+        let file = match &self.file {
+            Some(path) => format!("the tokens file {} has no entries", path.display()),
+            None => "no tokens file is given (--tokens or STATUSINATOR_TOKENS)".to_owned(),
+        };
+        Err(UsageError::new(format!(
+            "there is no Slack user token for any member: {file} and SLACK_TOKEN is not set; \
+             statusinator changes a profile only with its member's own user token (xoxp-…, \
+             scopes users.profile:read and users.profile:write): put each member's token in a \
+             tokens file ({{\"U024BE7LH\": \"xoxp-…\"}}, chmod 600)"
+        )))
+    }
+
     /// Whether `user` has a token of their own in the tokens file.
     pub fn has_own(&self, user: &UserId) -> bool {
         self.by_user.contains_key(user)

@@ -25,3 +25,82 @@ fn checked_in_completions_match_the_binary() {
         );
     }
 }
+
+fn help(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_statusinator"))
+        .args(args)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_commands_help_names_the_environment_it_reads_and_the_exit_codes() {
+    for (command, variables) in [
+        (
+            "onboard",
+            &[
+                "STATUSINATOR_STORE",
+                "AWS_ACCESS_KEY_ID",
+                "AWS_ENDPOINT_URL",
+            ][..],
+        ),
+        (
+            "apply",
+            &[
+                "STATUSINATOR_STORE",
+                "STATUSINATOR_TOKENS",
+                "SLACK_TOKEN",
+                "SLACK_API_URL",
+                "AWS_REGION",
+            ],
+        ),
+        (
+            "poll",
+            &["SLACK_TOKEN", "SLACK_BOT_TOKEN", "AWS_SECRET_ACCESS_KEY"],
+        ),
+        (
+            "serve",
+            &[
+                "SLACK_SIGNING_SECRET",
+                "STATUSINATOR_ADMIN_TOKEN",
+                "STATUSINATOR_LISTEN",
+                "STATUSINATOR_RECONCILE_EVERY",
+                "SLACK_BOT_TOKEN",
+                "AWS_SESSION_TOKEN",
+            ],
+        ),
+    ] {
+        let text = help(&[command]);
+        for variable in variables {
+            assert!(
+                text.contains(variable),
+                "{command} --help lacks {variable}:\n{text}"
+            );
+        }
+        assert!(text.contains("Exit codes:"), "{text}");
+        assert!(text.contains("2  usage or configuration error"), "{text}");
+        // Global options stand apart from the command's own.
+        let global = text
+            .find("Global options:")
+            .expect("a Global options heading");
+        assert!(text[global..].contains("--store"), "{text}");
+        assert!(!text[..global].contains("--store"), "{text}");
+    }
+    let top = help(&[]);
+    assert!(top.contains("Exit codes:"), "{top}");
+}
+
+#[test]
+fn completions_help_lists_only_what_completions_takes() {
+    let text = help(&["completions"]);
+    for global in ["--store", "--tokens", "--slack-api-url", "--verbose"] {
+        assert!(
+            !text.contains(global),
+            "{global} does nothing here:\n{text}"
+        );
+    }
+    assert!(text.contains("<SHELL>"), "{text}");
+}

@@ -269,8 +269,9 @@ fn a_burst_against_a_slow_slack_gets_exactly_the_designed_answers() {
         (json!(2), json!(1))
     );
 
-    // The dead letter drains once the queue empties: all but U0MEM0007 are applied.
-    serve.settle(4.0);
+    // The dead letter drains once the queue empties, and U0MEM0007, answered 503 with no
+    // retry, is not forgotten: its latest status was kept and is worked as the worker frees up.
+    serve.settle(5.0);
     let names: Vec<String> = (3..=7)
         .map(|i| {
             world.slack.member(&format!("U0MEM000{i}")).profile["display_name"]
@@ -288,7 +289,13 @@ fn a_burst_against_a_slow_slack_gets_exactly_the_designed_answers() {
             "Member 6 (away)",
             "Member 7"
         ],
-        "Member 4's latest status has no preset and no default: nothing to write"
+        "Member 4's latest status and Member 7's (cleared) have no preset and no default: \
+         nothing to write"
+    );
+    // Member 7, answered 503 with no retry, was still worked, from its kept wanted status.
+    assert_eq!(
+        serve.metric("statusinator_applies_total{outcome=\"no_preset\"}"),
+        2.0
     );
     for (outcome, n) in [
         ("queued", 3.0),

@@ -1,5 +1,6 @@
 //! The HTTP side: hyper on a small tokio runtime. Every request is answered from memory; slow or
-//! silent clients are cut off by timeouts and never hold a thread.
+//! silent clients are cut off by timeouts and never hold a thread, and no address can hold every
+//! connection (see [`super::connections`]): a fresh client, Slack included, always gets in.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,22 +13,42 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::sync::Semaphore;
+use tokio_io_timeout::TimeoutStream;
 
+use super::connections::{Connection, SHED_GRACE};
 use super::{Answer, EventRequest, Service};
 use crate::events::{RETRY_NUM_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::signals::Stop;
 
 /// The largest body the Events URL reads.
 pub const EVENTS_BODY_LIMIT: usize = 1024 * 1024;
-/// The largest body `POST /onboard` reads (pictures come inline as `data:` URLs).
-pub const ONBOARD_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// The largest body `POST /onboard` reads: pictures come inline as `data:` URLs, and a picture
+/// at its 16 MiB limit is 21.3 MiB of base64.
+pub const ONBOARD_BODY_LIMIT: usize = 32 * 1024 * 1024;
 /// A client must send a request's head within this, including between keep-alive requests.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client must send a body within this.
 const BODY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections served at once; more wait in the listen backlog.
-const MAX_CONNECTIONS: usize = 4096;
+/// A client must take each part of an answer within this (one that never reads is cut off).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often idle connections are looked at under pressure.
+const SHED_EVERY: Duration = Duration::from_millis(250);
+/// Connections waiting to be accepted, in the kernel.
+const BACKLOG: i32 = 4096;
+
+/// Binds the listening socket, with room in the kernel's backlog for a burst of connections.
+pub fn bind(address: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
 
 /// Serves until `stop` is raised, then stops accepting and returns.
 pub fn serve(
@@ -51,40 +72,32 @@ pub fn serve(
     let stop = stop.clone();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        let mut tick = tokio::time::interval(SHED_EVERY);
         loop {
             tokio::select! {
                 accepted = listener.accept() => {
                     let (stream, peer) = match accepted {
                         Ok(accepted) => accepted,
                         Err(err) => {
+                            // Out of file descriptors, most likely: shed what is idle.
                             log::warn!("accepting a connection failed: {err}");
+                            service.connections.shed_idle();
                             tokio::time::sleep(Duration::from_millis(50)).await;
                             continue;
                         }
                     };
-                    let Ok(slot) = slots.clone().acquire_owned().await else { break };
+                    // Room is made for it, or (every slot busy answering) it is closed.
+                    let Some(connection) = service.connections.admit(peer.ip()) else {
+                        continue;
+                    };
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(async move {
-                        let connection = hyper::server::conn::http1::Builder::new()
-                            .timer(TokioTimer::new())
-                            .header_read_timeout(HEADER_TIMEOUT)
-                            .keep_alive(true)
-                            .serve_connection(
-                                TokioIo::new(stream),
-                                hyper::service::service_fn(move |req| handle(service, req)),
-                            );
-                        if let Err(err) = connection.await {
-                            log::debug!("connection from {peer}: {err}");
-                        }
-                        drop(slot);
-                    });
+                    tokio::spawn(serve_connection(service, stream, connection));
                 }
                 _ = tick.tick() => {
                     if stop.requested() {
                         break;
                     }
+                    service.connections.shed_idle();
                 }
             }
         }
@@ -93,6 +106,48 @@ pub fn serve(
     // Requests being answered finish; idle keep-alive connections are closed.
     runtime.shutdown_timeout(Duration::from_secs(1));
     Ok(())
+}
+
+/// Serves one connection until it closes, is shed, or breaks a timeout.
+async fn serve_connection(
+    service: &'static Service,
+    stream: tokio::net::TcpStream,
+    connection: Arc<Connection>,
+) {
+    let mut io = TimeoutStream::new(stream);
+    io.set_write_timeout(Some(WRITE_TIMEOUT));
+    let state = connection.clone();
+    let http = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .keep_alive(true)
+        .serve_connection(
+            TokioIo::new(Box::pin(io)),
+            hyper::service::service_fn(move |request| {
+                let state = state.clone();
+                async move {
+                    state.begin();
+                    let answer = handle(service, request).await;
+                    state.end(service.connections.now_ms());
+                    answer
+                }
+            }),
+        );
+    tokio::pin!(http);
+    tokio::select! {
+        result = http.as_mut() => {
+            if let Err(err) = result {
+                log::trace!("a connection ended: {err}");
+            }
+        }
+        _ = connection.shed.notified() => {
+            // Close once the answer being written is out; a client that does not read it
+            // is not waited for.
+            http.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(SHED_GRACE, http.as_mut()).await;
+        }
+    }
+    service.connections.closed(&connection);
 }
 
 async fn handle(
@@ -137,23 +192,34 @@ async fn handle(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             let query = parts.uri.query().unwrap_or_default().to_owned();
-            // Refuse before reading a large body when the token is wrong.
+            // Refuse before reading a large body when the token is wrong, and take one
+            // onboard at a time: bodies are large and pictures are decoded in memory.
             if let Some(refusal) = service.onboard_refusal(authorization.as_deref()) {
                 refusal
-            } else {
+            } else if let Ok(permit) = service.onboarding.try_acquire() {
                 match read_body(body, &parts.headers, ONBOARD_BODY_LIMIT).await {
                     Ok(bytes) => {
                         // Downloads and store writes block: they run off the runtime.
                         let (tx, rx) = tokio::sync::oneshot::channel();
                         std::thread::spawn(move || {
-                            let _ =
-                                tx.send(service.onboard(authorization.as_deref(), &query, &bytes));
+                            let answer = service.onboard(authorization.as_deref(), &query, bytes);
+                            drop(permit);
+                            let _ = tx.send(answer);
                         });
                         rx.await.unwrap_or_else(|_| {
                             Answer::text(500, "onboarding stopped unexpectedly")
                         })
                     }
                     Err(answer) => answer,
+                }
+            } else {
+                Answer {
+                    retry_after: Some(5),
+                    ..Answer::json(
+                        429,
+                        &serde_json::json!({"ok": false, "error": "another POST /onboard is \
+                            being worked: send this one again in a few seconds"}),
+                    )
                 }
             }
         }
@@ -183,6 +249,9 @@ fn respond(answer: Answer) -> Response<Full<Bytes>> {
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
     if answer.no_retry {
         headers.insert("x-slack-no-retry", HeaderValue::from_static("1"));
+    }
+    if let Some(seconds) = answer.retry_after {
+        headers.insert(hyper::header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
 }

@@ -127,6 +127,20 @@ struct OutcomeLabel {
     outcome: &'static str,
 }
 
+/// The service's levels at the moment of a scrape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Levels {
+    pub queue: usize,
+    pub dead_letter: usize,
+    /// Members whose latest status waits for room in the queue.
+    pub wanted: usize,
+    /// Members onboarded (in memory).
+    pub members: usize,
+    /// `users.json` has vanished from the store.
+    pub presets_vanished: bool,
+    pub connections: super::connections::Counts,
+}
+
 /// Every metric of the service.
 #[derive(Debug)]
 pub struct Metrics {
@@ -136,6 +150,12 @@ pub struct Metrics {
     ack: Histogram,
     queue_depth: Gauge,
     dead_letter_depth: Gauge,
+    wanted: Gauge,
+    members: Gauge,
+    presets_vanished: Gauge,
+    connections: Gauge,
+    connections_shed: Gauge,
+    connections_refused: Gauge,
 }
 
 impl Metrics {
@@ -172,6 +192,37 @@ impl Metrics {
             "Retried requests waiting in the dead-letter queue",
             dead_letter_depth.clone(),
         );
+        let wanted = Gauge::default();
+        registry.register(
+            "wanted_depth",
+            "Members whose latest status was answered 503 or shed and waits for room in the queue",
+            wanted.clone(),
+        );
+        let members = Gauge::default();
+        registry.register("members", "Members onboarded, in memory", members.clone());
+        let presets_vanished = Gauge::default();
+        registry.register(
+            "presets_vanished",
+            "1 while users.json, once read, is missing from the store (the presets in memory \
+             are kept)",
+            presets_vanished.clone(),
+        );
+        let connections = Gauge::default();
+        registry.register("connections", "HTTP connections open", connections.clone());
+        // Counted by the connection registry; shown as gauges of its running totals.
+        let connections_shed = Gauge::default();
+        registry.register(
+            "connections_shed",
+            "Idle connections closed to make room since start (a peer over its cap, the total \
+             cap, or idle under pressure)",
+            connections_shed.clone(),
+        );
+        let connections_refused = Gauge::default();
+        registry.register(
+            "connections_refused",
+            "Connections closed at once since start because every slot was busy answering",
+            connections_refused.clone(),
+        );
         registry.register_collector(Box::new(SlackCollector(slack)));
         Metrics {
             events: EventOutcome::ALL
@@ -194,6 +245,12 @@ impl Metrics {
             ack,
             queue_depth,
             dead_letter_depth,
+            wanted,
+            members,
+            presets_vanished,
+            connections,
+            connections_shed,
+            connections_refused,
         }
     }
 
@@ -209,10 +266,18 @@ impl Metrics {
         self.ack.observe(took.as_secs_f64());
     }
 
-    /// The text for a scrape, with the queue depths as they are now.
-    pub fn render(&self, depths: (usize, usize)) -> String {
-        self.queue_depth.set(depths.0 as i64);
-        self.dead_letter_depth.set(depths.1 as i64);
+    /// The text for a scrape, with the levels as they are now.
+    pub fn render(&self, levels: Levels) -> String {
+        self.queue_depth.set(levels.queue as i64);
+        self.dead_letter_depth.set(levels.dead_letter as i64);
+        self.wanted.set(levels.wanted as i64);
+        self.members.set(levels.members as i64);
+        self.presets_vanished
+            .set(i64::from(levels.presets_vanished));
+        self.connections.set(levels.connections.open as i64);
+        self.connections_shed.set(levels.connections.shed as i64);
+        self.connections_refused
+            .set(levels.connections.refused as i64);
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");
@@ -276,7 +341,14 @@ mod tests {
         metrics.event(EventOutcome::Queued);
         metrics.apply(ApplyOutcome::Failed);
         metrics.ack(Duration::from_micros(100));
-        let text = metrics.render((3, 1));
+        let text = metrics.render(Levels {
+            queue: 3,
+            dead_letter: 1,
+            wanted: 7,
+            members: 12,
+            presets_vanished: true,
+            connections: Default::default(),
+        });
         for line in [
             "statusinator_events_total{outcome=\"queued\"} 2",
             "statusinator_events_total{outcome=\"bad_signature\"} 0",
@@ -284,6 +356,9 @@ mod tests {
             "statusinator_ack_seconds_count 1",
             "statusinator_queue_depth 3",
             "statusinator_dead_letter_depth 1",
+            "statusinator_wanted_depth 7",
+            "statusinator_members 12",
+            "statusinator_presets_vanished 1",
             "statusinator_slack_rate_limit_waits_total 0",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");

@@ -6,9 +6,12 @@
 //! through the apply engine, never two at once for one member.
 
 mod cache;
+mod connections;
 mod http;
 pub mod metrics;
+mod onboard_route;
 pub mod queue;
+mod reconcile;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -23,7 +26,6 @@ use crate::applied::{self, Applied};
 use crate::apply::{self, Engine, Run, Target};
 use crate::events::{self, Envelope, SignatureError, UserEvent, Verifier};
 use crate::exit::UsageError;
-use crate::onboard;
 use crate::presets::UserId;
 use crate::secret::SecretString;
 use crate::signals::Stop;
@@ -32,8 +34,8 @@ use crate::store::Store;
 use crate::tokens::Tokens;
 
 pub use cache::PresetCache;
-use metrics::{ApplyOutcome, EventOutcome, Metrics};
-use queue::{Admission, Queue, Request};
+use metrics::{ApplyOutcome, EventOutcome, Levels, Metrics};
+use queue::{Admission, Queue, Request, Wanted};
 
 /// Event IDs remembered to process a redelivery once (Slack redelivers within minutes).
 const SEEN_EVENTS: usize = 50_000;
@@ -64,6 +66,11 @@ pub struct Config {
     pub workers: usize,
     /// How long a stop waits for queued work.
     pub drain_timeout: Duration,
+    /// How often serve reads every member's status itself (a poll cycle); `None`: never.
+    pub reconcile_every: Option<Duration>,
+    /// Connections open at once, in all and from one address.
+    pub max_connections: usize,
+    pub max_connections_per_peer: usize,
 }
 
 /// An answer to an HTTP request, before it becomes one.
@@ -74,6 +81,8 @@ pub struct Answer {
     pub body: Vec<u8>,
     /// Send `X-Slack-No-Retry: 1`.
     pub no_retry: bool,
+    /// Send `Retry-After: seconds`.
+    pub retry_after: Option<u64>,
 }
 
 impl Answer {
@@ -83,6 +92,7 @@ impl Answer {
             content_type: "text/plain; charset=utf-8",
             body: Vec::new(),
             no_retry: false,
+            retry_after: None,
         }
     }
 
@@ -101,8 +111,18 @@ impl Answer {
             content_type: "application/json",
             body: serde_json::to_vec(value).expect("JSON values serialize"),
             no_retry: false,
+            retry_after: None,
         }
     }
+}
+
+/// Where a request came from, for what the wanted statuses keep when the queues are full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    /// Slack's event, just now: the newest word on the member.
+    Event,
+    /// A retry, a held event, a reconcile's read: older than an event kept meanwhile.
+    Later,
 }
 
 /// A request to the Events URL, as the HTTP side hands it over.
@@ -124,6 +144,8 @@ pub struct Service {
     engine: Engine<'static>,
     presets: PresetCache,
     queue: Queue,
+    /// The latest status of members the queues had no room for.
+    wanted: Wanted,
     metrics: Metrics,
     /// `team:event_id` of events answered 200.
     seen: Mutex<lru::LruCache<String, ()>>,
@@ -137,6 +159,10 @@ pub struct Service {
     later: Mutex<Vec<(Instant, Request)>>,
     /// This process's name in claims on members: replicas tell each other apart by it.
     instance: String,
+    /// Every open HTTP connection, by peer.
+    connections: connections::Registry,
+    /// `POST /onboard` is worked one at a time.
+    onboarding: tokio::sync::Semaphore,
 }
 
 impl Service {
@@ -164,6 +190,7 @@ impl Service {
                 .claiming_as(&instance),
             presets,
             queue: Queue::new(config.queue_capacity, config.dead_letter_capacity),
+            wanted: Wanted::default(),
             metrics: Metrics::new(slack.stats()),
             seen: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(SEEN_EVENTS).expect("non-zero"),
@@ -173,6 +200,11 @@ impl Service {
             bad_signatures: AtomicU64::new(0),
             later: Mutex::new(Vec::new()),
             instance,
+            connections: connections::Registry::new(
+                config.max_connections,
+                config.max_connections_per_peer,
+            ),
+            onboarding: tokio::sync::Semaphore::new(1),
         })
     }
 
@@ -185,7 +217,19 @@ impl Service {
     }
 
     pub fn metrics_text(&self) -> String {
-        self.metrics.render(self.queue.depths())
+        self.metrics.render(self.levels())
+    }
+
+    fn levels(&self) -> Levels {
+        let (queue, dead_letter) = self.queue.depths();
+        Levels {
+            queue,
+            dead_letter,
+            wanted: self.wanted.len(),
+            members: self.presets.len(),
+            presets_vanished: self.presets.vanished(),
+            connections: self.connections.counts(),
+        }
     }
 
     /// Handles a request to the Events URL; never waits on Slack or the store.
@@ -255,7 +299,7 @@ impl Service {
             attempt: 0,
         };
         let outcome = if self.presets.contains(&request.user) {
-            match self.admit(request, retry) {
+            match self.admit(request, retry, Arrival::Event) {
                 Ok(admission) => match admission {
                     Admission::Queued => EventOutcome::Queued,
                     Admission::Replaced => EventOutcome::Replaced,
@@ -288,17 +332,44 @@ impl Service {
     }
 
     /// The loop guard, then the queue. `Err` when the status is the one already in effect.
-    fn admit(&self, request: Request, retry: bool) -> Result<Admission, EventOutcome> {
+    /// A request the queues have no room for is kept as its member's wanted status, so it is
+    /// applied as workers free up whatever the answer to Slack was.
+    fn admit(
+        &self,
+        request: Request,
+        retry: bool,
+        arrival: Arrival,
+    ) -> Result<Admission, EventOutcome> {
         let mut guard = self.guard.lock().expect("guard lock");
         if guard.get(&request.user) == Some(&request.emoji) {
             return Err(EventOutcome::Unchanged);
         }
-        let (user, emoji) = (request.user.clone(), request.emoji.clone());
-        let admission = self.queue.offer(request, retry);
+        let admission = self.queue.offer(request.clone(), retry);
         if admission.kept() {
-            guard.insert(user, emoji);
+            self.wanted.settled_by(&request, retry);
+            guard.insert(request.user, request.emoji);
+        } else {
+            match arrival {
+                // The newest word on this member.
+                Arrival::Event => self.wanted.keep(request),
+                // Older than any event kept meanwhile.
+                Arrival::Later => self.wanted.put_back(request),
+            }
         }
         Ok(admission)
+    }
+
+    /// Moves wanted statuses into the queue while it has room.
+    fn feed_wanted(&self) {
+        while let Some(request) = self.wanted.take_one() {
+            let user = request.user.clone();
+            let result = self.admit(request, false, Arrival::Later);
+            log::debug!("{user}: wanted status offered to the queue: {result:?}");
+            match result {
+                Ok(admission) if !admission.kept() => break,
+                _ => {}
+            }
+        }
     }
 
     fn log_bad_signature(&self, err: SignatureError) {
@@ -317,6 +388,7 @@ impl Service {
             let outcome = self.apply(&request);
             self.metrics.apply(outcome);
             self.queue.done(&request.user);
+            self.feed_wanted();
         }
     }
 
@@ -455,6 +527,15 @@ impl Service {
         }
     }
 
+    /// Whether a retry of `user`'s request is scheduled.
+    fn retrying(&self, user: &UserId) -> bool {
+        self.later
+            .lock()
+            .expect("later lock")
+            .iter()
+            .any(|(_, waiting)| &waiting.user == user)
+    }
+
     /// Queues the requests whose retry is due, unless a newer status of theirs came since.
     fn retry_due(&self) {
         let now = Instant::now();
@@ -474,10 +555,8 @@ impl Service {
                 continue;
             }
             let user = request.user.clone();
-            if let Ok(admission) = self.admit(request.clone(), false) {
-                if !admission.kept() {
-                    self.later(now + RETRY_LATER[0], request);
-                } else {
+            if let Ok(admission) = self.admit(request, false, Arrival::Later) {
+                if admission.kept() {
                     log::info!("{user}: trying again");
                 }
             }
@@ -498,17 +577,17 @@ impl Service {
         while !stop.requested() {
             self.engine.flush_deferred();
             self.retry_due();
+            self.feed_wanted();
+            // A change to users.json (or its vanishing) is noticed within a second even when
+            // no event comes.
+            if let Err(err) = self.presets.refresh_if_due() {
+                log::debug!("could not check users.json for changes: {err:#}");
+            }
             match self.presets.next_held(Duration::from_millis(500)) {
                 Ok(requests) => {
                     for request in requests {
-                        let user = request.user.clone();
-                        match self.admit(request, false) {
-                            Ok(admission) if !admission.kept() => log::warn!(
-                                "{user} was just onboarded but the queue is full; the next \
-                                 poll or status change applies their preset"
-                            ),
-                            _ => {}
-                        }
+                        // A full queue keeps it as wanted.
+                        let _ = self.admit(request, false, Arrival::Later);
                     }
                 }
                 Err(err) => {
@@ -519,104 +598,27 @@ impl Service {
         }
     }
 
-    /// Why `POST /onboard` is refused before its body is read: off (404) or not authorized
-    /// (401); `None` when it may go on.
-    pub fn onboard_refusal(&self, authorization: Option<&str>) -> Option<Answer> {
-        let Some(admin) = &self.admin_token else {
-            return Some(Answer::json(
-                404,
-                &serde_json::json!({"ok": false, "error": "POST /onboard is off: set \
-                    STATUSINATOR_ADMIN_TOKEN for the service to turn it on"}),
-            ));
-        };
-        if !self.authorized(admin, authorization) {
-            return Some(Answer::json(
-                401,
-                &serde_json::json!({"ok": false, "error": "POST /onboard needs \
-                    Authorization: Bearer <STATUSINATOR_ADMIN_TOKEN>"}),
-            ));
-        }
-        None
-    }
-
-    /// `POST /onboard`: the admin token, then the same checks and merge as the command.
-    pub fn onboard(&self, authorization: Option<&str>, query: &str, body: &[u8]) -> Answer {
-        if let Some(refusal) = self.onboard_refusal(authorization) {
-            return refusal;
-        }
-        let flag = |name: &str| {
-            url::form_urlencoded::parse(query.as_bytes())
-                .any(|(k, v)| k == name && matches!(v.as_ref(), "" | "1" | "true" | "yes"))
-        };
-        let options = onboard::Options {
-            replace: flag("replace"),
-            dry_run: flag("dry_run"),
-            progress: false,
-        };
-        let plan = match onboard::prepare(
-            body,
-            "POST /onboard",
-            &onboard::PictureSources::remote_only(),
-        ) {
-            Ok(plan) => plan,
-            Err(err) => {
-                return match err.downcast_ref::<onboard::Problems>() {
-                    Some(problems) => Answer::json(
-                        422,
-                        &serde_json::json!({"ok": false, "problems": problems.0}),
-                    ),
-                    None => Answer::json(
-                        400,
-                        &serde_json::json!({"ok": false, "error": crate::redact::error(&err)}),
-                    ),
-                }
-            }
-        };
-        match onboard::execute(self.store, &plan, options, crate::unix_now()) {
-            Ok(report) => {
-                if !options.dry_run {
-                    if let Err(err) = self.presets.reload() {
-                        log::warn!("onboarded, but re-reading users.json failed: {err:#}");
-                    }
-                    log::info!(
-                        "POST /onboard: {} member{} onboarded",
-                        report.users,
-                        if report.users == 1 { "" } else { "s" }
-                    );
-                }
-                let mut value = serde_json::to_value(&report).expect("reports serialize");
-                value["ok"] = true.into();
-                Answer::json(200, &value)
-            }
-            Err(err) => {
-                log::error!("POST /onboard failed: {err:#}");
-                Answer::json(
-                    500,
-                    &serde_json::json!({"ok": false, "error": crate::redact::error(&err)}),
-                )
-            }
-        }
-    }
-
-    fn authorized(&self, admin: &SecretString, authorization: Option<&str>) -> bool {
-        let given = authorization
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        // Compare even when nothing was given, so the answer takes the same time.
-        admin.matches(given) && !given.is_empty()
-    }
-
     pub fn health(&self) -> Answer {
         let (waiting, dead) = self.queue.depths();
+        let mut alarms = Vec::new();
+        if self.presets.vanished() {
+            alarms.push(format!(
+                "{} has vanished from the store; serving the members in memory",
+                self.store.location(crate::store::USERS_KEY)
+            ));
+        }
         Answer::json(
             200,
             &serde_json::json!({
                 "ok": true,
+                "alarms": alarms,
                 "members": self.presets.len(),
                 "queue": waiting,
                 "dead_letter": dead,
                 "unrecorded": self.engine.deferred_members().len(),
                 "retrying": self.later.lock().expect("later lock").len(),
+                "wanted": self.wanted.len(),
+                "connections": self.connections.counts().open,
                 "instance": self.instance,
             }),
         )
@@ -636,14 +638,12 @@ pub fn run(
     let store: &'static dyn Store = Box::leak(store);
     let slack: &'static SlackClient = Box::leak(Box::new(slack));
     let tokens: &'static Tokens = Box::leak(Box::new(tokens));
-    let service = Service::new(&config, store, slack, tokens).map_err(|err| {
-        UsageError::new(format!(
-            "cannot start: {err:#}; check --store and the AWS_* settings"
-        ))
-    })?;
+    // The store's own errors say what to fix, and whether it is a setting (exit 2) or the
+    // store being unreachable (exit 1, worth a restart).
+    let service = Service::new(&config, store, slack, tokens).context("cannot start")?;
     let service: &'static Service = Box::leak(Box::new(service));
 
-    let listener = std::net::TcpListener::bind(config.listen).map_err(|err| {
+    let listener = http::bind(config.listen).map_err(|err| {
         UsageError::new(format!(
             "cannot listen on {}: {err}; choose another address with --listen or \
              STATUSINATOR_LISTEN",
@@ -666,6 +666,13 @@ pub fn run(
             .name("presets".into())
             .spawn(move || service.refresh_held(&stop))
             .context("starting the presets refresher")?;
+    }
+    if let Some(every) = config.reconcile_every {
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("reconcile".into())
+            .spawn(move || reconcile::run(service, every, &stop))
+            .context("starting the reconciling cycle")?;
     }
     log::info!(
         "listening on http://{address}: {} member{} onboarded, {} worker{}, queue {}, \
@@ -697,6 +704,17 @@ pub fn run(
         log::error!(
             "the store is unreachable: what was applied for {} is not recorded; the next poll \
              reconciles them",
+            names.join(", ")
+        );
+    }
+    let wanted = service.wanted.members();
+    if !wanted.is_empty() {
+        let names: Vec<&str> = wanted.iter().map(UserId::as_str).collect();
+        log::warn!(
+            "{} member{} still waited for room in the queue ({}); the next reconcile or poll \
+             applies them",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
             names.join(", ")
         );
     }

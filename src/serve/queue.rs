@@ -6,8 +6,12 @@
 //!   and is refused otherwise; both full, it is refused for good;
 //! - the dead-letter queue drains into the request queue whenever that empties;
 //! - workers never work two requests of one member at once.
+//!
+//! Beside them, [`Wanted`] keeps what the design's answers would forget: the latest status of
+//! each member whose request was answered 503 (or found every queue full), so it is applied as
+//! workers free up instead of waiting for the next poll.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -212,6 +216,63 @@ impl Queue {
     }
 }
 
+/// The latest wanted status of members the queues had no room for: one entry per member (the
+/// latest wins), so it is bounded by the number of onboarded members.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    by_user: Mutex<HashMap<UserId, Request>>,
+}
+
+impl Wanted {
+    /// Keeps `request` as its member's latest wanted status.
+    pub fn keep(&self, request: Request) {
+        self.lock().insert(request.user.clone(), request);
+    }
+
+    /// A request of `admitted`'s member was taken into the queues: what was wanted for them is
+    /// settled when it was this very event, or when `admitted` is a first delivery (newer than
+    /// anything kept). A late retry of an older event leaves the newer wanted status in place.
+    pub fn settled_by(&self, admitted: &Request, retry: bool) {
+        let mut by_user = self.lock();
+        if let Some(kept) = by_user.get(&admitted.user) {
+            if !retry || kept.event_id == admitted.event_id {
+                by_user.remove(&admitted.user);
+            }
+        }
+    }
+
+    /// Takes one member's wanted status out (any member).
+    pub fn take_one(&self) -> Option<Request> {
+        let mut by_user = self.lock();
+        let user = by_user.keys().next()?.clone();
+        by_user.remove(&user)
+    }
+
+    /// Puts back a request [`Wanted::take_one`] gave, unless a newer one came meanwhile.
+    pub fn put_back(&self, request: Request) {
+        self.lock().entry(request.user.clone()).or_insert(request);
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The members waiting, for the log at a stop.
+    pub fn members(&self) -> Vec<UserId> {
+        let mut users: Vec<UserId> = self.lock().keys().cloned().collect();
+        users.sort();
+        users
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Request>> {
+        self.by_user.lock().expect("wanted lock")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,5 +378,28 @@ mod tests {
         queue.done(&last.user);
         assert_eq!(queue.take(None), None);
         assert!(queue.wait_idle(Instant::now()).is_empty());
+    }
+
+    #[test]
+    fn wanted_keeps_the_latest_and_a_late_retry_does_not_settle_a_newer_one() {
+        let wanted = Wanted::default();
+        wanted.keep(request("U0W1", ":a:"));
+        wanted.keep(request("U0W1", ":b:"));
+        assert_eq!(wanted.len(), 1);
+        // Slack's retry of the older event is taken in: the newer wanted status stays.
+        wanted.settled_by(&request("U0W1", ":a:"), true);
+        assert_eq!(wanted.len(), 1);
+        // A retry of this very event, or any fresh delivery, settles it.
+        wanted.settled_by(&request("U0W1", ":b:"), true);
+        assert!(wanted.is_empty());
+        wanted.keep(request("U0W1", ":c:"));
+        wanted.settled_by(&request("U0W1", ":a:"), false);
+        assert!(wanted.is_empty());
+        // What is taken out and put back never overwrites a newer status kept meanwhile.
+        wanted.keep(request("U0W2", ":a:"));
+        let taken = wanted.take_one().unwrap();
+        wanted.keep(request("U0W2", ":z:"));
+        wanted.put_back(taken);
+        assert_eq!(wanted.take_one().unwrap().emoji, ":z:");
     }
 }

@@ -1,0 +1,87 @@
+//! serve's own reconciling cycle. Every `--reconcile-every` (and once shortly after start) it
+//! reads every onboarded member's status the way `poll` does, and hands each member whose status
+//! is not the one applied to the workers as a wanted status. So a deployment that runs only
+//! `serve` converges after a crash (acknowledged events lost with the process), a shed burst, or
+//! a status that expired without an event; the workers, the loop guard and the claims do the
+//! rest exactly as for an event.
+
+use std::time::{Duration, Instant};
+
+use super::queue::Request;
+use super::{Arrival, Service};
+use crate::poll;
+use crate::signals::Stop;
+
+/// The first cycle runs this long after start (or after `every`, if that is sooner), so a
+/// restart converges soon without holding up the start itself.
+const FIRST_CYCLE_AFTER: Duration = Duration::from_secs(10);
+
+/// Members read at once (Slack's tiers still pace the calls).
+const CONCURRENCY: usize = 4;
+
+/// Runs cycles every `every` until `stop`.
+pub(super) fn run(service: &Service, every: Duration, stop: &Stop) {
+    let mut next = Instant::now() + FIRST_CYCLE_AFTER.min(every);
+    loop {
+        if stop.sleep(next.saturating_duration_since(Instant::now())) {
+            return;
+        }
+        let started = Instant::now();
+        match service.reconcile(stop) {
+            Ok(wanted) => log::info!(
+                "reconciled: {wanted} member{} to change, in {:.1} s",
+                if wanted == 1 { "" } else { "s" },
+                started.elapsed().as_secs_f64()
+            ),
+            Err(err) => log::warn!("reconciling failed ({err:#}); trying again next cycle"),
+        }
+        next = started + every;
+    }
+}
+
+impl Service {
+    /// One cycle: reads every member's status and queues (as wanted) those whose status is not
+    /// the one applied or being applied. Returns how many it handed over.
+    fn reconcile(&self, stop: &Stop) -> anyhow::Result<usize> {
+        let members: Vec<_> = self.presets.snapshot().users().cloned().collect();
+        let options = poll::Options {
+            concurrency: CONCURRENCY,
+            dry_run: false,
+            progress: false,
+        };
+        let (seen, _) = poll::read_statuses(
+            self.store,
+            self.engine.slack(),
+            self.engine.tokens(),
+            &members,
+            options,
+            stop,
+        )?;
+        let mut handed = 0;
+        for (user, status) in seen {
+            let seen = match status {
+                Ok(seen) if !seen.deleted => seen,
+                Ok(_) => continue,
+                Err(reason) => {
+                    log::warn!("reconciling {user}: {reason}");
+                    continue;
+                }
+            };
+            if self.retrying(&user) {
+                // A failure's retry is already scheduled; it keeps its own pace.
+                continue;
+            }
+            let request = Request {
+                user,
+                emoji: seen.status_emoji.trim().to_owned(),
+                display_name: seen.display_name,
+                event_id: "reconcile".to_owned(),
+                attempt: 0,
+            };
+            if self.admit(request, false, Arrival::Later).is_ok() {
+                handed += 1;
+            }
+        }
+        Ok(handed)
+    }
+}

@@ -1,0 +1,376 @@
+//! What an attacker tries, with real processes and real sockets on loopback: thousands of idle
+//! keep-alive clients, slow-header senders and pipeliners that never read, all from one address,
+//! while Slack (another address) must still be answered within a second; picture URLs that
+//! redirect to the metadata service or a local port; bodies and inputs made to be echoed.
+//!
+//! The number of hostile connections is 5,000 (`STATUSINATOR_HOSTILE_CONNECTIONS` sets another,
+//! for a heavier run by hand); every socket is closed when the test ends.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use socket2::{Domain, Protocol, Socket, Type};
+use support::serve::Serve;
+use support::{images, show, stderr, wait_until, World};
+
+/// The tests that load the machine take turns, so one's load cannot slow the other's answers.
+static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The hostile clients' address: another loopback address than the test's own 127.0.0.1.
+const HOSTILE: [u8; 4] = [127, 0, 0, 2];
+
+fn hostile_connections() -> usize {
+    std::env::var("STATUSINATOR_HOSTILE_CONNECTIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5_000)
+}
+
+/// A connection from the hostile address; `small_window` shrinks its receive buffer, so an
+/// answer it never reads fills up at once.
+fn connect_from(source: [u8; 4], to: SocketAddr, small_window: bool) -> Option<TcpStream> {
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).ok()?;
+    if small_window {
+        socket.set_recv_buffer_size(2048).ok()?;
+    }
+    socket.bind(&SocketAddr::from((source, 0)).into()).ok()?;
+    socket
+        .connect_timeout(&to.into(), Duration::from_secs(2))
+        .ok()?;
+    let stream: TcpStream = socket.into();
+    stream
+        .set_write_timeout(Some(Duration::from_millis(200)))
+        .ok()?;
+    Some(stream)
+}
+
+/// Kinds of hostile client.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    /// Sends a GET /healthz, reads the answer, keeps the connection and says it again later.
+    KeepAlive,
+    /// Sends a request head one byte at a time, a byte a second.
+    Slowloris,
+    /// Sends 50 pipelined requests and never reads an answer.
+    Pipeliner,
+}
+
+struct Hostile {
+    kind: Kind,
+    stream: TcpStream,
+}
+
+fn open_hostile(to: SocketAddr, n: usize) -> Vec<Hostile> {
+    let mut open = Vec::with_capacity(n);
+    for i in 0..n {
+        let kind = match i % 3 {
+            0 => Kind::KeepAlive,
+            1 => Kind::Slowloris,
+            _ => Kind::Pipeliner,
+        };
+        let Some(mut stream) = connect_from(HOSTILE, to, kind == Kind::Pipeliner) else {
+            continue;
+        };
+        let _ = match kind {
+            Kind::KeepAlive => stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"),
+            Kind::Slowloris => stream.write_all(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n"),
+            Kind::Pipeliner => {
+                let many = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(50);
+                stream.write_all(many.as_bytes())
+            }
+        };
+        let _ = stream.set_nonblocking(true);
+        open.push(Hostile { kind, stream });
+    }
+    open
+}
+
+/// One round of the hostile clients' behaviour: keep-alive clients read what came and ask
+/// again; slow clients send one more byte.
+fn keep_up(hostile: &mut [Hostile]) {
+    let mut buf = [0u8; 4096];
+    for h in hostile.iter_mut() {
+        match h.kind {
+            Kind::KeepAlive => {
+                while matches!(h.stream.read(&mut buf), Ok(n) if n > 0) {}
+                let _ = h
+                    .stream
+                    .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+            }
+            Kind::Slowloris => {
+                let _ = h.stream.write_all(b"X");
+            }
+            Kind::Pipeliner => {}
+        }
+    }
+}
+
+#[test]
+fn thousands_of_hostile_connections_from_one_address_cannot_starve_slack() {
+    let _turn = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
+    let mut world = World::local();
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.scene.write("home.png", images::png(600, 600, 2));
+    world.onboard_team(&[("U0ANA0001", "Ana")]);
+    let serve = Serve::start(&world, &[], &[]);
+    let address: SocketAddr = serve.address().parse().unwrap();
+
+    let started = Instant::now();
+    let mut hostile = open_hostile(address, hostile_connections());
+    assert!(
+        hostile.len() * 10 >= hostile_connections() * 9,
+        "the hostile side could open only {} connections",
+        hostile.len()
+    );
+    eprintln!(
+        "{} hostile connections open in {:.1} s",
+        hostile.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // While they keep at it, Slack's fresh signed event and a health check get in at once.
+    let mut slowest = Duration::ZERO;
+    for round in 0..6 {
+        keep_up(&mut hostile);
+        let status = if round % 2 == 0 { ":palm_tree:" } else { "" };
+        world.slack.set_status("U0ANA0001", status);
+        let sent = Instant::now();
+        let (reply, _) = serve.user_change(&world.slack.member("U0ANA0001"));
+        let event_took = sent.elapsed();
+        assert_eq!(reply.status, 200, "{reply:?}");
+        let sent = Instant::now();
+        let health = serve.get("/healthz");
+        let health_took = sent.elapsed();
+        assert_eq!(health.status, 200);
+        assert!(
+            event_took < Duration::from_secs(1) && health_took < Duration::from_secs(1),
+            "round {round}: the event took {event_took:?}, /healthz {health_took:?}"
+        );
+        slowest = slowest.max(event_took).max(health_took);
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    eprintln!("slowest answer to a fresh client: {slowest:?}");
+
+    // The hostile address was held to its cap; what made room is counted.
+    let health = serve.health();
+    let open = health["connections"].as_u64().unwrap();
+    assert!(open <= 256 + 8, "{health}");
+    assert!(serve.metric("statusinator_connections_shed") > 0.0);
+
+    // And the work behind the events was done: the last status (cleared) is in effect.
+    drop(hostile);
+    wait_until("Ana's default is back", Duration::from_secs(30), || {
+        world.slack.member("U0ANA0001").profile["display_name"] == "Ana"
+    });
+}
+
+/// A loopback "attacker" server redirecting to addresses a download must never reach, and a
+/// "victim" on another local port that serves a valid picture (reached, onboard would succeed).
+fn redirector_and_victim() -> (support::FileServer, support::FileServer) {
+    let victim = support::FileServer::start(BTreeMap::from([(
+        "/a.png".to_owned(),
+        images::png(600, 600, 3),
+    )]));
+    let victim_port = victim.url.rsplit(':').next().unwrap().to_owned();
+    let redirector = support::FileServer::with_redirects(
+        BTreeMap::new(),
+        BTreeMap::from([
+            (
+                "/metadata.png".to_owned(),
+                "http://169.254.169.254/latest/meta-data/iam/".to_owned(),
+            ),
+            (
+                "/zero.png".to_owned(),
+                format!("http://0.0.0.0:{victim_port}/a.png"),
+            ),
+            (
+                "/local.png".to_owned(),
+                format!("http://127.0.0.1:{victim_port}/a.png"),
+            ),
+            (
+                "/local-https.png".to_owned(),
+                format!("https://127.0.0.1:{victim_port}/a.png"),
+            ),
+        ]),
+    );
+    (redirector, victim)
+}
+
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn picture_urls_never_reach_private_addresses_and_every_failure_reads_the_same() {
+    let scene = support::Scene::local();
+    let (redirector, victim) = redirector_and_victim();
+    let closed = closed_port();
+    let cases = [
+        format!("{}/metadata.png", redirector.url),
+        format!("{}/zero.png", redirector.url),
+        format!("{}/local.png", redirector.url),
+        format!("{}/local-https.png", redirector.url),
+        "https://169.254.169.254/latest/meta-data/".to_owned(),
+        "https://[::ffff:169.254.169.254]/x.png".to_owned(),
+        "https://10.0.0.1/a.png".to_owned(),
+        "https://localhost/a.png".to_owned(),
+        // A closed port and an open one that answers 404 must not be told apart.
+        format!("http://127.0.0.1:{closed}/a.png"),
+        format!("{}/missing.png", victim.url),
+    ];
+    let mut messages = Vec::new();
+    for url in &cases {
+        let file = scene.write(
+            "p.json",
+            serde_json::to_vec(&json!({"U1AAA": {"default": {"picture": url}}})).unwrap(),
+        );
+        let out = scene.run(&["onboard", file.to_str().unwrap(), "--json"]);
+        assert_eq!(out.status.code(), Some(2), "{url}: {}", show(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let message = report["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        messages.push((url.clone(), message));
+    }
+    for (url, message) in &messages {
+        assert_eq!(message, &messages[0].1, "{url} reads differently");
+    }
+    assert!(
+        messages[0].1.contains("the download failed"),
+        "{messages:?}"
+    );
+    // One request: the 404 asked for on purpose. No redirect reached the victim.
+    assert_eq!(
+        victim.hits(),
+        1,
+        "a redirect was followed to a local address"
+    );
+    // A typed loopback URL still works from the command line.
+    let file = scene.write(
+        "ok.json",
+        serde_json::to_vec(
+            &json!({"U1AAA": {"default": {"picture": format!("{}/a.png", victim.url)}}}),
+        )
+        .unwrap(),
+    );
+    let out = scene.run(&["onboard", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", show(&out));
+}
+
+fn admin_serve(world: &World) -> Serve {
+    Serve::start(world, &[], &[("STATUSINATOR_ADMIN_TOKEN", ADMIN)])
+}
+
+const ADMIN: &str = "adm-0123456789";
+
+#[test]
+fn post_onboard_takes_only_public_https_and_data_urls() {
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    world.onboard(json!({"U0ANA0001": {"default": {"name": "Ana"}}}));
+    let serve = admin_serve(&world);
+    let (redirector, victim) = redirector_and_victim();
+    let bearer = [("Authorization", "Bearer adm-0123456789")];
+    let mut messages = Vec::new();
+    for url in [
+        format!("{}/a.png", victim.url),
+        format!("{}/local-https.png", redirector.url),
+        format!("https://127.0.0.1:{}/a.png", closed_port()),
+        "https://169.254.169.254/latest/meta-data/".to_owned(),
+        "https://[fd00:ec2::254]/latest/meta-data/".to_owned(),
+    ] {
+        let body = serde_json::to_vec(&json!({"U0ANA0001": {":x:": {"picture": url}}})).unwrap();
+        let reply = serve.request("POST", "/onboard", &bearer, &body);
+        assert_eq!(reply.status, 422, "{url}: {}", reply.body);
+        messages.push(reply.json()["problems"][0]["message"].clone());
+    }
+    assert!(messages.iter().all(|m| *m == messages[0]), "{messages:?}");
+    assert_eq!(
+        victim.hits() + redirector.hits(),
+        0,
+        "nothing local was fetched"
+    );
+}
+
+#[test]
+fn post_onboard_caps_its_body_and_never_echoes_it() {
+    let _turn = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    world.onboard(json!({"U0ANA0001": {"default": {"name": "Ana"}}}));
+    let serve = admin_serve(&world);
+    let bearer = [("Authorization", "Bearer adm-0123456789")];
+
+    // Over the 32 MiB cap: refused before it is read.
+    let huge = format!("data:image/png;base64,{}", "A".repeat(60 * 1024 * 1024));
+    let body = serde_json::to_vec(&json!({"U0ANA0001": {":x:": {"picture": huge}}})).unwrap();
+    drop(huge);
+    let sent = Instant::now();
+    let reply = serve.request("POST", "/onboard", &bearer, &body);
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert!(
+        sent.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        sent.elapsed()
+    );
+    drop(body);
+
+    // Under the cap but over a picture's limit: a short answer that names the place.
+    let big = format!("data:image/png;base64,{}", "A".repeat(24 * 1024 * 1024));
+    let body = serde_json::to_vec(&json!({"U0ANA0001": {":x:": {"picture": big}}})).unwrap();
+    let reply = serve.request("POST", "/onboard", &bearer, &body);
+    assert_eq!(
+        reply.status,
+        422,
+        "{}",
+        &reply.body[..reply.body.len().min(300)]
+    );
+    assert!(
+        reply.body.len() < 1_000,
+        "{} bytes of answer",
+        reply.body.len()
+    );
+    assert!(
+        reply.body.contains("over the 16777216-byte limit"),
+        "{}",
+        reply.body
+    );
+
+    // A token where a member ID goes comes back redacted.
+    let token = "xoxp-1234-5678-abcdefabcdef";
+    let body = serde_json::to_vec(&json!({token: {"default": {"name": "x"}}})).unwrap();
+    let reply = serve.request("POST", "/onboard", &bearer, &body);
+    assert_eq!(reply.status, 422);
+    assert!(!reply.body.contains("1234-5678"), "{}", reply.body);
+    let logs = serve.logs();
+    assert!(!logs.contains("1234-5678"), "{logs}");
+}
+
+#[test]
+fn serve_with_a_swapped_tokens_file_never_shows_a_token() {
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    world.onboard(json!({"U0ANA0001": {"default": {"name": "Ana"}}}));
+    let swapped: serde_json::Map<String, Value> = world
+        .tokens
+        .iter()
+        .map(|(user, token)| (token.clone(), Value::from(user.as_str())))
+        .collect();
+    std::fs::write(world.tokens_path(), serde_json::to_vec(&swapped).unwrap()).unwrap();
+    let out = world
+        .command()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SLACK_SIGNING_SECRET", support::serve::SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    world.assert_no_token_in(&out);
+    assert!(stderr(&out).contains("xoxp-(redacted)"), "{}", show(&out));
+}
