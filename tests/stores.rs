@@ -40,6 +40,20 @@ fn every_command_refuses(world: &World, store: &str, expected: &[&str]) {
     }
 }
 
+/// Onboards Ana's default preset into `store`.
+fn onboard_into(world: &World, store: &str) -> std::process::Output {
+    let file = world.scene.write(
+        "p.json",
+        serde_json::to_vec(&json!({"U0ANA0001": {"default": {"name": "Ana"}}})).unwrap(),
+    );
+    world
+        .command()
+        .env("STATUSINATOR_STORE", store)
+        .args(["onboard", file.to_str().unwrap()])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_mistyped_directory_is_an_error_naming_the_store_in_every_command() {
     let scene = Scene::local();
@@ -52,16 +66,7 @@ fn a_mistyped_directory_is_an_error_naming_the_store_in_every_command() {
     );
     // onboard creates a store directory, but not its missing parents.
     let deeper = world.scene.path("no/such/dir").display().to_string();
-    let file = world.scene.write(
-        "p.json",
-        serde_json::to_vec(&json!({"U0ANA0001": {"default": {"name": "Ana"}}})).unwrap(),
-    );
-    let out = world
-        .command()
-        .env("STATUSINATOR_STORE", &deeper)
-        .args(["onboard", file.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = onboard_into(&world, &deeper);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     assert!(stderr(&out).contains("cannot be created"), "{}", show(&out));
 }
@@ -83,16 +88,7 @@ fn a_missing_bucket_is_an_error_naming_the_bucket_in_every_command() {
         &store,
         &["there is no bucket no-such-bucket-here", "check --store"],
     );
-    let file = world.scene.write(
-        "p.json",
-        serde_json::to_vec(&json!({"U0ANA0001": {"default": {"name": "Ana"}}})).unwrap(),
-    );
-    let out = world
-        .command()
-        .env("STATUSINATOR_STORE", &store)
-        .args(["onboard", file.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = onboard_into(&world, &store);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     assert!(
         stderr(&out).contains("there is no bucket"),
