@@ -70,10 +70,9 @@ fn main() {
     }
     world.write_tokens();
     world.onboard(Value::Object(presets));
-    world.scene.put(
-        "applied.json",
-        &serde_json::to_vec(&json!({"updatedAt": 1, "users": applied})).unwrap(),
-    );
+    for (id, record) in &applied {
+        world.put_member_state(id, json!({ "applied": record }));
+    }
     for id in onboarded.iter().step_by(ONBOARDED / CHANGES) {
         world.slack.set_status(id, ":palm_tree:");
     }

@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 use anyhow::{anyhow, Context, Result};
 use serde::Serialize;
 
-use crate::applied::{self, Applied, Claim, Claimed};
 use crate::exit::UsageError;
 use crate::picture::{self, Format};
 use crate::presets::{self, EmojiKey, UserId, UserPresets};
 use crate::slack::SlackClient;
+use crate::state::{self as applied, Applied, Claim, Claimed};
 use crate::store::Store;
 use crate::tokens::{Token, Tokens};
 

@@ -11,12 +11,11 @@
 //! - [`tokens`]: each member's own token, kept secret;
 //! - [`redact`]: what a message may show of its input (no token, only a short excerpt);
 //! - [`apply`]: the engine that makes a member's name and photo match a preset;
-//! - [`applied`]: the record of what was applied;
+//! - [`state`]: each member's state, one object each, and the index that reads everyone;
 //! - [`poll`]: the reconciling cycle;
 //! - [`events`]: Slack's request signatures and event envelopes;
 //! - [`serve`]: the Events API listener, its cache, queue and workers.
 
-pub mod applied;
 pub mod apply;
 pub mod cli;
 pub mod events;
@@ -35,6 +34,7 @@ pub mod serve;
 pub mod settings;
 pub mod signals;
 pub mod slack;
+pub mod state;
 pub mod store;
 pub mod tokens;
 
@@ -154,6 +154,7 @@ mod commands {
                 dry_run: true,
             }
         } else {
+            crate::state::prepare(store.as_ref())?;
             let slack = settings.slack()?;
             let engine = Engine::new(store.as_ref(), &slack, &tokens);
             engine.execute(&plan, crate::unix_now())?
@@ -199,7 +200,10 @@ mod commands {
         }
         let store = settings.store.open()?;
         let slack = settings.slack()?;
-        let instance = crate::applied::instance_name("poll");
+        if !args.dry_run {
+            crate::state::prepare(store.as_ref())?;
+        }
+        let instance = crate::state::instance_name("poll");
         let engine = Engine::new(store.as_ref(), &slack, &tokens).claiming_as(&instance);
         let options = crate::poll::Options {
             concurrency: usize::from(args.concurrency),

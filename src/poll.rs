@@ -7,13 +7,13 @@ use std::collections::{BTreeMap, HashMap};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::applied;
 use crate::apply::{self, Engine, Run, Target, Write};
 use crate::parallel;
 use crate::presets::{EmojiKey, UserId};
 use crate::progress;
 use crate::signals::Stop;
 use crate::slack::{Method, SlackClient};
+use crate::state;
 use crate::store::{self, Store};
 use crate::tokens::Tokens;
 
@@ -252,7 +252,7 @@ pub fn cycle(
 ) -> Result<Report> {
     let store = engine.store();
     let users = store::require_users(store)?;
-    let recorded = applied::load(store)?;
+    let recorded = state::load_all(store, !options.dry_run)?;
     let members: Vec<UserId> = users.users.keys().cloned().collect();
 
     let (seen, read) = read_statuses(store, slack, tokens, &members, options, stop)?;
@@ -278,7 +278,7 @@ pub fn cycle(
             Some(Ok(s)) if s.deleted => report.outcome = MemberOutcome::Deactivated,
             Some(Ok(s)) => {
                 report.status = Some(s.status_emoji.clone());
-                let previous = recorded.users.get(user);
+                let previous = recorded.get(user);
                 match apply::plan(
                     user,
                     &users.users[user],

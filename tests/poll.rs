@@ -395,10 +395,7 @@ fn a_member_serve_is_writing_is_left_to_it() {
         .unwrap()
         .as_secs();
     let claim = json!({"by": "serve-4242-0badc0de", "emoji": ":palm_tree:", "until": now + 100});
-    let applied = json!({"updatedAt": now, "users": {}, "claims": {"U0ANA0001": claim}});
-    world
-        .scene
-        .put("applied.json", &serde_json::to_vec(&applied).unwrap());
+    world.put_member_state("U0ANA0001", json!({ "claim": claim }));
     let (report, out) = poll_json(&world, &[]);
     assert!(out.status.success(), "{}", show(&out));
     let outcome = |user: &str| {

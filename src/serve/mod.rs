@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::applied::{self, Applied};
 use crate::apply::{self, Engine, Run, Target};
 use crate::events::{self, Envelope, SignatureError, UserEvent, Verifier};
 use crate::exit::UsageError;
@@ -30,6 +29,7 @@ use crate::presets::UserId;
 use crate::secret::SecretString;
 use crate::signals::Stop;
 use crate::slack::SlackClient;
+use crate::state::{self, Applied};
 use crate::store::Store;
 use crate::tokens::Tokens;
 
@@ -174,13 +174,10 @@ impl Service {
         tokens: &'static Tokens,
     ) -> Result<Service> {
         let presets = PresetCache::load(store)?;
-        let recorded = applied::load(store)?;
-        let guard = recorded
-            .users
-            .iter()
-            .map(|(user, a)| (user.clone(), a.emoji.clone()))
-            .collect();
-        let instance = applied::instance_name("serve");
+        // Members' states are read when needed (a worker reads the member's own object, the
+        // reconcile reads everyone through the index), not at start.
+        state::prepare(store)?;
+        let instance = state::instance_name("serve");
         Ok(Service {
             verifier: Verifier::new(&config.signing_secret),
             admin_token: config.admin_token.clone(),
@@ -195,8 +192,8 @@ impl Service {
             seen: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(SEEN_EVENTS).expect("non-zero"),
             )),
-            guard: Mutex::new(guard),
-            applied: Mutex::new(recorded.users.into_iter().collect()),
+            guard: Mutex::new(HashMap::new()),
+            applied: Mutex::new(HashMap::new()),
             bad_signatures: AtomicU64::new(0),
             later: Mutex::new(Vec::new()),
             instance,
@@ -359,6 +356,17 @@ impl Service {
         Ok(admission)
     }
 
+    /// Takes what the store says was applied for members this process knows nothing about yet,
+    /// into the loop guard.
+    fn learn_applied(&self, recorded: Vec<(UserId, String)>) {
+        for chunk in recorded.chunks(10_000) {
+            let mut guard = self.guard.lock().expect("guard lock");
+            for (user, emoji) in chunk {
+                guard.entry(user.clone()).or_insert_with(|| emoji.clone());
+            }
+        }
+    }
+
     /// Moves wanted statuses into the queue while it has room.
     fn feed_wanted(&self) {
         while let Some(request) = self.wanted.take_one() {
@@ -404,7 +412,7 @@ impl Service {
             return ApplyOutcome::NotOnboarded;
         };
         // Another process (poll, a second serve) may have applied since: its record wins.
-        let recorded = match applied::load_user(self.store, user) {
+        let recorded = match state::load_user(self.store, user) {
             Ok(recorded) => recorded,
             Err(err) => {
                 log::warn!("{err:#}; using what this process last applied for {user}");

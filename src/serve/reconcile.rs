@@ -11,6 +11,7 @@ use super::queue::Request;
 use super::{Arrival, Service};
 use crate::poll;
 use crate::signals::Stop;
+use crate::state;
 
 /// The first cycle runs this long after start (or after `every`, if that is sooner), so a
 /// restart converges soon without holding up the start itself.
@@ -43,6 +44,16 @@ impl Service {
     /// One cycle: reads every member's status and queues (as wanted) those whose status is not
     /// the one applied or being applied. Returns how many it handed over.
     fn reconcile(&self, stop: &Stop) -> anyhow::Result<usize> {
+        // What is applied, as the store has it (through the index: a request per 1,000
+        // members), for members this process has not applied anything to since it started.
+        let mut recorded = Vec::new();
+        let cost = state::index::for_each(self.store, true, |user, member| {
+            if let Some(applied) = &member.applied {
+                recorded.push((user.clone(), applied.emoji.clone()));
+            }
+        })?;
+        log::debug!("reconcile read the applied state: {cost:?}");
+        self.learn_applied(recorded);
         let members: Vec<_> = self.presets.snapshot().users().cloned().collect();
         let options = poll::Options {
             concurrency: CONCURRENCY,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{check_key, Change, Store};
+use super::{check_key, Change, Listed, Store};
 use crate::exit::UsageError;
 
 /// A store in a local directory (created on first write).
@@ -75,6 +75,64 @@ impl LocalStore {
     }
 }
 
+/// A tag that changes whenever the file is replaced: size, time and inode (every write renames
+/// a new file into place, so the inode alone changes with each).
+fn file_version(meta: &fs::Metadata) -> String {
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .unwrap_or_default();
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(meta);
+    #[cfg(not(unix))]
+    let inode = 0u64;
+    format!("{}-{}-{inode}", meta.len(), modified.as_nanos())
+}
+
+/// Collects the files under `dir` whose key (relative to `root`) starts with `prefix`,
+/// skipping temporary files, lock files and anything that vanishes meanwhile.
+fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<Listed>) -> Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(err) => return Err(err).with_context(|| format!("listing {}", dir.display())),
+    };
+    for entry in entries {
+        let Ok(entry) = entry else { continue };
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = fs::metadata(&path) else {
+            continue;
+        };
+        let Some(key) = path
+            .strip_prefix(root)
+            .ok()
+            .and_then(|k| k.to_str())
+            .map(|k| k.replace(std::path::MAIN_SEPARATOR, "/"))
+        else {
+            continue;
+        };
+        if meta.is_dir() {
+            // Descend only where keys with the prefix can be.
+            let as_dir = format!("{key}/");
+            if as_dir.starts_with(prefix) || prefix.starts_with(&as_dir) {
+                walk(root, &path, prefix, out)?;
+            }
+        } else if key.starts_with(prefix) {
+            out.push(Listed {
+                key,
+                version: file_version(&meta),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to `path` through a temporary file and a rename.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().expect("store paths have a parent");
@@ -113,6 +171,48 @@ impl Store for LocalStore {
         }
     }
 
+    fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, String)>> {
+        // The version is read before and after the bytes: a file replaced in between is read
+        // again, so a version never stands for bytes it does not describe.
+        for _ in 0..10 {
+            let Some(before) = self.version(key)? else {
+                return Ok(None);
+            };
+            let Some(bytes) = self.get(key)? else {
+                return Ok(None);
+            };
+            if self.version(key)?.as_deref() == Some(before.as_str()) {
+                return Ok(Some((bytes, before)));
+            }
+        }
+        anyhow::bail!(
+            "{} kept changing while it was read; try again",
+            self.location(key)
+        )
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
+        let mut out = Vec::new();
+        // The directory that holds every key with this prefix, and the rest of the prefix.
+        let (dir, _) = prefix.rsplit_once('/').unwrap_or(("", prefix));
+        let start = if dir.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(dir)
+        };
+        walk(&self.root, &start, prefix, &mut out)?;
+        Ok(out)
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        let path = self.path(key)?;
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(err).with_context(|| format!("removing {}", path.display())),
+        }
+    }
+
     fn exists(&self, key: &str) -> Result<bool> {
         let path = self.path(key)?;
         match fs::metadata(&path) {
@@ -125,22 +225,7 @@ impl Store for LocalStore {
     fn version(&self, key: &str) -> Result<Option<String>> {
         let path = self.path(key)?;
         match fs::metadata(&path) {
-            Ok(meta) => {
-                let modified = meta
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .unwrap_or_default();
-                #[cfg(unix)]
-                let inode = std::os::unix::fs::MetadataExt::ino(&meta);
-                #[cfg(not(unix))]
-                let inode = 0u64;
-                Ok(Some(format!(
-                    "{}-{}-{inode}",
-                    meta.len(),
-                    modified.as_nanos()
-                )))
-            }
+            Ok(meta) => Ok(Some(file_version(&meta))),
             Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
             Err(err) => Err(err).with_context(|| format!("checking {}", path.display())),
         }

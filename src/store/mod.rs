@@ -23,6 +23,14 @@ pub const USERS_KEY: &str = "users.json";
 /// The default store: a directory beside where the command runs.
 pub const DEFAULT_STORE: &str = "./statusinator-data";
 
+/// An object found by [`Store::list`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its key, relative to the store.
+    pub key: String,
+    pub version: String,
+}
+
 /// What a read-modify-write decides: write these bytes, or leave the object as it is.
 pub type Change<'a> = dyn FnMut(Option<&[u8]>) -> Result<Option<Vec<u8>>> + 'a;
 
@@ -33,6 +41,17 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// The object's bytes, or `None` when there is no such object.
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+
+    /// The object's bytes and its version (what [`Store::version`] and [`Store::list`] show
+    /// for exactly these bytes), or `None`.
+    fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, String)>>;
+
+    /// Every object whose key starts with `prefix`, with its version, in no set order. One
+    /// request per 1,000 objects on S3.
+    fn list(&self, prefix: &str) -> Result<Vec<Listed>>;
+
+    /// Removes the object; nothing when there is none.
+    fn delete(&self, key: &str) -> Result<()>;
 
     /// Whether the object exists.
     fn exists(&self, key: &str) -> Result<bool>;

@@ -9,7 +9,7 @@ use s3::creds::Credentials;
 use s3::error::S3Error;
 use s3::{Bucket, Region};
 
-use super::{check_key, Change, Store};
+use super::{check_key, Change, Listed, Store};
 use crate::exit::UsageError;
 
 /// How often a conditional write is tried before giving up.
@@ -157,6 +157,58 @@ impl Store for S3Store {
         Ok(self.get_with_etag(key)?.map(|(bytes, _)| bytes))
     }
 
+    fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, String)>> {
+        match self.get_with_etag(key)? {
+            None => Ok(None),
+            Some((bytes, Some(etag))) => Ok(Some((bytes, plain_etag(&etag)))),
+            Some((_, None)) => anyhow::bail!(
+                "{} came back without an ETag: the S3 server must support ETags",
+                self.location(key)
+            ),
+        }
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
+        let full = if self.prefix.is_empty() {
+            prefix.to_owned()
+        } else {
+            format!("{}/{prefix}", self.prefix)
+        };
+        let strip = if self.prefix.is_empty() {
+            0
+        } else {
+            self.prefix.len() + 1
+        };
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let (page, _) = self
+                .bucket
+                .list_page(full.clone(), None, token, None, Some(1000))
+                .map_err(|err| self.fail("listing", prefix, err))?;
+            for object in page.contents {
+                if object.key.len() > strip {
+                    out.push(Listed {
+                        key: object.key[strip..].to_owned(),
+                        version: plain_etag(object.e_tag.as_deref().unwrap_or_default()),
+                    });
+                }
+            }
+            match page.next_continuation_token.filter(|_| page.is_truncated) {
+                Some(next) => token = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        let object = self.object(key)?;
+        match self.bucket.delete_object(&object) {
+            Ok(_) | Err(S3Error::HttpFailWithBody(404, _)) => Ok(()),
+            Err(err) => Err(self.fail("removing", key, err)),
+        }
+    }
+
     fn exists(&self, key: &str) -> Result<bool> {
         let object = self.object(key)?;
         match self.bucket.head_object(&object) {
@@ -170,7 +222,7 @@ impl Store for S3Store {
         let object = self.object(key)?;
         match self.bucket.head_object(&object) {
             Ok((head, status)) if (200..300).contains(&status) => {
-                Ok(Some(head.e_tag.unwrap_or_default()))
+                Ok(Some(plain_etag(&head.e_tag.unwrap_or_default())))
             }
             Ok(_) | Err(S3Error::HttpFailWithBody(404, _)) => Ok(None),
             Err(err) => Err(self.fail("checking", key, err)),
@@ -272,6 +324,11 @@ impl Store for S3Store {
             self.location(key)
         ))
     }
+}
+
+/// An ETag without its quotes, as a version: LIST, HEAD and GET agree on it then.
+fn plain_etag(etag: &str) -> String {
+    etag.trim().trim_matches('"').to_owned()
 }
 
 /// An S3 error as a person can act on it: the status, S3's code and message, and a hint.

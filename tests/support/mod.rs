@@ -404,12 +404,45 @@ impl World {
         self.command().args(args).output().unwrap()
     }
 
-    /// The applied state, parsed (`null` when there is none).
+    /// Every member's applied state and claims, gathered from their objects as
+    /// `{"users": {id: applied}, "claims": {id: claim}}` (`claims` only when there are any;
+    /// `null` when nobody has any state).
     pub fn applied(&self) -> serde_json::Value {
-        self.scene
-            .get("applied.json")
-            .map(|b| serde_json::from_slice(&b).unwrap())
-            .unwrap_or(serde_json::Value::Null)
+        let mut users = serde_json::Map::new();
+        let mut claims = serde_json::Map::new();
+        for (key, bytes) in self.scene.snapshot() {
+            let Some(user) = key
+                .strip_prefix("members/")
+                .and_then(|k| k.split_once('/'))
+                .and_then(|(_, name)| name.strip_suffix(".json"))
+            else {
+                continue;
+            };
+            let state: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            if let Some(applied) = state.get("applied") {
+                users.insert(user.to_owned(), applied.clone());
+            }
+            if let Some(claim) = state.get("claim") {
+                claims.insert(user.to_owned(), claim.clone());
+            }
+        }
+        if users.is_empty() && claims.is_empty() {
+            return serde_json::Value::Null;
+        }
+        let mut out = serde_json::json!({ "users": users });
+        if !claims.is_empty() {
+            out["claims"] = claims.into();
+        }
+        out
+    }
+
+    /// Writes a member's state object directly (to set up a scene).
+    pub fn put_member_state(&self, user: &str, state: serde_json::Value) {
+        let user = statusinator::presets::UserId::parse(user).unwrap();
+        self.scene.put(
+            &statusinator::state::key(&user),
+            &serde_json::to_vec(&state).unwrap(),
+        );
     }
 
     /// Asserts no output of a run shows any token.

@@ -1,0 +1,388 @@
+//! Each member's state in the store, one object per member: what statusinator last put into
+//! effect for them (so an unchanged member costs no write and the app's own profile changes never
+//! loop) and, while a process writes their profile, its claim on them.
+//!
+//! ```text
+//! members/<hh>/<user_id>.json    one member's state; hh = the first two hex digits of the
+//!                                SHA-256 of the member ID, so keys spread over 256 prefixes
+//! index/<start>.json.gz          for reading everyone at once: see [`index`]
+//! ```
+//!
+//! Writing a member touches only their object (a few hundred bytes, a conditional write), so a
+//! change costs the same in a workspace of ten or of 500,000, and two members never contend.
+//! Claims work as before: a process about to write a member claims them in their object (one of
+//! two claims at once wins), and its last record releases the claim. Fields this version does
+//! not know are kept as they are.
+
+pub mod index;
+pub mod migrate;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::presets::{EmojiKey, UserId};
+use crate::store::Store;
+
+use std::collections::HashMap;
+
+/// Where members' objects live.
+pub const MEMBERS_PREFIX: &str = "members/";
+
+/// What statusinator last did for one member.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    /// The status emoji this answers, as Slack reported it (`""` for a cleared status), or the
+    /// emoji given to `apply`.
+    #[serde(default)]
+    pub emoji: String,
+    /// The preset that was applied for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<EmojiKey>,
+    /// The display name statusinator last wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The picture (store key) statusinator last set as the photo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    /// When it was last changed (unix seconds).
+    #[serde(rename = "appliedAt", default)]
+    pub applied_at: u64,
+}
+
+/// A process's hold on a member while it writes their profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    /// The instance holding it.
+    pub by: String,
+    /// The status it is applying (`""` for a cleared one).
+    pub emoji: String,
+    /// Until when it holds (unix seconds); a claim its holder never released lapses then.
+    pub until: u64,
+}
+
+impl Claim {
+    pub fn holds(&self, now: u64) -> bool {
+        now < self.until
+    }
+}
+
+/// One member's object.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemberState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<Applied>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<Claim>,
+    /// Fields of other versions, kept as they are.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl MemberState {
+    fn parse(bytes: &[u8], source: &str) -> Result<Self> {
+        serde_json::from_slice(bytes).with_context(|| {
+            format!("{source} is not a valid member state; delete it and run poll to rebuild it")
+        })
+    }
+
+    fn to_json(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec(self).expect("member states serialize");
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+/// The key of a member's object.
+pub fn key(user: &UserId) -> String {
+    let digest = Sha256::digest(user.as_str().as_bytes());
+    format!("{MEMBERS_PREFIX}{:02x}/{user}.json", digest[0])
+}
+
+/// The member a key of [`key`]'s shape belongs to.
+pub fn user_of(key: &str) -> Option<UserId> {
+    let name = key.strip_prefix(MEMBERS_PREFIX)?.split_once('/')?.1;
+    UserId::parse(name.strip_suffix(".json")?).ok()
+}
+
+/// Everyone's applied records, read through the index (see [`index`]); with `keep_index`, the
+/// index is brought up to date as a side effect.
+pub fn load_all(store: &dyn Store, keep_index: bool) -> Result<HashMap<UserId, Applied>> {
+    let mut out = HashMap::new();
+    index::for_each(store, keep_index, |user, state| {
+        if let Some(applied) = &state.applied {
+            out.insert(user.clone(), applied.clone());
+        }
+    })?;
+    // A store not migrated yet (a dry run migrates nothing): the old file's records count for
+    // members without an object of their own.
+    for (user, applied) in migrate::legacy_records(store)? {
+        out.entry(user).or_insert(applied);
+    }
+    Ok(out)
+}
+
+/// Brings a store of an earlier layout up to this one (see [`migrate`]); cheap when there is
+/// nothing to do. Every command that reads or writes members' state calls it first.
+pub fn prepare(store: &dyn Store) -> Result<()> {
+    migrate::migrate(store).map(|_| ())
+}
+
+/// A name for this process in claims: what it is, its process ID and a random part, so that
+/// processes on different hosts never share one.
+pub fn instance_name(kind: &str) -> String {
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{kind}-{}-{}", std::process::id(), &random[..8])
+}
+
+/// What a claim found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claimed {
+    /// The member is ours to write until the claim's end; what was applied for them as of the
+    /// claim (another process may have recorded since it was last read).
+    Ours(Option<Applied>),
+    /// Another instance is writing the member.
+    Held(Claim),
+}
+
+/// Reads one member's object.
+pub fn load_state(store: &dyn Store, user: &UserId) -> Result<Option<MemberState>> {
+    let key = key(user);
+    match store.get(&key)? {
+        None => Ok(None),
+        Some(bytes) => MemberState::parse(&bytes, &store.location(&key)).map(Some),
+    }
+}
+
+/// Reads what was applied for one member.
+pub fn load_user(store: &dyn Store, user: &UserId) -> Result<Option<Applied>> {
+    Ok(load_state(store, user)?.and_then(|state| state.applied))
+}
+
+/// Changes one member's applied state and, with `release` given, drops that instance's claim
+/// on them, without losing a concurrent writer's change. Writes nothing when nothing changes.
+pub fn record(
+    store: &dyn Store,
+    user: &UserId,
+    now: u64,
+    release: Option<&str>,
+    change: impl Fn(&mut Applied),
+) -> Result<()> {
+    update(store, user, &mut |state| {
+        let entry = state.applied.get_or_insert_with(Applied::default);
+        let before = entry.clone();
+        change(entry);
+        let changed = *entry != before;
+        if changed {
+            entry.applied_at = now;
+        }
+        let released = release.is_some_and(|by| drop_claim(state, by));
+        Ok(changed || released)
+    })
+    .with_context(|| {
+        format!(
+            "recording what was applied for {user} in {}",
+            store.location(&key(user))
+        )
+    })
+}
+
+/// Claims a member for `by` until `now + hold` seconds, unless another instance holds them.
+/// Taking the claim is a conditional write: of two instances claiming at once, one wins.
+pub fn claim(
+    store: &dyn Store,
+    user: &UserId,
+    by: &str,
+    emoji: &str,
+    now: u64,
+    hold: u64,
+) -> Result<Claimed> {
+    let mut found = None;
+    update(store, user, &mut |state| {
+        if let Some(other) = &state.claim {
+            if other.by != by && other.holds(now) {
+                found = Some(Claimed::Held(other.clone()));
+                return Ok(false);
+            }
+        }
+        state.claim = Some(Claim {
+            by: by.to_owned(),
+            emoji: emoji.to_owned(),
+            until: now + hold,
+        });
+        found = Some(Claimed::Ours(state.applied.clone()));
+        Ok(true)
+    })
+    .with_context(|| format!("claiming {user} in {}", store.location(&key(user))))?;
+    Ok(found.expect("the update ran"))
+}
+
+/// Drops `by`'s claim on a member (after a failed apply); nothing when it holds none.
+pub fn release(store: &dyn Store, user: &UserId, by: &str) -> Result<()> {
+    update(store, user, &mut |state| Ok(drop_claim(state, by)))
+        .with_context(|| format!("releasing {user} in {}", store.location(&key(user))))
+}
+
+fn drop_claim(state: &mut MemberState, by: &str) -> bool {
+    if state.claim.as_ref().is_some_and(|c| c.by == by) {
+        state.claim = None;
+        true
+    } else {
+        false
+    }
+}
+
+/// Changes a member's object (created when absent) without losing a concurrent writer's
+/// change; `change` says whether it changed anything, and nothing is written when it did not.
+pub fn update(
+    store: &dyn Store,
+    user: &UserId,
+    change: &mut dyn FnMut(&mut MemberState) -> Result<bool>,
+) -> Result<()> {
+    let key = key(user);
+    let location = store.location(&key);
+    store.update(&key, "application/json", &mut |current| {
+        let mut state = match current {
+            None => MemberState::default(),
+            Some(bytes) => MemberState::parse(bytes, &location)?,
+        };
+        if change(&mut state)? {
+            Ok(Some(state.to_json()))
+        } else {
+            Ok(None)
+        }
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::LocalStore;
+
+    fn store() -> (tempfile::TempDir, LocalStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().to_path_buf());
+        (dir, store)
+    }
+
+    #[test]
+    fn keys_spread_members_and_name_them() {
+        let ana = UserId::parse("U024BE7LH").unwrap();
+        let key = key(&ana);
+        assert!(key.starts_with("members/"), "{key}");
+        assert!(key.ends_with("/U024BE7LH.json"), "{key}");
+        assert_eq!(key.len(), "members/xx/U024BE7LH.json".len());
+        assert_eq!(user_of(&key), Some(ana));
+        assert_eq!(user_of("members/ab/nope.json"), None);
+        assert_eq!(user_of("index/0.json.gz"), None);
+    }
+
+    #[test]
+    fn records_of_different_members_from_many_threads_all_land() {
+        let (_dir, store) = store();
+        std::thread::scope(|s| {
+            for i in 0..8 {
+                let store = &store;
+                s.spawn(move || {
+                    let user = UserId::parse(&format!("U0T{i}")).unwrap();
+                    record(store, &user, 100, None, |a| a.emoji = format!(":e{i}:")).unwrap();
+                });
+            }
+        });
+        for i in 0..8 {
+            let user = UserId::parse(&format!("U0T{i}")).unwrap();
+            assert_eq!(
+                load_user(&store, &user).unwrap().unwrap().emoji,
+                format!(":e{i}:")
+            );
+        }
+    }
+
+    #[test]
+    fn a_record_that_changes_nothing_writes_nothing() {
+        let (_dir, store) = store();
+        let user = UserId::parse("U0T1").unwrap();
+        record(&store, &user, 100, None, |a| a.emoji = ":x:".into()).unwrap();
+        record(&store, &user, 200, None, |a| a.emoji = ":x:".into()).unwrap();
+        assert_eq!(load_user(&store, &user).unwrap().unwrap().applied_at, 100);
+    }
+
+    #[test]
+    fn a_claim_holds_off_others_until_released_or_lapsed() {
+        let (_dir, store) = store();
+        let ana = UserId::parse("U0T1").unwrap();
+        let claim_of = || load_state(&store, &ana).unwrap().unwrap().claim;
+        record(&store, &ana, 10, None, |a| a.emoji = ":x:".into()).unwrap();
+        let mine = claim(&store, &ana, "a", ":y:", 100, 120).unwrap();
+        assert_eq!(mine, Claimed::Ours(load_user(&store, &ana).unwrap()));
+        // Another instance is held off; the holder may claim again.
+        let Claimed::Held(held) = claim(&store, &ana, "b", ":y:", 150, 120).unwrap() else {
+            panic!("b got the claim");
+        };
+        assert_eq!(
+            (held.by.as_str(), held.emoji.as_str(), held.until),
+            ("a", ":y:", 220)
+        );
+        assert!(matches!(
+            claim(&store, &ana, "a", ":y:", 150, 120).unwrap(),
+            Claimed::Ours(_)
+        ));
+        // The holder's last record releases it; someone else's record does not.
+        record(&store, &ana, 160, Some("b"), |a| a.emoji = ":y:".into()).unwrap();
+        assert!(claim_of().is_some());
+        record(&store, &ana, 160, Some("a"), |a| a.emoji = ":y:".into()).unwrap();
+        assert!(claim_of().is_none());
+        // A claim never released lapses.
+        claim(&store, &ana, "a", ":z:", 200, 120).unwrap();
+        assert!(matches!(
+            claim(&store, &ana, "b", ":z:", 319, 120).unwrap(),
+            Claimed::Held(_)
+        ));
+        assert!(matches!(
+            claim(&store, &ana, "b", ":z:", 320, 120).unwrap(),
+            Claimed::Ours(_)
+        ));
+        release(&store, &ana, "b").unwrap();
+        assert!(claim_of().is_none());
+    }
+
+    #[test]
+    fn of_many_instances_claiming_at_once_exactly_one_wins() {
+        let (_dir, store) = store();
+        let ana = UserId::parse("U0T1").unwrap();
+        let won: Vec<bool> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let (store, ana) = (&store, &ana);
+                    s.spawn(move || {
+                        let by = format!("i{i}");
+                        matches!(
+                            claim(store, ana, &by, ":x:", 100, 120).unwrap(),
+                            Claimed::Ours(_)
+                        )
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
+    }
+
+    #[test]
+    fn fields_of_other_versions_are_kept() {
+        let (_dir, store) = store();
+        let ana = UserId::parse("U0T1").unwrap();
+        store
+            .put(
+                &key(&ana),
+                br#"{"applied": {"emoji": ":x:", "appliedAt": 1}, "usual": {"name": "Ana"}}"#,
+                "application/json",
+            )
+            .unwrap();
+        record(&store, &ana, 5, None, |a| a.emoji = ":y:".into()).unwrap();
+        let state = load_state(&store, &ana).unwrap().unwrap();
+        assert_eq!(state.other["usual"]["name"], "Ana");
+        assert_eq!(state.applied.unwrap().emoji, ":y:");
+    }
+}
