@@ -321,9 +321,9 @@ mod tests {
         crate::state::claim(&store, &user(0), "serve-1", ":x:", 10, 120).unwrap();
         for_each(&store, true, |_, state| assert!(state.claim.is_none())).unwrap();
         let shard = store.get(&shard_key(FIRST_START)).unwrap().unwrap();
-        assert!(!decode(&shard).unwrap().members[&user(0)]
+        assert!(decode(&shard).unwrap().members[&user(0)]
             .state
             .claim
-            .is_some());
+            .is_none());
     }
 }
