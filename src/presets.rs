@@ -358,9 +358,11 @@ impl UsersFile {
 }
 
 fn parse_users_json<T: DeserializeOwned>(bytes: &[u8], source: &str) -> anyhow::Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        anyhow::anyhow!("{source} is not a valid users.json: {e}; fix it by hand or re-run onboard")
-    })
+    serde_json::from_slice(bytes).map_err(|e| users_json_error(source, e))
+}
+
+fn users_json_error(source: &str, e: serde_json::Error) -> anyhow::Error {
+    anyhow::anyhow!("{source} is not a valid users.json: {e}; fix it by hand or re-run onboard")
 }
 
 /// Every member's presets, held compactly for a process that keeps them in memory (`serve`):
@@ -374,6 +376,17 @@ pub struct PresetTable {
     users: HashMap<UserId, Box<[Entry]>>,
 }
 
+/// `users.json` as the table reads it.
+#[derive(Deserialize)]
+struct TableFile {
+    // Read to be checked like UsersFile's; the table has no use for it.
+    #[serde(rename = "lastUpdatedAt", deserialize_with = "unix_seconds", default)]
+    #[allow(dead_code)]
+    last_updated_at: u64,
+    #[serde(default)]
+    users: PresetTable,
+}
+
 /// One preset of a member, in emoji-key order.
 #[derive(Debug)]
 struct Entry {
@@ -385,16 +398,15 @@ struct Entry {
 impl PresetTable {
     /// Parses `users.json` as stored; `source` names it in errors.
     pub fn from_json(bytes: &[u8], source: &str) -> anyhow::Result<Self> {
-        #[derive(Deserialize)]
-        struct File {
-            // Read to be checked like UsersFile's; the table has no use for it.
-            #[serde(rename = "lastUpdatedAt", deserialize_with = "unix_seconds", default)]
-            #[allow(dead_code)]
-            last_updated_at: u64,
-            #[serde(default)]
-            users: PresetTable,
-        }
-        parse_users_json::<File>(bytes, source).map(|file| file.users)
+        parse_users_json::<TableFile>(bytes, source).map(|file| file.users)
+    }
+
+    /// Parses `users.json` from a stream (with the same checks as [`PresetTable::from_json`]),
+    /// never holding the file's bytes whole.
+    pub fn from_reader(reader: impl std::io::Read, source: &str) -> anyhow::Result<Self> {
+        serde_json::from_reader::<_, TableFile>(reader)
+            .map(|file| file.users)
+            .map_err(|e| users_json_error(source, e))
     }
 
     /// Members onboarded.

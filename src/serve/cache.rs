@@ -1,6 +1,9 @@
-//! The in-memory presets of `users.json`. Filled at start; re-read only when the stored file
-//! changed, and that is checked at most once a second, so a flood of events from members who are
-//! not onboarded costs nothing but that check. The ack path only ever takes a read lock.
+//! The in-memory presets of `users.json`. Filled right after start, in the background, so the
+//! service answers Slack at once even when the file holds 500,000 members (it is streamed, never
+//! held whole); events that arrive meanwhile wait and are worked once it is in. Re-read only
+//! when the stored file changed, and that is checked at most once a second, so a flood of events
+//! from members who are not onboarded costs nothing but that check. The ack path only ever
+//! takes a read lock.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,30 +41,49 @@ pub struct PresetCache {
     /// `users.json` was read once and is gone now: the presets in memory are kept, and the
     /// alarm shows on `/healthz` and `/metrics` until it is back.
     vanished: AtomicBool,
+    /// The first read is done.
+    loaded: AtomicBool,
 }
 
 impl PresetCache {
-    /// Reads `users.json`; an absent one is empty, with a warning that nobody is onboarded yet.
-    pub fn load(store: &'static dyn Store) -> Result<PresetCache> {
-        let version = store.version(USERS_KEY)?;
-        if version.is_none() {
-            log::warn!(
-                "{}; serving with no members until then",
-                store::no_presets_yet(store)
-            );
-        }
-        let users = store::load_preset_table(store)?;
-        Ok(PresetCache {
+    /// An empty cache; [`PresetCache::load`] fills it.
+    pub fn new(store: &'static dyn Store) -> PresetCache {
+        PresetCache {
             store,
-            users: RwLock::new(Arc::new(users)),
+            users: RwLock::new(Arc::new(PresetTable::default())),
             checked: Mutex::new(Checked {
-                version,
+                version: None,
                 at: Instant::now(),
             }),
             pending: Mutex::new(HashMap::new()),
             pending_changed: Condvar::new(),
             vanished: AtomicBool::new(false),
-        })
+            loaded: AtomicBool::new(false),
+        }
+    }
+
+    /// The first read of `users.json` (an absent one is empty, with a warning that nobody is
+    /// onboarded yet). Returns how many members it has.
+    pub fn load(&self) -> Result<usize> {
+        let mut checked = self.checked.lock().expect("cache lock");
+        let version = self.store.version(USERS_KEY)?;
+        if version.is_none() {
+            log::warn!(
+                "{}; serving with no members until then",
+                store::no_presets_yet(self.store)
+            );
+        }
+        let members = self.reread(&mut checked, version)?;
+        self.loaded.store(true, Ordering::Release);
+        drop(checked);
+        // Events held meanwhile are looked at now.
+        self.pending_changed.notify_all();
+        Ok(members)
+    }
+
+    /// Whether the first read is done.
+    pub fn loaded(&self) -> bool {
+        self.loaded.load(Ordering::Acquire)
     }
 
     /// The presets as they are now.
@@ -94,6 +116,9 @@ impl PresetCache {
     /// Checks whether `users.json` changed, unless that was checked less than a second ago,
     /// and re-reads it if so. Returns whether it re-read.
     pub fn refresh_if_due(&self) -> Result<bool> {
+        if !self.loaded() {
+            return Ok(false);
+        }
         let mut checked = self.checked.lock().expect("cache lock");
         if checked.at.elapsed() < CHECK_EVERY {
             return Ok(false);
@@ -165,8 +190,13 @@ impl PresetCache {
     }
 
     /// Waits (at most `wait`) for held events, then for the next check to be due; checks, and
-    /// returns the held events of members now onboarded. The others are dropped.
+    /// returns the held events of members now onboarded. The others are dropped. Before the
+    /// first read, every held event is kept.
     pub fn next_held(&self, wait: Duration) -> Result<Vec<Request>> {
+        if !self.loaded() {
+            std::thread::sleep(wait.min(Duration::from_millis(50)));
+            return Ok(Vec::new());
+        }
         {
             let pending = self.pending.lock().expect("cache lock");
             let (pending, _) = self

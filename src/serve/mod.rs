@@ -173,7 +173,7 @@ impl Service {
         slack: &'static SlackClient,
         tokens: &'static Tokens,
     ) -> Result<Service> {
-        let presets = PresetCache::load(store)?;
+        let presets = PresetCache::new(store);
         // Members' states are read when needed (a worker reads the member's own object, the
         // reconcile reads everyone through the index), not at start.
         state::prepare(store)?;
@@ -620,6 +620,7 @@ impl Service {
             &serde_json::json!({
                 "ok": true,
                 "alarms": alarms,
+                "presets": if self.presets.loaded() { "loaded" } else { "loading" },
                 "members": self.presets.len(),
                 "queue": waiting,
                 "dead_letter": dead,
@@ -630,6 +631,29 @@ impl Service {
                 "instance": self.instance,
             }),
         )
+    }
+}
+
+/// Reads users.json into the cache, trying again every few seconds while the store fails.
+fn load_presets(service: &Service, stop: &Stop) {
+    let started = Instant::now();
+    loop {
+        match service.presets.load() {
+            Ok(members) => {
+                log::info!(
+                    "presets loaded: {members} member{} onboarded ({:.0} ms)",
+                    if members == 1 { "" } else { "s" },
+                    started.elapsed().as_secs_f64() * 1e3
+                );
+                return;
+            }
+            Err(err) => {
+                log::error!("reading users.json failed: {err:#}; trying again in 5 s");
+                if stop.sleep(Duration::from_secs(5)) {
+                    return;
+                }
+            }
+        }
     }
 }
 
@@ -662,6 +686,15 @@ pub fn run(
         .local_addr()
         .context("reading the listening address")?;
 
+    // users.json is read in the background: Slack is answered from the first moment, and
+    // events that come before it is in wait for it.
+    {
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("presets-load".into())
+            .spawn(move || load_presets(service, &stop))
+            .context("starting to read users.json")?;
+    }
     for i in 0..config.workers.max(1) {
         std::thread::Builder::new()
             .name(format!("worker-{i}"))
@@ -683,10 +716,8 @@ pub fn run(
             .context("starting the reconciling cycle")?;
     }
     log::info!(
-        "listening on http://{address}: {} member{} onboarded, {} worker{}, queue {}, \
-         dead-letter queue {}; POST /onboard {}",
-        service.presets.len(),
-        if service.presets.len() == 1 { "" } else { "s" },
+        "listening on http://{address}: {} worker{}, queue {}, dead-letter queue {}; POST \
+         /onboard {}",
         config.workers,
         if config.workers == 1 { "" } else { "s" },
         config.queue_capacity,

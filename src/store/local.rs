@@ -171,6 +171,18 @@ impl Store for LocalStore {
         }
     }
 
+    fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {
+        let path = self.path(key)?;
+        match File::open(&path) {
+            Ok(file) => Ok(Some(Box::new(std::io::BufReader::with_capacity(
+                1 << 20,
+                file,
+            )))),
+            Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
     fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, String)>> {
         // The version is read before and after the bytes: a file replaced in between is read
         // again, so a version never stands for bytes it does not describe.

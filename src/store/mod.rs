@@ -42,6 +42,15 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The object's bytes, or `None` when there is no such object.
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
 
+    /// The object as a stream, for objects too large to hold twice (a `users.json` of
+    /// 500,000 members); `None` when there is no such object. The stream fails with the store's
+    /// error if the read breaks off.
+    fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {
+        Ok(self
+            .get(key)?
+            .map(|bytes| Box::new(std::io::Cursor::new(bytes)) as Box<dyn std::io::Read + Send>))
+    }
+
     /// The object's bytes and its version (what [`Store::version`] and [`Store::list`] show
     /// for exactly these bytes), or `None`.
     fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, String)>>;
@@ -195,12 +204,12 @@ pub fn load_users(store: &dyn Store) -> Result<UsersFile> {
     }
 }
 
-/// Reads `users.json` into the compact form a long-running process keeps; an absent file is an
-/// empty one.
+/// Reads `users.json` into the compact form a long-running process keeps, as a stream (the
+/// file's bytes are never held whole); an absent file is an empty one.
 pub fn load_preset_table(store: &dyn Store) -> Result<PresetTable> {
-    match store.get(USERS_KEY)? {
+    match store.reader(USERS_KEY)? {
         None => Ok(PresetTable::default()),
-        Some(bytes) => PresetTable::from_json(&bytes, &store.location(USERS_KEY)),
+        Some(reader) => PresetTable::from_reader(reader, &store.location(USERS_KEY)),
     }
 }
 

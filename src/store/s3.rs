@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 use s3::creds::Credentials;
 use s3::error::S3Error;
 use s3::{Bucket, Region};
@@ -155,6 +155,34 @@ impl Store for S3Store {
 
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.get_with_etag(key)?.map(|(bytes, _)| bytes))
+    }
+
+    fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {
+        if !self.exists(key)? {
+            return Ok(None);
+        }
+        // The body streams through a pipe from a thread that downloads it: neither side holds
+        // more than the pipe's buffer.
+        let (reader, mut writer) = std::io::pipe().context("opening a pipe")?;
+        let bucket = self.bucket.clone();
+        let object = self.object(key)?;
+        let location = self.location(key);
+        let endpoint = self.endpoint.clone();
+        std::thread::Builder::new()
+            .name("s3-read".into())
+            .spawn(
+                move || match bucket.get_object_to_writer(&object, &mut writer) {
+                    Ok(200..=299) => {}
+                    Ok(status) => log::error!("reading {location}: S3 answered {status}"),
+                    // The reader sees the pipe close early and fails its parse; the cause is here.
+                    Err(err) => log::error!("reading {location}: {}", describe(err, &endpoint)),
+                },
+            )
+            .context("starting a download")?;
+        Ok(Some(Box::new(std::io::BufReader::with_capacity(
+            1 << 20,
+            reader,
+        ))))
     }
 
     fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, String)>> {

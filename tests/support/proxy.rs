@@ -1,6 +1,7 @@
 //! A loopback TCP proxy that can be cut and restored: a server "lost" and "back" without
 //! stopping it (moto keeps its buckets in memory). It can also add a round trip's latency to
-//! every exchange, to stand in for a server across a network.
+//! every exchange, to stand in for a server across a network, and count the HTTP requests that
+//! pass (by method, with their body bytes), to measure what a client costs a server.
 
 #![allow(dead_code)]
 
@@ -10,10 +11,67 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Requests that went through, by HTTP method: how many, and their body bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts(pub std::collections::BTreeMap<String, (u64, u64)>);
+
+impl Counts {
+    pub fn requests(&self) -> u64 {
+        self.0.values().map(|(n, _)| n).sum()
+    }
+
+    pub fn bytes_sent(&self) -> u64 {
+        self.0.values().map(|(_, b)| b).sum()
+    }
+}
+
+/// Reads request heads out of a client's byte stream (keep-alive, bodies framed by
+/// `Content-Length`) and counts them.
+#[derive(Default)]
+struct RequestParser {
+    head: Vec<u8>,
+    /// Body bytes of the current request still to skip.
+    body_left: u64,
+}
+
+impl RequestParser {
+    fn feed(&mut self, mut bytes: &[u8], counts: &Mutex<Counts>) {
+        while !bytes.is_empty() {
+            if self.body_left > 0 {
+                let skip = (self.body_left as usize).min(bytes.len());
+                self.body_left -= skip as u64;
+                bytes = &bytes[skip..];
+                continue;
+            }
+            self.head.push(bytes[0]);
+            bytes = &bytes[1..];
+            if self.head.ends_with(b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.head).into_owned();
+                self.head.clear();
+                let method = head.split(' ').next().unwrap_or_default().to_owned();
+                let length: u64 = head
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                self.body_left = length;
+                let mut counts = counts.lock().unwrap();
+                let entry = counts.0.entry(method).or_default();
+                entry.0 += 1;
+                entry.1 += length;
+            }
+        }
+    }
+}
+
 pub struct Proxy {
     /// `http://127.0.0.1:PORT`
     pub url: String,
     address: String,
+    counts: Arc<Mutex<Counts>>,
     cut: Arc<AtomicBool>,
     stopped: Arc<AtomicBool>,
     open: Arc<Mutex<Vec<TcpStream>>>,
@@ -34,8 +92,9 @@ impl Proxy {
         let cut = Arc::new(AtomicBool::new(false));
         let stopped = Arc::new(AtomicBool::new(false));
         let open: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let counts: Arc<Mutex<Counts>> = Arc::default();
         let target = target.to_owned();
-        let (c, s, o) = (cut.clone(), stopped.clone(), open.clone());
+        let (c, s, o, k) = (cut.clone(), stopped.clone(), open.clone(), counts.clone());
         let thread = std::thread::spawn(move || {
             for client in listener.incoming() {
                 if s.load(Ordering::SeqCst) {
@@ -65,14 +124,17 @@ impl Proxy {
                     (server, client, true),
                 ] {
                     let asked = asked.clone();
+                    let counts = k.clone();
                     std::thread::spawn(move || {
                         let mut buffer = vec![0u8; 64 * 1024];
+                        let mut parser = RequestParser::default();
                         loop {
                             let n = match from.read(&mut buffer) {
                                 Ok(0) | Err(_) => break,
                                 Ok(n) => n,
                             };
                             if !answers {
+                                parser.feed(&buffer[..n], &counts);
                                 asked.store(true, Ordering::SeqCst);
                             } else if asked.swap(false, Ordering::SeqCst) && !latency.is_zero() {
                                 std::thread::sleep(latency);
@@ -89,11 +151,22 @@ impl Proxy {
         Proxy {
             url: format!("http://{address}"),
             address,
+            counts,
             cut,
             stopped,
             open,
             thread: Some(thread),
         }
+    }
+
+    /// The requests counted so far.
+    pub fn counts(&self) -> Counts {
+        self.counts.lock().unwrap().clone()
+    }
+
+    /// Starts counting afresh.
+    pub fn reset_counts(&self) {
+        *self.counts.lock().unwrap() = Counts::default();
     }
 
     /// Drops every open connection and refuses new ones.

@@ -145,11 +145,18 @@ impl Serve {
                 stderr.join().unwrap()
             );
         };
-        Serve {
+        let serve = Serve {
             url: url.to_owned(),
             child: Some(child),
             stderr: Some(stderr),
+        };
+        // users.json is read in the background: a test's events start once it is in.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while serve.health()["presets"] != "loaded" {
+            assert!(Instant::now() < deadline, "serve never read users.json");
+            std::thread::sleep(Duration::from_millis(10));
         }
+        serve
     }
 
     pub fn address(&self) -> &str {
