@@ -105,8 +105,21 @@ pub struct Serve {
 }
 
 impl Serve {
-    /// Starts `serve` in the world, with `extra` arguments and `env`; waits until it listens.
+    /// Starts `serve` in the world, with `extra` arguments and `env`; waits until it listens
+    /// and has read users.json.
     pub fn start(world: &World, extra: &[&str], env: &[(&str, &str)]) -> Serve {
+        let serve = Serve::start_unwaited(world, extra, env);
+        // users.json is read in the background: a test's events start once it is in.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while serve.health()["presets"] != "loaded" {
+            assert!(Instant::now() < deadline, "serve never read users.json");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        serve
+    }
+
+    /// Starts `serve` and waits only until it listens.
+    pub fn start_unwaited(world: &World, extra: &[&str], env: &[(&str, &str)]) -> Serve {
         let mut cmd = world.command();
         cmd.args(["serve", "--listen", "127.0.0.1:0"]);
         // The exact calls of a test are its own: serve's reconciling reads only where a test
@@ -145,18 +158,11 @@ impl Serve {
                 stderr.join().unwrap()
             );
         };
-        let serve = Serve {
+        Serve {
             url: url.to_owned(),
             child: Some(child),
             stderr: Some(stderr),
-        };
-        // users.json is read in the background: a test's events start once it is in.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while serve.health()["presets"] != "loaded" {
-            assert!(Instant::now() < deadline, "serve never read users.json");
-            std::thread::sleep(Duration::from_millis(10));
         }
-        serve
     }
 
     pub fn address(&self) -> &str {
