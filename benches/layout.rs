@@ -139,7 +139,8 @@ fn main() {
         let started = Instant::now();
         let serve = Serve::start(
             &world,
-            &["--reconcile-every", "0"],
+            // Room for every change at once: the store is measured here, not the queue.
+            &["--reconcile-every", "0", "--queue-capacity", "1000"],
             &[("AWS_ENDPOINT_URL", &proxy.url), ("RUST_LOG", "warn")],
         );
         println!(

@@ -33,6 +33,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand apply 'Apply a member''s preset for an emoji now (the manual override)'
             cand poll 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION'
             cand serve 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET)'
+            cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -91,6 +92,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand --workers 'Workers applying queued requests (Slack''s tiers still pace the calls)'
             cand --drain-timeout 'On SIGINT/SIGTERM, how long to keep working the queue before exiting'
             cand --reconcile-every 'Read every member''s status this often (a poll cycle inside serve, first run 10 s after start), so serve alone converges after a crash, a shed burst or an expired status; 0 turns it off'
+            cand --slack-oauth-url 'Slack''s OAuth authorize page (a test stand-in or a proxy goes here)'
             cand --max-connections 'HTTP connections open at once; past it, the oldest idle one is closed to make room'
             cand --max-connections-per-peer 'HTTP connections one address may hold; past it, that address''s oldest idle one is closed (behind a proxy every connection comes from the proxy: raise it to match)'
             cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
@@ -104,6 +106,60 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'statusinator;tokens'= {
+            cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
+            cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
+            cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
+            cand --json 'Print the list as JSON on stdout'
+            cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand --quiet 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand forget 'Remove a member''s connected token from the store; their presets stay, and they connect again to come back'
+            cand new-key 'Print a fresh key for STATUSINATOR_SECRET_KEY (32 random bytes, base64)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'statusinator;tokens;forget'= {
+            cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
+            cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
+            cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
+            cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand --quiet 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'statusinator;tokens;new-key'= {
+            cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
+            cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
+            cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
+            cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand --quiet 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'statusinator;tokens;help'= {
+            cand forget 'Remove a member''s connected token from the store; their presets stay, and they connect again to come back'
+            cand new-key 'Print a fresh key for STATUSINATOR_SECRET_KEY (32 random bytes, base64)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'statusinator;tokens;help;forget'= {
+        }
+        &'statusinator;tokens;help;new-key'= {
+        }
+        &'statusinator;tokens;help;help'= {
         }
         &'statusinator;completions'= {
             cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
@@ -123,6 +179,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand apply 'Apply a member''s preset for an emoji now (the manual override)'
             cand poll 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION'
             cand serve 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET)'
+            cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -133,6 +190,14 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         &'statusinator;help;poll'= {
         }
         &'statusinator;help;serve'= {
+        }
+        &'statusinator;help;tokens'= {
+            cand forget 'Remove a member''s connected token from the store; their presets stay, and they connect again to come back'
+            cand new-key 'Print a fresh key for STATUSINATOR_SECRET_KEY (32 random bytes, base64)'
+        }
+        &'statusinator;help;tokens;forget'= {
+        }
+        &'statusinator;help;tokens;new-key'= {
         }
         &'statusinator;help;completions'= {
         }

@@ -35,6 +35,7 @@ complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "onboard" 
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "apply" -d 'Apply a member\'s preset for an emoji now (the manual override)'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "poll" -d 'Make every onboarded member\'s name and photo match their status: one cycle (for cron), or every DURATION'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "serve" -d 'Receive Slack\'s user events and apply each member\'s preset within seconds (needs SLACK_SIGNING_SECRET)'
+complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "tokens" -d 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member\'s token; make a key'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
@@ -73,6 +74,7 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l dead
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l workers -d 'Workers applying queued requests (Slack\'s tiers still pace the calls)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l drain-timeout -d 'On SIGINT/SIGTERM, how long to keep working the queue before exiting' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l reconcile-every -d 'Read every member\'s status this often (a poll cycle inside serve, first run 10 s after start), so serve alone converges after a crash, a shed burst or an expired status; 0 turns it off' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l slack-oauth-url -d 'Slack\'s OAuth authorize page (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l max-connections -d 'HTTP connections open at once; past it, the oldest idle one is closed to make room' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l max-connections-per-peer -d 'HTTP connections one address may hold; past it, that address\'s oldest idle one is closed (behind a proxy every connection comes from the proxy: raise it to match)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
@@ -82,6 +84,34 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s v -l
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l json -d 'Print the list as JSON on stdout'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -s h -l help -d 'Print help'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -s V -l version -d 'Print version'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -f -a "forget" -d 'Remove a member\'s connected token from the store; their presets stay, and they connect again to come back'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -f -a "new-key" -d 'Print a fresh key for STATUSINATOR_SECRET_KEY (32 random bytes, base64)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -s h -l help -d 'Print help'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -s V -l version -d 'Print version'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -s h -l help -d 'Print help'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -s V -l version -d 'Print version'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from help" -f -a "forget" -d 'Remove a member\'s connected token from the store; their presets stay, and they connect again to come back'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from help" -f -a "new-key" -d 'Print a fresh key for STATUSINATOR_SECRET_KEY (32 random bytes, base64)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
@@ -89,9 +119,12 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "apply" -d 'Apply a member\'s preset for an emoji now (the manual override)'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "poll" -d 'Make every onboarded member\'s name and photo match their status: one cycle (for cron), or every DURATION'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "serve" -d 'Receive Slack\'s user events and apply each member\'s preset within seconds (needs SLACK_SIGNING_SECRET)'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve tokens completions help" -f -a "onboard" -d 'Check a presets file, store its pictures once and merge its presets into users.json'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve tokens completions help" -f -a "apply" -d 'Apply a member\'s preset for an emoji now (the manual override)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve tokens completions help" -f -a "poll" -d 'Make every onboarded member\'s name and photo match their status: one cycle (for cron), or every DURATION'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve tokens completions help" -f -a "serve" -d 'Receive Slack\'s user events and apply each member\'s preset within seconds (needs SLACK_SIGNING_SECRET)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve tokens completions help" -f -a "tokens" -d 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member\'s token; make a key'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve tokens completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and not __fish_seen_subcommand_from onboard apply poll serve tokens completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and __fish_seen_subcommand_from tokens" -f -a "forget" -d 'Remove a member\'s connected token from the store; their presets stay, and they connect again to come back'
+complete -c statusinator -n "__fish_statusinator_using_subcommand help; and __fish_seen_subcommand_from tokens" -f -a "new-key" -d 'Print a fresh key for STATUSINATOR_SECRET_KEY (32 random bytes, base64)'

@@ -2,9 +2,11 @@
 # Runs a command with the test servers up: scripts/with-test-servers.sh COMMAND [ARGS...]
 #
 # On a fresh machine it creates a Python venv (target/test-venv) with moto and Slack's own SDK
-# (slack_sdk, to prove request signing matches Slack's), starts moto on a free loopback port,
-# exports STATUSINATOR_TEST_S3_ENDPOINT and STATUSINATOR_TEST_PYTHON for the command, and stops
-# moto whatever happens. Used by scripts/test.sh and scripts/bench.sh.
+# (slack_sdk, to prove request signing matches Slack's), installs Debian's chromium and
+# chromium-driver when they are missing (the browser tests drive a real headless Chromium),
+# starts moto on a free loopback port, exports STATUSINATOR_TEST_S3_ENDPOINT and
+# STATUSINATOR_TEST_PYTHON for the command, and stops moto whatever happens. Used by
+# scripts/test.sh and the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,19 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$stamp"; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
     cp "$requirements" "$stamp"
+fi
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    echo "==> installing chromium and chromium-driver (Debian) for the browser tests"
+    if [ "$(id -u)" -eq 0 ]; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q >/dev/null
+        apt-get install -y -q chromium chromium-driver >/dev/null
+    else
+        echo "the browser tests need chromium and chromium-driver: run" >&2
+        echo "  sudo apt-get install chromium chromium-driver" >&2
+        exit 1
+    fi
 fi
 
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

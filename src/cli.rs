@@ -70,11 +70,26 @@ const SERVE_AFTER: &str = const_format::concatcp!(
   STATUSINATOR_ADMIN_TOKEN  turns POST /onboard on; callers send it as a bearer token
   SLACK_TOKEN               user token (xoxp-…) for members without an entry in the tokens file
   SLACK_BOT_TOKEN           bot token (xoxb-…, users:read) for the reconciling reads
+  SLACK_CLIENT_ID, SLACK_CLIENT_SECRET
+                            the app's credentials: members connect at /slack/install
+  STATUSINATOR_PUBLIC_URL   serve's https:// address as browsers reach it (with OAuth)
+  STATUSINATOR_SECRET_KEY   32 random bytes, base64: seals stored tokens (with OAuth)
 ",
     AWS_VARS,
     "\n\n",
     EXIT_CODES,
     "\n\nSIGINT/SIGTERM stop accepting, finish the queued work (--drain-timeout) and exit 0."
+);
+
+const TOKENS_AFTER: &str = const_format::concatcp!(
+    "Environment (besides the flags' own variables):
+  STATUSINATOR_SECRET_KEY   the key connected tokens are sealed with (to check they open)
+  SLACK_TOKEN               user token (xoxp-…) for members without one of their own
+  SLACK_BOT_TOKEN           bot token (xoxb-…) for workspaces without an installation
+",
+    AWS_VARS,
+    "\n\n",
+    EXIT_CODES
 );
 
 const TOP_AFTER: &str = const_format::concatcp!(
@@ -136,12 +151,40 @@ pub enum Command {
     #[command(after_help = SERVE_AFTER)]
     Serve(ServeArgs),
 
+    /// Who is connected: each member with a token, where it comes from, its workspace, scopes,
+    /// expiry and state (never the token); forget a member's token; make a key
+    #[command(after_help = TOKENS_AFTER)]
+    Tokens(TokensArgs),
+
     /// Print a shell completion script
     Completions {
         /// The shell to complete for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct TokensArgs {
+    #[command(subcommand)]
+    pub action: Option<TokensAction>,
+
+    /// Print the list as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensAction {
+    /// Remove a member's connected token from the store; their presets stay, and they connect
+    /// again to come back
+    Forget {
+        /// The member ID (U… or W…)
+        #[arg(value_name = "USER")]
+        user: String,
+    },
+    /// Print a fresh key for STATUSINATOR_SECRET_KEY (32 random bytes, base64)
+    NewKey,
 }
 
 #[derive(Debug, Args)]
@@ -238,6 +281,15 @@ pub struct ServeArgs {
     #[arg(long, env = "STATUSINATOR_RECONCILE_EVERY", value_name = "DURATION",
           default_value = "15m", value_parser = parse_every_or_never)]
     pub reconcile_every: std::time::Duration,
+
+    /// Slack's OAuth authorize page (a test stand-in or a proxy goes here)
+    #[arg(
+        long,
+        env = "SLACK_OAUTH_URL",
+        value_name = "URL",
+        default_value = "https://slack.com/oauth/v2/authorize"
+    )]
+    pub slack_oauth_url: String,
 
     /// HTTP connections open at once; past it, the oldest idle one is closed to make room
     #[arg(long, env = "STATUSINATOR_MAX_CONNECTIONS", value_name = "N", default_value_t = 4096,

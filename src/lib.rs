@@ -8,7 +8,8 @@
 //! - [`onboard`]: checking a presets file and storing it;
 //! - [`fetch`]: downloads from typed URLs that never reach a private address;
 //! - [`slack`]: the one Slack Web API client (pacing, rate limits, retries);
-//! - [`tokens`]: each member's own token, kept secret;
+//! - [`tokens`]: each member's own token, kept secret (and sealed in the store when connected);
+//! - [`connect`]: members connecting themselves through Slack's OAuth;
 //! - [`redact`]: what a message may show of its input (no token, only a short excerpt);
 //! - [`apply`]: the engine that makes a member's name and photo match a preset;
 //! - [`state`]: each member's state, one object each, and the index that reads everyone;
@@ -18,6 +19,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod connect;
 pub mod events;
 pub mod exit;
 pub mod fetch;
@@ -79,6 +81,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let settings = Settings::from_args(&cli.global)?;
             commands::serve(&settings, &args)
         }
+        Command::Tokens(args) => {
+            let settings = Settings::from_args(&cli.global)?;
+            commands::tokens(&settings, &args)
+        }
     }
 }
 
@@ -88,12 +94,13 @@ mod commands {
     use anyhow::Result;
 
     use crate::apply::{self, Engine, Target, Write};
-    use crate::cli::{ApplyArgs, OnboardArgs, PollArgs, ServeArgs};
+    use crate::cli::{ApplyArgs, OnboardArgs, PollArgs, ServeArgs, TokensAction, TokensArgs};
     use crate::exit::{ExitCode, UsageError};
     use crate::onboard::{self, Problems};
     use crate::presets::{EmojiKey, UserId};
     use crate::settings::Settings;
-    use crate::store;
+    use crate::store::{self, Store};
+    use std::sync::Arc;
 
     pub fn onboard(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
         let progress = !args.json && crate::progress::wanted();
@@ -130,7 +137,7 @@ mod commands {
     pub fn apply(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
         let user = UserId::parse(args.user.trim()).map_err(UsageError::new)?;
         let emoji = EmojiKey::parse(&args.emoji).map_err(UsageError::new)?;
-        let store = settings.store.open()?;
+        let store: Arc<dyn Store> = settings.store.open()?.into();
         let users = store::require_users(store.as_ref())?;
         let presets = users.users.get(&user).ok_or_else(|| {
             UsageError::new(format!(
@@ -141,12 +148,12 @@ mod commands {
         })?;
         let plan = apply::plan(&user, presets, &Target::Emoji(emoji), None, None, true)?
             .expect("a named emoji resolves to a preset or fails");
-        let tokens = settings.tokens()?;
+        let tokens = settings.tokens(&store)?;
         // A dry run sends nothing, so it needs no token; it says which one a real run would use.
         let token = match tokens.for_user(&user) {
             Ok(token) => Some(token.source.to_string()),
             Err(_) if args.dry_run => None,
-            Err(err) => return Err(err.into()),
+            Err(err) => return Err(err),
         };
         let outcome = if args.dry_run {
             apply::Outcome {
@@ -194,11 +201,11 @@ mod commands {
 
     pub fn poll(settings: &Settings, args: &PollArgs) -> Result<ExitCode> {
         let stop = crate::signals::Stop::on_signals()?;
-        let tokens = settings.tokens()?;
+        let store: Arc<dyn Store> = settings.store.open()?.into();
+        let tokens = settings.tokens(&store)?;
         if !(args.dry_run && tokens.bot().is_some()) {
             tokens.require_some_user_token()?;
         }
-        let store = settings.store.open()?;
         let slack = settings.slack()?;
         if !args.dry_run {
             crate::state::prepare(store.as_ref())?;
@@ -249,6 +256,87 @@ mod commands {
         }
     }
 
+    pub fn tokens(settings: &Settings, args: &TokensArgs) -> Result<ExitCode> {
+        if let Some(TokensAction::NewKey) = args.action {
+            println!("{}", crate::tokens::seal::SealKey::generate());
+            return Ok(ExitCode::Success);
+        }
+        let store: Arc<dyn Store> = settings.store.open()?.into();
+        let tokens = settings.tokens(&store)?;
+        if let Some(TokensAction::Forget { user }) = &args.action {
+            let user = UserId::parse(user.trim()).map_err(UsageError::new)?;
+            if crate::tokens::stored::forget_member(store.as_ref(), &user)? {
+                println!("forgot the connected token of {user}; their presets stay");
+                return Ok(ExitCode::Success);
+            }
+            return Err(UsageError::new(format!(
+                "{user} has no connected token in {}: nothing to forget (a tokens-file entry is \
+                 removed from the file itself)",
+                store.location(crate::tokens::stored::TOKENS_PREFIX)
+            ))
+            .into());
+        }
+        let report = crate::tokens::listing::report(&tokens)?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", report.render());
+        }
+        Ok(ExitCode::Success)
+    }
+
+    /// Connecting members: on with `SLACK_CLIENT_ID` and `SLACK_CLIENT_SECRET`, which then
+    /// need `STATUSINATOR_PUBLIC_URL` and `STATUSINATOR_SECRET_KEY`.
+    fn oauth_settings(args: &ServeArgs) -> Result<Option<crate::connect::OAuth>> {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let (id, secret) =
+            match (var("SLACK_CLIENT_ID"), var("SLACK_CLIENT_SECRET")) {
+                (None, None) => return Ok(None),
+                (Some(id), Some(secret)) => (id, secret),
+                (Some(_), None) => {
+                    return Err(UsageError::new(
+                        "SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not: copy the Client \
+                     Secret from your Slack app's Basic Information page, or unset both to turn \
+                     connecting off",
+                    )
+                    .into())
+                }
+                (None, Some(_)) => return Err(UsageError::new(
+                    "SLACK_CLIENT_SECRET is set but SLACK_CLIENT_ID is not: copy the Client ID \
+                     from your Slack app's Basic Information page, or unset both",
+                )
+                .into()),
+            };
+        let public_url = var("STATUSINATOR_PUBLIC_URL").ok_or_else(|| {
+            UsageError::new(
+                "connecting members (SLACK_CLIENT_ID) needs STATUSINATOR_PUBLIC_URL: serve's \
+                 https:// address as browsers reach it, which is also where Slack sends them \
+                 back (its /slack/oauth_redirect must be a Redirect URL of the app)",
+            )
+        })?;
+        let key = crate::settings::secret_key()?.ok_or_else(|| {
+            UsageError::new(
+                "connecting members (SLACK_CLIENT_ID) needs STATUSINATOR_SECRET_KEY to seal \
+                 their tokens: make one with `statusinator tokens new-key` and keep it safe",
+            )
+        })?;
+        let client = crate::slack::ClientCredentials {
+            id,
+            secret: crate::secret::SecretString::new(secret),
+        };
+        Ok(Some(crate::connect::OAuth::new(
+            client,
+            &public_url,
+            &args.slack_oauth_url,
+            key,
+        )?))
+    }
+
     pub fn serve(settings: &Settings, args: &ServeArgs) -> Result<ExitCode> {
         let secret = |name: &str| {
             std::env::var(name)
@@ -263,6 +351,7 @@ mod commands {
                  Basic Information page into it",
             )
         })?;
+        let oauth = oauth_settings(args)?;
         let config = crate::serve::Config {
             listen: args.listen,
             signing_secret,
@@ -272,12 +361,16 @@ mod commands {
             workers: usize::from(args.workers),
             drain_timeout: args.drain_timeout,
             reconcile_every: Some(args.reconcile_every).filter(|every| !every.is_zero()),
+            oauth: oauth.clone(),
             max_connections: args.max_connections as usize,
             max_connections_per_peer: args.max_connections_per_peer as usize,
         };
-        let tokens = settings.tokens()?;
-        tokens.require_some_user_token()?;
-        let store = settings.store.open()?;
+        let store: Arc<dyn Store> = settings.store.open()?.into();
+        let tokens = settings.tokens(&store)?;
+        if oauth.is_none() {
+            // With OAuth on, members connect once serve runs.
+            tokens.require_some_user_token()?;
+        }
         let slack = settings.slack()?;
         crate::serve::run(config, store, slack, tokens)?;
         Ok(ExitCode::Success)

@@ -1,13 +1,15 @@
 //! Settings validated once, into typed values, before any work starts.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Result;
 
 use crate::cli::GlobalArgs;
 use crate::slack::{RetryPolicy, SlackClient};
-use crate::store::StoreUrl;
-use crate::tokens::Tokens;
+use crate::store::{Store, StoreUrl};
+use crate::tokens::seal::{self, SealKey};
+use crate::tokens::{Tokens, Vault};
 
 /// The global settings, checked.
 #[derive(Debug, Clone)]
@@ -31,13 +33,26 @@ impl Settings {
         SlackClient::new(&self.slack_api_url, RetryPolicy::default())
     }
 
-    /// The tokens file, `SLACK_TOKEN` and `SLACK_BOT_TOKEN`.
-    pub fn tokens(&self) -> Result<Tokens> {
-        Tokens::load(
+    /// The tokens file, `SLACK_TOKEN` and `SLACK_BOT_TOKEN`, and the tokens members connected,
+    /// sealed in `store` (opened with `STATUSINATOR_SECRET_KEY`).
+    pub fn tokens(&self, store: &Arc<dyn Store>) -> Result<Tokens> {
+        let tokens = Tokens::load(
             self.tokens_file.as_deref(),
             std::env::var("SLACK_TOKEN").ok(),
             std::env::var("SLACK_BOT_TOKEN").ok(),
-        )
+        )?;
+        Ok(tokens.with_vault(Vault {
+            store: store.clone(),
+            key: secret_key()?,
+        }))
+    }
+}
+
+/// The key that seals stored tokens, from `STATUSINATOR_SECRET_KEY` (unset: `None`).
+pub fn secret_key() -> Result<Option<SealKey>> {
+    match std::env::var(seal::KEY_VAR) {
+        Ok(text) if !text.trim().is_empty() => Ok(Some(SealKey::parse(&text)?)),
+        _ => Ok(None),
     }
 }
 

@@ -180,6 +180,23 @@ async fn handle(
             }
         }
         (&Method::GET, "/healthz") => service.health(),
+        (&Method::GET, "/slack/install") => service.install_page(crate::unix_now()),
+        (&Method::GET, "/slack/oauth_redirect") => {
+            let query = parts.uri.query().unwrap_or_default().to_owned();
+            let cookie = parts
+                .headers
+                .get(hyper::header::COOKIE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            // The exchange waits on Slack and the store: off the runtime.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            std::thread::spawn(move || {
+                let _ =
+                    tx.send(service.oauth_redirect(&query, cookie.as_deref(), crate::unix_now()));
+            });
+            rx.await
+                .unwrap_or_else(|_| Answer::text(500, "connecting stopped unexpectedly"))
+        }
         (&Method::GET, "/metrics") => Answer {
             content_type: "application/openmetrics-text; version=1.0.0; charset=utf-8",
             body: service.metrics_text().into_bytes(),
@@ -224,11 +241,13 @@ async fn handle(
             }
         }
         (_, "/slack/events" | "/onboard") => method_not_allowed("POST"),
-        (_, "/healthz" | "/metrics") => method_not_allowed("GET"),
+        (_, "/healthz" | "/metrics" | "/slack/install" | "/slack/oauth_redirect") => {
+            method_not_allowed("GET")
+        }
         _ => Answer::text(
             404,
-            "not found: statusinator serves POST /slack/events, GET /healthz, GET /metrics and \
-             POST /onboard",
+            "not found: statusinator serves POST /slack/events, GET /healthz, GET /metrics, \
+             GET /slack/install, GET /slack/oauth_redirect and POST /onboard",
         ),
     };
     if parts.uri.path() == "/slack/events" {
@@ -249,6 +268,16 @@ fn respond(answer: Answer) -> Response<Full<Bytes>> {
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
     if answer.no_retry {
         headers.insert("x-slack-no-retry", HeaderValue::from_static("1"));
+    }
+    // Nothing statusinator answers is for a cache (install pages carry a fresh state).
+    headers.insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    if let Some(cookie) = answer.set_cookie.as_deref() {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            headers.insert(hyper::header::SET_COOKIE, value);
+        }
     }
     if let Some(seconds) = answer.retry_after {
         headers.insert(hyper::header::RETRY_AFTER, HeaderValue::from(seconds));

@@ -8,8 +8,10 @@
 mod cache;
 mod connections;
 mod http;
+mod install;
 pub mod metrics;
 mod onboard_route;
+mod pages;
 pub mod queue;
 mod reconcile;
 
@@ -68,6 +70,8 @@ pub struct Config {
     pub drain_timeout: Duration,
     /// How often serve reads every member's status itself (a poll cycle); `None`: never.
     pub reconcile_every: Option<Duration>,
+    /// Connecting members through Slack's OAuth; `None`: off.
+    pub oauth: Option<crate::connect::OAuth>,
     /// Connections open at once, in all and from one address.
     pub max_connections: usize,
     pub max_connections_per_peer: usize,
@@ -83,6 +87,8 @@ pub struct Answer {
     pub no_retry: bool,
     /// Send `Retry-After: seconds`.
     pub retry_after: Option<u64>,
+    /// Send `Set-Cookie` with this.
+    pub set_cookie: Option<String>,
 }
 
 impl Answer {
@@ -93,6 +99,7 @@ impl Answer {
             body: Vec::new(),
             no_retry: false,
             retry_after: None,
+            set_cookie: None,
         }
     }
 
@@ -112,6 +119,7 @@ impl Answer {
             body: serde_json::to_vec(value).expect("JSON values serialize"),
             no_retry: false,
             retry_after: None,
+            set_cookie: None,
         }
     }
 }
@@ -163,6 +171,8 @@ pub struct Service {
     connections: connections::Registry,
     /// `POST /onboard` is worked one at a time.
     onboarding: tokio::sync::Semaphore,
+    /// Members connecting themselves; `None` when it is not set up.
+    oauth: Option<crate::connect::OAuth>,
 }
 
 impl Service {
@@ -202,6 +212,7 @@ impl Service {
                 config.max_connections_per_peer,
             ),
             onboarding: tokio::sync::Semaphore::new(1),
+            oauth: config.oauth.clone(),
         })
     }
 
@@ -661,13 +672,13 @@ fn load_presets(service: &Service, stop: &Stop) {
 /// `drain_timeout`) and returns.
 pub fn run(
     config: Config,
-    store: Box<dyn Store>,
+    store: std::sync::Arc<dyn Store>,
     slack: SlackClient,
     tokens: Tokens,
 ) -> Result<()> {
     let stop = Stop::on_signals()?;
     // The service lives as long as the process; its parts are shared by every thread.
-    let store: &'static dyn Store = Box::leak(store);
+    let store: &'static dyn Store = &**Box::leak(Box::new(store));
     let slack: &'static SlackClient = Box::leak(Box::new(slack));
     let tokens: &'static Tokens = Box::leak(Box::new(tokens));
     // The store's own errors say what to fix, and whether it is a setting (exit 2) or the

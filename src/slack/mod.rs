@@ -4,6 +4,7 @@
 //! advice, on errors that retrying cannot fix.
 
 mod error;
+pub mod oauth;
 mod pacing;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,34 @@ use crate::exit::UsageError;
 use crate::picture::Format;
 use crate::tokens::Token;
 
+/// The app's OAuth client credentials (`SLACK_CLIENT_ID`, `SLACK_CLIENT_SECRET`).
+#[derive(Debug, Clone)]
+pub struct ClientCredentials {
+    pub id: String,
+    pub secret: crate::secret::SecretString,
+}
+
+/// What a call authenticates with.
+#[derive(Debug, Clone, Copy)]
+enum Auth<'a> {
+    /// A token, as `Authorization: Bearer`.
+    Bearer(&'a Token),
+    /// The app's client credentials, as HTTP Basic (`oauth.v2.access`).
+    Client(&'a ClientCredentials),
+}
+
+impl Auth<'_> {
+    /// Which credentials, for messages (never the secret).
+    fn describe(&self) -> String {
+        match self {
+            Auth::Bearer(token) => token.source.to_string(),
+            Auth::Client(_) => {
+                "the app's client credentials (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET)".to_owned()
+            }
+        }
+    }
+}
+
 /// The Web API methods statusinator calls, with their rate-limit tiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
@@ -31,6 +60,7 @@ pub enum Method {
     ProfileSet,
     SetPhoto,
     UsersList,
+    OAuthAccess,
 }
 
 impl Method {
@@ -41,6 +71,7 @@ impl Method {
             Method::ProfileSet => "users.profile.set",
             Method::SetPhoto => "users.setPhoto",
             Method::UsersList => "users.list",
+            Method::OAuthAccess => "oauth.v2.access",
         }
     }
 
@@ -49,7 +80,7 @@ impl Method {
         match self {
             Method::SetPhoto | Method::UsersList => 20,
             Method::ProfileSet => 50,
-            Method::ProfileGet | Method::AuthTest => 100,
+            Method::ProfileGet | Method::AuthTest | Method::OAuthAccess => 100,
         }
     }
 }
@@ -165,6 +196,14 @@ pub struct Identity {
     pub team_id: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub bot_id: Option<String>,
+    /// The member's handle and the workspace's name.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub user: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub team: String,
+    /// The workspace's address (`https://acme.slack.com/`).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub url: String,
 }
 
 /// The Slack Web API client.
@@ -220,13 +259,15 @@ impl SlackClient {
 
     /// `auth.test`: who the token belongs to.
     pub fn auth_test(&self, token: &Token) -> Result<Identity, SlackError> {
-        let value = self.call(Method::AuthTest, token, &|req| req.post_json(&json!({})))?;
+        let value = self.call(Method::AuthTest, Auth::Bearer(token), &|req| {
+            req.post_json(&json!({}))
+        })?;
         parse(Method::AuthTest, value)
     }
 
     /// `users.profile.get` for `user`.
     pub fn profile_get(&self, token: &Token, user: &str) -> Result<Profile, SlackError> {
-        let value = self.call(Method::ProfileGet, token, &|req| {
+        let value = self.call(Method::ProfileGet, Auth::Bearer(token), &|req| {
             req.get_query(&[("user", user)])
         })?;
         parse_field(Method::ProfileGet, value, "profile")
@@ -235,13 +276,15 @@ impl SlackClient {
     /// `users.profile.set` of the token owner's `display_name` (JSON body).
     pub fn set_display_name(&self, token: &Token, name: &str) -> Result<(), SlackError> {
         let body = json!({ "profile": { "display_name": name } });
-        self.call(Method::ProfileSet, token, &|req| req.post_json(&body))?;
+        self.call(Method::ProfileSet, Auth::Bearer(token), &|req| {
+            req.post_json(&body)
+        })?;
         Ok(())
     }
 
     /// `users.setPhoto` of the token owner: multipart, part `image` with the real content type.
     pub fn set_photo(&self, token: &Token, bytes: &[u8], format: Format) -> Result<(), SlackError> {
-        self.call(Method::SetPhoto, token, &|req| {
+        self.call(Method::SetPhoto, Auth::Bearer(token), &|req| {
             let part = multipart::Part::bytes(bytes.to_vec())
                 .file_name(format!("photo.{}", format.extension()))
                 .mime_str(format.content_type())
@@ -257,7 +300,7 @@ impl SlackClient {
         token: &Token,
         cursor: Option<&str>,
     ) -> Result<(Vec<Member>, Option<String>), SlackError> {
-        let value = self.call(Method::UsersList, token, &|req| {
+        let value = self.call(Method::UsersList, Auth::Bearer(token), &|req| {
             let mut query = vec![("limit", "200")];
             if let Some(cursor) = cursor {
                 query.push(("cursor", cursor));
@@ -277,7 +320,7 @@ impl SlackClient {
     fn call(
         &self,
         method: Method,
-        token: &Token,
+        auth: Auth<'_>,
         build: &dyn Fn(Call<'_>) -> RequestBuilder,
     ) -> Result<Value, SlackError> {
         let url = self
@@ -291,9 +334,14 @@ impl SlackClient {
             let request = build(Call {
                 http: &self.http,
                 url: url.clone(),
-            })
-            .bearer_auth(token.secret.expose());
-            let attempt = self.attempt(method, token, request);
+            });
+            let request = match auth {
+                Auth::Bearer(token) => request.bearer_auth(token.secret.expose()),
+                Auth::Client(client) => {
+                    request.basic_auth(&client.id, Some(client.secret.expose()))
+                }
+            };
+            let attempt = self.attempt(method, auth, request);
             self.pacer.finished(method, turn);
             match attempt? {
                 Attempt::Done(value) => return Ok(value),
@@ -350,7 +398,7 @@ impl SlackClient {
     fn attempt(
         &self,
         method: Method,
-        token: &Token,
+        auth: Auth<'_>,
         request: RequestBuilder,
     ) -> Result<Attempt, SlackError> {
         let response = match request.send() {
@@ -408,7 +456,7 @@ impl SlackClient {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             code,
-            token: token.source.to_string(),
+            token: auth.describe(),
         })
     }
 }
@@ -428,6 +476,10 @@ impl Call<'_> {
                 "application/json; charset=utf-8",
             )
             .body(body.to_string())
+    }
+
+    fn post_form(self, form: &[(&str, &str)]) -> RequestBuilder {
+        self.http.post(self.url).form(form)
     }
 
     fn get_query(self, query: &[(&str, &str)]) -> RequestBuilder {

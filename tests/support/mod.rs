@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod images;
 pub mod proxy;
 pub mod serve;

@@ -121,7 +121,10 @@ impl Serve {
     /// Starts `serve` and waits only until it listens.
     pub fn start_unwaited(world: &World, extra: &[&str], env: &[(&str, &str)]) -> Serve {
         let mut cmd = world.command();
-        cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+        cmd.arg("serve");
+        if !extra.contains(&"--listen") {
+            cmd.args(["--listen", "127.0.0.1:0"]);
+        }
         // The exact calls of a test are its own: serve's reconciling reads only where a test
         // asks for them.
         if !extra.contains(&"--reconcile-every") {

@@ -11,7 +11,12 @@
 //!   of 512–1024 px a side (`bad_image`, `too_large`);
 //! - `users.list` pages by cursor, `limit` members a page;
 //! - injected faults: HTTP 429 with `Retry-After`, `"error":"ratelimited"` on a 200, 5xx, any
-//!   error code; a latency for every answer; optionally Slack's tier limits per method.
+//!   error code; a latency for every answer; optionally Slack's tier limits per method;
+//! - OAuth v2 (slack-app-surfaces.md §1): `/oauth/v2/authorize` shows a consent page for the
+//!   member signed in to the stand-in's browser, whose Allow and Cancel send the browser back to
+//!   `redirect_uri` with `code`/`state` or `error=access_denied`; `oauth.v2.access` takes the
+//!   app's credentials in HTTP Basic and a code at most once, within 10 minutes, with the same
+//!   `redirect_uri`, and answers with a user token (and a bot token when bot scopes were asked).
 
 #![allow(dead_code)]
 
@@ -90,8 +95,24 @@ pub enum Fault {
 /// Called after every successful profile change, with the member as it now is (for events).
 pub type ChangeHook = Box<dyn Fn(&Member) + Send + Sync>;
 
+/// A code the consent page gave out.
+#[derive(Debug, Clone)]
+struct Grant {
+    user: String,
+    scope: String,
+    user_scope: String,
+    redirect_uri: String,
+    issued: Instant,
+    used: bool,
+}
+
 #[derive(Default)]
 struct State {
+    /// The app's client ID and secret, when OAuth is set up.
+    oauth_app: Option<(String, String)>,
+    /// Who is signed in to Slack in "the browser".
+    signed_in: Option<String>,
+    grants: HashMap<String, Grant>,
     members: BTreeMap<String, Member>,
     tokens: HashMap<String, TokenInfo>,
     calls: Vec<Call>,
@@ -164,6 +185,34 @@ impl SlackStandIn {
             },
         );
         token
+    }
+
+    /// Sets up the app's OAuth credentials.
+    pub fn oauth_app(&self, client_id: &str, client_secret: &str) {
+        self.state.lock().unwrap().oauth_app =
+            Some((client_id.to_owned(), client_secret.to_owned()));
+    }
+
+    /// Signs a member in to Slack in "the browser": the consent page acts for them.
+    pub fn sign_in(&self, user: &str) {
+        self.state.lock().unwrap().signed_in = Some(user.to_owned());
+    }
+
+    /// The stand-in's authorize page (`SLACK_OAUTH_URL`).
+    pub fn authorize_url(&self) -> String {
+        self.url.replace("/api/", "/oauth/v2/authorize")
+    }
+
+    /// Every user token the stand-in knows for `user`.
+    pub fn tokens_of(&self, user: &str) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .tokens
+            .iter()
+            .filter(|(_, info)| info.owner == user && info.kind == Kind::User)
+            .map(|(token, _)| token.clone())
+            .collect()
     }
 
     /// Adds the app's bot user and returns its bot token.
@@ -294,6 +343,11 @@ fn handle(
     let started = Instant::now();
     let url = request.url().to_owned();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    if path.starts_with("/oauth/v2/") {
+        let response = oauth_page(&mut state.lock().unwrap(), path, query);
+        let _ = request.respond(response);
+        return;
+    }
     let method = path.trim_start_matches("/api/").to_owned();
     let http_method = request.method().as_str().to_owned();
     let header = |name: &'static str| {
@@ -368,6 +422,172 @@ fn handle(
     let _ = request.respond(response);
 }
 
+fn html(status: u16, body: String) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    tiny_http::Response::from_data(body.into_bytes())
+        .with_status_code(status)
+        .with_header(
+            "Content-Type: text/html; charset=utf-8"
+                .parse::<tiny_http::Header>()
+                .unwrap(),
+        )
+}
+
+fn redirect(location: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    tiny_http::Response::from_data(Vec::new())
+        .with_status_code(302)
+        .with_header(
+            format!("Location: {location}")
+                .parse::<tiny_http::Header>()
+                .unwrap(),
+        )
+}
+
+/// The consent page (`authorize`) and its buttons' target (`decide`).
+fn oauth_page(
+    st: &mut State,
+    path: &str,
+    query: &str,
+) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let get = |name: &str| params.get(name).cloned().unwrap_or_default();
+    let Some((client_id, _)) = st.oauth_app.clone() else {
+        return html(400, "<h1>This app has no OAuth set up</h1>".into());
+    };
+    if get("client_id") != client_id {
+        return html(400, "<h1>invalid_client_id</h1>".into());
+    }
+    let Some(user) = st.signed_in.clone() else {
+        return html(401, "<h1>Sign in to Slack first</h1>".into());
+    };
+    match path {
+        "/oauth/v2/authorize" => {
+            let decide = |allow: &str| {
+                let mut url = url::Url::parse("http://x/oauth/v2/decide").unwrap();
+                url.query_pairs_mut()
+                    .append_pair("allow", allow)
+                    .extend_pairs(params.iter());
+                format!("/oauth/v2/decide?{}", url.query().unwrap())
+            };
+            html(
+                200,
+                format!(
+                    r#"<!doctype html><title>Slack: authorize</title><h1>statusinator wants to access Stand-in Workspace</h1><p>Signed in as {user}.</p><p>Bot: {}</p><p>You: {}</p><a id="allow" href="{}">Allow</a> <a id="cancel" href="{}">Cancel</a>"#,
+                    get("scope"),
+                    get("user_scope"),
+                    decide("1").replace('&', "&amp;"),
+                    decide("0").replace('&', "&amp;")
+                ),
+            )
+        }
+        "/oauth/v2/decide" => {
+            let mut back = match url::Url::parse(&get("redirect_uri")) {
+                Ok(url) => url,
+                Err(_) => return html(400, "<h1>bad_redirect_uri</h1>".into()),
+            };
+            if get("allow") == "1" {
+                let code = format!("code-{:016x}", fastrand::u64(..));
+                st.grants.insert(
+                    code.clone(),
+                    Grant {
+                        user,
+                        scope: get("scope"),
+                        user_scope: get("user_scope"),
+                        redirect_uri: get("redirect_uri"),
+                        issued: Instant::now(),
+                        used: false,
+                    },
+                );
+                back.query_pairs_mut()
+                    .append_pair("code", &code)
+                    .append_pair("state", &get("state"));
+            } else {
+                back.query_pairs_mut()
+                    .append_pair("error", "access_denied")
+                    .append_pair("state", &get("state"));
+            }
+            redirect(back.as_str())
+        }
+        _ => html(404, "<h1>not found</h1>".into()),
+    }
+}
+
+/// `oauth.v2.access`: a code for tokens.
+fn oauth_access(
+    st: &mut State,
+    auth: Option<&str>,
+    form: &HashMap<String, String>,
+) -> (u16, Option<u64>, Value, Option<String>) {
+    let Some((client_id, client_secret)) = st.oauth_app.clone() else {
+        return error("invalid_client_id");
+    };
+    let Some(basic) = auth.and_then(|a| a.strip_prefix("Basic ")) else {
+        return error("invalid_client_id");
+    };
+    let decoded = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, basic)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default();
+    let (id, secret) = decoded.split_once(':').unwrap_or_default();
+    if id != client_id {
+        return error("invalid_client_id");
+    }
+    if secret != client_secret {
+        return error("bad_client_secret");
+    }
+    let code = form.get("code").cloned().unwrap_or_default();
+    let Some(grant) = st.grants.get_mut(&code) else {
+        return error("invalid_code");
+    };
+    if grant.used || grant.issued.elapsed() > Duration::from_secs(600) {
+        return error("invalid_code");
+    }
+    if form.get("redirect_uri") != Some(&grant.redirect_uri) {
+        return error("bad_redirect_uri");
+    }
+    grant.used = true;
+    let grant = grant.clone();
+    let user_token = format!(
+        "xoxp-{}-{:012x}",
+        grant.user.to_lowercase(),
+        fastrand::u64(..) & 0xffff_ffff_ffff
+    );
+    st.tokens.insert(
+        user_token.clone(),
+        TokenInfo {
+            owner: grant.user.clone(),
+            kind: Kind::User,
+            revoked: false,
+        },
+    );
+    let mut out = json!({
+        "ok": true,
+        "app_id": "A0STANDIN",
+        "team": {"id": "T0STANDIN", "name": "Stand-in Workspace"},
+        "enterprise": null,
+        "is_enterprise_install": false,
+        "authed_user": {"id": grant.user, "scope": grant.user_scope,
+                        "access_token": user_token, "token_type": "user"},
+    });
+    if !grant.scope.is_empty() {
+        let bot_token = format!("xoxb-standin-{:012x}", fastrand::u64(..) & 0xffff_ffff_ffff);
+        st.tokens.insert(
+            bot_token.clone(),
+            TokenInfo {
+                owner: "U0BOT".to_owned(),
+                kind: Kind::Bot,
+                revoked: false,
+            },
+        );
+        out["access_token"] = bot_token.into();
+        out["token_type"] = "bot".into();
+        out["scope"] = grant.scope.into();
+        out["bot_user_id"] = "U0BOT".into();
+    }
+    (200, None, out, None)
+}
+
 fn error(code: &str) -> (u16, Option<u64>, Value, Option<String>) {
     (200, None, json!({"ok": false, "error": code}), None)
 }
@@ -392,6 +612,9 @@ fn answer(
         .collect();
     if params.contains_key("token") {
         return error("invalid_auth");
+    }
+    if call.method == "oauth.v2.access" {
+        return oauth_access(st, auth, &form);
     }
     let token = auth
         .and_then(|a| a.strip_prefix("Bearer "))
@@ -456,7 +679,7 @@ fn answer(
     let owner = info.owner.clone();
     match call.method.as_str() {
         "auth.test" => {
-            let mut out = json!({"ok": true, "user_id": owner, "team_id": "T0STANDIN", "user": owner.to_lowercase(), "url": "https://standin.slack.com/"});
+            let mut out = json!({"ok": true, "user_id": owner, "team_id": "T0STANDIN", "team": "Stand-in Workspace", "user": owner.to_lowercase(), "url": "https://standin.slack.com/"});
             if info.kind == Kind::Bot {
                 out["bot_id"] = "B0STANDIN".into();
             }

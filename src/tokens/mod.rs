@@ -1,22 +1,34 @@
-//! Slack tokens: each member's own user token from the tokens file, `SLACK_TOKEN` for members
-//! without an entry, and `SLACK_BOT_TOKEN` for reads. A token is a [`SecretString`]; what travels
-//! into messages is only where it came from.
+//! Slack tokens: each member's own user token from the tokens file, else the one they connected
+//! through Slack's OAuth (sealed in the store, see [`stored`]), else `SLACK_TOKEN`; a
+//! workspace's bot token from its installation, else `SLACK_BOT_TOKEN`. A token is a
+//! [`SecretString`]; what travels into messages is only where it came from.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Result;
+
+pub mod listing;
+pub mod seal;
+pub mod stored;
 
 use crate::exit::UsageError;
 use crate::presets::UserId;
 use crate::secret::SecretString;
+use crate::store::Store;
+
+use seal::SealKey;
+use stored::Connection;
 
 /// Where a token came from: the only thing about a token that may be shown.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TokenSource {
     /// The member's entry in the tokens file.
     File(UserId),
+    /// The token the member connected through Slack (OAuth), sealed in the store.
+    Connected(UserId),
     /// `SLACK_TOKEN`.
     SlackToken,
     /// `SLACK_BOT_TOKEN`.
@@ -27,6 +39,7 @@ impl fmt::Display for TokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TokenSource::File(user) => write!(f, "the tokens-file token of {user}"),
+            TokenSource::Connected(user) => write!(f, "the connected token of {user}"),
             TokenSource::SlackToken => f.write_str("SLACK_TOKEN"),
             TokenSource::BotToken => f.write_str("SLACK_BOT_TOKEN"),
         }
@@ -47,6 +60,16 @@ pub struct Tokens {
     by_user: HashMap<UserId, SecretString>,
     fallback: Option<SecretString>,
     bot: Option<SecretString>,
+    /// Where connected members' tokens are, and the key they are sealed with.
+    vault: Option<Vault>,
+}
+
+/// The store's sealed tokens, and the key to open them (`None`: connected tokens cannot be
+/// used, and saying so is the error).
+#[derive(Debug, Clone)]
+pub struct Vault {
+    pub store: Arc<dyn Store>,
+    pub key: Option<SealKey>,
 }
 
 impl Tokens {
@@ -79,13 +102,31 @@ impl Tokens {
         Ok(tokens)
     }
 
-    /// The token that acts for `user`: their tokens-file entry, else `SLACK_TOKEN`.
-    pub fn for_user(&self, user: &UserId) -> Result<Token, UsageError> {
+    /// Members' connected tokens are looked up in `vault` (after the tokens file, before
+    /// `SLACK_TOKEN`).
+    pub fn with_vault(self, vault: Vault) -> Self {
+        Tokens {
+            vault: Some(vault),
+            ..self
+        }
+    }
+
+    /// The store holding connected tokens, if any.
+    pub fn vault(&self) -> Option<&Vault> {
+        self.vault.as_ref()
+    }
+
+    /// The token that acts for `user`: their tokens-file entry, else the token they connected,
+    /// else `SLACK_TOKEN`.
+    pub fn for_user(&self, user: &UserId) -> anyhow::Result<Token> {
         if let Some(secret) = self.by_user.get(user) {
             return Ok(Token {
                 secret: secret.clone(),
                 source: TokenSource::File(user.clone()),
             });
+        }
+        if let Some(token) = self.connected(user)? {
+            return Ok(token);
         }
         if let Some(secret) = &self.fallback {
             return Ok(Token {
@@ -100,9 +141,45 @@ impl Tokens {
             ),
         };
         Err(UsageError::new(format!(
-            "no Slack token for {user}: {file}, or set SLACK_TOKEN; it must be {user}'s own \
-             user token with the users.profile:write scope"
-        )))
+            "no Slack token for {user}: have them connect their profile (serve's \
+             /slack/install), {file}, or set SLACK_TOKEN; it must be {user}'s own user token \
+             with the users.profile:write scope"
+        ))
+        .into())
+    }
+
+    /// The token `user` connected through Slack, opened; `None` when they did not connect.
+    fn connected(&self, user: &UserId) -> anyhow::Result<Option<Token>> {
+        let Some(vault) = &self.vault else {
+            return Ok(None);
+        };
+        let Some(record) = stored::load_member(vault.store.as_ref(), user)? else {
+            return Ok(None);
+        };
+        let location = vault.store.location(&stored::member_key(user));
+        if let Connection::Disconnected { reason, .. } = &record.connection {
+            return Err(UsageError::new(format!(
+                "{user} is disconnected ({reason}): their token no longer works, so nothing is \
+                 changed for them until they connect their profile again (serve's \
+                 /slack/install)"
+            ))
+            .into());
+        }
+        let Some(key) = &vault.key else {
+            return Err(UsageError::new(format!(
+                "{user} connected through Slack, but {} is not set: set the key their token \
+                 ({location}) was sealed with",
+                seal::KEY_VAR
+            ))
+            .into());
+        };
+        let secret = record
+            .open_access(key)
+            .map_err(|err| UsageError::new(format!("the token record {location}: {err}")))?;
+        Ok(Some(Token {
+            secret,
+            source: TokenSource::Connected(user.clone()),
+        }))
     }
 
     /// The bot token, for reads.
@@ -115,9 +192,14 @@ impl Tokens {
 
     /// Fails, as a configuration error, when there is no user token for anybody: neither a
     /// tokens file entry nor `SLACK_TOKEN`. Said once at start instead of once per member.
-    pub fn require_some_user_token(&self) -> Result<(), UsageError> {
+    pub fn require_some_user_token(&self) -> anyhow::Result<()> {
         if !self.by_user.is_empty() || self.fallback.is_some() {
             return Ok(());
+        }
+        if let Some(vault) = &self.vault {
+            if !vault.store.list(stored::TOKENS_PREFIX)?.is_empty() {
+                return Ok(());
+            }
         }
         let file = match &self.file {
             Some(path) => format!("the tokens file {} has no entries", path.display()),
@@ -127,8 +209,10 @@ impl Tokens {
             "there is no Slack user token for any member: {file} and SLACK_TOKEN is not set; \
              statusinator changes a profile only with its member's own user token (xoxp-…, \
              scopes users.profile:read and users.profile:write): put each member's token in a \
-             tokens file ({{\"U024BE7LH\": \"xoxp-…\"}}, chmod 600)"
-        )))
+             tokens file ({{\"U024BE7LH\": \"xoxp-…\"}}, chmod 600), or have members \
+             connect their profile through serve's /slack/install"
+        ))
+        .into())
     }
 
     /// Whether `user` has a token of their own in the tokens file.

@@ -1,0 +1,411 @@
+//! Connecting a member through Slack's OAuth v2, as serve offers it at `/slack/install` and
+//! `/slack/oauth_redirect`: the state that ties a redirect to the browser that started it, the
+//! authorize URL, and the redirect turned into a sealed token in the store.
+//!
+//! The state is `<nonce>.<expiry>.<mac>`: a random nonce, when it lapses (600 s on), and an
+//! HMAC over both with a key derived from `STATUSINATOR_SECRET_KEY`, so any replica can check
+//! it without shared memory. It must equal the `slack-app-oauth-state` cookie the install page
+//! set (the same browser), and it is used once: its nonce is claimed in the store with a
+//! conditional create, so a replayed redirect fails on every replica.
+
+use std::fmt;
+
+use anyhow::{Context, Result};
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use url::Url;
+
+use crate::exit::UsageError;
+use crate::presets::UserId;
+use crate::slack::oauth::Access;
+use crate::slack::{ClientCredentials, SlackClient, SlackError};
+use crate::store::Store;
+use crate::tokens::seal::{random_bytes, SealKey};
+use crate::tokens::stored::{self, Connection, Installation, MemberToken};
+use crate::tokens::{Token, TokenSource};
+
+/// Bolt's cookie name: the browser that started the flow.
+pub const STATE_COOKIE: &str = "slack-app-oauth-state";
+/// How long a state (and its cookie) lives.
+pub const STATE_SECONDS: u64 = 600;
+/// What the bot asks for: `user_change` events (`users:read`) and direct messages.
+pub const BOT_SCOPES: &str = "users:read,chat:write";
+/// What a member grants: reading and changing their own profile.
+pub const USER_SCOPES: &str = "users.profile:read,users.profile:write";
+/// Where Slack sends the browser back, under the public URL.
+pub const REDIRECT_PATH: &str = "/slack/oauth_redirect";
+pub const INSTALL_PATH: &str = "/slack/install";
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// OAuth's settings, checked.
+#[derive(Clone)]
+pub struct OAuth {
+    pub client: ClientCredentials,
+    /// serve's base URL as browsers reach it.
+    pub public_url: Url,
+    /// Slack's authorize page (a stand-in in tests).
+    pub authorize_url: Url,
+    pub key: SealKey,
+    state_key: [u8; 32],
+}
+
+impl fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth")
+            .field("client_id", &self.client.id)
+            .field("public_url", &self.public_url.as_str())
+            .field("authorize_url", &self.authorize_url.as_str())
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+/// Why a redirect's state is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StateProblem {
+    #[error("the link is missing its state")]
+    Missing,
+    #[error("the link's state is not one this app made")]
+    Forged,
+    #[error("the link is more than 10 minutes old")]
+    Expired,
+    #[error("the link was started in another browser, or its cookie is gone")]
+    OtherBrowser,
+    #[error("the link was used already")]
+    Replayed,
+}
+
+impl OAuth {
+    /// Checks the settings: a public URL that is https (or http on a loopback address) and the
+    /// key (see [`crate::tokens::seal`]).
+    pub fn new(
+        client: ClientCredentials,
+        public_url: &str,
+        authorize_url: &str,
+        key: SealKey,
+    ) -> Result<OAuth, UsageError> {
+        let public_url = Url::parse(public_url.trim().trim_end_matches('/'))
+            .ok()
+            .filter(|u| {
+                u.scheme() == "https"
+                    || (u.scheme() == "http"
+                        && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")))
+            })
+            .ok_or_else(|| {
+                UsageError::new(
+                    "STATUSINATOR_PUBLIC_URL must be serve's https:// address as browsers reach \
+                     it (plain http:// only on a loopback address), like https://status.example.com",
+                )
+            })?;
+        let authorize_url = Url::parse(authorize_url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| {
+                UsageError::new(
+                    "--slack-oauth-url must be Slack's authorize page, \
+                     https://slack.com/oauth/v2/authorize",
+                )
+            })?;
+        let state_key = key.derive("oauth state");
+        Ok(OAuth {
+            client,
+            public_url,
+            authorize_url,
+            key,
+            state_key,
+        })
+    }
+
+    /// The `redirect_uri` of both the authorize step and the code exchange.
+    pub fn redirect_uri(&self) -> String {
+        format!(
+            "{}{REDIRECT_PATH}",
+            self.public_url.as_str().trim_end_matches('/')
+        )
+    }
+
+    /// The install page's address.
+    pub fn install_url(&self) -> String {
+        format!(
+            "{}{INSTALL_PATH}",
+            self.public_url.as_str().trim_end_matches('/')
+        )
+    }
+
+    /// Whether the cookie may be `Secure` (the public URL is https).
+    pub fn secure(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    fn mac(&self, nonce: &str, expires: u64) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.state_key).expect("any key length");
+        mac.update(format!("{nonce}.{expires}").as_bytes());
+        B64.encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// A fresh state, good for [`STATE_SECONDS`].
+    pub fn new_state(&self, now: u64) -> String {
+        let nonce = B64.encode(random_bytes::<16>());
+        let expires = now + STATE_SECONDS;
+        format!("{nonce}.{expires}.{}", self.mac(&nonce, expires))
+    }
+
+    /// Checks a redirect's state against the cookie, its MAC and its age; returns its nonce.
+    /// (That it is used once is checked against the store: [`OAuth::complete`].)
+    pub fn check_state<'a>(
+        &self,
+        state: Option<&'a str>,
+        cookie: Option<&str>,
+        now: u64,
+    ) -> Result<&'a str, StateProblem> {
+        let state = state
+            .filter(|s| !s.is_empty())
+            .ok_or(StateProblem::Missing)?;
+        let mut parts = state.splitn(3, '.');
+        let (Some(nonce), Some(expires), Some(mac)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(StateProblem::Forged);
+        };
+        let expires: u64 = expires.parse().map_err(|_| StateProblem::Forged)?;
+        let expected = self.mac(nonce, expires);
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            expected.as_bytes(),
+            mac.as_bytes(),
+        )) {
+            return Err(StateProblem::Forged);
+        }
+        if now >= expires {
+            return Err(StateProblem::Expired);
+        }
+        if cookie != Some(state) {
+            return Err(StateProblem::OtherBrowser);
+        }
+        Ok(nonce)
+    }
+
+    /// Slack's authorize URL for `state`: the bot scopes (an install that adds the bot, or a
+    /// no-op for a workspace that has it) and the member's user scopes.
+    pub fn authorize_link(&self, state: &str) -> String {
+        let mut url = self.authorize_url.clone();
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.client.id)
+            .append_pair("scope", BOT_SCOPES)
+            .append_pair("user_scope", USER_SCOPES)
+            .append_pair("redirect_uri", &self.redirect_uri())
+            .append_pair("state", state);
+        url.into()
+    }
+
+    /// Turns a redirect's `code` into a connected member: the state's nonce used once, the code
+    /// exchanged, the member's token checked with `auth.test`, then sealed and stored (and the
+    /// workspace's bot token, when this install added it).
+    pub fn complete(
+        &self,
+        store: &dyn Store,
+        slack: &SlackClient,
+        nonce: &str,
+        code: &str,
+        now: u64,
+    ) -> Result<Connected, ConnectError> {
+        if !stored::use_state_once(store, nonce, now).map_err(ConnectError::Store)? {
+            return Err(ConnectError::State(StateProblem::Replayed));
+        }
+        let access = slack
+            .oauth_access(&self.client, code, &self.redirect_uri())
+            .map_err(ConnectError::Slack)?;
+        let user = UserId::parse(&access.user_id).map_err(|_| {
+            ConnectError::Store(anyhow::anyhow!("Slack named no member ID it could use"))
+        })?;
+        let Some(granted) = &access.user else {
+            return Err(ConnectError::NoUserToken);
+        };
+        // The token must be the member's own, as Slack says it is.
+        let identity = slack
+            .auth_test(&Token {
+                secret: granted.access.clone(),
+                source: TokenSource::Connected(user.clone()),
+            })
+            .map_err(ConnectError::Slack)?;
+        if identity.user_id != user.as_str() {
+            return Err(ConnectError::Store(anyhow::anyhow!(
+                "Slack gave a token of {} for {user}",
+                identity.user_id
+            )));
+        }
+        self.store_tokens(store, &access, &user, now)
+            .map_err(ConnectError::Store)?;
+        Ok(Connected {
+            user,
+            handle: identity.user,
+            team_id: access.team_id.clone(),
+            team_name: if access.team_name.is_empty() {
+                identity.team
+            } else {
+                access.team_name.clone()
+            },
+            workspace_url: identity.url,
+            app_id: access.app_id.clone(),
+        })
+    }
+
+    fn store_tokens(
+        &self,
+        store: &dyn Store,
+        access: &Access,
+        user: &UserId,
+        now: u64,
+    ) -> Result<()> {
+        let team = &access.team_id;
+        let granted = access.user.as_ref().expect("checked by the caller");
+        let binding = |what| stored::member_binding(team, user, what);
+        stored::save_member(
+            store,
+            &MemberToken {
+                team: team.clone(),
+                team_name: access.team_name.clone(),
+                user: user.clone(),
+                scopes: granted.scopes.clone(),
+                access: self
+                    .key
+                    .seal(&binding("access"), granted.access.expose().as_bytes()),
+                refresh: granted
+                    .refresh
+                    .as_ref()
+                    .map(|r| self.key.seal(&binding("refresh"), r.expose().as_bytes())),
+                expires_at: granted.expires_in.map(|s| now + s),
+                connected_at: now,
+                connection: Connection::Connected,
+            },
+        )?;
+        if let Some(bot) = &access.bot {
+            let binding = |what| stored::installation_binding(team, what);
+            stored::save_installation(
+                store,
+                &Installation {
+                    team: team.clone(),
+                    team_name: access.team_name.clone(),
+                    bot_user_id: access.bot_user_id.clone(),
+                    app_id: access.app_id.clone(),
+                    scopes: bot.scopes.clone(),
+                    bot: self
+                        .key
+                        .seal(&binding("bot"), bot.access.expose().as_bytes()),
+                    refresh: bot
+                        .refresh
+                        .as_ref()
+                        .map(|r| self.key.seal(&binding("refresh"), r.expose().as_bytes())),
+                    expires_at: bot.expires_in.map(|s| now + s),
+                    installed_at: now,
+                    installed_by: user.clone(),
+                },
+            )
+            .context("storing the workspace's installation")?;
+        }
+        Ok(())
+    }
+}
+
+/// A member who just connected.
+#[derive(Debug, Clone)]
+pub struct Connected {
+    pub user: UserId,
+    /// Their handle, as `auth.test` has it.
+    pub handle: String,
+    pub team_id: String,
+    pub team_name: String,
+    /// The workspace's address, for the way back to Slack.
+    pub workspace_url: String,
+    pub app_id: String,
+}
+
+/// Why connecting failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    State(StateProblem),
+    #[error("Slack refused: {0}")]
+    Slack(SlackError),
+    #[error("Slack gave no user token: the app must ask for user scopes ({USER_SCOPES})")]
+    NoUserToken,
+    #[error("storing the connection failed: {0:#}")]
+    Store(anyhow::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oauth() -> OAuth {
+        OAuth::new(
+            ClientCredentials {
+                id: "1.2".into(),
+                secret: crate::secret::SecretString::new("s"),
+            },
+            "https://status.example.com/",
+            "https://slack.com/oauth/v2/authorize",
+            SealKey::parse(&SealKey::generate()).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_state_holds_for_its_browser_and_ten_minutes_only() {
+        let oauth = oauth();
+        let state = oauth.new_state(1_000);
+        assert!(oauth.check_state(Some(&state), Some(&state), 1_599).is_ok());
+        assert_eq!(
+            oauth.check_state(Some(&state), Some(&state), 1_600),
+            Err(StateProblem::Expired)
+        );
+        assert_eq!(
+            oauth.check_state(Some(&state), None, 1_001),
+            Err(StateProblem::OtherBrowser)
+        );
+        let other = oauth.new_state(1_000);
+        assert_eq!(
+            oauth.check_state(Some(&state), Some(&other), 1_001),
+            Err(StateProblem::OtherBrowser)
+        );
+        // Another expiry under the same MAC, or a state from another key: forged.
+        let (nonce, rest) = state.split_once('.').unwrap();
+        let (_, mac) = rest.split_once('.').unwrap();
+        let longer = format!("{nonce}.9999999999.{mac}");
+        assert_eq!(
+            oauth.check_state(Some(&longer), Some(&longer), 1_001),
+            Err(StateProblem::Forged)
+        );
+        let foreign = super::tests::oauth().new_state(1_000);
+        assert_eq!(
+            oauth.check_state(Some(&foreign), Some(&foreign), 1_001),
+            Err(StateProblem::Forged)
+        );
+        assert_eq!(
+            oauth.check_state(None, None, 1_001),
+            Err(StateProblem::Missing)
+        );
+    }
+
+    #[test]
+    fn the_authorize_link_asks_for_the_right_scopes_and_comes_back_here() {
+        let oauth = oauth();
+        let link = Url::parse(&oauth.authorize_link("st.1.x")).unwrap();
+        let query: std::collections::HashMap<_, _> = link.query_pairs().into_owned().collect();
+        assert_eq!(query["client_id"], "1.2");
+        assert_eq!(query["scope"], BOT_SCOPES);
+        assert_eq!(query["user_scope"], USER_SCOPES);
+        assert_eq!(
+            query["redirect_uri"],
+            "https://status.example.com/slack/oauth_redirect"
+        );
+        assert_eq!(query["state"], "st.1.x");
+        assert!(OAuth::new(
+            oauth.client.clone(),
+            "http://status.example.com",
+            "https://slack.com/oauth/v2/authorize",
+            oauth.key.clone()
+        )
+        .is_err());
+    }
+}

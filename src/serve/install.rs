@@ -1,0 +1,195 @@
+//! `GET /slack/install` and `GET /slack/oauth_redirect`: a member connects their profile (see
+//! [`crate::connect`]). Bolt's paths and state cookie; pages from [`super::pages`]. No token
+//! and no code ever reach a page or a log line.
+
+use super::{pages, Answer, Service};
+use crate::connect::{ConnectError, StateProblem, STATE_COOKIE, STATE_SECONDS};
+
+/// The cookie's attributes: only sent back to `/slack`, never to scripts, Lax so that Slack's
+/// top-level redirect carries it, Secure on https.
+fn cookie(value: &str, max_age: u64, secure: bool) -> String {
+    format!(
+        "{STATE_COOKIE}={value}; Path=/slack; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The state cookie's value in a `Cookie` header.
+fn state_cookie(header: Option<&str>) -> Option<&str> {
+    header?
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == STATE_COOKIE)
+        .map(|(_, value)| value)
+}
+
+fn html(status: u16, body: String) -> Answer {
+    Answer {
+        content_type: "text/html; charset=utf-8",
+        body: body.into_bytes(),
+        ..Answer::empty(status)
+    }
+}
+
+/// Connecting is off: what to set.
+fn off() -> Answer {
+    html(
+        404,
+        pages::failed(
+            "Connecting is not set up",
+            "This statusinator does not offer connecting yet: its admin sets SLACK_CLIENT_ID, \
+             SLACK_CLIENT_SECRET, STATUSINATOR_PUBLIC_URL and STATUSINATOR_SECRET_KEY for it.",
+            "/slack/install",
+        ),
+    )
+}
+
+impl Service {
+    /// The install page, with a fresh state in its link and in the cookie.
+    pub fn install_page(&self, now: u64) -> Answer {
+        let Some(oauth) = &self.oauth else {
+            return off();
+        };
+        let state = oauth.new_state(now);
+        Answer {
+            set_cookie: Some(cookie(&state, STATE_SECONDS, oauth.secure())),
+            ..html(200, pages::install(&oauth.authorize_link(&state)))
+        }
+    }
+
+    /// Slack's redirect back: checks, connects, and shows the outcome; the cookie is cleared
+    /// whatever happens.
+    pub fn oauth_redirect(&self, query: &str, cookie_header: Option<&str>, now: u64) -> Answer {
+        let Some(oauth) = &self.oauth else {
+            return off();
+        };
+        let params: std::collections::HashMap<String, String> =
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+        let back = oauth.install_url();
+        let fail = |status: u16, title: &str, detail: String| Answer {
+            set_cookie: Some(cookie("", 0, oauth.secure())),
+            ..html(status, pages::failed(title, &detail, &back))
+        };
+        if let Some(error) = params.get("error") {
+            log::info!(
+                "a member declined to connect ({})",
+                crate::redact::label(error)
+            );
+            return if error == "access_denied" {
+                fail(
+                    403,
+                    "Not connected",
+                    "You chose Cancel on Slack's page, so statusinator cannot change your \
+                     profile. Start again whenever you like."
+                        .to_owned(),
+                )
+            } else {
+                fail(
+                    400,
+                    "Slack did not connect you",
+                    format!(
+                        "Slack said {}. Start again; if it keeps happening, tell your Slack \
+                         admin.",
+                        crate::redact::label(error)
+                    ),
+                )
+            };
+        }
+        let nonce = match oauth.check_state(
+            params.get("state").map(String::as_str),
+            state_cookie(cookie_header),
+            now,
+        ) {
+            Ok(nonce) => nonce,
+            Err(problem) => {
+                log::warn!("refused a connection: {problem}");
+                return fail(400, "This link does not work", state_advice(problem));
+            }
+        };
+        let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
+            return fail(
+                400,
+                "This link does not work",
+                "Slack's answer had no code in it. Start again.".to_owned(),
+            );
+        };
+        match oauth.complete(self.store, self.engine.slack(), nonce, code, now) {
+            Ok(connected) => {
+                log::info!(
+                    "{} connected their profile in {} ({})",
+                    connected.user,
+                    connected.team_id,
+                    connected.team_name
+                );
+                Answer {
+                    set_cookie: Some(cookie("", 0, oauth.secure())),
+                    ..html(200, pages::connected(&connected))
+                }
+            }
+            Err(ConnectError::State(problem)) => {
+                log::warn!("refused a connection: {problem}");
+                fail(400, "This link does not work", state_advice(problem))
+            }
+            Err(ConnectError::Store(err)) => {
+                log::error!("connecting a member failed: {err:#}");
+                fail(
+                    500,
+                    "Something went wrong on our side",
+                    "statusinator could not store your connection. Try again in a minute; if \
+                     it keeps happening, tell the admin who set it up."
+                        .to_owned(),
+                )
+            }
+            Err(err) => {
+                log::warn!("connecting a member failed: {err}");
+                fail(
+                    400,
+                    "Slack did not connect you",
+                    format!("{err}. Start again; if it keeps happening, tell your Slack admin."),
+                )
+            }
+        }
+    }
+}
+
+fn state_advice(problem: StateProblem) -> String {
+    let why = match problem {
+        StateProblem::Missing | StateProblem::Forged => {
+            "It did not come from this statusinator's connect page."
+        }
+        StateProblem::Expired => "It is more than 10 minutes old.",
+        StateProblem::OtherBrowser => {
+            "It was started in another browser, or this browser dropped its cookie."
+        }
+        StateProblem::Replayed => "It was used already: each link connects once.",
+    };
+    format!("{why} Start again from the connect page, in this browser.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_cookie_is_found_among_others_and_set_as_bolt_sets_it() {
+        assert_eq!(
+            state_cookie(Some("a=1; slack-app-oauth-state=abc.1.x; b=2")),
+            Some("abc.1.x")
+        );
+        assert_eq!(state_cookie(Some("a=1")), None);
+        assert_eq!(state_cookie(None), None);
+        let set = cookie("abc", 600, true);
+        for part in [
+            "Path=/slack",
+            "Max-Age=600",
+            "HttpOnly",
+            "SameSite=Lax",
+            "Secure",
+        ] {
+            assert!(set.contains(part), "{set}");
+        }
+        assert!(!cookie("", 0, false).contains("Secure"));
+    }
+}

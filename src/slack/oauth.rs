@@ -1,0 +1,167 @@
+//! `oauth.v2.access`: the code of Slack's OAuth redirect exchanged for tokens, with the app's
+//! client credentials in HTTP Basic, as Slack prefers.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{null_as_default, parse, Auth, ClientCredentials, Method, SlackClient, SlackError};
+use crate::secret::SecretString;
+
+/// A token Slack granted, with what comes with it.
+#[derive(Debug, Clone)]
+pub struct Granted {
+    pub access: SecretString,
+    /// With token rotation on: the refresh token, and the access token's life in seconds.
+    pub refresh: Option<SecretString>,
+    pub expires_in: Option<u64>,
+    pub scopes: String,
+}
+
+/// What an install or a member's authorization gave.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub team_id: String,
+    pub team_name: String,
+    pub app_id: String,
+    /// The member who authorized (always there).
+    pub user_id: String,
+    /// Their user token, when user scopes were asked for.
+    pub user: Option<Granted>,
+    /// The bot token, when bot scopes were asked for.
+    pub bot: Option<Granted>,
+    pub bot_user_id: String,
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    #[serde(default, deserialize_with = "null_as_default")]
+    access_token: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    refresh_token: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    expires_in: Option<u64>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    scope: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    bot_user_id: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    app_id: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    team: Team,
+    #[serde(default, deserialize_with = "null_as_default")]
+    authed_user: AuthedUser,
+}
+
+#[derive(Deserialize, Default)]
+struct Team {
+    #[serde(default, deserialize_with = "null_as_default")]
+    id: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    name: String,
+}
+
+#[derive(Deserialize, Default)]
+struct AuthedUser {
+    #[serde(default, deserialize_with = "null_as_default")]
+    id: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    access_token: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    refresh_token: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    expires_in: Option<u64>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    scope: String,
+}
+
+impl SlackClient {
+    /// Exchanges the redirect's `code` (with the same `redirect_uri` the authorize step had).
+    pub fn oauth_access(
+        &self,
+        client: &ClientCredentials,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<Access, SlackError> {
+        let value = self.call(Method::OAuthAccess, Auth::Client(client), &|req| {
+            req.post_form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", redirect_uri),
+            ])
+        })?;
+        access(value)
+    }
+}
+
+fn access(value: Value) -> Result<Access, SlackError> {
+    let raw: Raw = parse(Method::OAuthAccess, value)?;
+    let granted = |access: Option<String>,
+                   refresh: Option<String>,
+                   expires_in: Option<u64>,
+                   scopes: String| {
+        access.filter(|t| !t.is_empty()).map(|access| Granted {
+            access: SecretString::new(access),
+            refresh: refresh.map(SecretString::new),
+            expires_in,
+            scopes,
+        })
+    };
+    if raw.authed_user.id.is_empty() || raw.team.id.is_empty() {
+        return Err(SlackError::Protocol {
+            method: Method::OAuthAccess.name(),
+            detail: "the answer names no member or no workspace".to_owned(),
+        });
+    }
+    Ok(Access {
+        team_id: raw.team.id,
+        team_name: raw.team.name,
+        app_id: raw.app_id,
+        user_id: raw.authed_user.id,
+        user: granted(
+            raw.authed_user.access_token,
+            raw.authed_user.refresh_token,
+            raw.authed_user.expires_in,
+            raw.authed_user.scope,
+        ),
+        bot: granted(
+            raw.access_token,
+            raw.refresh_token,
+            raw.expires_in,
+            raw.scope,
+        ),
+        bot_user_id: raw.bot_user_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bot_and_user_install_and_a_user_only_one_read_alike() {
+        let both = serde_json::json!({"ok": true, "access_token": "xoxb-1", "token_type": "bot",
+            "scope": "users:read,chat:write", "bot_user_id": "U0BOT", "app_id": "A1",
+            "team": {"name": "Acme", "id": "T1"}, "enterprise": null,
+            "authed_user": {"id": "U1", "scope": "users.profile:read", "access_token": "xoxp-1",
+                            "token_type": "user"}});
+        let access = access(both).unwrap();
+        assert_eq!(
+            (access.team_id.as_str(), access.user_id.as_str()),
+            ("T1", "U1")
+        );
+        assert_eq!(access.bot.unwrap().access.expose(), "xoxb-1");
+        assert_eq!(access.user.unwrap().access.expose(), "xoxp-1");
+
+        let user_only = serde_json::json!({"ok": true, "app_id": "A1",
+            "authed_user": {"id": "U2", "scope": "users.profile:write",
+                            "access_token": "xoxe.xoxp-2", "refresh_token": "xoxe-1-r",
+                            "expires_in": 43200, "token_type": "user"},
+            "team": {"id": "T1"}, "enterprise": null, "is_enterprise_install": false});
+        let access = super::access(user_only).unwrap();
+        assert!(access.bot.is_none());
+        let user = access.user.unwrap();
+        assert_eq!(user.expires_in, Some(43200));
+        assert!(!format!("{user:?}").contains("xoxe"));
+        assert_eq!(user.refresh.unwrap().expose(), "xoxe-1-r");
+    }
+}

@@ -1,0 +1,331 @@
+//! Members connect themselves: Slack's OAuth round trip in a real browser (headless Chromium),
+//! the state's checks over HTTP, and the token sealed in the store and used for the member's
+//! status changes.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::json;
+use support::browser::Browser;
+use support::serve::{Reply, Serve};
+use support::{images, wait_until, Scene, World};
+
+const CLIENT_ID: &str = "1234.5678";
+const CLIENT_SECRET: &str = "client-secret-0123456789";
+
+/// Ana onboarded (vacation: name and photo; default: name) and in the workspace, with no token
+/// anywhere: she connects herself.
+fn ana(scene: Scene) -> World {
+    let world = World::new(scene);
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.slack.add_member("U0ANA0001", "Ana");
+    world.onboard(json!({"U0ANA0001": {
+        ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"},
+        "default": {"name": "Ana"}
+    }}));
+    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
+    world
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// serve with connecting on, reachable at its public URL; `key` seals the tokens.
+fn serve_with_oauth(world: &World, key: &str) -> Serve {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let public = format!("http://127.0.0.1:{port}");
+    Serve::start(
+        world,
+        &["--listen", &listen],
+        &[
+            ("SLACK_CLIENT_ID", CLIENT_ID),
+            ("SLACK_CLIENT_SECRET", CLIENT_SECRET),
+            ("STATUSINATOR_PUBLIC_URL", &public),
+            ("STATUSINATOR_SECRET_KEY", key),
+            ("SLACK_OAUTH_URL", &world.slack.authorize_url()),
+        ],
+    )
+}
+
+fn new_key() -> String {
+    statusinator::tokens::seal::SealKey::generate()
+}
+
+/// Every byte in the store, as text, for looking for a token in it.
+fn whole_store(world: &World) -> String {
+    world
+        .scene
+        .snapshot()
+        .values()
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_member_connects_in_a_browser_and_their_status_drives_their_profile() {
+    let world = ana(Scene::local());
+    let serve = serve_with_oauth(&world, &new_key());
+    world.slack.sign_in("U0ANA0001");
+    let browser = Browser::start();
+
+    // Open the install page, click Connect, click Allow on Slack's page.
+    browser.goto(&format!("{}/slack/install", serve.url));
+    browser.click("#connect");
+    assert!(
+        browser.url().contains("/oauth/v2/authorize"),
+        "{}",
+        browser.url()
+    );
+    browser.click("#allow");
+    let heading = browser.text("#connected");
+    assert!(heading.contains("You're connected, u0ana0001"), "{heading}");
+    let page = browser.source();
+    assert!(page.contains("Stand-in Workspace"), "{page}");
+    assert!(
+        !page.contains("xoxp-") && !page.contains("code-"),
+        "a secret on the page"
+    );
+    browser.screenshot(&std::env::temp_dir().join("statusinator-connected.png"));
+    let callback = browser.url();
+    assert!(
+        callback.contains("/slack/oauth_redirect?code="),
+        "{callback}"
+    );
+
+    // The token Slack gave is stored sealed: not anywhere in the store in plain text.
+    let tokens = world.slack.tokens_of("U0ANA0001");
+    assert_eq!(tokens.len(), 2, "the stand-in's own and the one just given");
+    let store = whole_store(&world);
+    for token in &tokens {
+        assert!(
+            !store.contains(token.as_str()),
+            "a token in plain text in the store"
+        );
+    }
+    assert!(store.contains("\"kid\""), "a sealed record is there");
+
+    // Her status change is applied with that token.
+    world.slack.clear_calls();
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    assert_eq!(
+        serve.user_change(&world.slack.member("U0ANA0001")).0.status,
+        200
+    );
+    wait_until("Ana's preset applied", Duration::from_secs(20), || {
+        world.slack.member("U0ANA0001").profile["display_name"] == "Ana (away)"
+    });
+    let set = world
+        .slack
+        .calls()
+        .into_iter()
+        .find(|c| c.method == "users.profile.set")
+        .unwrap();
+    assert_eq!(set.token_owner.as_deref(), Some("U0ANA0001"));
+
+    // The callback again (a replay): refused, nothing stored anew.
+    browser.goto(&callback);
+    assert!(browser.text("#failed").contains("This link does not work"));
+
+    // Cancel on Slack's page: an error page that links back.
+    browser.goto(&format!("{}/slack/install", serve.url));
+    browser.click("#connect");
+    browser.click("#cancel");
+    assert!(browser.text("#failed").contains("Not connected"));
+    assert!(browser.source().contains("/slack/install"));
+
+    let logs = serve.logs();
+    for token in &tokens {
+        assert!(!logs.contains(token.as_str()), "a token in the log");
+    }
+    assert!(!logs.contains("code-"), "a code in the log");
+    assert!(
+        logs.contains("U0ANA0001 connected their profile in T0STANDIN"),
+        "{logs}"
+    );
+}
+
+/// The install page's state cookie and the Connect link on it.
+fn install(serve: &Serve) -> (String, String) {
+    let reply = serve.get("/slack/install");
+    assert_eq!(reply.status, 200);
+    let cookie = reply
+        .header("Set-Cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let link = reply
+        .body
+        .split("href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    (cookie, link)
+}
+
+/// Follows the Connect link as Slack's Allow would: the redirect back, with a code.
+fn allow(world: &World, link: &str) -> String {
+    let page = reqwest::blocking::get(link).unwrap().text().unwrap();
+    let allow = page
+        .split("id=\"allow\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let base = world
+        .slack
+        .authorize_url()
+        .replace("/oauth/v2/authorize", "");
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answer = client.get(format!("{base}{allow}")).send().unwrap();
+    assert_eq!(answer.status(), 302);
+    answer.headers()["location"].to_str().unwrap().to_owned()
+}
+
+fn callback(serve: &Serve, location: &str, cookie: Option<&str>) -> Reply {
+    let path = &location[location.find("/slack/oauth_redirect").unwrap()..];
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
+    serve.request("GET", path, &headers, b"")
+}
+
+#[test]
+fn a_state_must_be_this_apps_this_browsers_and_unused_on_any_replica() {
+    let world = ana(Scene::s3());
+    let key = new_key();
+    let a = serve_with_oauth(&world, &key);
+    let b = serve_with_oauth(&world, &key);
+    world.slack.sign_in("U0ANA0001");
+
+    // No cookie, another browser's cookie, a forged state: refused, nothing stored.
+    let (cookie, link) = install(&a);
+    let location = allow(&world, &link);
+    let (other_cookie, _) = install(&a);
+    for (cookie, why) in [
+        (None, "no cookie"),
+        (Some(other_cookie.as_str()), "another browser's"),
+    ] {
+        let reply = callback(&a, &location, cookie);
+        assert_eq!(reply.status, 400, "{why}: {}", reply.body);
+        assert!(
+            reply.body.contains("another browser"),
+            "{why}: {}",
+            reply.body
+        );
+    }
+    let forged = "AAAAAAAAAAAAAAAAAAAAAA.9999999999.AAAAAAAAAAAAAAAAAAAAAA";
+    let reply = b.request(
+        "GET",
+        &format!("/slack/oauth_redirect?code=x&state={forged}"),
+        &[("Cookie", &format!("slack-app-oauth-state={forged}"))],
+        b"",
+    );
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains("did not come from"), "{}", reply.body);
+    assert!(world
+        .scene
+        .snapshot()
+        .keys()
+        .all(|k| !k.starts_with("tokens/")));
+
+    // The right browser on replica A: connected. The same redirect on replica B: used.
+    let reply = callback(&a, &location, Some(&cookie));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.header("Set-Cookie").unwrap().contains("Max-Age=0"));
+    let reply = callback(&b, &location, Some(&cookie));
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(reply.body.contains("used already"), "{}", reply.body);
+
+    // A Slack error (a code that does not exist) is a page, and stores nothing more.
+    let (cookie, link) = install(&b);
+    let location = allow(&world, &link);
+    let bad = location.replace("code=code-", "code=nope-");
+    let reply = callback(&b, &bad, Some(&cookie));
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(reply.body.contains("invalid_code"), "{}", reply.body);
+}
+
+#[test]
+fn a_sealed_token_copied_to_another_member_does_not_open_and_a_wrong_key_is_named() {
+    let world = ana(Scene::local());
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    world.slack.sign_in("U0ANA0001");
+    let (cookie, link) = install(&serve);
+    let location = allow(&world, &link);
+    assert_eq!(callback(&serve, &location, Some(&cookie)).status, 200);
+    drop(serve);
+
+    // `statusinator tokens` lists her, never the token.
+    let list = |key: &str| {
+        world
+            .command()
+            .env("STATUSINATOR_SECRET_KEY", key)
+            .args(["tokens", "--json"])
+            .output()
+            .unwrap()
+    };
+    let out = list(&key);
+    assert!(out.status.success(), "{}", support::show(&out));
+    world.assert_no_token_in(&out);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ana = &report["members"][0];
+    assert_eq!(ana["user"], "U0ANA0001");
+    assert_eq!(ana["source"], "connected");
+    assert_eq!(ana["team"], "T0STANDIN");
+    assert_eq!(ana["state"], "connected");
+    assert_eq!(report["installations"][0]["team"], "T0STANDIN");
+    // Another key: said so.
+    let out = list(&new_key());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["members"][0]["state"], "sealed with another key");
+
+    // Ana's record copied into Ben's place: it does not open as Ben's.
+    world.slack.add_member("U0BEN0002", "Ben");
+    let keys: HashMap<String, Vec<u8>> = world.scene.snapshot().into_iter().collect();
+    let (ana_key, ana_record) = keys
+        .iter()
+        .find(|(k, _)| k.starts_with("tokens/") && k.ends_with("U0ANA0001.json"))
+        .unwrap();
+    let ben = statusinator::presets::UserId::parse("U0BEN0002").unwrap();
+    let copied = String::from_utf8_lossy(ana_record).replace("U0ANA0001", "U0BEN0002");
+    world.scene.put(
+        &statusinator::tokens::stored::member_key(&ben),
+        copied.as_bytes(),
+    );
+    let _ = ana_key;
+    world.onboard(json!({"U0BEN0002": {"default": {"name": "Ben"}}}));
+    let out = world
+        .command()
+        .env("STATUSINATOR_SECRET_KEY", &key)
+        .args(["apply", "U0BEN0002", "default"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", support::show(&out));
+    let err = support::stderr(&out);
+    assert!(err.contains("does not open"), "{err}");
+    assert!(err.contains("tokens/"), "names the record: {err}");
+
+    // Forget: gone, and said so.
+    let out = world.run(&["tokens", "forget", "U0BEN0002"]);
+    assert!(out.status.success(), "{}", support::show(&out));
+    let out = world.run(&["tokens", "forget", "U0BEN0002"]);
+    assert_eq!(out.status.code(), Some(2));
+}
