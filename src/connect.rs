@@ -277,6 +277,8 @@ impl OAuth {
                 expires_at: granted.expires_in.map(|s| now + s),
                 connected_at: now,
                 connection: Connection::Connected,
+                refreshing: None,
+                reminded_at: None,
             },
         )?;
         if let Some(bot) = &access.bot {

@@ -44,6 +44,28 @@ impl Settings {
         Ok(tokens.with_vault(Vault {
             store: store.clone(),
             key: secret_key()?,
+            refresher: self.refresher()?.map(Arc::new),
+            instance: crate::state::instance_name("tokens"),
+        }))
+    }
+
+    /// What refreshing rotating tokens needs, when the app's credentials are set.
+    pub fn refresher(&self) -> Result<Option<crate::tokens::rotation::Refresher>> {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let (Some(id), Some(secret)) = (var("SLACK_CLIENT_ID"), var("SLACK_CLIENT_SECRET")) else {
+            return Ok(None);
+        };
+        Ok(Some(crate::tokens::rotation::Refresher {
+            client: crate::slack::ClientCredentials {
+                id,
+                secret: crate::secret::SecretString::new(secret),
+            },
+            slack: self.slack()?,
         }))
     }
 }

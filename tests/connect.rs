@@ -329,3 +329,120 @@ fn a_sealed_token_copied_to_another_member_does_not_open_and_a_wrong_key_is_name
     let out = world.run(&["tokens", "forget", "U0BEN0002"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Ana connects over HTTP (the browser's steps, without the browser).
+fn connect(world: &World, serve: &Serve) {
+    world.slack.sign_in("U0ANA0001");
+    let (cookie, link) = install(serve);
+    let location = allow(world, &link);
+    let reply = callback(serve, &location, Some(&cookie));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+fn tokens_json(world: &World, key: &str) -> serde_json::Value {
+    let out = world
+        .command()
+        .env("STATUSINATOR_SECRET_KEY", key)
+        .args(["tokens", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::show(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn two_processes_due_to_refresh_one_token_at_once_make_one_refresh() {
+    let world = ana(Scene::s3());
+    // Rotation on: the first token has an hour left (inside the two-hour refresh window).
+    world
+        .slack
+        .enable_rotation(Duration::from_secs(3600), Duration::from_secs(43_200));
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    connect(&world, &serve);
+    // serve, started before Ana connected, looks again only in ten minutes.
+    drop(serve);
+    assert_eq!(world.slack.refreshes(), 0);
+
+    // Slack answers slowly, so the two are sure to be due at the same moment.
+    world.slack.set_latency(Duration::from_millis(500));
+    let apply = |emoji: &str| {
+        world
+            .command()
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .env("STATUSINATOR_SECRET_KEY", &key)
+            .env("SLACK_CLIENT_ID", CLIENT_ID)
+            .env("SLACK_CLIENT_SECRET", CLIENT_SECRET)
+            .args(["apply", "U0ANA0001", emoji])
+            .spawn()
+            .unwrap()
+    };
+    let first = apply(":palm_tree:");
+    let second = apply("default");
+    for mut child in [first, second] {
+        let status = child.wait().unwrap();
+        assert!(status.success());
+    }
+    // Single-use refresh tokens: a second refresh would have failed (and disconnected Ana).
+    assert_eq!(world.slack.refreshes(), 1);
+    let report = tokens_json(&world, &key);
+    assert_eq!(report["members"][0]["state"], "connected", "{report}");
+    let expires = report["members"][0]["expiresAt"].as_u64().unwrap();
+    assert!(
+        expires > support::serve::now() + 40_000,
+        "the refreshed token's end"
+    );
+}
+
+#[test]
+fn serve_refreshes_a_quiet_members_token_and_a_dead_one_disconnects_them() {
+    let world = ana(Scene::local());
+    world
+        .slack
+        .enable_rotation(Duration::from_secs(3600), Duration::from_secs(43_200));
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    connect(&world, &serve);
+    drop(serve);
+
+    // No event, no command: serve refreshes the token on its own schedule.
+    let serve = serve_with_oauth(&world, &key);
+    wait_until("the token is refreshed", Duration::from_secs(20), || {
+        world.slack.refreshes() == 1
+    });
+    drop(serve);
+    let report = tokens_json(&world, &key);
+    assert_eq!(report["members"][0]["state"], "connected");
+
+    // Slack revokes the refresh token; the next refresh is refused for good: Ana is marked
+    // disconnected, and nothing retries it.
+    world.slack.revoke_refresh_tokens("U0ANA0001");
+    world
+        .slack
+        .enable_rotation(Duration::from_secs(3600), Duration::from_secs(3600));
+    // Make the stored token due again: connect anew with a short life, then revoke.
+    let serve = serve_with_oauth(&world, &key);
+    connect(&world, &serve);
+    world.slack.revoke_refresh_tokens("U0ANA0001");
+    drop(serve);
+    let refreshes = world.slack.refreshes();
+    let serve = serve_with_oauth(&world, &key);
+    wait_until("Ana is disconnected", Duration::from_secs(20), || {
+        tokens_json(&world, &key)["members"][0]["state"]
+            .as_str()
+            .unwrap()
+            .starts_with("disconnected")
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        world.slack.refreshes(),
+        refreshes + 1,
+        "refused once, not retried"
+    );
+    let logs = serve.logs();
+    assert!(
+        logs.contains("U0ANA0001 is disconnected (invalid_refresh_token)"),
+        "{logs}"
+    );
+}

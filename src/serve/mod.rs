@@ -53,6 +53,10 @@ const RETRY_LATER: [Duration; 6] = [
     Duration::from_secs(300),
 ];
 
+/// How often serve looks for connected tokens due for a refresh (they are refreshed within two
+/// hours of their end, so every few minutes leaves ample room).
+const ROTATION_CHECK_EVERY: Duration = Duration::from_secs(600);
+
 /// How soon a member claimed by another replica is looked at again.
 const CLAIM_RECHECK: Duration = Duration::from_secs(2);
 
@@ -718,6 +722,26 @@ pub fn run(
             .name("presets".into())
             .spawn(move || service.refresh_held(&stop))
             .context("starting the presets refresher")?;
+    }
+    if let Some(vault) = tokens.vault() {
+        if let (Some(key), Some(refresher)) = (vault.key.clone(), vault.refresher.clone()) {
+            let stop = stop.clone();
+            let by = vault.instance.clone();
+            std::thread::Builder::new()
+                .name("rotation".into())
+                .spawn(move || loop {
+                    // Every connected token that is due, whether or not anything uses it.
+                    match crate::tokens::rotation::refresh_due(store, &key, &refresher, &by) {
+                        Ok(0) => {}
+                        Ok(n) => log::info!("refreshed {n} connected token(s) before they lapse"),
+                        Err(err) => log::warn!("checking tokens for refresh failed: {err:#}"),
+                    }
+                    if stop.sleep(ROTATION_CHECK_EVERY) {
+                        return;
+                    }
+                })
+                .context("starting the token refresher")?;
+        }
     }
     if let Some(every) = config.reconcile_every {
         let stop = stop.clone();

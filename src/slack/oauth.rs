@@ -91,6 +91,34 @@ impl SlackClient {
         })?;
         access(value)
     }
+
+    /// Refreshes a rotating token (`grant_type=refresh_token`): the new token is at the top
+    /// level of the answer, whether it is a bot's or a member's.
+    pub fn oauth_refresh(
+        &self,
+        client: &ClientCredentials,
+        refresh_token: &SecretString,
+    ) -> Result<Granted, SlackError> {
+        let value = self.call(Method::OAuthAccess, Auth::Client(client), &|req| {
+            req.post_form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.expose()),
+            ])
+        })?;
+        let raw: Raw = parse(Method::OAuthAccess, value)?;
+        match raw.access_token.filter(|t| !t.is_empty()) {
+            Some(access) => Ok(Granted {
+                access: SecretString::new(access),
+                refresh: raw.refresh_token.map(SecretString::new),
+                expires_in: raw.expires_in,
+                scopes: raw.scope,
+            }),
+            None => Err(SlackError::Protocol {
+                method: Method::OAuthAccess.name(),
+                detail: "a refresh answer without a token".to_owned(),
+            }),
+        }
+    }
 }
 
 fn access(value: Value) -> Result<Access, SlackError> {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use anyhow::Result;
 
 pub mod listing;
+pub mod rotation;
 pub mod seal;
 pub mod stored;
 
@@ -70,6 +71,10 @@ pub struct Tokens {
 pub struct Vault {
     pub store: Arc<dyn Store>,
     pub key: Option<SealKey>,
+    /// With the app's credentials: tokens due are refreshed before use.
+    pub refresher: Option<Arc<rotation::Refresher>>,
+    /// This process's name in refresh claims.
+    pub instance: String,
 }
 
 impl Tokens {
@@ -173,6 +178,17 @@ impl Tokens {
             ))
             .into());
         };
+        let record = if rotation::due(&record, crate::unix_now()) {
+            rotation::fresh(
+                vault.store.as_ref(),
+                key,
+                vault.refresher.as_deref(),
+                user,
+                &vault.instance,
+            )?
+        } else {
+            record
+        };
         let secret = record
             .open_access(key)
             .map_err(|err| UsageError::new(format!("the token record {location}: {err}")))?;
@@ -213,6 +229,22 @@ impl Tokens {
              connect their profile through serve's /slack/install"
         ))
         .into())
+    }
+
+    /// Slack refused `token` for good: a connected member is marked disconnected, so nothing
+    /// uses it again until they connect again.
+    pub fn token_failed(&self, token: &Token, err: &crate::slack::SlackError) {
+        let (TokenSource::Connected(user), Some(vault)) = (&token.source, &self.vault) else {
+            return;
+        };
+        if !rotation::is_dead(err) && err.code() != Some("token_expired") {
+            return;
+        }
+        let reason = err.code().unwrap_or("refused");
+        if let Err(e) = rotation::disconnect(vault.store.as_ref(), user, reason, crate::unix_now())
+        {
+            log::warn!("could not mark {user} disconnected: {e:#}");
+        }
     }
 
     /// Whether `user` has a token of their own in the tokens file.

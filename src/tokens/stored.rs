@@ -56,6 +56,16 @@ pub struct MemberToken {
     pub connected_at: u64,
     #[serde(flatten)]
     pub connection: Connection,
+    /// A process refreshing the token right now (so no other does at the same time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refreshing: Option<crate::state::Claim>,
+    /// When the member was last sent the reconnect message (at most one a day).
+    #[serde(
+        rename = "remindedAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reminded_at: Option<u64>,
 }
 
 /// A workspace's installation: the bot token.
@@ -263,6 +273,8 @@ mod tests {
             expires_at: None,
             connected_at: 1,
             connection: Connection::Connected,
+            refreshing: None,
+            reminded_at: None,
         }
     }
 

@@ -38,6 +38,8 @@ pub struct TokenInfo {
     pub owner: String,
     pub kind: Kind,
     pub revoked: bool,
+    /// With rotation: when the token lapses (`token_expired` after).
+    pub expires: Option<Instant>,
 }
 
 /// A member of the stand-in workspace.
@@ -113,6 +115,10 @@ struct State {
     /// Who is signed in to Slack in "the browser".
     signed_in: Option<String>,
     grants: HashMap<String, Grant>,
+    /// Token rotation: the first token's life, then every refreshed one's.
+    rotation: Option<(Duration, Duration)>,
+    /// Refresh tokens: whose, and whether used (they are single use).
+    refresh_tokens: HashMap<String, (String, Kind, bool)>,
     members: BTreeMap<String, Member>,
     tokens: HashMap<String, TokenInfo>,
     calls: Vec<Call>,
@@ -182,6 +188,7 @@ impl SlackStandIn {
                 owner: id.to_owned(),
                 kind: Kind::User,
                 revoked: false,
+                expires: None,
             },
         );
         token
@@ -191,6 +198,33 @@ impl SlackStandIn {
     pub fn oauth_app(&self, client_id: &str, client_secret: &str) {
         self.state.lock().unwrap().oauth_app =
             Some((client_id.to_owned(), client_secret.to_owned()));
+    }
+
+    /// Turns token rotation on: tokens from an install live `first`, refreshed ones `then`.
+    pub fn enable_rotation(&self, first: Duration, then: Duration) {
+        self.state.lock().unwrap().rotation = Some((first, then));
+    }
+
+    /// Makes every refresh token of `user` invalid (revoked by Slack).
+    pub fn revoke_refresh_tokens(&self, user: &str) {
+        for (owner, _, used) in self.state.lock().unwrap().refresh_tokens.values_mut() {
+            if owner == user {
+                *used = true;
+            }
+        }
+    }
+
+    /// The `oauth.v2.access` calls that refreshed a token.
+    pub fn refreshes(&self) -> usize {
+        self.calls()
+            .iter()
+            .filter(|c| {
+                c.method == "oauth.v2.access"
+                    && c.json
+                        .as_ref()
+                        .is_some_and(|j| j["grant_type"] == "refresh_token")
+            })
+            .count()
     }
 
     /// Signs a member in to Slack in "the browser": the consent page acts for them.
@@ -234,6 +268,7 @@ impl SlackStandIn {
                 owner: "U0BOT".to_owned(),
                 kind: Kind::Bot,
                 revoked: false,
+                expires: None,
             },
         );
         token
@@ -536,6 +571,29 @@ fn oauth_access(
     if secret != client_secret {
         return error("bad_client_secret");
     }
+    if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
+        let given = form.get("refresh_token").cloned().unwrap_or_default();
+        let Some((owner, kind, used)) = st.refresh_tokens.get(&given).cloned() else {
+            return error("invalid_refresh_token");
+        };
+        if used {
+            return error("invalid_refresh_token");
+        }
+        st.refresh_tokens.get_mut(&given).unwrap().2 = true;
+        let life = st
+            .rotation
+            .map(|(_, then)| then)
+            .unwrap_or(Duration::from_secs(43_200));
+        let (access, refresh) = mint(st, &owner, kind, life);
+        let mut out = json!({"ok": true, "app_id": "A0STANDIN", "access_token": access,
+            "refresh_token": refresh, "expires_in": life.as_secs(),
+            "token_type": if kind == Kind::Bot { "bot" } else { "user" },
+            "team": {"id": "T0STANDIN", "name": "Stand-in Workspace"}, "enterprise": null});
+        if kind == Kind::User {
+            out["user_id"] = owner.into();
+        }
+        return (200, None, out, None);
+    }
     let code = form.get("code").cloned().unwrap_or_default();
     let Some(grant) = st.grants.get_mut(&code) else {
         return error("invalid_code");
@@ -548,19 +606,30 @@ fn oauth_access(
     }
     grant.used = true;
     let grant = grant.clone();
-    let user_token = format!(
-        "xoxp-{}-{:012x}",
-        grant.user.to_lowercase(),
-        fastrand::u64(..) & 0xffff_ffff_ffff
-    );
-    st.tokens.insert(
-        user_token.clone(),
-        TokenInfo {
-            owner: grant.user.clone(),
-            kind: Kind::User,
-            revoked: false,
-        },
-    );
+    let first = st.rotation.map(|(first, _)| first);
+    let (user_token, user_refresh) = match first {
+        Some(life) => {
+            let (access, refresh) = mint(st, &grant.user, Kind::User, life);
+            (access, Some(refresh))
+        }
+        None => {
+            let token = format!(
+                "xoxp-{}-{:012x}",
+                grant.user.to_lowercase(),
+                fastrand::u64(..) & 0xffff_ffff_ffff
+            );
+            st.tokens.insert(
+                token.clone(),
+                TokenInfo {
+                    owner: grant.user.clone(),
+                    kind: Kind::User,
+                    revoked: false,
+                    expires: None,
+                },
+            );
+            (token, None)
+        }
+    };
     let mut out = json!({
         "ok": true,
         "app_id": "A0STANDIN",
@@ -570,6 +639,10 @@ fn oauth_access(
         "authed_user": {"id": grant.user, "scope": grant.user_scope,
                         "access_token": user_token, "token_type": "user"},
     });
+    if let (Some(refresh), Some(life)) = (user_refresh, first) {
+        out["authed_user"]["refresh_token"] = refresh.into();
+        out["authed_user"]["expires_in"] = life.as_secs().into();
+    }
     if !grant.scope.is_empty() {
         let bot_token = format!("xoxb-standin-{:012x}", fastrand::u64(..) & 0xffff_ffff_ffff);
         st.tokens.insert(
@@ -578,6 +651,7 @@ fn oauth_access(
                 owner: "U0BOT".to_owned(),
                 kind: Kind::Bot,
                 revoked: false,
+                expires: None,
             },
         );
         out["access_token"] = bot_token.into();
@@ -586,6 +660,29 @@ fn oauth_access(
         out["bot_user_id"] = "U0BOT".into();
     }
     (200, None, out, None)
+}
+
+/// A rotating access token living `life`, and its single-use refresh token.
+fn mint(st: &mut State, owner: &str, kind: Kind, life: Duration) -> (String, String) {
+    let kind_prefix = if kind == Kind::Bot { "xoxb" } else { "xoxp" };
+    let access = format!(
+        "xoxe.{kind_prefix}-{}-{:012x}",
+        owner.to_lowercase(),
+        fastrand::u64(..) & 0xffff_ffff_ffff
+    );
+    let refresh = format!("xoxe-1-{:016x}", fastrand::u64(..));
+    st.tokens.insert(
+        access.clone(),
+        TokenInfo {
+            owner: owner.to_owned(),
+            kind,
+            revoked: false,
+            expires: Some(Instant::now() + life),
+        },
+    );
+    st.refresh_tokens
+        .insert(refresh.clone(), (owner.to_owned(), kind, false));
+    (access, refresh)
 }
 
 fn error(code: &str) -> (u16, Option<u64>, Value, Option<String>) {
@@ -614,6 +711,7 @@ fn answer(
         return error("invalid_auth");
     }
     if call.method == "oauth.v2.access" {
+        call.json = Some(json!({"grant_type": form.get("grant_type")}));
         return oauth_access(st, auth, &form);
     }
     let token = auth
@@ -628,6 +726,9 @@ fn answer(
     };
     call.token_owner = Some(info.owner.clone());
     call.token_kind = Some(info.kind);
+    if info.expires.is_some_and(|at| Instant::now() >= at) {
+        return error("token_expired");
+    }
 
     if let Some(window) = st.tier_window {
         let now = Instant::now();
