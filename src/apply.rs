@@ -463,10 +463,7 @@ impl<'a> Engine<'a> {
             }
         }
         // A token Slack refuses for good disconnects its member (when they connected it).
-        let refused = |err: crate::slack::SlackError| {
-            self.tokens.token_failed(&token, &err);
-            err
-        };
+        let refused = |err: &crate::slack::SlackError| self.tokens.token_failed(&token, err);
         self.check_owner(&token, &plan.user)?;
         let last = plan.writes.len() - 1;
         for (i, write) in plan.writes.iter().enumerate() {
@@ -474,14 +471,14 @@ impl<'a> Engine<'a> {
                 Write::Name { display_name } => {
                     self.slack
                         .set_display_name(&token, display_name)
-                        .map_err(refused)?;
+                        .inspect_err(refused)?;
                     log::info!("{}: display name set to {display_name:?}", plan.user);
                 }
                 Write::Photo { picture } => {
                     let (bytes, format) = &pictures[picture];
                     self.slack
                         .set_photo(&token, bytes, *format)
-                        .map_err(refused)?;
+                        .inspect_err(refused)?;
                     log::info!("{}: photo set to {picture}", plan.user);
                 }
             }
@@ -502,10 +499,10 @@ impl<'a> Engine<'a> {
         let owner = match known {
             Some(owner) => owner,
             None => {
-                let identity = self.slack.auth_test(token).map_err(|err| {
-                    self.tokens.token_failed(token, &err);
-                    err
-                })?;
+                let identity = self
+                    .slack
+                    .auth_test(token)
+                    .inspect_err(|err| self.tokens.token_failed(token, err))?;
                 self.owners
                     .lock()
                     .expect("owners lock")
