@@ -137,6 +137,14 @@ pub enum Envelope {
     UrlVerification { challenge: String },
     /// A user event statusinator acts on.
     User(UserEvent),
+    /// Members' tokens (`oauth`: user tokens; `bot`: the bot's) revoked in a workspace.
+    TokensRevoked {
+        team_id: String,
+        users: Vec<String>,
+        bots: Vec<String>,
+    },
+    /// The app was uninstalled from a workspace.
+    AppUninstalled { team_id: String },
     /// Anything else (another event type, `app_rate_limited`): acknowledged and ignored.
     Other { kind: String },
 }
@@ -192,6 +200,31 @@ struct EventProfile {
     display_name: String,
 }
 
+/// `tokens_revoked`: `{"tokens": {"oauth": [user IDs], "bot": [user IDs]}}`.
+fn tokens_revoked(raw: &str, team_id: Option<String>) -> Result<Envelope, ParseError> {
+    #[derive(Deserialize)]
+    struct Revoked {
+        #[serde(default, deserialize_with = "null_as_default")]
+        tokens: Lists,
+    }
+    #[derive(Deserialize, Default)]
+    struct Lists {
+        #[serde(default, deserialize_with = "null_as_default")]
+        oauth: Vec<String>,
+        #[serde(default, deserialize_with = "null_as_default")]
+        bot: Vec<String>,
+    }
+    let revoked: Revoked =
+        serde_json::from_str(raw).map_err(|e| ParseError(format!("tokens_revoked: {e}")))?;
+    Ok(Envelope::TokensRevoked {
+        team_id: team_id
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ParseError("tokens_revoked without a team_id".into()))?,
+        users: revoked.tokens.oauth,
+        bots: revoked.tokens.bot,
+    })
+}
+
 /// Reads a request body (after its signature was checked).
 pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
     let outer: Outer<'_> = serde_json::from_slice(body).map_err(|e| ParseError(format!("{e}")))?;
@@ -211,6 +244,14 @@ pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
             let kind = match inner.kind.as_str() {
                 "user_change" => UserEventKind::UserChange,
                 "user_status_changed" => UserEventKind::UserStatusChanged,
+                "tokens_revoked" => return tokens_revoked(raw.get(), outer.team_id),
+                "app_uninstalled" => {
+                    return Ok(Envelope::AppUninstalled {
+                        team_id: outer.team_id.filter(|t| !t.is_empty()).ok_or_else(|| {
+                            ParseError("app_uninstalled without a team_id".into())
+                        })?,
+                    })
+                }
                 _ => return Ok(Envelope::Other { kind: inner.kind }),
             };
             let event_id = outer

@@ -46,6 +46,11 @@ impl Settings {
             key: secret_key()?,
             refresher: self.refresher()?.map(Arc::new),
             instance: crate::state::instance_name("tokens"),
+            install_url: std::env::var("STATUSINATOR_PUBLIC_URL")
+                .ok()
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                .map(|u| format!("{u}{}", crate::connect::INSTALL_PATH)),
         }))
     }
 

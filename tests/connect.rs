@@ -446,3 +446,108 @@ fn serve_refreshes_a_quiet_members_token_and_a_dead_one_disconnects_them() {
         "{logs}"
     );
 }
+
+/// A signed `event_callback` of `event` from the stand-in's workspace.
+fn lifecycle_event(serve: &Serve, event: serde_json::Value) {
+    let body = serde_json::to_vec(&json!({
+        "token": "x", "team_id": "T0STANDIN", "api_app_id": "A0STANDIN",
+        "event": event, "type": "event_callback",
+        "event_id": support::serve::event_id(), "event_time": support::serve::now()
+    }))
+    .unwrap();
+    assert_eq!(serve.post_signed(&body, &[]).status, 200);
+}
+
+fn has_key(world: &World, prefix: &str) -> bool {
+    world.scene.snapshot().keys().any(|k| k.starts_with(prefix))
+}
+
+#[test]
+fn revoked_tokens_and_an_uninstall_forget_tokens_and_keep_presets() {
+    let world = ana(Scene::local());
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    connect(&world, &serve);
+    assert!(has_key(&world, "tokens/") && has_key(&world, "installations/"));
+
+    lifecycle_event(
+        &serve,
+        json!({"type": "tokens_revoked", "tokens": {"oauth": ["U0ANA0001"], "bot": []}}),
+    );
+    wait_until("Ana's token is forgotten", Duration::from_secs(10), || {
+        !has_key(&world, "tokens/")
+    });
+    assert!(has_key(&world, "installations/"), "the bot's token stays");
+    assert!(world.scene.users_json()["users"]["U0ANA0001"].is_object());
+
+    connect(&world, &serve);
+    lifecycle_event(&serve, json!({"type": "app_uninstalled"}));
+    wait_until(
+        "the workspace is forgotten",
+        Duration::from_secs(10),
+        || !has_key(&world, "tokens/") && !has_key(&world, "installations/"),
+    );
+    assert!(
+        world.scene.users_json()["users"]["U0ANA0001"].is_object(),
+        "presets stay"
+    );
+    assert_eq!(
+        serve.metric("statusinator_events_total{outcome=\"lifecycle\"}"),
+        2.0
+    );
+}
+
+#[test]
+fn a_dead_token_disconnects_the_member_who_is_told_how_to_connect_again_once_a_day() {
+    let world = ana(Scene::local());
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    connect(&world, &serve);
+    // The member removes the app's access in Slack: every token of theirs is revoked.
+    for token in world.slack.tokens_of("U0ANA0001") {
+        world.slack.revoke(&token);
+    }
+    world.slack.clear_calls();
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until("Ana is told", Duration::from_secs(20), || {
+        !world.slack.messages().is_empty()
+    });
+    let messages = world.slack.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0].0, "U0ANA0001");
+    assert!(messages[0].1.contains("/slack/install"), "{messages:?}");
+    assert!(messages[0].1.contains("token_revoked"), "{messages:?}");
+    let report = tokens_json(&world, &key);
+    assert_eq!(
+        report["members"][0]["state"], "disconnected (token_revoked)",
+        "{report}"
+    );
+
+    // More status changes: nothing retries her token, and no second message today.
+    world.slack.set_status("U0ANA0001", "");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(world.slack.messages().len(), 1);
+    let writes = world
+        .slack
+        .calls()
+        .iter()
+        .filter(|c| c.token_owner.as_deref() == Some("U0ANA0001"))
+        .count();
+    assert!(writes <= 1, "{writes} calls with her dead token");
+
+    // She connects again: connected, and her status drives her profile again.
+    connect(&world, &serve);
+    assert_eq!(
+        tokens_json(&world, &key)["members"][0]["state"],
+        "connected"
+    );
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until("applied again", Duration::from_secs(20), || {
+        world.slack.member("U0ANA0001").profile["display_name"] == "Ana (away)"
+    });
+}

@@ -43,11 +43,13 @@ pub enum EventOutcome {
     Malformed,
     /// Over 1 MiB: 413.
     TooLarge,
+    /// `tokens_revoked` or `app_uninstalled`: tokens forgotten.
+    Lifecycle,
 }
 
 impl EventOutcome {
     /// Every outcome, in declaration order (a counter's index is its discriminant).
-    pub const ALL: [EventOutcome; 13] = [
+    pub const ALL: [EventOutcome; 14] = [
         EventOutcome::Queued,
         EventOutcome::Replaced,
         EventOutcome::DeadLettered,
@@ -61,6 +63,7 @@ impl EventOutcome {
         EventOutcome::BadSignature,
         EventOutcome::Malformed,
         EventOutcome::TooLarge,
+        EventOutcome::Lifecycle,
     ];
 
     pub fn label(self) -> &'static str {
@@ -78,6 +81,7 @@ impl EventOutcome {
             EventOutcome::BadSignature => "bad_signature",
             EventOutcome::Malformed => "malformed",
             EventOutcome::TooLarge => "too_large",
+            EventOutcome::Lifecycle => "lifecycle",
         }
     }
 }

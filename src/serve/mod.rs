@@ -9,6 +9,7 @@ mod cache;
 mod connections;
 mod http;
 mod install;
+mod lifecycle;
 pub mod metrics;
 mod onboard_route;
 mod pages;
@@ -287,6 +288,23 @@ impl Service {
                 (EventOutcome::Ignored, Answer::empty(200))
             }
             Envelope::User(event) => self.user_event(event, request.retry),
+            Envelope::TokensRevoked {
+                team_id,
+                users,
+                bots,
+            } => {
+                // Store work: off the ack path.
+                let store = self.store;
+                std::thread::spawn(move || {
+                    lifecycle::tokens_revoked(store, &team_id, &users, &bots)
+                });
+                (EventOutcome::Lifecycle, Answer::empty(200))
+            }
+            Envelope::AppUninstalled { team_id } => {
+                let store = self.store;
+                std::thread::spawn(move || lifecycle::app_uninstalled(store, &team_id));
+                (EventOutcome::Lifecycle, Answer::empty(200))
+            }
         }
     }
 
@@ -723,15 +741,17 @@ pub fn run(
             .spawn(move || service.refresh_held(&stop))
             .context("starting the presets refresher")?;
     }
-    if let Some(vault) = tokens.vault() {
-        if let (Some(key), Some(refresher)) = (vault.key.clone(), vault.refresher.clone()) {
+    if tokens
+        .vault()
+        .is_some_and(|v| v.key.is_some() && v.refresher.is_some())
+    {
+        {
             let stop = stop.clone();
-            let by = vault.instance.clone();
             std::thread::Builder::new()
                 .name("rotation".into())
                 .spawn(move || loop {
                     // Every connected token that is due, whether or not anything uses it.
-                    match crate::tokens::rotation::refresh_due(store, &key, &refresher, &by) {
+                    match tokens.refresh_due() {
                         Ok(0) => {}
                         Ok(n) => log::info!("refreshed {n} connected token(s) before they lapse"),
                         Err(err) => log::warn!("checking tokens for refresh failed: {err:#}"),

@@ -61,6 +61,7 @@ pub enum Method {
     SetPhoto,
     UsersList,
     OAuthAccess,
+    PostMessage,
 }
 
 impl Method {
@@ -72,6 +73,7 @@ impl Method {
             Method::SetPhoto => "users.setPhoto",
             Method::UsersList => "users.list",
             Method::OAuthAccess => "oauth.v2.access",
+            Method::PostMessage => "chat.postMessage",
         }
     }
 
@@ -81,6 +83,8 @@ impl Method {
             Method::SetPhoto | Method::UsersList => 20,
             Method::ProfileSet => 50,
             Method::ProfileGet | Method::AuthTest | Method::OAuthAccess => 100,
+            // Slack allows about one message a second to a channel.
+            Method::PostMessage => 60,
         }
     }
 }
@@ -290,6 +294,16 @@ impl SlackClient {
                 .mime_str(format.content_type())
                 .expect("picture content types are valid");
             req.post_multipart(multipart::Form::new().part("image", part))
+        })?;
+        Ok(())
+    }
+
+    /// `chat.postMessage` of `text` to `channel` (a member ID writes to them directly), with
+    /// the bot's token.
+    pub fn post_message(&self, token: &Token, channel: &str, text: &str) -> Result<(), SlackError> {
+        let body = json!({ "channel": channel, "text": text });
+        self.call(Method::PostMessage, Auth::Bearer(token), &|req| {
+            req.post_json(&body)
         })?;
         Ok(())
     }

@@ -30,6 +30,8 @@ pub enum TokenSource {
     File(UserId),
     /// The token the member connected through Slack (OAuth), sealed in the store.
     Connected(UserId),
+    /// A workspace's bot token, from its installation.
+    Installation(String),
     /// `SLACK_TOKEN`.
     SlackToken,
     /// `SLACK_BOT_TOKEN`.
@@ -41,6 +43,7 @@ impl fmt::Display for TokenSource {
         match self {
             TokenSource::File(user) => write!(f, "the tokens-file token of {user}"),
             TokenSource::Connected(user) => write!(f, "the connected token of {user}"),
+            TokenSource::Installation(team) => write!(f, "the bot token of {team}"),
             TokenSource::SlackToken => f.write_str("SLACK_TOKEN"),
             TokenSource::BotToken => f.write_str("SLACK_BOT_TOKEN"),
         }
@@ -75,7 +78,13 @@ pub struct Vault {
     pub refresher: Option<Arc<rotation::Refresher>>,
     /// This process's name in refresh claims.
     pub instance: String,
+    /// Where members connect (`STATUSINATOR_PUBLIC_URL` + `/slack/install`): the link in the
+    /// message a disconnected member gets.
+    pub install_url: Option<String>,
 }
+
+/// A member is reminded to connect again at most this often.
+pub const REMIND_EVERY: u64 = 24 * 3600;
 
 impl Tokens {
     /// Reads the tokens file (refusing one readable by group or others) and takes `SLACK_TOKEN`
@@ -163,6 +172,7 @@ impl Tokens {
         };
         let location = vault.store.location(&stored::member_key(user));
         if let Connection::Disconnected { reason, .. } = &record.connection {
+            self.remind(user, &record.team, reason);
             return Err(UsageError::new(format!(
                 "{user} is disconnected ({reason}): their token no longer works, so nothing is \
                  changed for them until they connect their profile again (serve's \
@@ -179,13 +189,19 @@ impl Tokens {
             .into());
         };
         let record = if rotation::due(&record, crate::unix_now()) {
-            rotation::fresh(
+            match rotation::fresh(
                 vault.store.as_ref(),
                 key,
                 vault.refresher.as_deref(),
                 user,
                 &vault.instance,
-            )?
+            ) {
+                Ok(record) => record,
+                Err(err) => {
+                    self.remind_if_disconnected(user);
+                    return Err(err);
+                }
+            }
         } else {
             record
         };
@@ -244,6 +260,104 @@ impl Tokens {
         if let Err(e) = rotation::disconnect(vault.store.as_ref(), user, reason, crate::unix_now())
         {
             log::warn!("could not mark {user} disconnected: {e:#}");
+        }
+        self.remind_if_disconnected(user);
+    }
+
+    /// The bot token of a workspace: its installation's, else `SLACK_BOT_TOKEN`.
+    pub fn bot_for(&self, team: &str) -> Option<Token> {
+        if let Some(Vault {
+            store,
+            key: Some(key),
+            ..
+        }) = &self.vault
+        {
+            if let Ok(Some(installation)) = stored::load_installation(store.as_ref(), team) {
+                match installation.open_bot(key) {
+                    Ok(secret) => {
+                        return Some(Token {
+                            secret,
+                            source: TokenSource::Installation(team.to_owned()),
+                        })
+                    }
+                    Err(err) => log::warn!("the installation of {team}: {err}"),
+                }
+            }
+        }
+        self.bot()
+    }
+
+    /// Refreshes every connected token that is due (serve's schedule), and reminds members
+    /// whose refresh Slack refused. Returns how many it refreshed.
+    pub fn refresh_due(&self) -> anyhow::Result<usize> {
+        let Some(Vault {
+            store,
+            key: Some(key),
+            refresher: Some(refresher),
+            instance,
+            ..
+        }) = &self.vault
+        else {
+            return Ok(0);
+        };
+        let now = crate::unix_now();
+        let mut refreshed = 0;
+        for record in stored::list_members(store.as_ref())? {
+            if !rotation::due(&record, now) {
+                continue;
+            }
+            match rotation::fresh(store.as_ref(), key, Some(refresher), &record.user, instance) {
+                Ok(_) => refreshed += 1,
+                Err(err) => {
+                    log::warn!("{err:#}");
+                    self.remind_if_disconnected(&record.user);
+                }
+            }
+        }
+        Ok(refreshed)
+    }
+
+    fn remind_if_disconnected(&self, user: &UserId) {
+        let Some(vault) = &self.vault else { return };
+        if let Ok(Some(record)) = stored::load_member(vault.store.as_ref(), user) {
+            if let Connection::Disconnected { reason, .. } = &record.connection {
+                self.remind(user, &record.team, reason);
+            }
+        }
+    }
+
+    /// Tells a disconnected member, with the bot, how to connect again; at most once a day
+    /// (claimed in their record, so replicas do not repeat it).
+    fn remind(&self, user: &UserId, team: &str, reason: &str) {
+        let Some(vault) = &self.vault else { return };
+        let (Some(url), Some(refresher)) = (&vault.install_url, &vault.refresher) else {
+            return;
+        };
+        let Some(bot) = self.bot_for(team) else {
+            log::warn!("{user} is disconnected, and there is no bot token for {team} to tell them");
+            return;
+        };
+        let now = crate::unix_now();
+        let mut due = false;
+        let claimed = stored::update_member(vault.store.as_ref(), user, &mut |r| {
+            if r.reminded_at.is_some_and(|at| now < at + REMIND_EVERY) {
+                return Ok(false);
+            }
+            r.reminded_at = Some(now);
+            due = true;
+            Ok(true)
+        });
+        if claimed.is_err() || !due {
+            return;
+        }
+        let text = format!(
+            "Your statusinator connection stopped working (Slack said: {reason}), so your name \
+             and photo no longer follow your status. Connect again here: <{url}|Connect my \
+             Slack profile>. Your presets are kept."
+        );
+        match refresher.slack.post_message(&bot, user.as_str(), &text) {
+            Ok(()) => log::info!("told {user} how to connect again"),
+            Err(err) => log::warn!("could not tell {user} to connect again: {err}"),
         }
     }
 

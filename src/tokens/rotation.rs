@@ -212,25 +212,3 @@ fn refresh(
         }
     }
 }
-
-/// serve's own schedule: refreshes every connected token that is due, so a quiet member's token
-/// never lapses. Returns how many it refreshed.
-pub fn refresh_due(
-    store: &dyn Store,
-    key: &SealKey,
-    refresher: &Refresher,
-    by: &str,
-) -> Result<usize> {
-    let now = crate::unix_now();
-    let mut refreshed = 0;
-    for record in stored::list_members(store)? {
-        if !due(&record, now) {
-            continue;
-        }
-        match fresh(store, key, Some(refresher), &record.user, by) {
-            Ok(_) => refreshed += 1,
-            Err(err) => log::warn!("{err:#}"),
-        }
-    }
-    Ok(refreshed)
-}

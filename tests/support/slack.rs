@@ -214,6 +214,21 @@ impl SlackStandIn {
         }
     }
 
+    /// The direct messages the app sent: (member, text).
+    pub fn messages(&self) -> Vec<(String, String)> {
+        self.calls()
+            .iter()
+            .filter(|c| c.method == "chat.postMessage" && c.status == 200)
+            .filter_map(|c| {
+                let json = c.json.as_ref()?;
+                Some((
+                    json["channel"].as_str()?.to_owned(),
+                    json["text"].as_str()?.to_owned(),
+                ))
+            })
+            .collect()
+    }
+
     /// The `oauth.v2.access` calls that refreshed a token.
     pub fn refreshes(&self) -> usize {
         self.calls()
@@ -928,6 +943,26 @@ fn answer(
                 200,
                 None,
                 json!({"ok": true, "members": page, "cache_ts": 0, "response_metadata": {"next_cursor": next}}),
+                None,
+            )
+        }
+        "chat.postMessage" => {
+            if info.kind != Kind::Bot {
+                // statusinator writes to members as its bot, never as a member.
+                return error("not_allowed_token_type");
+            }
+            let Ok(value) = serde_json::from_slice::<Value>(body) else {
+                return error("invalid_json");
+            };
+            call.json = Some(value.clone());
+            let channel = value["channel"].as_str().unwrap_or_default().to_owned();
+            if !st.members.contains_key(&channel) {
+                return error("channel_not_found");
+            }
+            (
+                200,
+                None,
+                json!({"ok": true, "channel": format!("D{channel}"), "ts": "1732406400.000100"}),
                 None,
             )
         }
