@@ -226,6 +226,7 @@ impl OAuth {
             .auth_test(&Token {
                 secret: granted.access.clone(),
                 source: TokenSource::Connected(user.clone()),
+                team: Some(access.team_id.clone()),
             })
             .map_err(ConnectError::Slack)?;
         if identity.user_id != user.as_str() {

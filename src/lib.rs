@@ -203,7 +203,7 @@ mod commands {
         let stop = crate::signals::Stop::on_signals()?;
         let store: Arc<dyn Store> = settings.store.open()?.into();
         let tokens = settings.tokens(&store)?;
-        if !(args.dry_run && tokens.bot().is_some()) {
+        if !args.dry_run || tokens.bots().is_empty() {
             tokens.require_some_user_token()?;
         }
         let slack = settings.slack()?;

@@ -371,6 +371,113 @@ pub fn cycle(
     })
 }
 
+/// What walking one workspace's `users.list` came to.
+enum Walk {
+    /// Reading each member on their own is cheaper: not walked.
+    Skipped,
+    /// Walked `pages` pages; `complete` when to the last.
+    Done { complete: bool, pages: u64 },
+}
+
+/// Walks one workspace's `users.list` with its bot token while that stays cheaper than reading
+/// each member on their own (a whole walk remembered in the store under `key` says in advance
+/// how many pages there are), recording the wanted members it lists.
+#[allow(clippy::too_many_arguments)]
+fn walk_users_list(
+    store: &dyn Store,
+    slack: &SlackClient,
+    bot: &crate::tokens::Token,
+    key: &str,
+    wanted: &std::collections::HashSet<&str>,
+    all_gets: f64,
+    stop: &Stop,
+    seen: &mut Statuses,
+) -> Result<Walk> {
+    let workspace: Workspace = match store.get(key)? {
+        Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        None => Workspace::default(),
+    };
+    let known_pages = workspace.members / PAGE_SIZE + 1;
+    if list_seconds(known_pages) > all_gets {
+        return Ok(Walk::Skipped);
+    }
+    let mut cursor: Option<String> = None;
+    let mut pages = 0usize;
+    let mut listed = 0usize;
+    let complete = loop {
+        if stop.requested() {
+            break false;
+        }
+        match slack.users_list_page(bot, cursor.as_deref()) {
+            Ok((page, next)) => {
+                pages += 1;
+                listed += page.len();
+                for member in page {
+                    if wanted.contains(member.id.as_str()) {
+                        let user = UserId::parse(&member.id).expect("a wanted ID");
+                        seen.insert(
+                            user,
+                            Ok(Seen {
+                                status_emoji: member.profile.status_emoji,
+                                display_name: member.profile.display_name,
+                                deleted: member.deleted,
+                            }),
+                        );
+                    }
+                }
+                match next {
+                    None => break true,
+                    Some(next) => cursor = Some(next),
+                }
+                if seen.len() == wanted.len() {
+                    break false;
+                }
+                if list_seconds(pages + 1) > all_gets && !workspace.complete {
+                    log::debug!(
+                        "users.list: {pages} pages so far; reading the rest with \
+                         users.profile.get"
+                    );
+                    break false;
+                }
+            }
+            Err(err) => {
+                log::warn!(
+                    "reading statuses with users.list ({}) failed ({err}); reading each member \
+                     with users.profile.get instead",
+                    bot.source
+                );
+                break false;
+            }
+        }
+    };
+    // Remember an exact count from a whole walk, or a better lower bound.
+    let learned = if complete {
+        Some(Workspace {
+            members: listed,
+            complete: true,
+        })
+    } else if !workspace.complete && listed > workspace.members {
+        Some(Workspace {
+            members: listed,
+            complete: false,
+        })
+    } else {
+        None
+    };
+    if let Some(learned) = learned.filter(|l| l.members != workspace.members || !workspace.complete)
+    {
+        let mut bytes = serde_json::to_vec(&learned)?;
+        bytes.push(b'\n');
+        if let Err(err) = store.put(key, &bytes, "application/json") {
+            log::warn!("could not remember the workspace size: {err:#}");
+        }
+    }
+    Ok(Walk::Done {
+        complete,
+        pages: pages as u64,
+    })
+}
+
 /// Each member's status as read, or why it could not be read.
 pub type Statuses = HashMap<UserId, Result<Seen, String>>;
 
@@ -396,93 +503,40 @@ pub fn read_statuses(
         ));
     }
     let mut plan = ReadPlan::ProfileGet;
-    if let Some(bot) = tokens.bot() {
-        let workspace: Workspace = match store.get(WORKSPACE_KEY)? {
-            Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
-            None => Workspace::default(),
-        };
+    // Each workspace's members with its own bot token: its installation's, else
+    // SLACK_BOT_TOKEN.
+    let bots: Vec<(crate::tokens::Token, String)> = tokens
+        .bots()
+        .into_iter()
+        .map(|bot| {
+            let key = match &bot.team {
+                Some(team) => format!("workspaces/{team}.json"),
+                None => WORKSPACE_KEY.to_owned(),
+            };
+            (bot, key)
+        })
+        .collect();
+    if !bots.is_empty() {
         let all_gets = get_seconds(members.len(), options.concurrency);
-        let known_pages = workspace.members / PAGE_SIZE + 1;
-        let try_list = list_seconds(known_pages) <= all_gets;
-        if try_list {
-            plan = ReadPlan::UsersList;
-            // Walk the pages while the walk costs less than reading every member on its own
-            // (a complete count from an earlier cycle says in advance how many pages there are).
-            let wanted: std::collections::HashSet<&str> =
-                members.iter().map(UserId::as_str).collect();
-            let mut cursor: Option<String> = None;
-            let mut pages = 0usize;
-            let mut listed = 0usize;
-            let complete = loop {
-                if stop.requested() {
-                    break false;
-                }
-                match slack.users_list_page(&bot, cursor.as_deref()) {
-                    Ok((page, next)) => {
-                        pages += 1;
-                        calls += 1;
-                        listed += page.len();
-                        for member in page {
-                            if wanted.contains(member.id.as_str()) {
-                                let user = UserId::parse(&member.id).expect("a wanted ID");
-                                seen.insert(
-                                    user,
-                                    Ok(Seen {
-                                        status_emoji: member.profile.status_emoji,
-                                        display_name: member.profile.display_name,
-                                        deleted: member.deleted,
-                                    }),
-                                );
-                            }
-                        }
-                        match next {
-                            None => break true,
-                            Some(next) => cursor = Some(next),
-                        }
-                        if seen.len() == members.len() {
-                            break false;
-                        }
-                        if list_seconds(pages + 1) > all_gets && !workspace.complete {
-                            log::debug!(
-                                "users.list: {pages} pages so far; reading the rest with \
-                                 users.profile.get"
-                            );
-                            break false;
-                        }
-                    }
-                    Err(err) => {
-                        log::warn!(
-                            "reading statuses with users.list failed ({err}); reading each \
-                             member with users.profile.get instead"
-                        );
-                        break false;
-                    }
-                }
-            };
-            // Remember an exact count from a whole walk, or a better lower bound.
-            let learned = if complete {
-                Some(Workspace {
-                    members: listed,
-                    complete: true,
-                })
-            } else if !workspace.complete && listed > workspace.members {
-                Some(Workspace {
-                    members: listed,
-                    complete: false,
-                })
-            } else {
-                None
-            };
-            if let Some(learned) =
-                learned.filter(|l| l.members != workspace.members || !workspace.complete)
-            {
-                let mut bytes = serde_json::to_vec(&learned)?;
-                bytes.push(b'\n');
-                if let Err(err) = store.put(WORKSPACE_KEY, &bytes, "application/json") {
-                    log::warn!("could not remember the workspace size: {err:#}");
+        let wanted: std::collections::HashSet<&str> = members.iter().map(UserId::as_str).collect();
+        let mut every_walk_complete = true;
+        let mut walked = false;
+        for (bot, key) in &bots {
+            match walk_users_list(store, slack, bot, key, &wanted, all_gets, stop, &mut seen)? {
+                Walk::Skipped => every_walk_complete = false,
+                Walk::Done { complete, pages } => {
+                    walked = true;
+                    calls += pages;
+                    every_walk_complete &= complete;
                 }
             }
-            if complete {
+            if seen.len() == members.len() {
+                break;
+            }
+        }
+        if walked {
+            plan = ReadPlan::UsersList;
+            if every_walk_complete {
                 for user in members {
                     seen.entry(user.clone()).or_insert_with(|| {
                         Err(format!(

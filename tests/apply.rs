@@ -302,6 +302,7 @@ fn slack_answers_a_bot_token_on_a_profile_write_with_not_allowed_token_type() {
     let token = Token {
         secret: statusinator::secret::SecretString::new(bot.clone()),
         source: TokenSource::BotToken,
+        team: None,
     };
     let err = client.set_display_name(&token, "x").unwrap_err();
     assert_eq!(err.code(), Some("not_allowed_token_type"));

@@ -551,3 +551,51 @@ fn a_dead_token_disconnects_the_member_who_is_told_how_to_connect_again_once_a_d
         world.slack.member("U0ANA0001").profile["display_name"] == "Ana (away)"
     });
 }
+
+#[test]
+fn poll_reads_each_workspace_with_its_installations_bot_and_applies_with_the_connected_token() {
+    let world = ana(Scene::local());
+    let key = new_key();
+    // 50 more members, whose names are already their default: one users.list page reads
+    // everyone at once, instead of 51 reads.
+    let mut others = serde_json::Map::new();
+    for i in 0..50 {
+        let id = format!("U0OTH{i:04}");
+        world.slack.add_member(&id, &id);
+        others.insert(id.clone(), json!({"default": {"name": id}}));
+    }
+    world.onboard(serde_json::Value::Object(others));
+    let serve = serve_with_oauth(&world, &key);
+    connect(&world, &serve);
+    drop(serve);
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    world.slack.clear_calls();
+    let out = world
+        .command()
+        .env("STATUSINATOR_SECRET_KEY", &key)
+        .args(["poll", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::show(&out));
+    world.assert_no_token_in(&out);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["read"]["plan"], "users_list", "{report}");
+    let calls = world.slack.calls();
+    let list = calls.iter().find(|c| c.method == "users.list").unwrap();
+    assert_eq!(
+        list.token_owner.as_deref(),
+        Some("U0BOT"),
+        "the installation's bot"
+    );
+    let set = calls
+        .iter()
+        .find(|c| c.method == "users.profile.set")
+        .unwrap();
+    assert_eq!(set.token_owner.as_deref(), Some("U0ANA0001"));
+    assert_eq!(
+        world.slack.member("U0ANA0001").profile["display_name"],
+        "Ana (away)"
+    );
+    // The workspace's size is remembered under its own key.
+    assert!(world.scene.get("workspaces/T0STANDIN.json").is_some());
+}

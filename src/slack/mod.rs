@@ -41,6 +41,14 @@ enum Auth<'a> {
 }
 
 impl Auth<'_> {
+    /// The workspace whose tiers the call counts against (`""` when not known).
+    fn team(&self) -> &str {
+        match self {
+            Auth::Bearer(token) => token.team.as_deref().unwrap_or(""),
+            Auth::Client(_) => "",
+        }
+    }
+
     /// Which credentials, for messages (never the secret).
     fn describe(&self) -> String {
         match self {
@@ -344,7 +352,7 @@ impl SlackClient {
         let mut failures = 0u32;
         let mut rate_limited = 0u32;
         loop {
-            let turn = self.pacer.acquire(method);
+            let turn = self.pacer.acquire(auth.team(), method);
             let request = build(Call {
                 http: &self.http,
                 url: url.clone(),
@@ -356,7 +364,7 @@ impl SlackClient {
                 }
             };
             let attempt = self.attempt(method, auth, request);
-            self.pacer.finished(method, turn);
+            self.pacer.finished(auth.team(), method, turn);
             match attempt? {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::RateLimited(retry_after) => {
@@ -381,7 +389,7 @@ impl SlackClient {
                     self.stats
                         .rate_limit_wait_millis
                         .fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
-                    self.pacer.pause(method, wait);
+                    self.pacer.pause(auth.team(), method, wait);
                 }
                 Attempt::Transient(reason) => {
                     failures += 1;

@@ -1,6 +1,7 @@
-//! Client-side pacing: per Web API method, at most the method's Slack tier of calls in any 60 s
-//! window, plus the pause Slack demands after a 429. Calls wait here instead of walking into a
-//! storm of rate-limit answers.
+//! Client-side pacing: per workspace and Web API method (Slack's tiers count per workspace), at
+//! most the method's tier of calls in any 60 s window, plus the pause Slack demands after a 429.
+//! Calls wait here instead of walking into a storm of rate-limit answers. A call whose
+//! workspace is not known (a token from the tokens file) paces in the lane of workspace `""`.
 //!
 //! A call counts from when its answer arrived, not from when it was sent: Slack counts a call
 //! when the request reaches it, somewhere in between, so counting from the answer never lets
@@ -26,16 +27,16 @@ struct Lane {
 /// Per-method pacing shared by every thread of a process.
 #[derive(Debug, Default)]
 pub struct Pacer {
-    lanes: Mutex<HashMap<Method, Lane>>,
+    lanes: Mutex<HashMap<(String, Method), Lane>>,
 }
 
 impl Pacer {
     /// Waits until `method` may be called, and takes its turn; give the turn back to
     /// [`Pacer::finished`] when the answer has arrived.
-    pub fn acquire(&self, method: Method) -> Instant {
+    pub fn acquire(&self, team: &str, method: Method) -> Instant {
         loop {
             let now = Instant::now();
-            match self.try_acquire(method, now) {
+            match self.try_acquire(team, method, now) {
                 None => return now,
                 Some(wait) => std::thread::sleep(wait),
             }
@@ -43,11 +44,11 @@ impl Pacer {
     }
 
     /// The call that took its turn at `turn` has been answered: it counts from now.
-    pub fn finished(&self, method: Method, turn: Instant) {
+    pub fn finished(&self, team: &str, method: Method, turn: Instant) {
         let now = Instant::now();
         let mut lanes = self.lanes.lock().expect("pacer lock");
         if let Some(slot) = lanes
-            .get_mut(&method)
+            .get_mut(&(team.to_owned(), method))
             .and_then(|lane| lane.calls.iter_mut().find(|t| **t == turn))
         {
             *slot = now.max(turn);
@@ -55,10 +56,10 @@ impl Pacer {
     }
 
     /// Takes a turn now (`None`) or says how long to wait.
-    fn try_acquire(&self, method: Method, now: Instant) -> Option<Duration> {
+    fn try_acquire(&self, team: &str, method: Method, now: Instant) -> Option<Duration> {
         let limit = method.per_minute() as usize;
         let mut lanes = self.lanes.lock().expect("pacer lock");
-        let lane = lanes.entry(method).or_default();
+        let lane = lanes.entry((team.to_owned(), method)).or_default();
         if let Some(until) = lane.paused_until {
             if until > now {
                 return Some(until - now);
@@ -80,11 +81,12 @@ impl Pacer {
         }
     }
 
-    /// Slack said to wait: no call of `method` from any thread before `wait` has passed.
-    pub fn pause(&self, method: Method, wait: Duration) {
+    /// Slack said to wait: no call of `method` in `team` from any thread before `wait` has
+    /// passed.
+    pub fn pause(&self, team: &str, method: Method, wait: Duration) {
         let until = Instant::now() + wait;
         let mut lanes = self.lanes.lock().expect("pacer lock");
-        let lane = lanes.entry(method).or_default();
+        let lane = lanes.entry((team.to_owned(), method)).or_default();
         lane.paused_until = Some(lane.paused_until.map_or(until, |u| u.max(until)));
     }
 }
@@ -99,14 +101,14 @@ mod tests {
         let start = Instant::now();
         for i in 0..Method::SetPhoto.per_minute() {
             let at = start + Duration::from_secs(u64::from(i));
-            assert_eq!(pacer.try_acquire(Method::SetPhoto, at), None);
+            assert_eq!(pacer.try_acquire("T1", Method::SetPhoto, at), None);
         }
         let at = start + Duration::from_secs(30);
-        let wait = pacer.try_acquire(Method::SetPhoto, at).unwrap();
+        let wait = pacer.try_acquire("T1", Method::SetPhoto, at).unwrap();
         assert_eq!(wait, Duration::from_secs(30), "tier 2: 20 in any 60 s");
-        assert_eq!(pacer.try_acquire(Method::SetPhoto, at + wait), None);
+        assert_eq!(pacer.try_acquire("T1", Method::SetPhoto, at + wait), None);
         assert_eq!(
-            pacer.try_acquire(Method::ProfileGet, at),
+            pacer.try_acquire("T1", Method::ProfileGet, at),
             None,
             "per method"
         );
@@ -117,24 +119,40 @@ mod tests {
         let pacer = Pacer::default();
         let start = Instant::now();
         let turns: Vec<Instant> = (0..Method::SetPhoto.per_minute())
-            .map(|_| pacer.acquire(Method::SetPhoto))
+            .map(|_| pacer.acquire("T1", Method::SetPhoto))
             .collect();
         std::thread::sleep(Duration::from_millis(20));
         for turn in turns {
-            pacer.finished(Method::SetPhoto, turn);
+            pacer.finished("T1", Method::SetPhoto, turn);
         }
-        let wait = pacer.try_acquire(Method::SetPhoto, start).unwrap();
+        let wait = pacer.try_acquire("T1", Method::SetPhoto, start).unwrap();
         assert!(wait >= WINDOW + Duration::from_millis(20), "{wait:?}");
     }
 
     #[test]
     fn a_pause_holds_every_caller_of_that_method() {
         let pacer = Pacer::default();
-        pacer.pause(Method::ProfileSet, Duration::from_secs(30));
+        pacer.pause("T1", Method::ProfileSet, Duration::from_secs(30));
         let wait = pacer
-            .try_acquire(Method::ProfileSet, Instant::now())
+            .try_acquire("T1", Method::ProfileSet, Instant::now())
             .unwrap();
         assert!(wait > Duration::from_secs(29), "{wait:?}");
-        assert_eq!(pacer.try_acquire(Method::SetPhoto, Instant::now()), None);
+        assert_eq!(
+            pacer.try_acquire("T1", Method::SetPhoto, Instant::now()),
+            None
+        );
+    }
+
+    #[test]
+    fn each_workspace_has_its_own_tiers() {
+        let pacer = Pacer::default();
+        let now = Instant::now();
+        for _ in 0..Method::SetPhoto.per_minute() {
+            assert_eq!(pacer.try_acquire("T1", Method::SetPhoto, now), None);
+        }
+        assert!(pacer.try_acquire("T1", Method::SetPhoto, now).is_some());
+        assert_eq!(pacer.try_acquire("T2", Method::SetPhoto, now), None);
+        pacer.pause("T2", Method::ProfileSet, Duration::from_secs(5));
+        assert_eq!(pacer.try_acquire("T1", Method::ProfileSet, now), None);
     }
 }

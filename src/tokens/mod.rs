@@ -50,11 +50,13 @@ impl fmt::Display for TokenSource {
     }
 }
 
-/// A token and where it came from.
+/// A token, where it came from, and its workspace when known (Slack's tiers count per
+/// workspace).
 #[derive(Debug, Clone)]
 pub struct Token {
     pub secret: SecretString,
     pub source: TokenSource,
+    pub team: Option<String>,
 }
 
 /// Every token statusinator knows.
@@ -137,6 +139,7 @@ impl Tokens {
             return Ok(Token {
                 secret: secret.clone(),
                 source: TokenSource::File(user.clone()),
+                team: None,
             });
         }
         if let Some(token) = self.connected(user)? {
@@ -146,6 +149,7 @@ impl Tokens {
             return Ok(Token {
                 secret: secret.clone(),
                 source: TokenSource::SlackToken,
+                team: None,
             });
         }
         let file = match &self.file {
@@ -211,6 +215,7 @@ impl Tokens {
         Ok(Some(Token {
             secret,
             source: TokenSource::Connected(user.clone()),
+            team: Some(record.team.clone()),
         }))
     }
 
@@ -219,6 +224,7 @@ impl Tokens {
         self.bot.as_ref().map(|secret| Token {
             secret: secret.clone(),
             source: TokenSource::BotToken,
+            team: None,
         })
     }
 
@@ -264,6 +270,40 @@ impl Tokens {
         self.remind_if_disconnected(user);
     }
 
+    /// A bot token for each workspace statusinator can read: every installation's; without
+    /// any, `SLACK_BOT_TOKEN`.
+    pub fn bots(&self) -> Vec<Token> {
+        let mut out = Vec::new();
+        if let Some(Vault {
+            store,
+            key: Some(key),
+            ..
+        }) = &self.vault
+        {
+            match stored::list_installations(store.as_ref()) {
+                Ok(installations) => {
+                    for installation in installations {
+                        match installation.open_bot(key) {
+                            Ok(secret) => out.push(Token {
+                                secret,
+                                source: TokenSource::Installation(installation.team.clone()),
+                                team: Some(installation.team.clone()),
+                            }),
+                            Err(err) => {
+                                log::warn!("the installation of {}: {err}", installation.team)
+                            }
+                        }
+                    }
+                }
+                Err(err) => log::warn!("reading the installations: {err:#}"),
+            }
+        }
+        if out.is_empty() {
+            out.extend(self.bot());
+        }
+        out
+    }
+
     /// The bot token of a workspace: its installation's, else `SLACK_BOT_TOKEN`.
     pub fn bot_for(&self, team: &str) -> Option<Token> {
         if let Some(Vault {
@@ -278,6 +318,7 @@ impl Tokens {
                         return Some(Token {
                             secret,
                             source: TokenSource::Installation(team.to_owned()),
+                            team: Some(team.to_owned()),
                         })
                     }
                     Err(err) => log::warn!("the installation of {team}: {err}"),
