@@ -185,16 +185,23 @@ impl OAuth {
         Ok(nonce)
     }
 
-    /// Slack's authorize URL for `state`: the bot scopes (an install that adds the bot, or a
-    /// no-op for a workspace that has it) and the member's user scopes.
-    pub fn authorize_link(&self, state: &str) -> String {
+    /// Slack's authorize URL for `state`: the member's user scopes, and the bot scopes too
+    /// unless `installed` (the member's workspace, given as `team`, has the bot already: then
+    /// only the member authorizes, as Slack advises for collecting members' tokens).
+    pub fn authorize_link(&self, state: &str, team: Option<&str>, installed: bool) -> String {
         let mut url = self.authorize_url.clone();
-        url.query_pairs_mut()
-            .append_pair("client_id", &self.client.id)
-            .append_pair("scope", BOT_SCOPES)
-            .append_pair("user_scope", USER_SCOPES)
-            .append_pair("redirect_uri", &self.redirect_uri())
-            .append_pair("state", state);
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("client_id", &self.client.id)
+                .append_pair("scope", if installed { "" } else { BOT_SCOPES })
+                .append_pair("user_scope", USER_SCOPES)
+                .append_pair("redirect_uri", &self.redirect_uri())
+                .append_pair("state", state);
+            if let Some(team) = team {
+                query.append_pair("team", team);
+            }
+        }
         url.into()
     }
 
@@ -393,7 +400,7 @@ mod tests {
     #[test]
     fn the_authorize_link_asks_for_the_right_scopes_and_comes_back_here() {
         let oauth = oauth();
-        let link = Url::parse(&oauth.authorize_link("st.1.x")).unwrap();
+        let link = Url::parse(&oauth.authorize_link("st.1.x", None, false)).unwrap();
         let query: std::collections::HashMap<_, _> = link.query_pairs().into_owned().collect();
         assert_eq!(query["client_id"], "1.2");
         assert_eq!(query["scope"], BOT_SCOPES);
@@ -403,6 +410,13 @@ mod tests {
             "https://status.example.com/slack/oauth_redirect"
         );
         assert_eq!(query["state"], "st.1.x");
+        // A member of a workspace that has the bot authorizes for themselves only.
+        let link = Url::parse(&oauth.authorize_link("st.1.x", Some("T1"), true)).unwrap();
+        let query: std::collections::HashMap<_, _> = link.query_pairs().into_owned().collect();
+        assert_eq!(
+            (query["scope"].as_str(), query["team"].as_str()),
+            ("", "T1")
+        );
         assert!(OAuth::new(
             oauth.client.clone(),
             "http://status.example.com",

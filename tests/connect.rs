@@ -599,3 +599,54 @@ fn poll_reads_each_workspace_with_its_installations_bot_and_applies_with_the_con
     // The workspace's size is remembered under its own key.
     assert!(world.scene.get("workspaces/T0STANDIN.json").is_some());
 }
+
+#[test]
+fn a_member_of_a_workspace_with_the_bot_authorizes_for_themselves_only() {
+    let world = ana(Scene::local());
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    connect(&world, &serve);
+    let installation = world.scene.get("installations/T0STANDIN.json").unwrap();
+
+    world.slack.add_member("U0BEN0002", "Ben");
+    world.slack.sign_in("U0BEN0002");
+    let reply = serve.get("/slack/install?team=T0STANDIN");
+    let cookie = reply
+        .header("Set-Cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let link = reply
+        .body
+        .split("href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let query: HashMap<String, String> = url::Url::parse(&link)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(query["scope"], "", "no bot scopes: the bot is there");
+    assert_eq!(query["team"], "T0STANDIN");
+    let location = allow(&world, &link);
+    assert_eq!(callback(&serve, &location, Some(&cookie)).status, 200);
+    // Ben is connected; the workspace's installation is Ana's, untouched.
+    let report = tokens_json(&world, &key);
+    let users: Vec<&str> = report["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(users, ["U0ANA0001", "U0BEN0002"]);
+    assert_eq!(
+        world.scene.get("installations/T0STANDIN.json").unwrap(),
+        installation
+    );
+}

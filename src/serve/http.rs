@@ -180,7 +180,16 @@ async fn handle(
             }
         }
         (&Method::GET, "/healthz") => service.health(),
-        (&Method::GET, "/slack/install") => service.install_page(crate::unix_now()),
+        (&Method::GET, "/slack/install") => {
+            let query = parts.uri.query().unwrap_or_default().to_owned();
+            // Looks up the workspace's installation: off the runtime.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(service.install_page(&query, crate::unix_now()));
+            });
+            rx.await
+                .unwrap_or_else(|_| Answer::text(500, "the install page stopped unexpectedly"))
+        }
         (&Method::GET, "/slack/oauth_redirect") => {
             let query = parts.uri.query().unwrap_or_default().to_owned();
             let cookie = parts

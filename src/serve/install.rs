@@ -45,15 +45,32 @@ fn off() -> Answer {
 }
 
 impl Service {
-    /// The install page, with a fresh state in its link and in the cookie.
-    pub fn install_page(&self, now: u64) -> Answer {
+    /// The install page, with a fresh state in its link and in the cookie. With `?team=T…`
+    /// (the link the app gives a member), a workspace that has the bot already asks its member
+    /// for their own authorization only.
+    pub fn install_page(&self, query: &str, now: u64) -> Answer {
         let Some(oauth) = &self.oauth else {
             return off();
         };
+        let team = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "team")
+            .map(|(_, v)| v.into_owned())
+            .filter(|t| {
+                t.len() <= 32
+                    && t.starts_with(['T', 'E'])
+                    && t.chars().all(|c| c.is_ascii_alphanumeric())
+            });
+        let installed = team.as_deref().is_some_and(|team| {
+            matches!(
+                crate::tokens::stored::load_installation(self.store, team),
+                Ok(Some(_))
+            )
+        });
         let state = oauth.new_state(now);
+        let link = oauth.authorize_link(&state, team.as_deref(), installed);
         Answer {
             set_cookie: Some(cookie(&state, STATE_SECONDS, oauth.secure())),
-            ..html(200, pages::install(&oauth.authorize_link(&state)))
+            ..html(200, pages::install(&link))
         }
     }
 

@@ -393,8 +393,8 @@ impl Tokens {
         }
         let text = format!(
             "Your statusinator connection stopped working (Slack said: {reason}), so your name \
-             and photo no longer follow your status. Connect again here: <{url}|Connect my \
-             Slack profile>. Your presets are kept."
+             and photo no longer follow your status. Connect again here: \
+             <{url}?team={team}|Connect my Slack profile>. Your presets are kept."
         );
         match refresher.slack.post_message(&bot, user.as_str(), &text) {
             Ok(()) => log::info!("told {user} how to connect again"),
