@@ -369,8 +369,8 @@ fn two_processes_due_to_refresh_one_token_at_once_make_one_refresh() {
     let apply = |emoji: &str| {
         world
             .command()
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
             .env("STATUSINATOR_SECRET_KEY", &key)
             .env("SLACK_CLIENT_ID", CLIENT_ID)
             .env("SLACK_CLIENT_SECRET", CLIENT_SECRET)
@@ -380,9 +380,9 @@ fn two_processes_due_to_refresh_one_token_at_once_make_one_refresh() {
     };
     let first = apply(":palm_tree:");
     let second = apply("default");
-    for mut child in [first, second] {
-        let status = child.wait().unwrap();
-        assert!(status.success());
+    for child in [first, second] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", support::show(&out));
     }
     // Single-use refresh tokens: a second refresh would have failed (and disconnected Ana).
     assert_eq!(world.slack.refreshes(), 1);

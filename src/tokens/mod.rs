@@ -381,6 +381,8 @@ impl Tokens {
         let now = crate::unix_now();
         let mut due = false;
         let claimed = stored::update_member(vault.store.as_ref(), user, &mut |r| {
+            // A conditional write may run this again on newer bytes: decide afresh each time.
+            due = false;
             if r.reminded_at.is_some_and(|at| now < at + REMIND_EVERY) {
                 return Ok(false);
             }

@@ -109,6 +109,8 @@ pub fn fresh(
         };
         let mut won = false;
         stored::update_member(store, user, &mut |r| {
+            // A conditional write may run this again on newer bytes: decide afresh each time.
+            won = false;
             if !due(r, now) || busy(r) {
                 return Ok(false);
             }
