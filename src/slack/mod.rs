@@ -70,6 +70,7 @@ pub enum Method {
     UsersList,
     OAuthAccess,
     PostMessage,
+    DeletePhoto,
 }
 
 impl Method {
@@ -82,13 +83,14 @@ impl Method {
             Method::UsersList => "users.list",
             Method::OAuthAccess => "oauth.v2.access",
             Method::PostMessage => "chat.postMessage",
+            Method::DeletePhoto => "users.deletePhoto",
         }
     }
 
     /// Calls a minute Slack's tier allows: tier 2 is 20, tier 3 is 50, tier 4 is 100.
     pub fn per_minute(self) -> u32 {
         match self {
-            Method::SetPhoto | Method::UsersList => 20,
+            Method::SetPhoto | Method::UsersList | Method::DeletePhoto => 20,
             Method::ProfileSet => 50,
             Method::ProfileGet | Method::AuthTest | Method::OAuthAccess => 100,
             // Slack allows about one message a second to a channel.
@@ -186,6 +188,18 @@ pub struct Profile {
     pub display_name: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub avatar_hash: Option<String>,
+    /// When the status lapses (unix seconds; 0: never).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub status_expiration: u64,
+    /// Whether the member set a photo of their own (else Slack shows a default avatar).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub is_custom_image: bool,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub image_original: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub image_1024: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub image_512: Option<String>,
 }
 
 /// A member from `users.list`.
@@ -302,6 +316,14 @@ impl SlackClient {
                 .mime_str(format.content_type())
                 .expect("picture content types are valid");
             req.post_multipart(multipart::Form::new().part("image", part))
+        })?;
+        Ok(())
+    }
+
+    /// `users.deletePhoto` of the token owner: Slack's default avatar again.
+    pub fn delete_photo(&self, token: &Token) -> Result<(), SlackError> {
+        self.call(Method::DeletePhoto, Auth::Bearer(token), &|req| {
+            req.post_form(&[])
         })?;
         Ok(())
     }

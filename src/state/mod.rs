@@ -48,6 +48,39 @@ pub struct Applied {
     /// When it was last changed (unix seconds).
     #[serde(rename = "appliedAt", default)]
     pub applied_at: u64,
+    /// The `avatar_hash` Slack reported right after statusinator's last photo write: a
+    /// different one later means the member changed their photo by hand.
+    #[serde(
+        rename = "avatarHash",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub avatar_hash: Option<String>,
+    /// When the status this answers lapses (unix seconds), if it does: serve puts the usual
+    /// profile back then, even when no event comes.
+    #[serde(
+        rename = "statusExpiresAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_expires_at: Option<u64>,
+}
+
+/// A member's usual display name and photo: what they had before statusinator first changed
+/// them (or what they set by hand while a preset was in effect), put back when no preset
+/// applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usual {
+    /// Their display name (`""`: none, Slack shows their real name).
+    pub name: String,
+    /// Their own photo, kept in the store (a picture key); `None` with `custom_photo` false:
+    /// Slack's default avatar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    #[serde(rename = "customPhoto", default)]
+    pub custom_photo: bool,
+    #[serde(rename = "keptAt", default)]
+    pub kept_at: u64,
 }
 
 /// A process's hold on a member while it writes their profile.
@@ -74,6 +107,8 @@ pub struct MemberState {
     pub applied: Option<Applied>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<Claim>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usual: Option<Usual>,
     /// Fields of other versions, kept as they are.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -157,6 +192,27 @@ pub fn load_state(store: &dyn Store, user: &UserId) -> Result<Option<MemberState
 /// Reads what was applied for one member.
 pub fn load_user(store: &dyn Store, user: &UserId) -> Result<Option<Applied>> {
     Ok(load_state(store, user)?.and_then(|state| state.applied))
+}
+
+/// Reads one member's usual profile, if statusinator kept it.
+pub fn load_usual(store: &dyn Store, user: &UserId) -> Result<Option<Usual>> {
+    Ok(load_state(store, user)?.and_then(|state| state.usual))
+}
+
+/// Keeps a member's usual profile: `replace` for a hand edit, else only when none is kept yet
+/// (the first change), so a concurrent keeper never overwrites the older, truer one.
+pub fn keep_usual(store: &dyn Store, user: &UserId, usual: &Usual, replace: bool) -> Result<()> {
+    update(store, user, &mut |state| {
+        if state.usual.is_some() && !replace {
+            return Ok(false);
+        }
+        if state.usual.as_ref() == Some(usual) {
+            return Ok(false);
+        }
+        state.usual = Some(usual.clone());
+        Ok(true)
+    })
+    .with_context(|| format!("keeping the usual profile of {user}"))
 }
 
 /// Changes one member's applied state and, with `release` given, drops that instance's claim
@@ -376,13 +432,13 @@ mod tests {
         store
             .put(
                 &key(&ana),
-                br#"{"applied": {"emoji": ":x:", "appliedAt": 1}, "usual": {"name": "Ana"}}"#,
+                br#"{"applied": {"emoji": ":x:", "appliedAt": 1}, "paused": {"since": 7}}"#,
                 "application/json",
             )
             .unwrap();
         record(&store, &ana, 5, None, |a| a.emoji = ":y:".into()).unwrap();
         let state = load_state(&store, &ana).unwrap().unwrap();
-        assert_eq!(state.other["usual"]["name"], "Ana");
+        assert_eq!(state.other["paused"]["since"], 7);
         assert_eq!(state.applied.unwrap().emoji, ":y:");
     }
 }
