@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use crate::exit::UsageError;
 use crate::picture::{self, Format};
-use crate::presets::{self, EmojiKey, UserId, UserPresets};
-use crate::slack::SlackClient;
-use crate::state::{self as applied, Applied, Claim, Claimed};
+use crate::presets::{self, EmojiKey, UserId, UserPresets, USUAL_KEY};
+use crate::slack::{Profile, SlackClient};
+use crate::state::{self as applied, Applied, Claim, Claimed, Usual};
 use crate::store::Store;
 use crate::tokens::{Token, Tokens};
 
@@ -32,8 +32,10 @@ pub enum Target {
     /// `default` when it is `default`; no preset is an error.
     Emoji(EmojiKey),
     /// The member's status emoji as Slack reports it (`""` when cleared): its preset, else
-    /// `default`; neither means there is nothing to do.
+    /// `default`, else their usual profile; none of them means there is nothing to do.
     Status(String),
+    /// Their usual profile, by hand (`apply USER usual`).
+    Usual,
 }
 
 impl Target {
@@ -42,6 +44,7 @@ impl Target {
         match self {
             Target::Emoji(emoji) => emoji.to_string(),
             Target::Status(status) => status.trim().to_owned(),
+            Target::Usual => USUAL_KEY.to_owned(),
         }
     }
 }
@@ -56,18 +59,53 @@ pub enum Write {
     /// `users.setPhoto` with the picture at this store key.
     #[serde(rename = "users.setPhoto")]
     Photo { picture: String },
+    /// `users.deletePhoto`: Slack's default avatar again (the member had no photo of their own).
+    #[serde(rename = "users.deletePhoto")]
+    DeletePhoto,
 }
 
-/// The writes that bring one member in line with a preset.
+/// What a member set by hand while a preset was in effect: it becomes their usual.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HandEdit {
+    /// The display name they set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// They changed their photo (it is downloaded as their usual one).
+    pub photo: bool,
+}
+
+/// What statusinator knows of a member when it plans: their presets, what Slack shows (when
+/// known), what it last applied, and their usual profile (when kept).
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    pub presets: &'a UserPresets,
+    pub shown: Option<&'a Profile>,
+    pub recorded: Option<&'a Applied>,
+    pub usual: Option<&'a Usual>,
+}
+
+/// The writes that bring one member in line with a preset (or their usual profile).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
     pub user: UserId,
     /// The emoji this answers (recorded as such).
     pub emoji: String,
-    /// The preset that applies.
+    /// The preset that applies (`usual` for the member's usual profile).
     pub preset: EmojiKey,
     /// In order: the name first, then the photo.
     pub writes: Vec<Write>,
+    /// The usual profile is kept, from what Slack shows, before the first write.
+    #[serde(skip)]
+    pub keep_usual: bool,
+    /// What the member changed by hand: kept as their usual first.
+    #[serde(rename = "handEdit", skip_serializing_if = "Option::is_none")]
+    pub hand_edit: Option<HandEdit>,
+    /// When the status lapses, if it does.
+    #[serde(skip)]
+    pub status_expires_at: Option<u64>,
+    /// What Slack showed of the member, if known.
+    #[serde(skip)]
+    pub shown: Option<Box<Profile>>,
 }
 
 impl Plan {
@@ -77,6 +115,9 @@ impl Plan {
         let written = |write: &Write| match (write, recorded) {
             (Write::Name { display_name }, Some(r)) => r.name.as_ref() == Some(display_name),
             (Write::Photo { picture }, Some(r)) => r.picture.as_ref() == Some(picture),
+            (Write::DeletePhoto, Some(r)) => {
+                r.picture.is_none() && r.preset.as_ref().is_some_and(EmojiKey::is_usual)
+            }
             (_, None) => false,
         };
         Plan {
@@ -93,8 +134,12 @@ impl Plan {
     /// Whether executing the plan would neither call Slack nor change the record.
     pub fn changes_nothing(&self, recorded: Option<&Applied>) -> bool {
         self.writes.is_empty()
-            && recorded
-                .is_some_and(|r| r.emoji == self.emoji && r.preset.as_ref() == Some(&self.preset))
+            && self.hand_edit.is_none()
+            && recorded.is_some_and(|r| {
+                r.emoji == self.emoji
+                    && r.preset.as_ref() == Some(&self.preset)
+                    && r.status_expires_at == self.status_expires_at
+            })
     }
 }
 
@@ -105,7 +150,7 @@ pub enum Run {
     /// the claim) showed was written already; `recorded` is that record (`None` too when the
     /// store could not take the claim).
     Done {
-        plan: Plan,
+        plan: Box<Plan>,
         recorded: Option<Applied>,
     },
     /// Another process was writing the member: nothing was done.
@@ -120,17 +165,71 @@ pub struct Outcome {
     pub dry_run: bool,
 }
 
-/// Plans the writes for `user`. `current_name` is the display name Slack last reported, if
-/// known; `recorded` is what statusinator last applied. With `force` (the manual override)
-/// everything the preset has is written. `Ok(None)`: a status with no preset and no `default`.
+/// Whether the record shows a status's preset in effect (statusinator changed the name or
+/// photo for a status, and has not put the usual ones back).
+fn preset_in_effect(recorded: Option<&Applied>) -> bool {
+    recorded.is_some_and(|r| {
+        r.preset
+            .as_ref()
+            .is_some_and(|p| !p.is_default() && !p.is_usual())
+            && (r.name.is_some() || r.picture.is_some())
+    })
+}
+
+/// What the member changed by hand while a preset was in effect: a display name or a photo
+/// that is not what statusinator last wrote (its own writes come back with exactly that name,
+/// and with the `avatar_hash` it read right after its photo write).
+fn hand_edit(shown: Option<&Profile>, recorded: Option<&Applied>) -> Option<HandEdit> {
+    let (shown, recorded) = (shown?, recorded?);
+    if !preset_in_effect(Some(recorded)) {
+        return None;
+    }
+    let name = recorded
+        .name
+        .as_ref()
+        .filter(|written| **written != shown.display_name)
+        .map(|_| shown.display_name.clone());
+    let photo = match (&recorded.avatar_hash, &shown.avatar_hash) {
+        (Some(ours), Some(now)) => ours != now,
+        _ => false,
+    };
+    (name.is_some() || photo).then_some(HandEdit { name, photo })
+}
+
+/// Plans the writes for `user` at `now`. With `force` (the manual override) everything the
+/// preset has is written. `Ok(None)`: a status with no preset, no `default`, and no usual
+/// profile kept (statusinator never changed the member).
+///
+/// A status that has lapsed (`status_expiration` in the past) counts as cleared. A cleared
+/// status, or one without a preset, gets `default` if there is one, else the member's usual
+/// profile back. Before the first write of all, the usual profile is kept; a name or photo the
+/// member set by hand while a preset was in effect becomes their usual.
 pub fn plan(
     user: &UserId,
-    presets: &UserPresets,
     target: &Target,
-    current_name: Option<&str>,
-    recorded: Option<&Applied>,
+    facts: Facts<'_>,
     force: bool,
+    now: u64,
 ) -> Result<Option<Plan>> {
+    let Facts {
+        presets,
+        shown,
+        recorded,
+        usual,
+    } = facts;
+    let expired = shown.is_some_and(|p| p.status_expiration > 0 && p.status_expiration <= now);
+    let hand_edit = hand_edit(shown, recorded);
+    // The usual profile as it will be once a hand edit is kept.
+    let usual_now = usual.map(|u| {
+        let mut u = u.clone();
+        if let Some(HandEdit {
+            name: Some(name), ..
+        }) = &hand_edit
+        {
+            u.name = name.clone();
+        }
+        u
+    });
     let resolved = match target {
         Target::Emoji(emoji) => Some(presets::find(presets, emoji).ok_or_else(|| {
             let known: Vec<&str> = presets.keys().map(EmojiKey::as_str).collect();
@@ -140,19 +239,71 @@ pub fn plan(
                 known.join(", ")
             ))
         })?),
-        Target::Status(status) => presets::resolve_status(presets, status),
+        Target::Status(status) => {
+            presets::resolve_status(presets, if expired { "" } else { status })
+        }
+        Target::Usual => None,
+    };
+    let emoji = if expired {
+        String::new()
+    } else {
+        target.recorded_as()
+    };
+    let mut plan = Plan {
+        user: user.clone(),
+        emoji,
+        preset: EmojiKey::usual(),
+        writes: Vec::new(),
+        keep_usual: false,
+        hand_edit: hand_edit.clone(),
+        status_expires_at: shown
+            .map(|p| p.status_expiration)
+            .filter(|at| *at > now && matches!(target, Target::Status(_))),
+        shown: shown.cloned().map(Box::new),
     };
     let Some(resolved) = resolved else {
-        return Ok(None);
+        // No preset: the usual profile back, if statusinator ever changed the member.
+        let Some(usual) = usual_now else {
+            if *target == Target::Usual {
+                return Err(UsageError::new(format!(
+                    "statusinator has not changed {user}'s profile yet, so it has no usual \
+                     profile of theirs to put back: what Slack shows is their usual"
+                ))
+                .into());
+            }
+            return Ok(None);
+        };
+        let shown_name = shown.map(|p| p.display_name.as_str());
+        let name_changed = recorded.is_some_and(|r| r.name.as_deref() != Some(&usual.name));
+        if (force || name_changed) && shown_name != Some(usual.name.as_str()) {
+            plan.writes.push(Write::Name {
+                display_name: usual.name.clone(),
+            });
+        }
+        let photo_changed = recorded.and_then(|r| r.picture.as_deref());
+        let photo_hand_edited = hand_edit.as_ref().is_some_and(|h| h.photo);
+        if (force || photo_changed.is_some()) && !photo_hand_edited {
+            match &usual.picture {
+                Some(picture) if photo_changed != Some(picture.as_str()) || force => {
+                    plan.writes.push(Write::Photo {
+                        picture: picture.clone(),
+                    })
+                }
+                Some(_) => {}
+                None if !usual.custom_photo => plan.writes.push(Write::DeletePhoto),
+                None => {}
+            }
+        }
+        return Ok(Some(plan));
     };
-    let mut writes = Vec::new();
+    plan.preset = resolved.key.clone();
     if let Some(name) = &resolved.preset.name {
         // Skip when Slack already shows it or when statusinator already wrote it: trusting either
         // keeps a name Slack normalises from being written over and over.
-        let shown = current_name == Some(name.as_str());
+        let shown_name = shown.map(|p| p.display_name.as_str()) == Some(name.as_str());
         let written = recorded.and_then(|r| r.name.as_deref()) == Some(name.as_str());
-        if force || !(shown || written) {
-            writes.push(Write::Name {
+        if force || !(shown_name || written) {
+            plan.writes.push(Write::Name {
                 display_name: name.clone(),
             });
         }
@@ -160,17 +311,15 @@ pub fn plan(
     if let Some(picture) = &resolved.preset.picture {
         let written = recorded.and_then(|r| r.picture.as_deref()) == Some(picture.as_str());
         if force || !written {
-            writes.push(Write::Photo {
+            plan.writes.push(Write::Photo {
                 picture: picture.clone(),
             });
         }
     }
-    Ok(Some(Plan {
-        user: user.clone(),
-        emoji: target.recorded_as(),
-        preset: resolved.key.clone(),
-        writes,
-    }))
+    // Before the first change of all, keep what the member has: their usual profile. (When
+    // the record shows a preset in effect already, what Slack shows is statusinator's doing.)
+    plan.keep_usual = usual.is_none() && !plan.writes.is_empty() && !preset_in_effect(recorded);
+    Ok(Some(plan))
 }
 
 /// A bounded cache of picture bytes by store key. Keys are content-derived, so an entry never
@@ -244,8 +393,10 @@ struct Step {
     now: u64,
     /// The write that reached Slack (`None` when nothing needed writing).
     write: Option<Write>,
-    /// The plan's last step: the emoji and preset now in effect.
-    finish: Option<(String, EmojiKey)>,
+    /// After a photo write: the `avatar_hash` Slack reported for it.
+    avatar_hash: Option<String>,
+    /// The plan's last step: the emoji and preset now in effect, and when the status lapses.
+    finish: Option<(String, EmojiKey, Option<u64>)>,
     /// The claim on the member this step releases (the last step's, when claiming).
     release: Option<String>,
 }
@@ -261,12 +412,20 @@ impl Step {
     fn apply_to(&self, entry: &mut Applied) {
         match &self.write {
             Some(Write::Name { display_name }) => entry.name = Some(display_name.clone()),
-            Some(Write::Photo { picture }) => entry.picture = Some(picture.clone()),
+            Some(Write::Photo { picture }) => {
+                entry.picture = Some(picture.clone());
+                entry.avatar_hash = self.avatar_hash.clone();
+            }
+            Some(Write::DeletePhoto) => {
+                entry.picture = None;
+                entry.avatar_hash = self.avatar_hash.clone();
+            }
             None => {}
         }
-        if let Some((emoji, preset)) = &self.finish {
+        if let Some((emoji, preset, expires)) = &self.finish {
             entry.emoji = emoji.clone();
             entry.preset = Some(preset.clone());
+            entry.status_expires_at = *expires;
         }
     }
 }
@@ -279,6 +438,7 @@ pub fn after(recorded: Option<&Applied>, plan: &Plan) -> Applied {
             user: plan.user.clone(),
             now: 0,
             write: Some(write.clone()),
+            avatar_hash: None,
             finish: None,
             release: None,
         }
@@ -286,6 +446,7 @@ pub fn after(recorded: Option<&Applied>, plan: &Plan) -> Applied {
     }
     entry.emoji = plan.emoji.clone();
     entry.preset = Some(plan.preset.clone());
+    entry.status_expires_at = plan.status_expires_at;
     entry
 }
 
@@ -365,7 +526,10 @@ impl<'a> Engine<'a> {
                 log::warn!("{err:#}; the claim lapses in at most {CLAIM_HOLD} s");
             }
         }
-        done.map(|()| Run::Done { plan, recorded })
+        done.map(|()| Run::Done {
+            plan: Box::new(plan),
+            recorded,
+        })
     }
 
     /// Keep the records of writes that reached Slack when the store cannot take them, and
@@ -444,29 +608,52 @@ impl<'a> Engine<'a> {
     }
 
     fn run(&self, plan: &Plan, now: u64) -> Result<()> {
-        let step = |write: Option<&Write>, last: bool| Step {
+        let step = |write: Option<&Write>, avatar_hash: Option<String>, last: bool| Step {
             user: plan.user.clone(),
             now,
             write: write.cloned(),
-            finish: last.then(|| (plan.emoji.clone(), plan.preset.clone())),
+            avatar_hash,
+            finish: last.then(|| {
+                (
+                    plan.emoji.clone(),
+                    plan.preset.clone(),
+                    plan.status_expires_at,
+                )
+            }),
             release: self.claimant.clone().filter(|_| last),
         };
-        if plan.writes.is_empty() {
-            return self.record(step(None, true));
+        if plan.writes.is_empty() && plan.hand_edit.is_none() {
+            return self.record(step(None, None, true));
         }
-        let token = self.tokens.for_user(&plan.user)?;
-        // Read every picture before the first write, so a missing one changes nothing.
+        // Read every picture before anything else, so a missing one changes nothing.
         let mut pictures = HashMap::new();
         for write in &plan.writes {
             if let Write::Photo { picture } = write {
                 pictures.insert(picture.clone(), self.pictures.get(self.store, picture)?);
             }
         }
+        let token = self.tokens.for_user(&plan.user)?;
         // A token Slack refuses for good disconnects its member (when they connected it).
         let refused = |err: &crate::slack::SlackError| self.tokens.token_failed(&token, err);
+        // Only the member's own token, before anything is read or written with it.
         self.check_owner(&token, &plan.user)?;
+        // The usual profile first: kept before the first change, updated with a hand edit.
+        if plan.keep_usual || plan.hand_edit.is_some() {
+            let shown = match &plan.shown {
+                Some(shown) => (**shown).clone(),
+                None => self
+                    .slack
+                    .profile_get(&token, plan.user.as_str())
+                    .inspect_err(refused)?,
+            };
+            self.keep_usual(plan, &shown, now)?;
+        }
+        if plan.writes.is_empty() {
+            return self.record(step(None, None, true));
+        }
         let last = plan.writes.len() - 1;
         for (i, write) in plan.writes.iter().enumerate() {
+            let mut avatar_hash = None;
             match write {
                 Write::Name { display_name } => {
                     self.slack
@@ -480,11 +667,99 @@ impl<'a> Engine<'a> {
                         .set_photo(&token, bytes, *format)
                         .inspect_err(refused)?;
                     log::info!("{}: photo set to {picture}", plan.user);
+                    avatar_hash = self.avatar_hash(&token, &plan.user);
+                }
+                Write::DeletePhoto => {
+                    self.slack.delete_photo(&token).inspect_err(refused)?;
+                    log::info!("{}: photo removed (they had none of their own)", plan.user);
+                    avatar_hash = self.avatar_hash(&token, &plan.user);
                 }
             }
-            self.record(step(Some(write), i == last))?;
+            self.record(step(Some(write), avatar_hash, i == last))?;
         }
         Ok(())
+    }
+
+    /// The `avatar_hash` Slack shows right after statusinator's photo write: the mark of its
+    /// own photo, so a different one later is the member's hand.
+    fn avatar_hash(&self, token: &Token, user: &UserId) -> Option<String> {
+        match self.slack.profile_get(token, user.as_str()) {
+            Ok(profile) => profile.avatar_hash,
+            Err(err) => {
+                log::warn!("{user}: reading back the photo's avatar_hash failed ({err})");
+                None
+            }
+        }
+    }
+
+    /// Keeps the member's usual profile from what Slack shows: before the first change (only
+    /// when none is kept), or the name and photo they set by hand (replacing the kept one).
+    fn keep_usual(&self, plan: &Plan, shown: &Profile, now: u64) -> Result<()> {
+        let user = &plan.user;
+        if plan.keep_usual {
+            let usual = Usual {
+                name: shown.display_name.clone(),
+                picture: self.keep_photo(user, shown)?,
+                custom_photo: shown.is_custom_image,
+                kept_at: now,
+            };
+            applied::keep_usual(self.store, user, &usual, false)?;
+            log::info!(
+                "{user}: kept their usual profile (name {:?}, {})",
+                usual.name,
+                match &usual.picture {
+                    Some(p) => format!("photo {p}"),
+                    None => "no photo of their own".to_owned(),
+                }
+            );
+        }
+        if let Some(edit) = &plan.hand_edit {
+            let mut usual = applied::load_usual(self.store, user)?.unwrap_or_default();
+            if let Some(name) = &edit.name {
+                usual.name = name.clone();
+            }
+            if edit.photo {
+                usual.picture = self.keep_photo(user, shown)?;
+                usual.custom_photo = shown.is_custom_image;
+            }
+            usual.kept_at = now;
+            applied::keep_usual(self.store, user, &usual, true)?;
+            log::info!("{user} changed their profile by hand: that is their usual now");
+        }
+        Ok(())
+    }
+
+    /// The member's own photo as Slack shows it, downloaded from Slack's image hosts (the
+    /// original, else the 1024 px one, else the 512 px one: the first Slack would take back)
+    /// and stored like any picture; `None` when they have no photo of their own.
+    fn keep_photo(&self, user: &UserId, shown: &Profile) -> Result<Option<String>> {
+        if !shown.is_custom_image {
+            return Ok(None);
+        }
+        let fetcher = crate::fetch::Fetcher::slack_images(self.slack.base())?;
+        let mut last = String::from("Slack shows no photo URL");
+        for url in [&shown.image_original, &shown.image_1024, &shown.image_512]
+            .into_iter()
+            .flatten()
+        {
+            let checked = fetcher
+                .get(url, crate::onboard::MAX_PICTURE_BYTES)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| picture::check(&bytes).map(|c| (bytes, c.format)));
+            match checked {
+                Ok((bytes, format)) => {
+                    let key = picture::store_key(user, &bytes, format);
+                    if !self.store.exists(&key)? {
+                        self.store.put(&key, &bytes, format.content_type())?;
+                    }
+                    return Ok(Some(key));
+                }
+                Err(reason) => last = reason,
+            }
+        }
+        Err(anyhow!(
+            "keeping {user}'s own photo before changing it failed ({last}); nothing was changed"
+        ))
     }
 
     /// `users.setPhoto` changes only the token owner's photo: make sure the token is the
@@ -568,6 +843,245 @@ mod tests {
 
     fn status(s: &str) -> Target {
         Target::Status(s.into())
+    }
+
+    fn shown(name: &str) -> Profile {
+        Profile {
+            display_name: name.into(),
+            ..Profile::default()
+        }
+    }
+
+    /// The planner as most cases need it: no usual profile kept, a name shown (or nothing).
+    fn plan(
+        user: &UserId,
+        presets: &UserPresets,
+        target: &Target,
+        shown_name: Option<&str>,
+        recorded: Option<&Applied>,
+        force: bool,
+    ) -> Result<Option<Plan>> {
+        let shown = shown_name.map(shown);
+        let facts = Facts {
+            presets,
+            shown: shown.as_ref(),
+            recorded,
+            usual: None,
+        };
+        super::plan(user, target, facts, force, 1_000)
+    }
+
+    fn usual(name: &str, picture: Option<&str>, custom: bool) -> Usual {
+        Usual {
+            name: name.into(),
+            picture: picture.map(str::to_owned),
+            custom_photo: custom,
+            kept_at: 1,
+        }
+    }
+
+    /// Ana's presets without a default: cleared means her usual profile.
+    fn no_default() -> UserPresets {
+        let mut p = presets();
+        p.remove(&EmojiKey::default_key());
+        p
+    }
+
+    fn in_vacation() -> Applied {
+        Applied {
+            emoji: ":palm_tree:".into(),
+            preset: Some(EmojiKey::parse(":palm_tree:").unwrap()),
+            name: Some("Ana (away)".into()),
+            picture: Some("U1AAA/beach.png".into()),
+            avatar_hash: Some("h-beach".into()),
+            ..Applied::default()
+        }
+    }
+
+    #[test]
+    fn the_first_change_keeps_the_usual_profile_and_only_the_first() {
+        let presets = no_default();
+        let ana = shown("Ana Original");
+        let facts = Facts {
+            presets: &presets,
+            shown: Some(&ana),
+            recorded: None,
+            usual: None,
+        };
+        let p = super::plan(&user(), &status(":palm_tree:"), facts, false, 1_000)
+            .unwrap()
+            .unwrap();
+        assert!(p.keep_usual);
+        let kept = usual("Ana Original", None, false);
+        let facts = Facts {
+            usual: Some(&kept),
+            ..facts
+        };
+        let p = super::plan(&user(), &status(":palm_tree:"), facts, false, 1_000)
+            .unwrap()
+            .unwrap();
+        assert!(!p.keep_usual);
+    }
+
+    #[test]
+    fn a_cleared_status_without_default_puts_the_usual_profile_back() {
+        let presets = no_default();
+        let recorded = in_vacation();
+        let now = Profile {
+            avatar_hash: Some("h-beach".into()),
+            ..shown("Ana (away)")
+        };
+        // Her own photo, kept: set again.
+        let own = usual("Ana", Some("U1AAA/own.png"), true);
+        let facts = Facts {
+            presets: &presets,
+            shown: Some(&now),
+            recorded: Some(&recorded),
+            usual: Some(&own),
+        };
+        let p = super::plan(&user(), &status(""), facts, false, 1_000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.preset, EmojiKey::usual());
+        assert_eq!(
+            p.writes,
+            vec![
+                Write::Name {
+                    display_name: "Ana".into()
+                },
+                Write::Photo {
+                    picture: "U1AAA/own.png".into()
+                }
+            ]
+        );
+        // No photo of her own: the default avatar again.
+        let none = usual("Ana", None, false);
+        let facts = Facts {
+            usual: Some(&none),
+            ..facts
+        };
+        let p = super::plan(&user(), &status(""), facts, false, 1_000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.writes[1], Write::DeletePhoto);
+        // Never changed, nothing kept, no default: nothing to do.
+        let facts = Facts {
+            recorded: None,
+            usual: None,
+            ..facts
+        };
+        assert_eq!(
+            super::plan(&user(), &status(""), facts, false, 1_000).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_lapsed_status_counts_as_cleared() {
+        let presets = no_default();
+        let recorded = in_vacation();
+        let own = usual("Ana", None, false);
+        let now = Profile {
+            status_emoji: ":palm_tree:".into(),
+            status_expiration: 900,
+            avatar_hash: Some("h-beach".into()),
+            ..shown("Ana (away)")
+        };
+        let facts = Facts {
+            presets: &presets,
+            shown: Some(&now),
+            recorded: Some(&recorded),
+            usual: Some(&own),
+        };
+        let p = super::plan(&user(), &status(":palm_tree:"), facts, false, 1_000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (p.emoji.as_str(), p.preset.clone()),
+            ("", EmojiKey::usual())
+        );
+        // Not lapsed yet: the vacation stays, and its end is remembered.
+        let p = super::plan(&user(), &status(":palm_tree:"), facts, false, 800)
+            .unwrap()
+            .unwrap();
+        assert!(p.writes.is_empty());
+        assert_eq!(p.status_expires_at, Some(900));
+    }
+
+    #[test]
+    fn a_hand_edit_during_a_preset_becomes_the_usual_and_its_own_echo_does_not() {
+        let presets = no_default();
+        let recorded = in_vacation();
+        let own = usual("Ana", Some("U1AAA/own.png"), true);
+        // The echo of statusinator's own writes: exactly what it wrote.
+        let echo = Profile {
+            avatar_hash: Some("h-beach".into()),
+            ..shown("Ana (away)")
+        };
+        let facts = Facts {
+            presets: &presets,
+            shown: Some(&echo),
+            recorded: Some(&recorded),
+            usual: Some(&own),
+        };
+        let p = super::plan(&user(), &status(":palm_tree:"), facts, false, 1_000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.hand_edit, None);
+        assert!(p.changes_nothing(Some(&Applied {
+            emoji: ":palm_tree:".into(),
+            ..recorded.clone()
+        })));
+        // She renames herself and changes her photo by hand, still on vacation.
+        let edited = Profile {
+            avatar_hash: Some("h-surf".into()),
+            is_custom_image: true,
+            ..shown("Ana (surfing)")
+        };
+        let facts = Facts {
+            shown: Some(&edited),
+            ..facts
+        };
+        let p = super::plan(&user(), &status(":palm_tree:"), facts, false, 1_000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            p.hand_edit,
+            Some(HandEdit {
+                name: Some("Ana (surfing)".into()),
+                photo: true
+            })
+        );
+        assert!(p.writes.is_empty(), "never written over: {:?}", p.writes);
+        // She clears her status: her hand-set name and photo are what she has: no write.
+        let p = super::plan(&user(), &status(""), facts, false, 1_000)
+            .unwrap()
+            .unwrap();
+        assert!(p.writes.is_empty(), "{:?}", p.writes);
+    }
+
+    #[test]
+    fn the_usual_profile_by_hand_needs_one_kept() {
+        let presets = no_default();
+        let facts = Facts {
+            presets: &presets,
+            shown: None,
+            recorded: None,
+            usual: None,
+        };
+        let err = super::plan(&user(), &Target::Usual, facts, true, 1_000)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("has not changed U1AAA's profile yet"), "{err}");
+        let own = usual("Ana", None, false);
+        let facts = Facts {
+            usual: Some(&own),
+            ..facts
+        };
+        let p = super::plan(&user(), &Target::Usual, facts, true, 1_000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.writes.len(), 2);
     }
 
     #[test]

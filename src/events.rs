@@ -127,7 +127,8 @@ pub struct UserEvent {
     pub is_bot: bool,
     /// `""` when the status is cleared.
     pub status_emoji: String,
-    pub display_name: String,
+    /// The member's profile as the event carries it.
+    pub profile: crate::slack::Profile,
 }
 
 /// What a request to the Events URL is.
@@ -136,7 +137,7 @@ pub enum Envelope {
     /// Slack checking the Request URL: answer with the challenge.
     UrlVerification { challenge: String },
     /// A user event statusinator acts on.
-    User(UserEvent),
+    User(Box<UserEvent>),
     /// Members' tokens (`oauth`: user tokens; `bot`: the bot's) revoked in a workspace.
     TokensRevoked {
         team_id: String,
@@ -189,15 +190,7 @@ struct EventUser {
     #[serde(default, deserialize_with = "null_as_default")]
     is_bot: bool,
     #[serde(default, deserialize_with = "null_as_default")]
-    profile: EventProfile,
-}
-
-#[derive(Deserialize, Default)]
-struct EventProfile {
-    #[serde(default, deserialize_with = "null_as_default")]
-    status_emoji: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    display_name: String,
+    profile: crate::slack::Profile,
 }
 
 /// `tokens_revoked`: `{"tokens": {"oauth": [user IDs], "bot": [user IDs]}}`.
@@ -261,16 +254,16 @@ pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
             let Inner { user } = serde_json::from_str(raw.get())
                 .map_err(|e| ParseError(format!("{}: {e}", inner.kind)))?;
             let team_id = outer.team_id.or(user.team_id).unwrap_or_default();
-            Ok(Envelope::User(UserEvent {
+            Ok(Envelope::User(Box::new(UserEvent {
                 kind,
                 event_id,
                 team_id,
                 user: user.id,
                 deleted: user.deleted,
                 is_bot: user.is_bot,
-                status_emoji: user.profile.status_emoji,
-                display_name: user.profile.display_name,
-            }))
+                status_emoji: user.profile.status_emoji.clone(),
+                profile: user.profile,
+            })))
         }
         _ => Ok(Envelope::Other { kind: outer.kind }),
     }
@@ -376,7 +369,7 @@ mod tests {
                   "display_name":"Ana","image_512":"https://x/y.png","fields":null}}}}"#;
         assert_eq!(
             parse(body).unwrap(),
-            Envelope::User(UserEvent {
+            Envelope::User(Box::new(UserEvent {
                 kind: UserEventKind::UserChange,
                 event_id: "Ev1".into(),
                 team_id: "T1".into(),
@@ -384,8 +377,14 @@ mod tests {
                 deleted: false,
                 is_bot: false,
                 status_emoji: ":palm_tree:".into(),
-                display_name: "Ana".into(),
-            })
+                profile: crate::slack::Profile {
+                    status_emoji: ":palm_tree:".into(),
+                    status_text: "away".into(),
+                    display_name: "Ana".into(),
+                    image_512: Some("https://x/y.png".into()),
+                    ..Default::default()
+                },
+            }))
         );
         let status = br#"{"type":"event_callback","event_id":"Ev2",
             "event":{"type":"user_status_changed","user":{"id":"U2","profile":{"status_emoji":null}}}}"#;

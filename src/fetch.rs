@@ -145,6 +145,33 @@ pub struct Fetcher {
     public: reqwest::blocking::Client,
     /// For typed loopback URLs: no redirects, no custom resolver (the address is checked).
     loopback: Option<reqwest::blocking::Client>,
+    /// Only these hosts (members' profile photos: Slack's own image hosts), when set.
+    only: Option<SlackImages>,
+}
+
+/// Where members' profile photos may come from: Slack's own image hosts over https, and the
+/// origin of the configured Slack API (`--slack-api-url`: a proxy or a stand-in the operator
+/// already trusts with tokens).
+#[derive(Debug, Clone)]
+struct SlackImages {
+    api_origin: url::Origin,
+}
+
+/// Slack's image hosts (avatars.slack-edge.com, ca.slack-edge.com, …).
+const SLACK_IMAGE_HOSTS: [&str; 3] = ["slack-edge.com", "slack.com", "slack-gov.com"];
+
+impl SlackImages {
+    fn allows(&self, url: &Url) -> bool {
+        if url.origin() == self.api_origin {
+            return true;
+        }
+        url.scheme() == "https"
+            && url.host_str().is_some_and(|host| {
+                SLACK_IMAGE_HOSTS
+                    .iter()
+                    .any(|slack| host == *slack || host.ends_with(&format!(".{slack}")))
+            })
+    }
 }
 
 fn builder() -> reqwest::blocking::ClientBuilder {
@@ -204,13 +231,47 @@ impl Fetcher {
                     .context("setting up the HTTP client for downloads")?,
             ),
         };
-        Ok(Fetcher { public, loopback })
+        Ok(Fetcher {
+            public,
+            loopback,
+            only: None,
+        })
+    }
+
+    /// A fetcher for members' profile photos: Slack's image hosts only (and the Slack API's
+    /// own origin), with no redirect.
+    pub fn slack_images(api_base: &Url) -> Result<Fetcher> {
+        let direct = builder()
+            .redirect(Policy::none())
+            .build()
+            .context("setting up the HTTP client for profile photos")?;
+        let public = builder()
+            .redirect(Policy::none())
+            .dns_resolver(Arc::new(PublicOnly))
+            .build()
+            .context("setting up the HTTP client for profile photos")?;
+        Ok(Fetcher {
+            public,
+            loopback: Some(direct),
+            only: Some(SlackImages {
+                api_origin: api_base.origin(),
+            }),
+        })
     }
 
     /// The body of `url`, at most `limit` bytes.
     pub fn get(&self, url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
         let url = Url::parse(url).map_err(|_| FetchError::Failed)?;
-        let client = if public_url(&url) {
+        let client = if let Some(only) = &self.only {
+            if !only.allows(&url) {
+                return Err(FetchError::Failed);
+            }
+            if url.origin() == only.api_origin {
+                self.loopback.as_ref().expect("set with only")
+            } else {
+                &self.public
+            }
+        } else if public_url(&url) {
             &self.public
         } else {
             match &self.loopback {

@@ -136,7 +136,11 @@ mod commands {
 
     pub fn apply(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
         let user = UserId::parse(args.user.trim()).map_err(UsageError::new)?;
-        let emoji = EmojiKey::parse(&args.emoji).map_err(UsageError::new)?;
+        let target = if args.emoji.trim() == crate::presets::USUAL_KEY {
+            Target::Usual
+        } else {
+            Target::Emoji(EmojiKey::parse(&args.emoji).map_err(UsageError::new)?)
+        };
         let store: Arc<dyn Store> = settings.store.open()?.into();
         let users = store::require_users(store.as_ref())?;
         let presets = users.users.get(&user).ok_or_else(|| {
@@ -146,8 +150,15 @@ mod commands {
                 store.location(store::USERS_KEY)
             ))
         })?;
-        let plan = apply::plan(&user, presets, &Target::Emoji(emoji), None, None, true)?
-            .expect("a named emoji resolves to a preset or fails");
+        let member = crate::state::load_state(store.as_ref(), &user)?.unwrap_or_default();
+        let facts = apply::Facts {
+            presets,
+            shown: None,
+            recorded: member.applied.as_ref(),
+            usual: member.usual.as_ref(),
+        };
+        let plan = apply::plan(&user, &target, facts, true, crate::unix_now())?
+            .expect("a named emoji or the usual profile resolves to writes or fails");
         let tokens = settings.tokens(&store)?;
         // A dry run sends nothing, so it needs no token; it says which one a real run would use.
         let token = match tokens.for_user(&user) {
@@ -189,6 +200,14 @@ mod commands {
                     }
                     Write::Photo { picture } => {
                         println!("  {verb} photo {picture} (users.setPhoto)")
+                    }
+                    Write::DeletePhoto => {
+                        let verb = if outcome.dry_run {
+                            "would remove"
+                        } else {
+                            "removed"
+                        };
+                        println!("  {verb} the photo: Slack's default avatar (users.deletePhoto)")
                     }
                 }
             }

@@ -41,7 +41,8 @@ pub struct Options {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seen {
     pub status_emoji: String,
-    pub display_name: String,
+    /// Their profile as Slack showed it.
+    pub profile: crate::slack::Profile,
     pub deleted: bool,
 }
 
@@ -93,6 +94,18 @@ pub struct MemberReport {
     pub writes: Vec<Write>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Their usual profile, as statusinator keeps it (once it changed them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usual: Option<UsualReport>,
+}
+
+/// A member's usual name and photo, in a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct UsualReport {
+    pub name: String,
+    /// The kept photo's store key; absent: Slack's default avatar.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
 }
 
 /// The reads a cycle made.
@@ -110,6 +123,13 @@ pub struct Writes {
     pub profile_set: u64,
     #[serde(rename = "users.setPhoto")]
     pub set_photo: u64,
+    /// Photos removed to put Slack's default avatar back (listed when there are any).
+    #[serde(rename = "users.deletePhoto", skip_serializing_if = "is_zero")]
+    pub delete_photo: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What one cycle did.
@@ -144,6 +164,7 @@ impl Report {
                         .map(|w| match w {
                             Write::Name { display_name } => format!("name {display_name:?}"),
                             Write::Photo { picture } => format!("photo {picture}"),
+                            Write::DeletePhoto => "no photo (Slack's default)".to_owned(),
                         })
                         .collect();
                     out.push_str(&format!(
@@ -268,6 +289,7 @@ pub fn cycle(
             outcome: MemberOutcome::Unchanged,
             writes: Vec::new(),
             error: None,
+            usual: None,
         };
         match seen.get(user) {
             None => report.outcome = MemberOutcome::Stopped,
@@ -278,15 +300,21 @@ pub fn cycle(
             Some(Ok(s)) if s.deleted => report.outcome = MemberOutcome::Deactivated,
             Some(Ok(s)) => {
                 report.status = Some(s.status_emoji.clone());
-                let previous = recorded.get(user);
-                match apply::plan(
-                    user,
-                    &users.users[user],
-                    &Target::Status(s.status_emoji.clone()),
-                    Some(&s.display_name),
-                    previous,
-                    false,
-                ) {
+                let state = recorded.get(user);
+                let previous = state.and_then(|s| s.applied.as_ref());
+                let usual = state.and_then(|s| s.usual.as_ref());
+                report.usual = usual.map(|u| UsualReport {
+                    name: u.name.clone(),
+                    picture: u.picture.clone(),
+                });
+                let facts = apply::Facts {
+                    presets: &users.users[user],
+                    shown: Some(&s.profile),
+                    recorded: previous,
+                    usual,
+                };
+                let target = Target::Status(s.status_emoji.clone());
+                match apply::plan(user, &target, facts, false, crate::unix_now()) {
                     Ok(None) => report.outcome = MemberOutcome::NoPreset,
                     Ok(Some(plan)) => {
                         report.preset = Some(plan.preset.clone());
@@ -360,6 +388,7 @@ pub fn cycle(
             match w {
                 Write::Name { .. } => writes.profile_set += 1,
                 Write::Photo { .. } => writes.set_photo += 1,
+                Write::DeletePhoto => writes.delete_photo += 1,
             }
         }
     }
@@ -418,8 +447,8 @@ fn walk_users_list(
                         seen.insert(
                             user,
                             Ok(Seen {
-                                status_emoji: member.profile.status_emoji,
-                                display_name: member.profile.display_name,
+                                status_emoji: member.profile.status_emoji.clone(),
+                                profile: member.profile,
                                 deleted: member.deleted,
                             }),
                         );
@@ -566,8 +595,8 @@ pub fn read_statuses(
             .profile_get(&token, user.as_str())
             .map_err(|e| e.to_string())
             .map(|profile| Seen {
-                status_emoji: profile.status_emoji,
-                display_name: profile.display_name,
+                status_emoji: profile.status_emoji.clone(),
+                profile,
                 deleted: false,
             });
         bar.inc(1);

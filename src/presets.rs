@@ -10,6 +10,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// The reserved emoji key applied when a status is cleared or has no preset of its own.
 pub const DEFAULT_KEY: &str = "default";
 
+/// The name of the member's usual profile where a preset's key would stand.
+pub const USUAL_KEY: &str = "usual";
+
 /// The longest display name Slack accepts (`users.profile.set`, `display_name`).
 pub const MAX_NAME_CHARS: usize = 80;
 
@@ -72,6 +75,16 @@ impl EmojiKey {
     /// The reserved `default` key.
     pub fn default_key() -> Self {
         EmojiKey(DEFAULT_KEY.to_owned())
+    }
+
+    /// Not a preset: the member's usual profile, put back when no preset applies. (A preset's
+    /// key is a colon code or `default`, so this never names one.)
+    pub fn usual() -> Self {
+        EmojiKey(USUAL_KEY.to_owned())
+    }
+
+    pub fn is_usual(&self) -> bool {
+        self.0 == USUAL_KEY
     }
 
     /// Parses a colon code, with or without its colons (`palm_tree` becomes `:palm_tree:`), or

@@ -30,9 +30,17 @@ fn a_name_and_photo_preset_sets_both_with_the_members_own_token() {
     let out = world.run(&["apply", "U024BE7LH", ":palm_tree:"]);
     assert!(out.status.success(), "{}", show(&out));
     world.assert_no_token_in(&out);
+    // Whose token; her usual profile read before the first change; the two writes; the
+    // photo's avatar_hash read back.
     assert_eq!(
         world.slack.methods(),
-        ["auth.test", "users.profile.set", "users.setPhoto"]
+        [
+            "auth.test",
+            "users.profile.get",
+            "users.profile.set",
+            "users.setPhoto",
+            "users.profile.get"
+        ]
     );
     let calls = world.slack.calls();
     for call in &calls {
@@ -40,9 +48,9 @@ fn a_name_and_photo_preset_sets_both_with_the_members_own_token() {
         assert_eq!(call.token_kind, Some(Kind::User));
         assert!(!call.query.contains("token"), "token in a query: {call:?}");
     }
-    assert_eq!(calls[1].display_name(), Some("Ana (on vacation)"));
-    assert!(calls[1].content_type.starts_with("application/json"));
-    let (bytes, content_type) = calls[2].image.clone().unwrap();
+    assert_eq!(calls[2].display_name(), Some("Ana (on vacation)"));
+    assert!(calls[2].content_type.starts_with("application/json"));
+    let (bytes, content_type) = calls[3].image.clone().unwrap();
     assert_eq!(
         bytes,
         images::png(512, 512, 1),
@@ -75,8 +83,11 @@ fn a_name_only_preset_makes_no_photo_call() {
     let world = ana();
     let out = world.run(&["apply", "U024BE7LH", "face_with_thermometer"]);
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(world.slack.methods(), ["auth.test", "users.profile.set"]);
-    assert_eq!(world.slack.calls()[1].display_name(), Some("Ana (sick)"));
+    assert_eq!(
+        world.slack.methods(),
+        ["auth.test", "users.profile.get", "users.profile.set"]
+    );
+    assert_eq!(world.slack.calls()[2].display_name(), Some("Ana (sick)"));
 }
 
 #[test]
@@ -84,8 +95,16 @@ fn a_photo_only_preset_makes_no_name_call() {
     let world = ana();
     let out = world.run(&["apply", "U024BE7LH", ":wave:"]);
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(world.slack.methods(), ["auth.test", "users.setPhoto"]);
-    let (bytes, content_type) = world.slack.calls()[1].image.clone().unwrap();
+    assert_eq!(
+        world.slack.methods(),
+        [
+            "auth.test",
+            "users.profile.get",
+            "users.setPhoto",
+            "users.profile.get"
+        ]
+    );
+    let (bytes, content_type) = world.slack.calls()[2].image.clone().unwrap();
     assert_eq!(bytes, images::gif(800, 800, 3));
     assert_eq!(content_type, "image/gif");
 }
@@ -99,7 +118,15 @@ fn a_skin_tone_falls_back_to_the_plain_emojis_preset() {
     assert_eq!(result["preset"], ":wave:");
     assert_eq!(result["emoji"], ":wave::skin-tone-3:");
     assert_eq!(result["token"], "the tokens-file token of U024BE7LH");
-    assert_eq!(world.slack.methods(), ["auth.test", "users.setPhoto"]);
+    assert_eq!(
+        world.slack.methods(),
+        [
+            "auth.test",
+            "users.profile.get",
+            "users.setPhoto",
+            "users.profile.get"
+        ]
+    );
 }
 
 #[test]
@@ -108,8 +135,8 @@ fn default_puts_the_usual_name_and_photo_back() {
     let out = world.run(&["apply", "U024BE7LH", "default"]);
     assert!(out.status.success(), "{}", show(&out));
     let calls = world.slack.calls();
-    assert_eq!(calls[1].display_name(), Some("Ana"));
-    let (bytes, content_type) = calls[2].image.clone().unwrap();
+    assert_eq!(calls[2].display_name(), Some("Ana"));
+    let (bytes, content_type) = calls[3].image.clone().unwrap();
     assert_eq!(bytes, images::jpeg(640, 640, 2));
     assert_eq!(content_type, "image/jpeg");
 }
@@ -124,9 +151,15 @@ fn the_manual_override_writes_even_what_seems_in_effect() {
     world.slack.clear_calls();
     let out = world.run(&["apply", "U024BE7LH", "default"]);
     assert!(out.status.success(), "{}", show(&out));
+    // Her usual profile is kept already: no read before the writes.
     assert_eq!(
         world.slack.methods(),
-        ["auth.test", "users.profile.set", "users.setPhoto"]
+        [
+            "auth.test",
+            "users.profile.set",
+            "users.setPhoto",
+            "users.profile.get"
+        ]
     );
 }
 
@@ -162,14 +195,16 @@ fn a_429_is_waited_out_as_slack_asks_then_retried() {
         world.slack.methods(),
         [
             "auth.test",
+            "users.profile.get",
             "users.profile.set",
             "users.setPhoto",
-            "users.setPhoto"
+            "users.setPhoto",
+            "users.profile.get"
         ]
     );
     let calls = world.slack.calls();
-    assert_eq!(calls[2].status, 429);
-    let waited = calls[3].at.duration_since(calls[2].at);
+    assert_eq!(calls[3].status, 429);
+    let waited = calls[4].at.duration_since(calls[3].at);
     assert!(waited >= Duration::from_secs(1), "retried after {waited:?}");
     assert!(
         stderr(&out).contains("users.setPhoto is rate-limited; waiting 1 s"),
@@ -189,9 +224,14 @@ fn ratelimited_on_a_200_is_a_rate_limit_too() {
     let calls = world.slack.calls();
     assert_eq!(
         world.slack.methods(),
-        ["auth.test", "users.profile.set", "users.profile.set"]
+        [
+            "auth.test",
+            "users.profile.get",
+            "users.profile.set",
+            "users.profile.set"
+        ]
     );
-    let waited = calls[2].at.duration_since(calls[1].at);
+    let waited = calls[3].at.duration_since(calls[2].at);
     assert!(waited >= Duration::from_secs(1), "retried after {waited:?}");
 }
 
@@ -208,6 +248,7 @@ fn server_errors_are_retried_with_backoff() {
         world.slack.methods(),
         [
             "auth.test",
+            "users.profile.get",
             "users.profile.set",
             "users.profile.set",
             "users.profile.set"
@@ -240,7 +281,12 @@ fn a_revoked_token_mid_apply_keeps_the_record_true_to_what_was_written() {
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert_eq!(
         world.slack.methods(),
-        ["auth.test", "users.profile.set", "users.setPhoto"]
+        [
+            "auth.test",
+            "users.profile.get",
+            "users.profile.set",
+            "users.setPhoto"
+        ]
     );
     let applied = &world.applied()["users"]["U024BE7LH"];
     assert_eq!(applied["name"], "Ana (on vacation)", "the name was written");

@@ -48,9 +48,16 @@ fn status_change_is_applied_and_its_echoes_write_nothing(world: World) {
     // acknowledged and neither writes again.
     wait_for_events(&serve, "unchanged", 2.0);
     serve.settle(1.0);
+    // Her usual profile comes from the event itself (no read); the photo's avatar_hash is read
+    // back, so her own echoes are told from a hand edit.
     assert_eq!(
         world.slack.methods(),
-        ["auth.test", "users.profile.set", "users.setPhoto"]
+        [
+            "auth.test",
+            "users.profile.set",
+            "users.setPhoto",
+            "users.profile.get"
+        ]
     );
     let ana = world.slack.member("U0ANA0001");
     assert_eq!(ana.profile["display_name"], "Ana (away)");
@@ -114,7 +121,7 @@ fn clearing_the_status_applies_default_and_user_status_changed_counts_too() {
     assert_eq!(ben.photo.unwrap(), images::png(600, 600, 2));
     assert_eq!(
         world.slack.methods(),
-        ["users.profile.set", "users.setPhoto"],
+        ["users.profile.set", "users.setPhoto", "users.profile.get"],
         "the token's owner is known from the first apply"
     );
     assert_eq!(world.applied()["users"]["U0BEN0002"]["emoji"], "");

@@ -287,7 +287,7 @@ impl Service {
                 log::debug!("ignored a {kind} request");
                 (EventOutcome::Ignored, Answer::empty(200))
             }
-            Envelope::User(event) => self.user_event(event, request.retry),
+            Envelope::User(event) => self.user_event(*event, request.retry),
             Envelope::TokensRevoked {
                 team_id,
                 users,
@@ -324,7 +324,7 @@ impl Service {
         let request = Request {
             user,
             emoji: event.status_emoji.trim().to_owned(),
-            display_name: event.display_name,
+            profile: event.profile,
             event_id: event.event_id,
             attempt: 0,
         };
@@ -445,32 +445,32 @@ impl Service {
             return ApplyOutcome::NotOnboarded;
         };
         // Another process (poll, a second serve) may have applied since: its record wins.
-        let recorded = match state::load_user(self.store, user) {
-            Ok(recorded) => recorded,
+        let (recorded, usual) = match state::load_state(self.store, user) {
+            Ok(state) => state.map_or((None, None), |s| (s.applied, s.usual)),
             Err(err) => {
                 log::warn!("{err:#}; using what this process last applied for {user}");
-                self.applied
+                let recorded = self
+                    .applied
                     .lock()
                     .expect("applied lock")
                     .get(user)
-                    .cloned()
+                    .cloned();
+                (recorded, None)
             }
         };
-        let plan_from = |recorded: Option<&Applied>| {
-            apply::plan(
-                user,
-                &presets,
-                &Target::Status(request.emoji.clone()),
-                Some(&request.display_name),
-                recorded,
-                false,
-            )
+        let facts = apply::Facts {
+            presets: &presets,
+            shown: Some(&request.profile),
+            recorded: recorded.as_ref(),
+            usual: usual.as_ref(),
         };
-        let plan = match plan_from(recorded.as_ref()) {
+        let target = Target::Status(request.emoji.clone());
+        let plan = match apply::plan(user, &target, facts, false, crate::unix_now()) {
             Ok(Some(plan)) => plan,
             Ok(None) => {
                 log::info!(
-                    "{user}: no preset for {} and no default: nothing to do",
+                    "{user}: no preset for {}, no default, and their profile was never \
+                     changed: nothing to do",
                     apply::display_emoji(&request.emoji)
                 );
                 return ApplyOutcome::NoPreset;

@@ -23,8 +23,8 @@ pub struct Request {
     pub user: UserId,
     /// Their status emoji (`""` when cleared).
     pub emoji: String,
-    /// Their display name as the event showed it.
-    pub display_name: String,
+    /// Their profile as the event (or a read) showed it.
+    pub profile: crate::slack::Profile,
     /// The event it came from (for logs).
     pub event_id: String,
     /// Earlier tries that failed for a reason that passes (Slack or the store unreachable).
@@ -281,7 +281,7 @@ mod tests {
         Request {
             user: UserId::parse(user).unwrap(),
             emoji: emoji.into(),
-            display_name: String::new(),
+            profile: Default::default(),
             event_id: format!("Ev{user}{emoji}"),
             attempt: 0,
         }

@@ -85,7 +85,7 @@ impl Service {
             let request = Request {
                 user,
                 emoji: seen.status_emoji.trim().to_owned(),
-                display_name: seen.display_name,
+                profile: seen.profile,
                 event_id: "reconcile".to_owned(),
                 attempt: 0,
             };

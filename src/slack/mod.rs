@@ -279,6 +279,11 @@ impl SlackClient {
         })
     }
 
+    /// The Web API base (`--slack-api-url`).
+    pub fn base(&self) -> &reqwest::Url {
+        &self.base
+    }
+
     pub fn stats(&self) -> Arc<SlackStats> {
         self.stats.clone()
     }

@@ -140,19 +140,20 @@ pub fn user_of(key: &str) -> Option<UserId> {
     UserId::parse(name.strip_suffix(".json")?).ok()
 }
 
-/// Everyone's applied records, read through the index (see [`index`]); with `keep_index`, the
-/// index is brought up to date as a side effect.
-pub fn load_all(store: &dyn Store, keep_index: bool) -> Result<HashMap<UserId, Applied>> {
+/// Everyone's state (what was applied, their usual profile), read through the index (see
+/// [`index`]); with `keep_index`, the index is brought up to date as a side effect.
+pub fn load_all(store: &dyn Store, keep_index: bool) -> Result<HashMap<UserId, MemberState>> {
     let mut out = HashMap::new();
     index::for_each(store, keep_index, |user, state| {
-        if let Some(applied) = &state.applied {
-            out.insert(user.clone(), applied.clone());
-        }
+        out.insert(user.clone(), state.clone());
     })?;
     // A store not migrated yet (a dry run migrates nothing): the old file's records count for
     // members without an object of their own.
     for (user, applied) in migrate::legacy_records(store)? {
-        out.entry(user).or_insert(applied);
+        out.entry(user).or_insert_with(|| MemberState {
+            applied: Some(applied),
+            ..MemberState::default()
+        });
     }
     Ok(out)
 }
