@@ -7,6 +7,7 @@
 
 mod cache;
 mod connections;
+mod expiry;
 mod http;
 mod install;
 mod lifecycle;
@@ -129,6 +130,55 @@ impl Answer {
     }
 }
 
+/// What the loop guard knows of a member: the status applied (or being applied) and, once it
+/// is applied, the display name and `avatar_hash` Slack shows for it. An event that matches is
+/// the echo of statusinator's own writes, or nothing new; one that differs in name or photo is
+/// the member's own hand, and goes to a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fingerprint {
+    emoji: String,
+    name: Option<String>,
+    avatar_hash: Option<String>,
+}
+
+impl Fingerprint {
+    /// A status being applied: any event with it is its echo.
+    fn status(emoji: String) -> Fingerprint {
+        Fingerprint {
+            emoji,
+            name: None,
+            avatar_hash: None,
+        }
+    }
+
+    /// A status applied: what statusinator wrote, else what Slack showed.
+    fn applied(applied: &Applied, shown: Option<&crate::slack::Profile>) -> Fingerprint {
+        Fingerprint {
+            emoji: applied.emoji.clone(),
+            name: applied
+                .name
+                .clone()
+                .or_else(|| shown.map(|p| p.display_name.clone())),
+            avatar_hash: applied
+                .avatar_hash
+                .clone()
+                .or_else(|| shown.and_then(|p| p.avatar_hash.clone())),
+        }
+    }
+
+    fn matches(&self, request: &Request) -> bool {
+        self.emoji == request.emoji
+            && self
+                .name
+                .as_ref()
+                .is_none_or(|name| *name == request.profile.display_name)
+            && self
+                .avatar_hash
+                .as_ref()
+                .is_none_or(|hash| Some(hash) == request.profile.avatar_hash.as_ref())
+    }
+}
+
 /// Where a request came from, for what the wanted statuses keep when the queues are full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Arrival {
@@ -163,8 +213,9 @@ pub struct Service {
     /// `team:event_id` of events answered 200.
     seen: Mutex<lru::LruCache<String, ()>>,
     /// Per member, the status their presets were last put in effect for, or are about to be:
-    /// the loop guard. The app's own writes come back as events with this same status.
-    guard: Mutex<HashMap<UserId, String>>,
+    /// the loop guard. The app's own writes come back as events with this same status (and,
+    /// once applied, the name and photo it wrote).
+    guard: Mutex<HashMap<UserId, Fingerprint>>,
     /// What was last applied per member, as far as this process knows.
     applied: Mutex<HashMap<UserId, Applied>>,
     bad_signatures: AtomicU64,
@@ -176,6 +227,8 @@ pub struct Service {
     connections: connections::Registry,
     /// `POST /onboard` is worked one at a time.
     onboarding: tokio::sync::Semaphore,
+    /// When members' statuses lapse.
+    expiries: expiry::Expiries,
     /// Members connecting themselves; `None` when it is not set up.
     oauth: Option<crate::connect::OAuth>,
 }
@@ -217,6 +270,7 @@ impl Service {
                 config.max_connections_per_peer,
             ),
             onboarding: tokio::sync::Semaphore::new(1),
+            expiries: expiry::Expiries::default(),
             oauth: config.oauth.clone(),
         })
     }
@@ -371,13 +425,16 @@ impl Service {
         arrival: Arrival,
     ) -> Result<Admission, EventOutcome> {
         let mut guard = self.guard.lock().expect("guard lock");
-        if guard.get(&request.user) == Some(&request.emoji) {
+        if guard
+            .get(&request.user)
+            .is_some_and(|seen| seen.matches(&request))
+        {
             return Err(EventOutcome::Unchanged);
         }
         let admission = self.queue.offer(request.clone(), retry);
         if admission.kept() {
             self.wanted.settled_by(&request, retry);
-            guard.insert(request.user, request.emoji);
+            guard.insert(request.user, Fingerprint::status(request.emoji));
         } else {
             match arrival {
                 // The newest word on this member.
@@ -390,14 +447,46 @@ impl Service {
     }
 
     /// Takes what the store says was applied for members this process knows nothing about yet,
-    /// into the loop guard.
-    fn learn_applied(&self, recorded: Vec<(UserId, String)>) {
+    /// into the loop guard, and schedules the statuses that lapse later.
+    fn learn_applied(&self, recorded: Vec<(UserId, Applied)>) {
+        let now = crate::unix_now();
         for chunk in recorded.chunks(10_000) {
             let mut guard = self.guard.lock().expect("guard lock");
-            for (user, emoji) in chunk {
-                guard.entry(user.clone()).or_insert_with(|| emoji.clone());
+            for (user, applied) in chunk {
+                guard
+                    .entry(user.clone())
+                    .or_insert_with(|| Fingerprint::applied(applied, None));
+                if let Some(at) = applied.status_expires_at.filter(|at| *at > now) {
+                    self.expiries.at(user, at);
+                }
             }
         }
+    }
+
+    /// Reads everyone's state through the index (a request per 1,000 members) and learns it;
+    /// returns what it cost.
+    fn learn_from_store(&self) -> Result<state::index::Cost> {
+        let mut recorded = Vec::new();
+        let cost = state::index::for_each(self.store, true, |user, member| {
+            if let Some(applied) = &member.applied {
+                recorded.push((user.clone(), applied.clone()));
+            }
+        })?;
+        self.learn_applied(recorded);
+        Ok(cost)
+    }
+
+    /// What the loop guard knows of `user` once their status is applied.
+    fn fingerprint(&self, user: &UserId, seen: Fingerprint) {
+        let mut guard = self.guard.lock().expect("guard lock");
+        if guard.get(user).is_none_or(|now| now.emoji == seen.emoji) {
+            guard.insert(user.clone(), seen);
+        }
+    }
+
+    /// Drops the loop guard's note of `user`: their next status is looked at whatever it is.
+    fn forget_guard(&self, user: &UserId) {
+        self.guard.lock().expect("guard lock").remove(user);
     }
 
     /// Moves wanted statuses into the queue while it has room.
@@ -482,6 +571,9 @@ impl Service {
             }
         };
         if plan.changes_nothing(recorded.as_ref()) {
+            if let Some(applied) = &recorded {
+                self.fingerprint(user, Fingerprint::applied(applied, Some(&request.profile)));
+            }
             self.remember(user, recorded);
             return ApplyOutcome::Unchanged;
         }
@@ -492,6 +584,16 @@ impl Service {
                 plan,
                 recorded: fresh,
             }) => {
+                if let Some(at) = plan.status_expires_at {
+                    self.expiries.at(user, at);
+                }
+                // What Slack shows now: the name written, and the photo's avatar_hash as read
+                // back (in the store's record): the echoes of these writes are no news.
+                match state::load_user(self.store, user) {
+                    Ok(Some(applied)) if applied.emoji == plan.emoji => self
+                        .fingerprint(user, Fingerprint::applied(&applied, Some(&request.profile))),
+                    _ => {}
+                }
                 let base = fresh.or(recorded);
                 self.remember(user, Some(apply::after(base.as_ref(), &plan)));
                 if plan.writes.is_empty() {
@@ -607,7 +709,10 @@ impl Service {
     /// A request failed: the next event with that status tries again.
     fn forget(&self, request: &Request) {
         let mut guard = self.guard.lock().expect("guard lock");
-        if guard.get(&request.user) == Some(&request.emoji) {
+        if guard
+            .get(&request.user)
+            .is_some_and(|seen| seen.emoji == request.emoji)
+        {
             guard.remove(&request.user);
         }
     }
@@ -618,6 +723,7 @@ impl Service {
         while !stop.requested() {
             self.engine.flush_deferred();
             self.retry_due();
+            self.restore_lapsed();
             self.feed_wanted();
             // A change to users.json (or its vanishing) is noticed within a second even when
             // no event comes.
@@ -660,6 +766,7 @@ impl Service {
                 "unrecorded": self.engine.deferred_members().len(),
                 "retrying": self.later.lock().expect("later lock").len(),
                 "wanted": self.wanted.len(),
+                "lapsing": self.expiries.len(),
                 "connections": self.connections.counts().open,
                 "instance": self.instance,
             }),
@@ -678,6 +785,11 @@ fn load_presets(service: &Service, stop: &Stop) {
                     if members == 1 { "" } else { "s" },
                     started.elapsed().as_secs_f64() * 1e3
                 );
+                // What was applied before this process started (statuses that lapse later
+                // among it), without holding up the start.
+                if let Err(err) = service.learn_from_store() {
+                    log::warn!("reading members' state at start failed: {err:#}");
+                }
                 return;
             }
             Err(err) => {

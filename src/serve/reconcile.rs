@@ -11,7 +11,6 @@ use super::queue::Request;
 use super::{Arrival, Service};
 use crate::poll;
 use crate::signals::Stop;
-use crate::state;
 
 /// The first cycle runs this long after start (or after `every`, if that is sooner), so a
 /// restart converges soon without holding up the start itself.
@@ -46,14 +45,8 @@ impl Service {
     fn reconcile(&self, stop: &Stop) -> anyhow::Result<usize> {
         // What is applied, as the store has it (through the index: a request per 1,000
         // members), for members this process has not applied anything to since it started.
-        let mut recorded = Vec::new();
-        let cost = state::index::for_each(self.store, true, |user, member| {
-            if let Some(applied) = &member.applied {
-                recorded.push((user.clone(), applied.emoji.clone()));
-            }
-        })?;
+        let cost = self.learn_from_store()?;
         log::debug!("reconcile read the applied state: {cost:?}");
-        self.learn_applied(recorded);
         let members: Vec<_> = self.presets.snapshot().users().cloned().collect();
         let options = poll::Options {
             concurrency: CONCURRENCY,

@@ -12,6 +12,11 @@
 //! - `users.list` pages by cursor, `limit` members a page;
 //! - injected faults: HTTP 429 with `Retry-After`, `"error":"ratelimited"` on a 200, 5xx, any
 //!   error code; a latency for every answer; optionally Slack's tier limits per method;
+//! - profile photos (slack-app-surfaces.md §10): a member's own photo is served over the
+//!   stand-in's own URL as `image_original`/`image_1024`/`image_512` with `is_custom_image`
+//!   and a new `avatar_hash` each time it changes; `users.deletePhoto` puts Slack's default
+//!   avatar back (`is_custom_image` false, a `g…` hash); a status with `status_expiration` in
+//!   the past reads as cleared, as Slack clears it;
 //! - OAuth v2 (slack-app-surfaces.md §1): `/oauth/v2/authorize` shows a consent page for the
 //!   member signed in to the stand-in's browser, whose Allow and Cancel send the browser back to
 //!   `redirect_uri` with `code`/`state` or `error=access_denied`; `oauth.v2.access` takes the
@@ -110,6 +115,8 @@ struct Grant {
 
 #[derive(Default)]
 struct State {
+    /// `http://127.0.0.1:PORT`, for the photos' URLs.
+    base: String,
     /// The app's client ID and secret, when OAuth is set up.
     oauth_app: Option<(String, String)>,
     /// Who is signed in to Slack in "the browser".
@@ -145,7 +152,10 @@ impl SlackStandIn {
     pub fn start() -> SlackStandIn {
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
         let url = format!("http://{}/api/", server.server_addr().to_ip().unwrap());
-        let state = Arc::new(Mutex::new(State::default()));
+        let state = Arc::new(Mutex::new(State {
+            base: url.trim_end_matches("/api/").to_owned(),
+            ..State::default()
+        }));
         let hook: Arc<Mutex<Option<ChangeHook>>> = Arc::new(Mutex::new(None));
         let (s, h, srv) = (state.clone(), hook.clone(), server.clone());
         let thread = std::thread::spawn(move || {
@@ -314,6 +324,30 @@ impl SlackStandIn {
         state.members.get_mut(id).unwrap().profile[field] = value;
     }
 
+    /// The member changes their photo in Slack themselves.
+    pub fn set_photo_by_hand(&self, id: &str, bytes: Vec<u8>) {
+        let mut state = self.state.lock().unwrap();
+        set_member_photo(&mut state, id, bytes);
+    }
+
+    /// The member changes their display name in Slack themselves.
+    pub fn set_display_name_by_hand(&self, id: &str, name: &str) {
+        self.set_profile_field(id, "display_name", name.into());
+    }
+
+    /// Sets a status that lapses at `expiration` (unix seconds), as the member would.
+    pub fn set_status_until(&self, id: &str, emoji: &str, expiration: u64) {
+        self.set_status(id, emoji);
+        self.set_profile_field(id, "status_expiration", expiration.into());
+    }
+
+    /// What the member's profile shows now (statuses lapse as in Slack).
+    pub fn profile(&self, id: &str) -> Value {
+        let mut state = self.state.lock().unwrap();
+        lapse_statuses(&mut state);
+        state.members[id].profile.clone()
+    }
+
     pub fn member(&self, id: &str) -> Member {
         self.state.lock().unwrap().members[id].clone()
     }
@@ -393,6 +427,11 @@ fn handle(
     let started = Instant::now();
     let url = request.url().to_owned();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    if path.starts_with("/avatars/") {
+        let response = avatar(&state.lock().unwrap(), path);
+        let _ = request.respond(response);
+        return;
+    }
     if path.starts_with("/oauth/v2/") {
         let response = oauth_page(&mut state.lock().unwrap(), path, query);
         let _ = request.respond(response);
@@ -470,6 +509,52 @@ fn handle(
         );
     }
     let _ = request.respond(response);
+}
+
+/// A member's photo changes: the bytes, a new `avatar_hash`, and its URLs on the stand-in.
+fn set_member_photo(st: &mut State, id: &str, bytes: Vec<u8>) {
+    let hash = format!("{:011x}", fastrand::u64(..) & 0xfff_ffff_ffff);
+    let url = format!("{}/avatars/{id}/{hash}.img", st.base);
+    let member = st.members.get_mut(id).unwrap();
+    member.photo = Some(bytes);
+    member.profile["avatar_hash"] = hash.into();
+    member.profile["is_custom_image"] = true.into();
+    for size in ["image_original", "image_1024", "image_512"] {
+        member.profile[size] = url.clone().into();
+    }
+}
+
+/// Statuses whose `status_expiration` has passed are cleared, as Slack clears them.
+fn lapse_statuses(st: &mut State) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for member in st.members.values_mut() {
+        let at = member.profile["status_expiration"].as_u64().unwrap_or(0);
+        if at > 0 && at <= now {
+            member.profile["status_emoji"] = "".into();
+            member.profile["status_text"] = "".into();
+            member.profile["status_expiration"] = 0.into();
+        }
+    }
+}
+
+/// `GET /avatars/<id>/<hash>.img`: the member's photo, while it is the current one.
+fn avatar(st: &State, path: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let mut parts = path.trim_start_matches("/avatars/").split('/');
+    let (Some(id), Some(file)) = (parts.next(), parts.next()) else {
+        return html(404, "no".into());
+    };
+    let hash = file.trim_end_matches(".img");
+    match st.members.get(id) {
+        Some(member)
+            if member.profile["avatar_hash"].as_str() == Some(hash) && member.photo.is_some() =>
+        {
+            tiny_http::Response::from_data(member.photo.clone().unwrap())
+        }
+        _ => html(404, "<h1>no such photo</h1>".into()),
+    }
 }
 
 fn html(status: u16, body: String) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
@@ -802,6 +887,7 @@ fn answer(
             (200, None, out, None)
         }
         "users.profile.get" => {
+            lapse_statuses(st);
             let user = params.get("user").cloned().unwrap_or(owner);
             match st.members.get(&user) {
                 Some(member) => (
@@ -904,14 +990,26 @@ fn answer(
             if size.width < 512 || size.height < 512 {
                 return error("bad_image");
             }
-            let hash = format!("{:011x}", fastrand::u64(..) & 0xfff_ffff_ffff);
+            set_member_photo(st, &owner, bytes);
+            (200, None, json!({"ok": true}), Some(owner))
+        }
+        "users.deletePhoto" => {
+            if info.kind != Kind::User {
+                return error("not_allowed_token_type");
+            }
             let member = st.members.get_mut(&owner).unwrap();
-            member.photo = Some(bytes);
-            member.profile["avatar_hash"] = hash.into();
-            member.profile["is_custom_image"] = true.into();
+            member.photo = None;
+            member.profile["avatar_hash"] =
+                format!("g{:010x}", fastrand::u64(..) & 0xff_ffff_ffff).into();
+            member.profile["is_custom_image"] = false.into();
+            for size in ["image_original", "image_1024"] {
+                member.profile[size] = Value::Null;
+            }
+            member.profile["image_512"] = "https://secure.gravatar.com/avatar/0.jpg?s=512".into();
             (200, None, json!({"ok": true}), Some(owner))
         }
         "users.list" => {
+            lapse_statuses(st);
             let limit: usize = params
                 .get("limit")
                 .and_then(|l| l.parse().ok())

@@ -1,0 +1,100 @@
+//! Statuses that lapse on their own (`status_expiration`): Slack clears them and may send no
+//! event at all, so serve puts the member's `default` preset, or usual profile, back at the
+//! moment they lapse. A lapse is scheduled when a status with an end is applied, and again from
+//! the store after a restart (each member's state keeps when their status lapses), so it is
+//! honoured whatever happened in between.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
+use std::sync::Mutex;
+
+use super::queue::Request;
+use super::{Arrival, Service};
+use crate::presets::UserId;
+
+/// When members' statuses lapse, soonest first.
+#[derive(Debug, Default)]
+pub struct Expiries {
+    heap: Mutex<BinaryHeap<Reverse<(u64, UserId)>>>,
+}
+
+impl Expiries {
+    /// `user`'s status lapses at `when` (unix seconds).
+    pub fn at(&self, user: &UserId, when: u64) {
+        self.heap
+            .lock()
+            .expect("expiries lock")
+            .push(Reverse((when, user.clone())));
+    }
+
+    /// The members whose status has lapsed by `now` (each once).
+    pub fn due(&self, now: u64) -> Vec<UserId> {
+        let mut heap = self.heap.lock().expect("expiries lock");
+        let mut due = Vec::new();
+        let mut seen = HashSet::new();
+        while heap.peek().is_some_and(|Reverse((at, _))| *at <= now) {
+            let Reverse((_, user)) = heap.pop().expect("peeked");
+            if seen.insert(user.clone()) {
+                due.push(user);
+            }
+        }
+        due
+    }
+
+    /// Lapses scheduled (a member may count more than once).
+    pub fn len(&self) -> usize {
+        self.heap.lock().expect("expiries lock").len()
+    }
+}
+
+impl Service {
+    /// Reads the profile of each member whose status has just lapsed and hands it to the
+    /// workers, as an event would.
+    pub(super) fn restore_lapsed(&self) {
+        for user in self.expiries.due(crate::unix_now()) {
+            let token = match self.engine.tokens().for_user(&user) {
+                Ok(token) => token,
+                Err(err) => {
+                    log::warn!("{user}'s status lapsed, but: {err:#}");
+                    continue;
+                }
+            };
+            match self.engine.slack().profile_get(&token, user.as_str()) {
+                Ok(profile) => {
+                    log::info!("{user}'s status lapsed: putting their profile back");
+                    let request = Request {
+                        user,
+                        emoji: profile.status_emoji.trim().to_owned(),
+                        profile,
+                        event_id: "lapsed".to_owned(),
+                        attempt: 0,
+                    };
+                    // Not the loop guard's business: the status Slack shows may be the one
+                    // applied, lapsed.
+                    self.forget_guard(&request.user);
+                    let _ = self.admit(request, false, Arrival::Later);
+                }
+                Err(err) => log::warn!("{user}'s status lapsed, but reading it failed: {err}"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lapses_come_due_in_order_and_once() {
+        let expiries = Expiries::default();
+        let ana = UserId::parse("U0ANA0001").unwrap();
+        let ben = UserId::parse("U0BEN0002").unwrap();
+        expiries.at(&ana, 200);
+        expiries.at(&ben, 100);
+        expiries.at(&ana, 150);
+        assert!(expiries.due(99).is_empty());
+        assert_eq!(expiries.due(160), vec![ben.clone(), ana.clone()]);
+        assert_eq!(expiries.due(300), vec![ana]);
+        assert_eq!(expiries.len(), 0);
+    }
+}

@@ -1,0 +1,237 @@
+//! A member's usual profile is never lost: kept before statusinator first changes them, put back
+//! when no preset applies (a cleared status, one that lapsed, one without a preset), updated
+//! with what they set by hand, and never written over. The stand-in serves members' photos over
+//! its own URL, so the exact bytes are checked.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::serve::{echo_changes, Serve};
+use support::{images, show, wait_until, World};
+
+/// Ana with her own photo and name, and a vacation preset (name and photo); no `default`, so
+/// her usual profile is what comes back.
+fn ana() -> World {
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    world
+        .slack
+        .set_photo_by_hand("U0ANA0001", images::jpeg(700, 700, 9));
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.onboard(json!({"U0ANA0001": {
+        ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"},
+        ":face_with_thermometer:": {"name": "Ana (sick)"}
+    }}));
+    world.slack.clear_calls();
+    world
+}
+
+fn state(world: &World) -> Value {
+    let user = statusinator::presets::UserId::parse("U0ANA0001").unwrap();
+    let key = statusinator::state::key(&user);
+    serde_json::from_slice(&world.scene.get(&key).unwrap()).unwrap()
+}
+
+fn change(world: &World, serve: &Serve, emoji: &str) {
+    world.slack.set_status("U0ANA0001", emoji);
+    let (reply, _) = serve.user_change(&world.slack.member("U0ANA0001"));
+    assert_eq!(reply.status, 200);
+}
+
+fn name(world: &World) -> String {
+    world.slack.profile("U0ANA0001")["display_name"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn photo(world: &World) -> Option<Vec<u8>> {
+    world.slack.member("U0ANA0001").photo
+}
+
+#[test]
+fn the_first_preset_keeps_the_usual_name_and_exact_photo_and_clearing_puts_them_back() {
+    let world = ana();
+    let serve = Serve::start(&world, &[], &[]);
+    echo_changes(&world, &serve.url);
+    change(&world, &serve, ":palm_tree:");
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        name(&world) == "Ana (away)" && photo(&world) == Some(images::png(512, 512, 1))
+    });
+    // Her usual profile, kept before the first write: the name, and the photo byte for byte.
+    let usual = &state(&world)["usual"];
+    assert_eq!(usual["name"], "Ana", "{usual}");
+    assert_eq!(usual["customPhoto"], true);
+    let kept = world.scene.get(usual["picture"].as_str().unwrap()).unwrap();
+    assert_eq!(kept, images::jpeg(700, 700, 9));
+
+    world.slack.clear_calls();
+    change(&world, &serve, "");
+    wait_until("her usual profile", Duration::from_secs(20), || {
+        name(&world) == "Ana" && photo(&world) == Some(images::jpeg(700, 700, 9))
+    });
+    serve.settle(2.0);
+    // Exactly: the name, the photo, its avatar_hash read back; the echoes write nothing.
+    let writes: Vec<String> = world.slack.methods();
+    assert_eq!(
+        writes,
+        ["users.profile.set", "users.setPhoto", "users.profile.get"],
+        "{writes:?}"
+    );
+    assert_eq!(state(&world)["applied"]["preset"], "usual");
+}
+
+#[test]
+fn without_a_photo_of_her_own_clearing_removes_the_photo() {
+    let mut world = World::local();
+    world.member("U0BEN0002", "Ben");
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.onboard(json!({"U0BEN0002": {
+        ":palm_tree:": {"name": "Ben (away)", "picture": "beach.png"}
+    }}));
+    world.slack.set_status("U0BEN0002", ":palm_tree:");
+    let out = world.run(&["poll"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(world.slack.profile("U0BEN0002")["is_custom_image"], true);
+    world.slack.set_status("U0BEN0002", "");
+    world.slack.clear_calls();
+    let out = world.run(&["poll", "--json"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["writes"],
+        json!({"users.profile.set": 1, "users.setPhoto": 0, "users.deletePhoto": 1})
+    );
+    assert_eq!(report["members"][0]["usual"], json!({"name": "Ben"}));
+    let methods = world.slack.methods();
+    assert_eq!(
+        methods,
+        [
+            "users.profile.get",
+            "auth.test",
+            "users.profile.set",
+            "users.deletePhoto",
+            "users.profile.get"
+        ]
+    );
+    let ben = world.slack.profile("U0BEN0002");
+    assert_eq!(ben["is_custom_image"], false);
+    assert_eq!(ben["display_name"], "Ben");
+    assert!(world.slack.member("U0BEN0002").photo.is_none());
+}
+
+#[test]
+fn a_status_that_lapses_is_put_back_at_its_end_by_serve_and_by_the_next_poll() {
+    let world = ana();
+    let serve = Serve::start(&world, &[], &[]);
+    let ends = support::serve::now() + 3;
+    world
+        .slack
+        .set_status_until("U0ANA0001", ":palm_tree:", ends);
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        name(&world) == "Ana (away)"
+    });
+    assert_eq!(serve.health()["lapsing"], 1);
+    // No event comes: serve puts her usual profile back when the status lapses.
+    wait_until(
+        "her usual profile, at the lapse",
+        Duration::from_secs(20),
+        || name(&world) == "Ana" && photo(&world) == Some(images::jpeg(700, 700, 9)),
+    );
+    assert!(support::serve::now() >= ends);
+    drop(serve);
+
+    // poll: a lapsed status is a cleared one.
+    let ends = support::serve::now() + 2;
+    world
+        .slack
+        .set_status_until("U0ANA0001", ":face_with_thermometer:", ends);
+    let out = world.run(&["poll"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(name(&world), "Ana (sick)");
+    std::thread::sleep(Duration::from_secs(3));
+    let out = world.run(&["poll"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(name(&world), "Ana");
+}
+
+#[test]
+fn a_hand_edit_during_a_preset_is_never_written_over_and_stays_after_clearing() {
+    let world = ana();
+    let serve = Serve::start(&world, &[], &[]);
+    echo_changes(&world, &serve.url);
+    change(&world, &serve, ":palm_tree:");
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        name(&world) == "Ana (away)" && photo(&world) == Some(images::png(512, 512, 1))
+    });
+    serve.settle(1.0);
+    // Her own echoes were not taken for hand edits.
+    assert_eq!(state(&world)["usual"]["name"], "Ana");
+
+    // On vacation, she renames herself by hand; Slack sends the change.
+    world
+        .slack
+        .set_display_name_by_hand("U0ANA0001", "Ana (surfing)");
+    world.slack.clear_calls();
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until(
+        "her hand edit is her usual",
+        Duration::from_secs(20),
+        || state(&world)["usual"]["name"] == "Ana (surfing)",
+    );
+    assert!(
+        world.slack.calls().is_empty(),
+        "nothing written over: {:?}",
+        world.slack.methods()
+    );
+    assert_eq!(name(&world), "Ana (surfing)");
+
+    // She clears her status: her hand-set name stays, her own photo comes back.
+    change(&world, &serve, "");
+    wait_until("her usual photo", Duration::from_secs(20), || {
+        photo(&world) == Some(images::jpeg(700, 700, 9))
+    });
+    serve.settle(3.0);
+    assert_eq!(name(&world), "Ana (surfing)");
+    assert!(!world
+        .slack
+        .methods()
+        .contains(&"users.profile.set".to_owned()));
+}
+
+#[test]
+fn a_restart_between_the_preset_and_the_clear_still_puts_the_usual_profile_back() {
+    let world = ana();
+    let serve = Serve::start(&world, &[], &[]);
+    change(&world, &serve, ":palm_tree:");
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        name(&world) == "Ana (away)"
+    });
+    serve.settle(1.0);
+    drop(serve);
+    let serve = Serve::start(&world, &[], &[]);
+    change(&world, &serve, "");
+    wait_until("her usual profile", Duration::from_secs(20), || {
+        name(&world) == "Ana" && photo(&world) == Some(images::jpeg(700, 700, 9))
+    });
+}
+
+#[test]
+fn apply_usual_puts_the_usual_profile_back_by_hand() {
+    let world = ana();
+    let out = world.run(&["apply", "U0ANA0001", "usual"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(support::stderr(&out).contains("has not changed U0ANA0001's profile yet"));
+    let out = world.run(&["apply", "U0ANA0001", ":palm_tree:"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(name(&world), "Ana (away)");
+    let out = world.run(&["apply", "U0ANA0001", "usual", "--json"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["preset"], "usual");
+    assert_eq!(name(&world), "Ana");
+    assert_eq!(photo(&world), Some(images::jpeg(700, 700, 9)));
+}
