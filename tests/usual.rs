@@ -235,3 +235,42 @@ fn apply_usual_puts_the_usual_profile_back_by_hand() {
     assert_eq!(name(&world), "Ana");
     assert_eq!(photo(&world), Some(images::jpeg(700, 700, 9)));
 }
+
+#[test]
+fn a_photo_changed_by_hand_during_a_preset_becomes_the_usual_one() {
+    let world = ana();
+    let serve = Serve::start(&world, &[], &[]);
+    echo_changes(&world, &serve.url);
+    change(&world, &serve, ":palm_tree:");
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        photo(&world) == Some(images::png(512, 512, 1))
+    });
+    serve.settle(1.0);
+    // She sets a new photo by hand, still on vacation.
+    world
+        .slack
+        .set_photo_by_hand("U0ANA0001", images::png(800, 800, 5));
+    world.slack.clear_calls();
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until(
+        "her new photo is her usual",
+        Duration::from_secs(20),
+        || {
+            state(&world)["usual"]["picture"]
+                .as_str()
+                .is_some_and(|key| world.scene.get(key) == Some(images::png(800, 800, 5)))
+        },
+    );
+    assert!(
+        !world.slack.methods().contains(&"users.setPhoto".to_owned()),
+        "not written over"
+    );
+    // Cleared: her name comes back, and her hand-set photo stays.
+    change(&world, &serve, "");
+    wait_until("her usual name", Duration::from_secs(20), || {
+        name(&world) == "Ana"
+    });
+    serve.settle(3.0);
+    assert_eq!(photo(&world), Some(images::png(800, 800, 5)));
+    assert!(!world.slack.methods().contains(&"users.setPhoto".to_owned()));
+}
