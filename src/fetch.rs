@@ -399,4 +399,28 @@ mod tests {
             assert_eq!(fetcher.get(&url, 10), Err(FetchError::Failed), "{url}");
         }
     }
+
+    #[test]
+    fn profile_photos_come_only_from_slacks_image_hosts_or_the_api_itself() {
+        let only = SlackImages {
+            api_origin: Url::parse("http://127.0.0.1:4000/api/").unwrap().origin(),
+        };
+        for ok in [
+            "https://avatars.slack-edge.com/2026-01-01/1_original.jpg",
+            "https://ca.slack-edge.com/T1-U1-abc-512",
+            "http://127.0.0.1:4000/avatars/U1/abc.img",
+        ] {
+            assert!(only.allows(&Url::parse(ok).unwrap()), "{ok}");
+        }
+        for refused in [
+            "http://avatars.slack-edge.com/x.jpg",
+            "https://evil-slack-edge.com/x.jpg",
+            "https://slack-edge.com.evil.com/x.jpg",
+            "https://secure.gravatar.com/avatar/x.jpg",
+            "http://127.0.0.1:4001/avatars/U1/abc.img",
+            "https://169.254.169.254/latest/meta-data/",
+        ] {
+            assert!(!only.allows(&Url::parse(refused).unwrap()), "{refused}");
+        }
+    }
 }
