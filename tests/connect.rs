@@ -155,7 +155,12 @@ fn a_member_connects_in_a_browser_and_their_status_drives_their_profile() {
 
 /// The install page's state cookie and the Connect link on it.
 fn install(serve: &Serve) -> (String, String) {
-    let reply = serve.get("/slack/install");
+    install_at(serve, "/slack/install")
+}
+
+/// The same, for an install page's address with a query.
+fn install_at(serve: &Serve, path: &str) -> (String, String) {
+    let reply = serve.get(path);
     assert_eq!(reply.status, 200);
     let cookie = reply
         .header("Set-Cookie")
@@ -610,23 +615,7 @@ fn a_member_of_a_workspace_with_the_bot_authorizes_for_themselves_only() {
 
     world.slack.add_member("U0BEN0002", "Ben");
     world.slack.sign_in("U0BEN0002");
-    let reply = serve.get("/slack/install?team=T0STANDIN");
-    let cookie = reply
-        .header("Set-Cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let link = reply
-        .body
-        .split("href=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
+    let (cookie, link) = install_at(&serve, "/slack/install?team=T0STANDIN");
     let query: HashMap<String, String> = url::Url::parse(&link)
         .unwrap()
         .query_pairs()

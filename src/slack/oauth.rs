@@ -32,8 +32,10 @@ pub struct Access {
     pub bot_user_id: String,
 }
 
-#[derive(Deserialize)]
-struct Raw {
+/// A token as an answer carries it (at the top level for the bot's or a refresh's, inside
+/// `authed_user` for a member's).
+#[derive(Deserialize, Default)]
+struct RawGrant {
     #[serde(default, deserialize_with = "null_as_default")]
     access_token: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -42,6 +44,25 @@ struct Raw {
     expires_in: Option<u64>,
     #[serde(default, deserialize_with = "null_as_default")]
     scope: String,
+}
+
+impl RawGrant {
+    fn granted(self) -> Option<Granted> {
+        self.access_token
+            .filter(|t| !t.is_empty())
+            .map(|access| Granted {
+                access: SecretString::new(access),
+                refresh: self.refresh_token.map(SecretString::new),
+                expires_in: self.expires_in,
+                scopes: self.scope,
+            })
+    }
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    #[serde(flatten)]
+    grant: RawGrant,
     #[serde(default, deserialize_with = "null_as_default")]
     bot_user_id: String,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -64,14 +85,8 @@ struct Team {
 struct AuthedUser {
     #[serde(default, deserialize_with = "null_as_default")]
     id: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    access_token: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    refresh_token: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    expires_in: Option<u64>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    scope: String,
+    #[serde(flatten)]
+    grant: RawGrant,
 }
 
 impl SlackClient {
@@ -106,13 +121,8 @@ impl SlackClient {
             ])
         })?;
         let raw: Raw = parse(Method::OAuthAccess, value)?;
-        match raw.access_token.filter(|t| !t.is_empty()) {
-            Some(access) => Ok(Granted {
-                access: SecretString::new(access),
-                refresh: raw.refresh_token.map(SecretString::new),
-                expires_in: raw.expires_in,
-                scopes: raw.scope,
-            }),
+        match raw.grant.granted() {
+            Some(granted) => Ok(granted),
             None => Err(SlackError::Protocol {
                 method: Method::OAuthAccess.name(),
                 detail: "a refresh answer without a token".to_owned(),
@@ -123,17 +133,6 @@ impl SlackClient {
 
 fn access(value: Value) -> Result<Access, SlackError> {
     let raw: Raw = parse(Method::OAuthAccess, value)?;
-    let granted = |access: Option<String>,
-                   refresh: Option<String>,
-                   expires_in: Option<u64>,
-                   scopes: String| {
-        access.filter(|t| !t.is_empty()).map(|access| Granted {
-            access: SecretString::new(access),
-            refresh: refresh.map(SecretString::new),
-            expires_in,
-            scopes,
-        })
-    };
     if raw.authed_user.id.is_empty() || raw.team.id.is_empty() {
         return Err(SlackError::Protocol {
             method: Method::OAuthAccess.name(),
@@ -145,18 +144,8 @@ fn access(value: Value) -> Result<Access, SlackError> {
         team_name: raw.team.name,
         app_id: raw.app_id,
         user_id: raw.authed_user.id,
-        user: granted(
-            raw.authed_user.access_token,
-            raw.authed_user.refresh_token,
-            raw.authed_user.expires_in,
-            raw.authed_user.scope,
-        ),
-        bot: granted(
-            raw.access_token,
-            raw.refresh_token,
-            raw.expires_in,
-            raw.scope,
-        ),
+        user: raw.authed_user.grant.granted(),
+        bot: raw.grant.granted(),
         bot_user_id: raw.bot_user_id,
     })
 }
