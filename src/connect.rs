@@ -29,8 +29,9 @@ use crate::tokens::{Token, TokenSource};
 pub const STATE_COOKIE: &str = "slack-app-oauth-state";
 /// How long a state (and its cookie) lives.
 pub const STATE_SECONDS: u64 = 600;
-/// What the bot asks for: `user_change` events (`users:read`) and direct messages.
-pub const BOT_SCOPES: &str = "users:read,chat:write";
+/// What the bot asks for: `user_change` events (`users:read`), direct messages (`chat:write`)
+/// and the `/statusinator` command.
+pub const BOT_SCOPES: &str = "users:read,chat:write,commands";
 /// What a member grants: reading and changing their own profile.
 pub const USER_SCOPES: &str = "users.profile:read,users.profile:write";
 /// Where Slack sends the browser back, under the public URL.

@@ -218,6 +218,66 @@ fn tokens_revoked(raw: &str, team_id: Option<String>) -> Result<Envelope, ParseE
     })
 }
 
+/// A slash command (`/statusinator …`), as Slack posts it (form-encoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlashCommand {
+    pub command: String,
+    /// What follows the command.
+    pub text: String,
+    /// Who typed it: the signed request's own word, never a value of a form they filled.
+    pub user_id: String,
+    pub team_id: String,
+}
+
+/// A form-encoded request to the Request URL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Form {
+    Command(SlashCommand),
+    /// Interactivity (`payload=`): a button, a modal's submission.
+    Interaction(serde_json::Value),
+    /// Slack checking the certificate (`ssl_check=1`; unsigned): answer 200.
+    SslCheck,
+}
+
+/// Whether a body is form-encoded (interactivity, slash commands) rather than an event's
+/// JSON: by its content type, else by its first byte.
+pub fn is_form(content_type: Option<&str>, body: &[u8]) -> bool {
+    match content_type {
+        Some(ct) if ct.starts_with("application/x-www-form-urlencoded") => true,
+        Some(ct) if ct.starts_with("application/json") => false,
+        _ => body
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b != b'{'),
+    }
+}
+
+/// Reads a form-encoded body.
+pub fn parse_form(body: &[u8]) -> Result<Form, ParseError> {
+    let fields: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(body).into_owned().collect();
+    if let Some(payload) = fields.get("payload") {
+        let value =
+            serde_json::from_str(payload).map_err(|e| ParseError(format!("payload: {e}")))?;
+        return Ok(Form::Interaction(value));
+    }
+    if let Some(command) = fields.get("command") {
+        let get = |name: &str| fields.get(name).cloned().unwrap_or_default();
+        return Ok(Form::Command(SlashCommand {
+            command: command.clone(),
+            text: get("text"),
+            user_id: get("user_id"),
+            team_id: get("team_id"),
+        }));
+    }
+    if fields.get("ssl_check").map(String::as_str) == Some("1") {
+        return Ok(Form::SslCheck);
+    }
+    Err(ParseError(
+        "a form that is neither a command nor an interaction".into(),
+    ))
+}
+
 /// Reads a request body (after its signature was checked).
 pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
     let outer: Outer<'_> = serde_json::from_slice(body).map_err(|e| ParseError(format!("{e}")))?;

@@ -78,6 +78,8 @@ pub enum MemberOutcome {
     Stopped,
     /// Another process (`serve`) was writing them at that moment, and records what it wrote.
     Elsewhere,
+    /// They paused statusinator (`/statusinator pause`): left as they are.
+    Paused,
 }
 
 /// One member's line of the report.
@@ -298,6 +300,9 @@ pub fn cycle(
                 report.error = Some(error.clone());
             }
             Some(Ok(s)) if s.deleted => report.outcome = MemberOutcome::Deactivated,
+            Some(Ok(_)) if recorded.get(user).is_some_and(|m| m.paused_at.is_some()) => {
+                report.outcome = MemberOutcome::Paused
+            }
             Some(Ok(s)) => {
                 report.status = Some(s.status_emoji.clone());
                 let state = recorded.get(user);

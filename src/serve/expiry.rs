@@ -48,34 +48,51 @@ impl Expiries {
 }
 
 impl Service {
-    /// Reads the profile of each member whose status has just lapsed and hands it to the
-    /// workers, as an event would.
+    /// Reads the profile of each member whose status has just lapsed, or who asked to be
+    /// looked at again (paused, resumed), and hands it to the workers as an event would.
     pub(super) fn restore_lapsed(&self) {
         for user in self.expiries.due(crate::unix_now()) {
-            let token = match self.engine.tokens().for_user(&user) {
-                Ok(token) => token,
-                Err(err) => {
-                    log::warn!("{user}'s status lapsed, but: {err:#}");
-                    continue;
-                }
-            };
-            match self.engine.slack().profile_get(&token, user.as_str()) {
-                Ok(profile) => {
-                    log::info!("{user}'s status lapsed: putting their profile back");
-                    let request = Request {
-                        user,
-                        emoji: profile.status_emoji.trim().to_owned(),
-                        profile,
-                        event_id: "lapsed".to_owned(),
-                        attempt: 0,
-                    };
-                    // Not the loop guard's business: the status Slack shows may be the one
-                    // applied, lapsed.
-                    self.forget_guard(&request.user);
-                    let _ = self.admit(request, false, Arrival::Later);
-                }
-                Err(err) => log::warn!("{user}'s status lapsed, but reading it failed: {err}"),
+            self.reread_and_admit(&user, "their status lapsed");
+        }
+        let asked: Vec<UserId> = std::mem::take(&mut *self.rereads.lock().expect("rereads lock"));
+        for user in asked {
+            self.reread_and_admit(&user, "paused or resumed");
+        }
+    }
+
+    /// Looks at `user` again soon (reading their profile off the ack path).
+    pub(super) fn reread_later(&self, user: &UserId) {
+        self.rereads
+            .lock()
+            .expect("rereads lock")
+            .push(user.clone());
+    }
+
+    /// Reads a member's profile with their own token and hands it to the workers.
+    fn reread_and_admit(&self, user: &UserId, why: &str) {
+        let token = match self.engine.tokens().for_user(user) {
+            Ok(token) => token,
+            Err(err) => {
+                log::warn!("{user}: {why}, but: {err:#}");
+                return;
             }
+        };
+        match self.engine.slack().profile_get(&token, user.as_str()) {
+            Ok(profile) => {
+                log::info!("{user}: {why}: looking at their profile again");
+                let request = Request {
+                    user: user.clone(),
+                    emoji: profile.status_emoji.trim().to_owned(),
+                    profile,
+                    event_id: why.to_owned(),
+                    attempt: 0,
+                };
+                // Not the loop guard's business: the status Slack shows may be the one
+                // applied (lapsed, or paused).
+                self.forget_guard(user);
+                let _ = self.admit(request, false, Arrival::Later);
+            }
+            Err(err) => log::warn!("{user}: {why}, but reading their profile failed: {err}"),
         }
     }
 }

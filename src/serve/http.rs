@@ -163,6 +163,7 @@ async fn handle(
                     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
                     service.event(
                         EventRequest {
+                            content_type: header("content-type"),
                             timestamp: header(TIMESTAMP_HEADER),
                             signature: header(SIGNATURE_HEADER),
                             retry: parts.headers.contains_key(RETRY_NUM_HEADER),

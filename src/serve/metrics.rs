@@ -45,11 +45,13 @@ pub enum EventOutcome {
     TooLarge,
     /// `tokens_revoked` or `app_uninstalled`: tokens forgotten.
     Lifecycle,
+    /// A slash command, answered.
+    Command,
 }
 
 impl EventOutcome {
     /// Every outcome, in declaration order (a counter's index is its discriminant).
-    pub const ALL: [EventOutcome; 14] = [
+    pub const ALL: [EventOutcome; 15] = [
         EventOutcome::Queued,
         EventOutcome::Replaced,
         EventOutcome::DeadLettered,
@@ -64,6 +66,7 @@ impl EventOutcome {
         EventOutcome::Malformed,
         EventOutcome::TooLarge,
         EventOutcome::Lifecycle,
+        EventOutcome::Command,
     ];
 
     pub fn label(self) -> &'static str {
@@ -82,6 +85,7 @@ impl EventOutcome {
             EventOutcome::Malformed => "malformed",
             EventOutcome::TooLarge => "too_large",
             EventOutcome::Lifecycle => "lifecycle",
+            EventOutcome::Command => "command",
         }
     }
 }
@@ -101,17 +105,20 @@ pub enum ApplyOutcome {
     Elsewhere,
     /// Slack or the store failed; logged with what to do.
     Failed,
+    /// The member paused statusinator: only their usual profile is kept in effect.
+    Paused,
 }
 
 impl ApplyOutcome {
     /// Every outcome, in declaration order (a counter's index is its discriminant).
-    pub const ALL: [ApplyOutcome; 6] = [
+    pub const ALL: [ApplyOutcome; 7] = [
         ApplyOutcome::Applied,
         ApplyOutcome::Unchanged,
         ApplyOutcome::NoPreset,
         ApplyOutcome::NotOnboarded,
         ApplyOutcome::Elsewhere,
         ApplyOutcome::Failed,
+        ApplyOutcome::Paused,
     ];
 
     pub fn label(self) -> &'static str {
@@ -122,6 +129,7 @@ impl ApplyOutcome {
             ApplyOutcome::NotOnboarded => "not_onboarded",
             ApplyOutcome::Elsewhere => "elsewhere",
             ApplyOutcome::Failed => "failed",
+            ApplyOutcome::Paused => "paused",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! through the apply engine, never two at once for one member.
 
 mod cache;
+mod commands;
 mod connections;
 mod expiry;
 mod http;
@@ -191,6 +192,8 @@ enum Arrival {
 /// A request to the Events URL, as the HTTP side hands it over.
 #[derive(Debug, Clone, Copy)]
 pub struct EventRequest<'a> {
+    /// `Content-Type`: events are JSON, interactivity and commands form-encoded.
+    pub content_type: Option<&'a str>,
     pub timestamp: Option<&'a str>,
     pub signature: Option<&'a str>,
     /// `X-Slack-Retry-Num` was present.
@@ -229,6 +232,8 @@ pub struct Service {
     onboarding: tokio::sync::Semaphore,
     /// When members' statuses lapse.
     expiries: expiry::Expiries,
+    /// Members to look at again (paused, resumed).
+    rereads: Mutex<Vec<UserId>>,
     /// Members connecting themselves; `None` when it is not set up.
     oauth: Option<crate::connect::OAuth>,
 }
@@ -271,6 +276,7 @@ impl Service {
             ),
             onboarding: tokio::sync::Semaphore::new(1),
             expiries: expiry::Expiries::default(),
+            rereads: Mutex::new(Vec::new()),
             oauth: config.oauth.clone(),
         })
     }
@@ -311,6 +317,11 @@ impl Service {
     }
 
     fn event_outcome(&self, request: EventRequest<'_>, now: u64) -> (EventOutcome, Answer) {
+        let form = events::is_form(request.content_type, request.body);
+        if form && events::parse_form(request.body) == Ok(events::Form::SslCheck) {
+            // Slack's certificate check is the one request it does not sign; it asks nothing.
+            return (EventOutcome::Ignored, Answer::empty(200));
+        }
         if let Err(err) =
             self.verifier
                 .verify(request.timestamp, request.signature, request.body, now)
@@ -320,6 +331,19 @@ impl Service {
                 EventOutcome::BadSignature,
                 Answer::text(401, format!("invalid request signature: {err}")),
             );
+        }
+        if form {
+            return match events::parse_form(request.body) {
+                Ok(events::Form::Command(command)) => self.command(command),
+                Ok(_) => {
+                    log::debug!("acknowledged an interaction this version does not act on");
+                    (EventOutcome::Ignored, Answer::empty(200))
+                }
+                Err(err) => {
+                    log::warn!("a signed form to the Request URL was not understood: {err}");
+                    (EventOutcome::Malformed, Answer::text(400, err.to_string()))
+                }
+            };
         }
         let envelope = match events::parse(request.body) {
             Ok(envelope) => envelope,
@@ -534,8 +558,10 @@ impl Service {
             return ApplyOutcome::NotOnboarded;
         };
         // Another process (poll, a second serve) may have applied since: its record wins.
-        let (recorded, usual) = match state::load_state(self.store, user) {
-            Ok(state) => state.map_or((None, None), |s| (s.applied, s.usual)),
+        let (recorded, usual, paused) = match state::load_state(self.store, user) {
+            Ok(state) => state.map_or((None, None, false), |s| {
+                (s.applied, s.usual, s.paused_at.is_some())
+            }),
             Err(err) => {
                 log::warn!("{err:#}; using what this process last applied for {user}");
                 let recorded = self
@@ -544,7 +570,7 @@ impl Service {
                     .expect("applied lock")
                     .get(user)
                     .cloned();
-                (recorded, None)
+                (recorded, None, false)
             }
         };
         let facts = apply::Facts {
@@ -553,7 +579,15 @@ impl Service {
             recorded: recorded.as_ref(),
             usual: usual.as_ref(),
         };
-        let target = Target::Status(request.emoji.clone());
+        // Paused: only the usual profile, whatever the status.
+        let target = if paused {
+            Target::Usual
+        } else {
+            Target::Status(request.emoji.clone())
+        };
+        if paused && usual.is_none() {
+            return ApplyOutcome::Paused;
+        }
         let plan = match apply::plan(user, &target, facts, false, crate::unix_now()) {
             Ok(Some(plan)) => plan,
             Ok(None) => {
@@ -596,7 +630,9 @@ impl Service {
                 }
                 let base = fresh.or(recorded);
                 self.remember(user, Some(apply::after(base.as_ref(), &plan)));
-                if plan.writes.is_empty() {
+                if paused {
+                    ApplyOutcome::Paused
+                } else if plan.writes.is_empty() {
                     ApplyOutcome::Unchanged
                 } else {
                     log::info!(

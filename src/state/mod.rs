@@ -109,6 +109,10 @@ pub struct MemberState {
     pub claim: Option<Claim>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usual: Option<Usual>,
+    /// Since when the member has paused statusinator (unix seconds): nothing changes their
+    /// profile, and their usual one is in effect, until they resume.
+    #[serde(rename = "pausedAt", default, skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<u64>,
     /// Fields of other versions, kept as they are.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -214,6 +218,20 @@ pub fn keep_usual(store: &dyn Store, user: &UserId, usual: &Usual, replace: bool
         Ok(true)
     })
     .with_context(|| format!("keeping the usual profile of {user}"))
+}
+
+/// Pauses (`Some(now)`) or resumes (`None`) a member; returns whether it changed anything.
+pub fn set_paused(store: &dyn Store, user: &UserId, paused_at: Option<u64>) -> Result<bool> {
+    let mut changed = false;
+    update(store, user, &mut |state| {
+        changed = state.paused_at.is_some() != paused_at.is_some();
+        if changed {
+            state.paused_at = paused_at;
+        }
+        Ok(changed)
+    })
+    .with_context(|| format!("pausing or resuming {user}"))?;
+    Ok(changed)
 }
 
 /// Changes one member's applied state and, with `release` given, drops that instance's claim
@@ -433,13 +451,13 @@ mod tests {
         store
             .put(
                 &key(&ana),
-                br#"{"applied": {"emoji": ":x:", "appliedAt": 1}, "paused": {"since": 7}}"#,
+                br#"{"applied": {"emoji": ":x:", "appliedAt": 1}, "homeTab": {"since": 7}}"#,
                 "application/json",
             )
             .unwrap();
         record(&store, &ana, 5, None, |a| a.emoji = ":y:".into()).unwrap();
         let state = load_state(&store, &ana).unwrap().unwrap();
-        assert_eq!(state.other["paused"]["since"], 7);
+        assert_eq!(state.other["homeTab"]["since"], 7);
         assert_eq!(state.applied.unwrap().emoji, ":y:");
     }
 }

@@ -13,6 +13,8 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     pub runtime: tokio::runtime::Runtime,
+    /// The browser's profile, removed with the browser.
+    _profile: tempfile::TempDir,
 }
 
 fn find(program: &str, candidates: &[&str]) -> String {
@@ -53,13 +55,15 @@ impl Browser {
             .enable_all()
             .build()
             .unwrap();
+        let profile = tempfile::tempdir().unwrap();
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
             serde_json::json!({
                 "binary": chromium,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--window-size=1000,800"]
+                         "--disable-dev-shm-usage", "--window-size=1000,800",
+                         format!("--user-data-dir={}", profile.path().display())]
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
@@ -84,6 +88,7 @@ impl Browser {
             client,
             driver,
             runtime,
+            _profile: profile,
         }
     }
 

@@ -212,6 +212,37 @@ impl Serve {
         self.request("POST", "/slack/events", &headers, body)
     }
 
+    /// Posts a form-encoded body (a slash command, an interaction) to the Request URL, signed
+    /// now, as Slack does.
+    pub fn post_signed_form(&self, fields: &[(&str, &str)]) -> Reply {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let ts = now().to_string();
+        let signature = sign(SECRET, &ts, body.as_bytes());
+        let headers = [
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("X-Slack-Request-Timestamp", ts.as_str()),
+            ("X-Slack-Signature", signature.as_str()),
+        ];
+        self.request("POST", "/slack/events", &headers, body.as_bytes())
+    }
+
+    /// `/statusinator <text>` typed by `user`.
+    pub fn slash(&self, user: &str, text: &str) -> Reply {
+        self.post_signed_form(&[
+            ("command", "/statusinator"),
+            ("text", text),
+            ("user_id", user),
+            ("team_id", TEAM),
+            ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+            (
+                "response_url",
+                "https://hooks.slack.com/commands/T0TEST/1/x",
+            ),
+        ])
+    }
+
     /// Sends a member's `user_change` as Slack would; returns the answer and the event ID.
     pub fn user_change(&self, member: &Member) -> (Reply, String) {
         let id = event_id();

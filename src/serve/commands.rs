@@ -1,0 +1,117 @@
+//! `/statusinator`: `help`, `list`, `pause`, `resume`. Each is answered at once with an
+//! ephemeral message (only the member sees it); what takes Slack's time (putting the usual
+//! profile back, applying the current status) goes to the workers. The member is the signed
+//! request's `user_id`, so nobody acts for somebody else.
+
+use serde_json::json;
+
+use super::metrics::EventOutcome;
+use super::{Answer, Service};
+use crate::events::SlashCommand;
+use crate::presets::UserId;
+use crate::state;
+
+const HELP: &str = "*statusinator* changes your display name and photo when you pick a status \
+emoji, and puts your usual ones back when you clear it.\n\
+• `/statusinator list`: your presets\n\
+• `/statusinator pause`: stop changing your profile (your usual one comes back)\n\
+• `/statusinator resume`: start again, with your current status\n\
+• `/statusinator help`: this";
+
+fn ephemeral(text: impl Into<String>) -> Answer {
+    Answer::json(
+        200,
+        &json!({"response_type": "ephemeral", "text": text.into()}),
+    )
+}
+
+impl Service {
+    pub(super) fn command(&self, command: SlashCommand) -> (EventOutcome, Answer) {
+        let Ok(user) = UserId::parse(&command.user_id) else {
+            return (
+                EventOutcome::Malformed,
+                ephemeral("Slack sent no member ID."),
+            );
+        };
+        let word = command
+            .text
+            .split_whitespace()
+            .next()
+            .unwrap_or("help")
+            .to_ascii_lowercase();
+        let answer = match word.as_str() {
+            "list" => self.list(&user),
+            "pause" => self.pause(&user, true),
+            "resume" => self.pause(&user, false),
+            "help" => ephemeral(HELP),
+            other => ephemeral(format!(
+                "`{}` is not something I know.\n{HELP}",
+                crate::redact::label(other)
+            )),
+        };
+        (EventOutcome::Command, answer)
+    }
+
+    fn list(&self, user: &UserId) -> Answer {
+        let Some(presets) = self.presets.get(user) else {
+            return ephemeral(
+                "You have no presets yet: ask the admin who set up statusinator to add some.",
+            );
+        };
+        let mut lines = vec!["Your presets:".to_owned()];
+        for (emoji, preset) in &presets {
+            let mut what = Vec::new();
+            if let Some(name) = &preset.name {
+                what.push(format!("name “{name}”"));
+            }
+            if preset.picture.is_some() {
+                what.push("a photo".to_owned());
+            }
+            let emoji = if emoji.is_default() {
+                "when no other applies (default)".to_owned()
+            } else {
+                emoji.to_string()
+            };
+            lines.push(format!("• {emoji}: {}", what.join(" and ")));
+        }
+        if let Ok(Some(member)) = state::load_state(self.store, user) {
+            if member.paused_at.is_some() {
+                lines.push("You are paused: `/statusinator resume` to start again.".to_owned());
+            }
+        }
+        ephemeral(lines.join("\n"))
+    }
+
+    /// Pauses or resumes: the flag is stored now, and a worker then puts the usual profile
+    /// back (paused) or applies the current status (resumed).
+    fn pause(&self, user: &UserId, pause: bool) -> Answer {
+        if !self.presets.contains(user) {
+            return ephemeral("You have no presets yet, so there is nothing to pause or resume.");
+        }
+        let now = crate::unix_now();
+        match state::set_paused(self.store, user, pause.then_some(now)) {
+            Ok(changed) => {
+                if changed {
+                    log::info!(
+                        "{user} {} statusinator",
+                        if pause { "paused" } else { "resumed" }
+                    );
+                }
+                // Off the ack path: the member's profile is read, then worked as an event.
+                self.reread_later(user);
+                ephemeral(if pause {
+                    "Paused: statusinator puts your usual name and photo back and changes nothing \
+                     until you `/statusinator resume`."
+                } else {
+                    "Resumed: your current status applies again."
+                })
+            }
+            Err(err) => {
+                log::error!("{err:#}");
+                ephemeral(
+                    "That did not work just now (the store did not answer): try again in a minute.",
+                )
+            }
+        }
+    }
+}

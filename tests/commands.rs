@@ -1,0 +1,139 @@
+//! `/statusinator help|list|pause|resume`, as Slack posts slash commands (form-encoded and
+//! signed), answered at once with an ephemeral message.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::serve::Serve;
+use support::{images, wait_until, World};
+
+/// Ana with her own photo, a vacation preset and no default.
+fn ana() -> World {
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    world
+        .slack
+        .set_photo_by_hand("U0ANA0001", images::jpeg(700, 700, 9));
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.onboard(json!({"U0ANA0001": {
+        ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"},
+        ":face_with_thermometer:": {"name": "Ana (sick)"}
+    }}));
+    world
+}
+
+fn name(world: &World) -> String {
+    world.slack.profile("U0ANA0001")["display_name"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn help_list_and_unknown_words_are_answered_at_once_and_only_to_the_member() {
+    let world = ana();
+    let serve = Serve::start(&world, &[], &[]);
+    for (text, expected) in [
+        ("help", "/statusinator pause"),
+        ("", "/statusinator list"),
+        ("dance", "`dance` is not something I know"),
+        ("list", ":palm_tree:: name “Ana (away)” and a photo"),
+    ] {
+        let sent = Instant::now();
+        let reply = serve.slash("U0ANA0001", text);
+        assert!(sent.elapsed() < Duration::from_secs(3));
+        assert_eq!(reply.status, 200, "{text}: {}", reply.body);
+        let answer = reply.json();
+        assert_eq!(answer["response_type"], "ephemeral");
+        assert!(
+            answer["text"].as_str().unwrap().contains(expected),
+            "{text}: {answer}"
+        );
+    }
+    // Another member, not onboarded: told so, nothing else.
+    let reply = serve.slash("U0BEN0002", "list");
+    assert!(reply.json()["text"]
+        .as_str()
+        .unwrap()
+        .contains("no presets yet"));
+    // Unsigned: refused, as any request to the URL.
+    let reply = serve.request(
+        "POST",
+        "/slack/events",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"command=%2Fstatusinator&text=pause&user_id=U0ANA0001",
+    );
+    assert_eq!(reply.status, 401);
+    // Slack's certificate check is answered, unsigned.
+    let reply = serve.request(
+        "POST",
+        "/slack/events",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"ssl_check=1&token=x",
+    );
+    assert_eq!(reply.status, 200);
+    assert!(
+        world.slack.calls().is_empty(),
+        "no Slack call to answer any of it"
+    );
+    assert_eq!(
+        serve.metric("statusinator_events_total{outcome=\"command\"}"),
+        5.0
+    );
+}
+
+#[test]
+fn pause_puts_the_usual_profile_back_and_holds_it_until_resume() {
+    let world = ana();
+    let serve = Serve::start(&world, &[], &[]);
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        name(&world) == "Ana (away)"
+    });
+
+    let reply = serve.slash("U0ANA0001", "pause");
+    assert!(reply.json()["text"].as_str().unwrap().starts_with("Paused"));
+    wait_until("her usual profile", Duration::from_secs(20), || {
+        name(&world) == "Ana"
+            && world.slack.member("U0ANA0001").photo == Some(images::jpeg(700, 700, 9))
+    });
+    // Paused: a status change changes nothing, in serve and in poll.
+    world.slack.clear_calls();
+    world
+        .slack
+        .set_status("U0ANA0001", ":face_with_thermometer:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    std::thread::sleep(Duration::from_secs(1));
+    serve.settle(3.0);
+    let out = world.run(&["poll", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["members"][0]["outcome"], "paused", "{report}");
+    assert!(
+        !world
+            .slack
+            .methods()
+            .iter()
+            .any(|m| m == "users.profile.set" || m == "users.setPhoto"),
+        "{:?}",
+        world.slack.methods()
+    );
+    assert!(serve.slash("U0ANA0001", "list").json()["text"]
+        .as_str()
+        .unwrap()
+        .contains("You are paused"));
+
+    // Resume: her current status applies again.
+    let reply = serve.slash("U0ANA0001", "resume");
+    assert!(reply.json()["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Resumed"));
+    wait_until(
+        "her current status's preset",
+        Duration::from_secs(20),
+        || name(&world) == "Ana (sick)",
+    );
+}
