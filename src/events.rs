@@ -146,6 +146,8 @@ pub enum Envelope {
     },
     /// The app was uninstalled from a workspace.
     AppUninstalled { team_id: String },
+    /// A member opened the app's Home tab.
+    HomeOpened { team_id: String, user: String },
     /// Anything else (another event type, `app_rate_limited`): acknowledged and ignored.
     Other { kind: String },
 }
@@ -216,6 +218,60 @@ fn tokens_revoked(raw: &str, team_id: Option<String>) -> Result<Envelope, ParseE
         users: revoked.tokens.oauth,
         bots: revoked.tokens.bot,
     })
+}
+
+/// `app_home_opened`: `{"user": "U…", "tab": "home"|"messages", …}`; the Messages tab is
+/// not statusinator's business.
+fn home_opened(raw: &str, team_id: Option<String>) -> Result<Envelope, ParseError> {
+    #[derive(Deserialize)]
+    struct Opened {
+        #[serde(default, deserialize_with = "null_as_default")]
+        user: String,
+        #[serde(default, deserialize_with = "null_as_default")]
+        tab: Option<String>,
+    }
+    let opened: Opened =
+        serde_json::from_str(raw).map_err(|e| ParseError(format!("app_home_opened: {e}")))?;
+    if opened.tab.as_deref().is_some_and(|tab| tab != "home") {
+        return Ok(Envelope::Other {
+            kind: "app_home_opened (messages tab)".into(),
+        });
+    }
+    Ok(Envelope::HomeOpened {
+        team_id: team_id.unwrap_or_default(),
+        user: opened.user,
+    })
+}
+
+/// A button clicked in a view (`block_actions`): who clicked (the signed payload's `user.id`)
+/// and the button's `action_id` and `value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockAction {
+    pub user_id: String,
+    pub team_id: String,
+    pub action_id: String,
+    pub value: String,
+}
+
+impl BlockAction {
+    /// The first action of a `block_actions` payload; `None` for any other payload.
+    pub fn from_payload(payload: &serde_json::Value) -> Option<BlockAction> {
+        if payload["type"] != "block_actions" {
+            return None;
+        }
+        let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let action = &payload["actions"][0];
+        Some(BlockAction {
+            user_id: text(&payload["user"]["id"]),
+            team_id: text(if payload["team"]["id"].is_string() {
+                &payload["team"]["id"]
+            } else {
+                &payload["user"]["team_id"]
+            }),
+            action_id: text(&action["action_id"]),
+            value: text(&action["value"]),
+        })
+    }
 }
 
 /// A slash command (`/statusinator …`), as Slack posts it (form-encoded).
@@ -305,6 +361,7 @@ pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
                         })?,
                     })
                 }
+                "app_home_opened" => return home_opened(raw.get(), outer.team_id),
                 _ => return Ok(Envelope::Other { kind: inner.kind }),
             };
             let event_id = outer

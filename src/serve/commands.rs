@@ -5,6 +5,7 @@
 
 use serde_json::json;
 
+use super::home;
 use super::metrics::EventOutcome;
 use super::{Answer, Service};
 use crate::events::SlashCommand;
@@ -60,19 +61,11 @@ impl Service {
         };
         let mut lines = vec!["Your presets:".to_owned()];
         for (emoji, preset) in &presets {
-            let mut what = Vec::new();
-            if let Some(name) = &preset.name {
-                what.push(format!("name “{name}”"));
-            }
-            if preset.picture.is_some() {
-                what.push("a photo".to_owned());
-            }
-            let emoji = if emoji.is_default() {
-                "when no other applies (default)".to_owned()
-            } else {
-                emoji.to_string()
-            };
-            lines.push(format!("• {emoji}: {}", what.join(" and ")));
+            lines.push(format!(
+                "• {}: {}",
+                home::emoji_label(emoji),
+                home::preset_words(preset)
+            ));
         }
         if let Ok(Some(member)) = state::load_state(self.store, user) {
             if member.paused_at.is_some() {
@@ -82,30 +75,18 @@ impl Service {
         ephemeral(lines.join("\n"))
     }
 
-    /// Pauses or resumes: the flag is stored now, and a worker then puts the usual profile
-    /// back (paused) or applies the current status (resumed).
+    /// Pauses or resumes, and says so.
     fn pause(&self, user: &UserId, pause: bool) -> Answer {
         if !self.presets.contains(user) {
             return ephemeral("You have no presets yet, so there is nothing to pause or resume.");
         }
-        let now = crate::unix_now();
-        match state::set_paused(self.store, user, pause.then_some(now)) {
-            Ok(changed) => {
-                if changed {
-                    log::info!(
-                        "{user} {} statusinator",
-                        if pause { "paused" } else { "resumed" }
-                    );
-                }
-                // Off the ack path: the member's profile is read, then worked as an event.
-                self.reread_later(user);
-                ephemeral(if pause {
-                    "Paused: statusinator puts your usual name and photo back and changes nothing \
-                     until you `/statusinator resume`."
-                } else {
-                    "Resumed: your current status applies again."
-                })
-            }
+        match self.set_paused(user, pause) {
+            Ok(()) => ephemeral(if pause {
+                "Paused: statusinator puts your usual name and photo back and changes nothing \
+                 until you `/statusinator resume`."
+            } else {
+                "Resumed: your current status applies again."
+            }),
             Err(err) => {
                 log::error!("{err:#}");
                 ephemeral(
@@ -113,5 +94,20 @@ impl Service {
                 )
             }
         }
+    }
+
+    /// Pauses or resumes a member: the flag is stored now, and a worker then puts the usual
+    /// profile back (paused) or applies the current status (resumed).
+    pub(super) fn set_paused(&self, user: &UserId, pause: bool) -> anyhow::Result<()> {
+        let changed = state::set_paused(self.store, user, pause.then_some(crate::unix_now()))?;
+        if changed {
+            log::info!(
+                "{user} {} statusinator",
+                if pause { "paused" } else { "resumed" }
+            );
+        }
+        // Off the ack path: the member's profile is read, then worked as an event.
+        self.reread_later(user);
+        Ok(())
     }
 }

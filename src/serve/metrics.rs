@@ -47,11 +47,13 @@ pub enum EventOutcome {
     Lifecycle,
     /// A slash command, answered.
     Command,
+    /// The Home tab opened, or a button on it clicked: its view is published.
+    Home,
 }
 
 impl EventOutcome {
     /// Every outcome, in declaration order (a counter's index is its discriminant).
-    pub const ALL: [EventOutcome; 15] = [
+    pub const ALL: [EventOutcome; 16] = [
         EventOutcome::Queued,
         EventOutcome::Replaced,
         EventOutcome::DeadLettered,
@@ -67,6 +69,7 @@ impl EventOutcome {
         EventOutcome::TooLarge,
         EventOutcome::Lifecycle,
         EventOutcome::Command,
+        EventOutcome::Home,
     ];
 
     pub fn label(self) -> &'static str {
@@ -86,6 +89,7 @@ impl EventOutcome {
             EventOutcome::TooLarge => "too_large",
             EventOutcome::Lifecycle => "lifecycle",
             EventOutcome::Command => "command",
+            EventOutcome::Home => "home",
         }
     }
 }

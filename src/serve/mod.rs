@@ -9,6 +9,7 @@ mod cache;
 mod commands;
 mod connections;
 mod expiry;
+mod home;
 mod http;
 mod install;
 mod lifecycle;
@@ -234,6 +235,8 @@ pub struct Service {
     expiries: expiry::Expiries,
     /// Members to look at again (paused, resumed).
     rereads: Mutex<Vec<UserId>>,
+    /// Home tabs to publish: (workspace, member).
+    homes: Mutex<std::collections::BTreeSet<(String, UserId)>>,
     /// Members connecting themselves; `None` when it is not set up.
     oauth: Option<crate::connect::OAuth>,
 }
@@ -277,6 +280,7 @@ impl Service {
             onboarding: tokio::sync::Semaphore::new(1),
             expiries: expiry::Expiries::default(),
             rereads: Mutex::new(Vec::new()),
+            homes: Mutex::default(),
             oauth: config.oauth.clone(),
         })
     }
@@ -335,6 +339,15 @@ impl Service {
         if form {
             return match events::parse_form(request.body) {
                 Ok(events::Form::Command(command)) => self.command(command),
+                Ok(events::Form::Interaction(payload)) => {
+                    match events::BlockAction::from_payload(&payload) {
+                        Some(action) => self.home_action(action),
+                        None => {
+                            log::debug!("acknowledged an interaction this version does not act on");
+                            (EventOutcome::Ignored, Answer::empty(200))
+                        }
+                    }
+                }
                 Ok(_) => {
                     log::debug!("acknowledged an interaction this version does not act on");
                     (EventOutcome::Ignored, Answer::empty(200))
@@ -378,6 +391,7 @@ impl Service {
                 });
                 (EventOutcome::Lifecycle, Answer::empty(200))
             }
+            Envelope::HomeOpened { team_id, user } => self.home_opened(team_id, &user),
             Envelope::AppUninstalled { team_id } => {
                 let store = self.store;
                 std::thread::spawn(move || lifecycle::app_uninstalled(store, &team_id));
@@ -760,6 +774,7 @@ impl Service {
             self.engine.flush_deferred();
             self.retry_due();
             self.restore_lapsed();
+            self.publish_homes();
             self.feed_wanted();
             // A change to users.json (or its vanishing) is noticed within a second even when
             // no event comes.

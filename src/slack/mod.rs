@@ -71,6 +71,7 @@ pub enum Method {
     OAuthAccess,
     PostMessage,
     DeletePhoto,
+    ViewsPublish,
 }
 
 impl Method {
@@ -84,6 +85,7 @@ impl Method {
             Method::OAuthAccess => "oauth.v2.access",
             Method::PostMessage => "chat.postMessage",
             Method::DeletePhoto => "users.deletePhoto",
+            Method::ViewsPublish => "views.publish",
         }
     }
 
@@ -92,7 +94,9 @@ impl Method {
         match self {
             Method::SetPhoto | Method::UsersList | Method::DeletePhoto => 20,
             Method::ProfileSet => 50,
-            Method::ProfileGet | Method::AuthTest | Method::OAuthAccess => 100,
+            Method::ProfileGet | Method::AuthTest | Method::OAuthAccess | Method::ViewsPublish => {
+                100
+            }
             // Slack allows about one message a second to a channel.
             Method::PostMessage => 60,
         }
@@ -335,6 +339,21 @@ impl SlackClient {
 
     /// `chat.postMessage` of `text` to `channel` (a member ID writes to them directly), with
     /// the bot's token.
+    /// Publishes a member's Home tab (`views.publish`, the bot token): it replaces whatever
+    /// the member's Home showed.
+    pub fn publish_home(
+        &self,
+        token: &Token,
+        user: &str,
+        view: &serde_json::Value,
+    ) -> Result<(), SlackError> {
+        let body = json!({ "user_id": user, "view": view });
+        self.call(Method::ViewsPublish, Auth::Bearer(token), &|req| {
+            req.post_json(&body)
+        })?;
+        Ok(())
+    }
+
     pub fn post_message(&self, token: &Token, channel: &str, text: &str) -> Result<(), SlackError> {
         let body = json!({ "channel": channel, "text": text });
         self.call(Method::PostMessage, Auth::Bearer(token), &|req| {

@@ -228,6 +228,38 @@ impl Serve {
         self.request("POST", "/slack/events", &headers, body.as_bytes())
     }
 
+    /// `user` opens the app's Home tab (`app_home_opened`, signed like any event).
+    pub fn home_opened(&self, user: &str) -> Reply {
+        let body = json!({
+            "token": "deprecated-verification-token",
+            "team_id": TEAM,
+            "api_app_id": "A0STATUS",
+            "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME",
+                      "tab": "home", "event_ts": format!("{}.000100", now())},
+            "type": "event_callback",
+            "event_id": event_id(),
+            "event_time": now(),
+        });
+        self.post_signed(&serde_json::to_vec(&body).unwrap(), &[])
+    }
+
+    /// `user` clicks the button `action_id` on their Home tab (`block_actions`, form-encoded,
+    /// signed).
+    pub fn click(&self, user: &str, action_id: &str) -> Reply {
+        let payload = json!({
+            "type": "block_actions",
+            "user": {"id": user, "username": user.to_lowercase(), "team_id": TEAM},
+            "team": {"id": TEAM, "domain": "test"},
+            "api_app_id": "A0STATUS",
+            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            "container": {"type": "view", "view_id": "V0HOME"},
+            "view": {"id": "V0HOME", "type": "home", "hash": "1.2"},
+            "actions": [{"action_id": action_id, "block_id": "b", "type": "button",
+                         "value": action_id, "action_ts": format!("{}.000200", now())}],
+        });
+        self.post_signed_form(&[("payload", &payload.to_string())])
+    }
+
     /// `/statusinator <text>` typed by `user`.
     pub fn slash(&self, user: &str, text: &str) -> Reply {
         self.post_signed_form(&[

@@ -239,6 +239,17 @@ impl SlackStandIn {
             .collect()
     }
 
+    /// The Home view last published for `user` (`views.publish`), if any.
+    pub fn home(&self, user: &str) -> Option<Value> {
+        self.calls()
+            .iter()
+            .rev()
+            .filter(|c| c.method == "views.publish" && c.status == 200)
+            .filter_map(|c| c.json.as_ref())
+            .find(|json| json["user_id"] == user)
+            .map(|json| json["view"].clone())
+    }
+
     /// The `oauth.v2.access` calls that refreshed a token.
     pub fn refreshes(&self) -> usize {
         self.calls()
@@ -1061,6 +1072,44 @@ fn answer(
                 200,
                 None,
                 json!({"ok": true, "channel": format!("D{channel}"), "ts": "1732406400.000100"}),
+                None,
+            )
+        }
+        "views.publish" => {
+            if info.kind != Kind::Bot {
+                // No scope, but only an app's bot publishes a Home view.
+                return error("not_allowed_token_type");
+            }
+            let Ok(value) = serde_json::from_slice::<Value>(body) else {
+                return error("invalid_json");
+            };
+            call.json = Some(value.clone());
+            let user = value["user_id"].as_str().unwrap_or_default();
+            if !st.members.contains_key(user) {
+                return error("user_not_found");
+            }
+            let view = &value["view"];
+            let blocks = view["blocks"].as_array().map(Vec::len);
+            let fits = serde_json::to_vec(view).map_or(0, |b| b.len()) <= 250_000;
+            if !fits {
+                return error("view_too_large");
+            }
+            // Slack's limits: a home view, at most 100 blocks, section text 1–3000 chars.
+            let sections_fit = view["blocks"].as_array().is_some_and(|blocks| {
+                blocks.iter().all(|b| {
+                    b["type"] != "section"
+                        || b["text"]["text"]
+                            .as_str()
+                            .is_some_and(|t| (1..=3000).contains(&t.chars().count()))
+                })
+            });
+            if view["type"] != "home" || blocks.is_none_or(|n| n > 100) || !sections_fit {
+                return error("invalid_arguments");
+            }
+            (
+                200,
+                None,
+                json!({"ok": true, "view": {"id": "V0HOME", "type": "home", "hash": "1.2"}}),
                 None,
             )
         }

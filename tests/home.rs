@@ -1,0 +1,155 @@
+//! The app's Home tab: opening it publishes the member's own view (`views.publish`, bot
+//! token) with their connection, pause state, what was applied and their presets; its Pause
+//! and Resume buttons act for the signed payload's member only.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::serve::Serve;
+use support::{images, wait_until, World};
+
+const PUBLIC: &str = "https://statusinator.example.com";
+
+/// Ana (token from the admin's tokens file) and Ben (no token) onboarded; the app's bot.
+fn world() -> (World, String) {
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    world.slack.add_member("U0BEN0002", "Ben");
+    let bot = world.slack.add_bot();
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.onboard(json!({
+        "U0ANA0001": {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}},
+        "U0BEN0002": {":house:": {"name": "Ben <home> & co"}}
+    }));
+    (world, bot)
+}
+
+fn start(world: &World, bot: &str) -> Serve {
+    let key = statusinator::tokens::seal::SealKey::generate();
+    Serve::start(
+        world,
+        &[],
+        &[
+            ("SLACK_BOT_TOKEN", bot),
+            ("SLACK_CLIENT_ID", "1234.5678"),
+            ("SLACK_CLIENT_SECRET", "client-secret-0123456789"),
+            ("STATUSINATOR_PUBLIC_URL", PUBLIC),
+            ("STATUSINATOR_SECRET_KEY", &key),
+        ],
+    )
+}
+
+/// Waits for a Home view of `user` that `ready` accepts; returns its text.
+fn home_text(world: &World, user: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    let mut last = String::new();
+    wait_until(what, Duration::from_secs(20), || {
+        last = world
+            .slack
+            .home(user)
+            .map(|view: Value| view.to_string())
+            .unwrap_or_default();
+        ready(&last)
+    });
+    last
+}
+
+fn name(world: &World) -> String {
+    world.slack.profile("U0ANA0001")["display_name"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn home_shows_each_member_their_own_connection_and_presets() {
+    let (world, bot) = world();
+    let serve = start(&world, &bot);
+    let sent = Instant::now();
+    assert_eq!(serve.home_opened("U0ANA0001").status, 200);
+    assert!(sent.elapsed() < Duration::from_secs(3));
+    let ana = home_text(&world, "U0ANA0001", "Ana's Home", |t| !t.is_empty());
+    assert!(ana.contains("*Connected* by your admin"), "{ana}");
+    assert!(
+        ana.contains(":palm_tree:: name “Ana (away)” and a photo"),
+        "{ana}"
+    );
+    assert!(ana.contains("\"action_id\":\"pause\""), "{ana}");
+    assert!(!ana.contains("Ben"), "only her own presets: {ana}");
+
+    serve.home_opened("U0BEN0002");
+    let ben = home_text(&world, "U0BEN0002", "Ben's Home", |t| !t.is_empty());
+    assert!(ben.contains("*Not connected*"), "{ben}");
+    assert!(ben.contains(&format!("{PUBLIC}/slack/install")), "{ben}");
+    assert!(ben.contains("Ben &lt;home&gt; &amp; co"), "{ben}");
+
+    // One view per opening, each with the bot token (the stand-in refuses any other).
+    let views = world
+        .slack
+        .calls()
+        .iter()
+        .filter(|c| c.method == "views.publish")
+        .count();
+    assert_eq!(views, 2);
+    assert_eq!(
+        serve.metric("statusinator_events_total{outcome=\"home\"}"),
+        2.0
+    );
+}
+
+#[test]
+fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
+    let (world, bot) = world();
+    let serve = start(&world, &bot);
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        name(&world) == "Ana (away)"
+    });
+    serve.home_opened("U0ANA0001");
+    let active = home_text(&world, "U0ANA0001", "Ana's Home", |t| t.contains("Active"));
+    assert!(
+        active.contains("status :palm_tree:; the :palm_tree: preset is applied"),
+        "{active}"
+    );
+
+    // Ben clicks Pause on his Home: Ana, whose ID is nowhere in his payload but a form
+    // value, is untouched.
+    let forged = serve.post_signed_form(&[
+        ("payload", &click_payload("U0BEN0002", "pause")),
+        ("user_id", "U0ANA0001"),
+    ]);
+    assert_eq!(forged.status, 200);
+
+    let sent = Instant::now();
+    assert_eq!(serve.click("U0ANA0001", "pause").status, 200);
+    assert!(sent.elapsed() < Duration::from_secs(3));
+    let paused = home_text(&world, "U0ANA0001", "a paused Home", |t| {
+        t.contains("Paused")
+    });
+    assert!(paused.contains("\"action_id\":\"resume\""), "{paused}");
+    wait_until("her usual name", Duration::from_secs(20), || {
+        name(&world) == "Ana"
+    });
+
+    serve.click("U0ANA0001", "resume");
+    home_text(&world, "U0ANA0001", "an active Home", |t| {
+        t.contains("Active")
+    });
+    wait_until("the vacation preset again", Duration::from_secs(20), || {
+        name(&world) == "Ana (away)"
+    });
+    let ben = home_text(&world, "U0BEN0002", "Ben's Home", |t| t.contains("Paused"));
+    assert!(ben.contains("*Not connected*"), "{ben}");
+}
+
+fn click_payload(user: &str, action_id: &str) -> String {
+    json!({
+        "type": "block_actions",
+        "user": {"id": user, "team_id": support::serve::TEAM},
+        "team": {"id": support::serve::TEAM},
+        "actions": [{"action_id": action_id, "type": "button", "value": action_id}],
+    })
+    .to_string()
+}
