@@ -24,13 +24,6 @@ fn ana() -> World {
     world
 }
 
-fn name(world: &World) -> String {
-    world.slack.profile("U0ANA0001")["display_name"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[test]
 fn help_list_and_unknown_words_are_answered_at_once_and_only_to_the_member() {
     let world = ana();
@@ -91,13 +84,13 @@ fn pause_puts_the_usual_profile_back_and_holds_it_until_resume() {
     world.slack.set_status("U0ANA0001", ":palm_tree:");
     serve.user_change(&world.slack.member("U0ANA0001"));
     wait_until("the vacation preset", Duration::from_secs(20), || {
-        name(&world) == "Ana (away)"
+        world.slack.display_name("U0ANA0001") == "Ana (away)"
     });
 
     let reply = serve.slash("U0ANA0001", "pause");
     assert!(reply.json()["text"].as_str().unwrap().starts_with("Paused"));
     wait_until("her usual profile", Duration::from_secs(20), || {
-        name(&world) == "Ana"
+        world.slack.display_name("U0ANA0001") == "Ana"
             && world.slack.member("U0ANA0001").photo == Some(images::jpeg(700, 700, 9))
     });
     // Paused: a status change changes nothing, in serve and in poll.
@@ -134,6 +127,6 @@ fn pause_puts_the_usual_profile_back_and_holds_it_until_resume() {
     wait_until(
         "her current status's preset",
         Duration::from_secs(20),
-        || name(&world) == "Ana (sick)",
+        || world.slack.display_name("U0ANA0001") == "Ana (sick)",
     );
 }

@@ -346,13 +346,6 @@ fn crowd(n: usize) -> (World, Vec<String>) {
     (world, ids)
 }
 
-fn name_of(world: &World, id: &str) -> String {
-    world.slack.member(id).profile["display_name"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[test]
 fn a_burst_gets_the_designed_answers_and_every_members_latest_status_still_lands() {
     let (world, ids) = crowd(30);
@@ -398,7 +391,7 @@ fn a_burst_gets_the_designed_answers_and_every_members_latest_status_still_lands
                     ":face_with_thermometer:" => format!("Member {i} (sick)"),
                     _ => format!("Member {i}"),
                 };
-                name_of(&world, id) == wanted
+                world.slack.display_name(id) == wanted
             })
         },
     );
@@ -429,7 +422,7 @@ fn after_a_sigkill_serve_converges_by_itself_with_its_reconciling_cycle() {
     drop(serve);
     let applied = ids
         .iter()
-        .filter(|id| name_of(&world, id).ends_with("(away)"))
+        .filter(|id| world.slack.display_name(id).ends_with("(away)"))
         .count();
     assert!(applied < 3, "{applied} were applied before the kill");
 
@@ -438,7 +431,7 @@ fn after_a_sigkill_serve_converges_by_itself_with_its_reconciling_cycle() {
     let serve = Serve::start(&world, &["--reconcile-every", "2s"], &[]);
     let landed = || {
         ids.iter()
-            .filter(|id| name_of(&world, id).ends_with("(away)"))
+            .filter(|id| world.slack.display_name(id).ends_with("(away)"))
             .count()
     };
     // The member the killed process was writing stays claimed by it until the claim lapses
@@ -450,7 +443,7 @@ fn after_a_sigkill_serve_converges_by_itself_with_its_reconciling_cycle() {
     if landed() < ids.len() {
         let waiting = ids
             .iter()
-            .find(|id| !name_of(&world, id).ends_with("(away)"))
+            .find(|id| !world.slack.display_name(id).ends_with("(away)"))
             .unwrap();
         assert!(
             logs.contains(&format!("{waiting}: serve-")) && logs.contains("is applying"),

@@ -55,13 +55,6 @@ fn home_text(world: &World, user: &str, what: &str, ready: impl Fn(&str) -> bool
     last
 }
 
-fn name(world: &World) -> String {
-    world.slack.profile("U0ANA0001")["display_name"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[test]
 fn home_shows_each_member_their_own_connection_and_presets() {
     let (world, bot) = world();
@@ -105,7 +98,7 @@ fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
     world.slack.set_status("U0ANA0001", ":palm_tree:");
     serve.user_change(&world.slack.member("U0ANA0001"));
     wait_until("the vacation preset", Duration::from_secs(20), || {
-        name(&world) == "Ana (away)"
+        world.slack.display_name("U0ANA0001") == "Ana (away)"
     });
     serve.home_opened("U0ANA0001");
     let active = home_text(&world, "U0ANA0001", "Ana's Home", |t| t.contains("Active"));
@@ -130,7 +123,7 @@ fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
     });
     assert!(paused.contains("\"action_id\":\"resume\""), "{paused}");
     wait_until("her usual name", Duration::from_secs(20), || {
-        name(&world) == "Ana"
+        world.slack.display_name("U0ANA0001") == "Ana"
     });
 
     serve.click("U0ANA0001", "resume");
@@ -138,7 +131,7 @@ fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
         t.contains("Active")
     });
     wait_until("the vacation preset again", Duration::from_secs(20), || {
-        name(&world) == "Ana (away)"
+        world.slack.display_name("U0ANA0001") == "Ana (away)"
     });
     let ben = home_text(&world, "U0BEN0002", "Ben's Home", |t| t.contains("Paused"));
     assert!(ben.contains("*Not connected*"), "{ben}");

@@ -40,13 +40,6 @@ fn change(world: &World, serve: &Serve, emoji: &str) {
     assert_eq!(reply.status, 200);
 }
 
-fn name(world: &World) -> String {
-    world.slack.profile("U0ANA0001")["display_name"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 fn photo(world: &World) -> Option<Vec<u8>> {
     world.slack.member("U0ANA0001").photo
 }
@@ -58,7 +51,8 @@ fn the_first_preset_keeps_the_usual_name_and_exact_photo_and_clearing_puts_them_
     echo_changes(&world, &serve.url);
     change(&world, &serve, ":palm_tree:");
     wait_until("the vacation preset", Duration::from_secs(20), || {
-        name(&world) == "Ana (away)" && photo(&world) == Some(images::png(512, 512, 1))
+        world.slack.display_name("U0ANA0001") == "Ana (away)"
+            && photo(&world) == Some(images::png(512, 512, 1))
     });
     // Her usual profile, kept before the first write: the name, and the photo byte for byte.
     let usual = &state(&world)["usual"];
@@ -70,7 +64,8 @@ fn the_first_preset_keeps_the_usual_name_and_exact_photo_and_clearing_puts_them_
     world.slack.clear_calls();
     change(&world, &serve, "");
     wait_until("her usual profile", Duration::from_secs(20), || {
-        name(&world) == "Ana" && photo(&world) == Some(images::jpeg(700, 700, 9))
+        world.slack.display_name("U0ANA0001") == "Ana"
+            && photo(&world) == Some(images::jpeg(700, 700, 9))
     });
     serve.settle(2.0);
     // Exactly: the name, the photo, its avatar_hash read back; the echoes write nothing.
@@ -132,14 +127,17 @@ fn a_status_that_lapses_is_put_back_at_its_end_by_serve_and_by_the_next_poll() {
         .set_status_until("U0ANA0001", ":palm_tree:", ends);
     serve.user_change(&world.slack.member("U0ANA0001"));
     wait_until("the vacation preset", Duration::from_secs(20), || {
-        name(&world) == "Ana (away)"
+        world.slack.display_name("U0ANA0001") == "Ana (away)"
     });
     assert_eq!(serve.health()["lapsing"], 1);
     // No event comes: serve puts her usual profile back when the status lapses.
     wait_until(
         "her usual profile, at the lapse",
         Duration::from_secs(20),
-        || name(&world) == "Ana" && photo(&world) == Some(images::jpeg(700, 700, 9)),
+        || {
+            world.slack.display_name("U0ANA0001") == "Ana"
+                && photo(&world) == Some(images::jpeg(700, 700, 9))
+        },
     );
     assert!(support::serve::now() >= ends);
     drop(serve);
@@ -151,11 +149,11 @@ fn a_status_that_lapses_is_put_back_at_its_end_by_serve_and_by_the_next_poll() {
         .set_status_until("U0ANA0001", ":face_with_thermometer:", ends);
     let out = world.run(&["poll"]);
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(name(&world), "Ana (sick)");
+    assert_eq!(world.slack.display_name("U0ANA0001"), "Ana (sick)");
     std::thread::sleep(Duration::from_secs(3));
     let out = world.run(&["poll"]);
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(name(&world), "Ana");
+    assert_eq!(world.slack.display_name("U0ANA0001"), "Ana");
 }
 
 #[test]
@@ -165,7 +163,8 @@ fn a_hand_edit_during_a_preset_is_never_written_over_and_stays_after_clearing() 
     echo_changes(&world, &serve.url);
     change(&world, &serve, ":palm_tree:");
     wait_until("the vacation preset", Duration::from_secs(20), || {
-        name(&world) == "Ana (away)" && photo(&world) == Some(images::png(512, 512, 1))
+        world.slack.display_name("U0ANA0001") == "Ana (away)"
+            && photo(&world) == Some(images::png(512, 512, 1))
     });
     serve.settle(1.0);
     // Her own echoes were not taken for hand edits.
@@ -187,7 +186,7 @@ fn a_hand_edit_during_a_preset_is_never_written_over_and_stays_after_clearing() 
         "nothing written over: {:?}",
         world.slack.methods()
     );
-    assert_eq!(name(&world), "Ana (surfing)");
+    assert_eq!(world.slack.display_name("U0ANA0001"), "Ana (surfing)");
 
     // She clears her status: her hand-set name stays, her own photo comes back.
     change(&world, &serve, "");
@@ -195,7 +194,7 @@ fn a_hand_edit_during_a_preset_is_never_written_over_and_stays_after_clearing() 
         photo(&world) == Some(images::jpeg(700, 700, 9))
     });
     serve.settle(3.0);
-    assert_eq!(name(&world), "Ana (surfing)");
+    assert_eq!(world.slack.display_name("U0ANA0001"), "Ana (surfing)");
     assert!(!world
         .slack
         .methods()
@@ -208,14 +207,15 @@ fn a_restart_between_the_preset_and_the_clear_still_puts_the_usual_profile_back(
     let serve = Serve::start(&world, &[], &[]);
     change(&world, &serve, ":palm_tree:");
     wait_until("the vacation preset", Duration::from_secs(20), || {
-        name(&world) == "Ana (away)"
+        world.slack.display_name("U0ANA0001") == "Ana (away)"
     });
     serve.settle(1.0);
     drop(serve);
     let serve = Serve::start(&world, &[], &[]);
     change(&world, &serve, "");
     wait_until("her usual profile", Duration::from_secs(20), || {
-        name(&world) == "Ana" && photo(&world) == Some(images::jpeg(700, 700, 9))
+        world.slack.display_name("U0ANA0001") == "Ana"
+            && photo(&world) == Some(images::jpeg(700, 700, 9))
     });
 }
 
@@ -227,12 +227,12 @@ fn apply_usual_puts_the_usual_profile_back_by_hand() {
     assert!(support::stderr(&out).contains("has not changed U0ANA0001's profile yet"));
     let out = world.run(&["apply", "U0ANA0001", ":palm_tree:"]);
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(name(&world), "Ana (away)");
+    assert_eq!(world.slack.display_name("U0ANA0001"), "Ana (away)");
     let out = world.run(&["apply", "U0ANA0001", "usual", "--json"]);
     assert!(out.status.success(), "{}", show(&out));
     let result: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(result["preset"], "usual");
-    assert_eq!(name(&world), "Ana");
+    assert_eq!(world.slack.display_name("U0ANA0001"), "Ana");
     assert_eq!(photo(&world), Some(images::jpeg(700, 700, 9)));
 }
 
@@ -268,7 +268,7 @@ fn a_photo_changed_by_hand_during_a_preset_becomes_the_usual_one() {
     // Cleared: her name comes back, and her hand-set photo stays.
     change(&world, &serve, "");
     wait_until("her usual name", Duration::from_secs(20), || {
-        name(&world) == "Ana"
+        world.slack.display_name("U0ANA0001") == "Ana"
     });
     serve.settle(3.0);
     assert_eq!(photo(&world), Some(images::png(800, 800, 5)));

@@ -359,6 +359,14 @@ impl SlackStandIn {
         state.members[id].profile.clone()
     }
 
+    /// The member's display name as Slack shows it now.
+    pub fn display_name(&self, id: &str) -> String {
+        self.profile(id)["display_name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub fn member(&self, id: &str) -> Member {
         self.state.lock().unwrap().members[id].clone()
     }
