@@ -639,3 +639,66 @@ fn a_member_of_a_workspace_with_the_bot_authorizes_for_themselves_only() {
         installation
     );
 }
+
+#[test]
+fn disconnect_on_the_home_tab_puts_the_usual_profile_back_then_forgets_the_token() {
+    let world = ana(Scene::local());
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    connect(&world, &serve);
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name("U0ANA0001") == "Ana (away)"
+            && world.slack.member("U0ANA0001").photo.is_some()
+    });
+
+    // Her Home, with the installation's bot: connected, with a Disconnect that asks first.
+    serve.home_opened("U0ANA0001");
+    wait_until("her Home", Duration::from_secs(20), || {
+        world.slack.home("U0ANA0001").is_some()
+    });
+    let home = world.slack.home("U0ANA0001").unwrap().to_string();
+    assert!(home.contains("*Connected*:"), "{home}");
+    assert!(
+        home.contains("\"action_id\":\"disconnect\"") && home.contains("Disconnect?"),
+        "{home}"
+    );
+
+    assert_eq!(serve.click("U0ANA0001", "disconnect").status, 200);
+    wait_until(
+        "her usual profile, then her token forgotten",
+        Duration::from_secs(20),
+        || {
+            world.slack.display_name("U0ANA0001") == "Ana"
+                && world.slack.member("U0ANA0001").photo.is_none()
+                && !has_key(&world, "tokens/")
+        },
+    );
+    wait_until("a Home that says so", Duration::from_secs(20), || {
+        world
+            .slack
+            .home("U0ANA0001")
+            .is_some_and(|view| view.to_string().contains("*Not connected*"))
+    });
+    assert!(
+        world.scene.users_json()["users"]["U0ANA0001"].is_object(),
+        "presets stay"
+    );
+    // Nothing acts for her any more.
+    world.slack.clear_calls();
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    std::thread::sleep(Duration::from_secs(1));
+    serve.settle(2.0);
+    assert_eq!(world.slack.display_name("U0ANA0001"), "Ana");
+    assert!(
+        !world
+            .slack
+            .methods()
+            .iter()
+            .any(|m| m == "users.profile.set" || m == "users.setPhoto"),
+        "{:?}",
+        world.slack.methods()
+    );
+}

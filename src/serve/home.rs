@@ -22,6 +22,10 @@ const MAX_PRESET_BLOCKS: usize = 80;
 pub const PAUSE: &str = "pause";
 /// The button that resumes it.
 pub const RESUME: &str = "resume";
+/// The button on a preset that removes it (its value: the preset's emoji).
+pub const REMOVE: &str = "remove";
+/// The button that forgets the member's connected token (after their usual profile is back).
+pub const DISCONNECT: &str = "disconnect";
 
 /// Whether statusinator can change the member's profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,10 +102,23 @@ pub fn view(facts: &HomeFacts) -> Value {
             .to_owned(),
     ));
     match &facts.link {
-        Link::Connected { by_admin: false } => blocks.push(section(
-            ":white_check_mark: *Connected*: statusinator can change your name and photo."
-                .to_owned(),
-        )),
+        Link::Connected { by_admin: false } => {
+            let mut block = section(
+                ":white_check_mark: *Connected*: statusinator can change your name and photo."
+                    .to_owned(),
+            );
+            let mut disconnect = button("Disconnect", DISCONNECT, Some("danger"));
+            disconnect["confirm"] = json!({
+                "title": {"type": "plain_text", "text": "Disconnect?"},
+                "text": {"type": "mrkdwn", "text": "statusinator puts your usual name and photo \
+                    back and forgets your connection. Your presets stay; connect again any time."},
+                "confirm": {"type": "plain_text", "text": "Disconnect"},
+                "deny": {"type": "plain_text", "text": "Cancel"},
+                "style": "danger"
+            });
+            block["accessory"] = disconnect;
+            blocks.push(block);
+        }
         Link::Connected { by_admin: true } => blocks.push(section(
             ":white_check_mark: *Connected* by your admin: statusinator can change your name \
              and photo."
@@ -151,11 +168,24 @@ pub fn view(facts: &HomeFacts) -> Value {
             "text": {"type": "plain_text", "text": "Your presets"}
         }));
         for (emoji, preset) in facts.presets.iter().take(MAX_PRESET_BLOCKS) {
-            blocks.push(section(escape(&format!(
+            let mut block = section(escape(&format!(
                 "{}: {}",
                 emoji_label(emoji),
                 preset_words(preset)
-            ))));
+            )));
+            let mut remove = button("Remove", REMOVE, None);
+            remove["value"] = emoji.to_string().into();
+            remove["confirm"] = json!({
+                "title": {"type": "plain_text", "text": "Remove this preset?"},
+                "text": {"type": "mrkdwn", "text": escape(&format!(
+                    "Your {} preset goes; if your status uses it now, your usual name and \
+                     photo come back.", emoji_label(emoji)))},
+                "confirm": {"type": "plain_text", "text": "Remove"},
+                "deny": {"type": "plain_text", "text": "Keep it"},
+                "style": "danger"
+            });
+            block["accessory"] = remove;
+            blocks.push(block);
         }
         let more = facts.presets.len().saturating_sub(MAX_PRESET_BLOCKS);
         if more > 0 {
@@ -213,6 +243,38 @@ impl Service {
                     log::error!("{err:#}");
                 }
             }
+            DISCONNECT => {
+                let connected = self
+                    .engine
+                    .tokens()
+                    .for_user(&user)
+                    .is_ok_and(|token| matches!(token.source, TokenSource::Connected(_)));
+                if connected {
+                    // The usual profile goes back with the token still there; the worker then
+                    // forgets the token and publishes the Home again.
+                    self.disconnecting
+                        .lock()
+                        .expect("disconnecting lock")
+                        .insert(user.clone(), action.team_id);
+                    self.reread_later(&user);
+                    return (EventOutcome::Home, Answer::empty(200));
+                }
+            }
+            REMOVE => {
+                // The member is the payload's; the value only names which of their presets.
+                let Ok(emoji) = EmojiKey::parse(&action.value) else {
+                    log::warn!(
+                        "{user} clicked Remove on a preset that is not an emoji: {}",
+                        crate::redact::label(&action.value)
+                    );
+                    return (EventOutcome::Malformed, Answer::empty(200));
+                };
+                self.removals
+                    .lock()
+                    .expect("removals lock")
+                    .push((action.team_id, user, emoji));
+                return (EventOutcome::Home, Answer::empty(200));
+            }
             // Connect is a link: Slack still tells of the click.
             _ => {}
         }
@@ -220,12 +282,76 @@ impl Service {
         (EventOutcome::Home, Answer::empty(200))
     }
 
+    /// Whether the member asked to disconnect: only their usual profile is put in effect.
+    pub(super) fn disconnecting(&self, user: &UserId) -> bool {
+        self.disconnecting
+            .lock()
+            .expect("disconnecting lock")
+            .contains_key(user)
+    }
+
+    /// After a worker put a disconnecting member's usual profile back (or found nothing to put
+    /// back): their token is forgotten and their Home shows it.
+    pub(super) fn finish_disconnect(&self, user: &UserId) {
+        let Some(team) = self
+            .disconnecting
+            .lock()
+            .expect("disconnecting lock")
+            .remove(user)
+        else {
+            return;
+        };
+        match crate::tokens::stored::forget_member(self.store, user) {
+            Ok(_) => log::info!(
+                "{user} disconnected: their usual profile is back, their token forgotten"
+            ),
+            Err(err) => log::error!("{user} asked to disconnect, but: {err:#}"),
+        }
+        self.publish_home_later(team, user.clone());
+    }
+
     fn publish_home_later(&self, team: String, user: UserId) {
         self.homes.lock().expect("homes lock").insert((team, user));
     }
 
-    /// Publishes the Home views asked for since the last time (background loop).
+    /// Removes the presets members asked to remove (background loop): merged into
+    /// `users.json` like any writer's change, so a concurrent onboard is kept.
+    fn remove_presets(&self) {
+        let asked: Vec<(String, UserId, EmojiKey)> =
+            std::mem::take(&mut *self.removals.lock().expect("removals lock"));
+        for (team, user, emoji) in asked {
+            let removed = crate::store::update_users(self.store, crate::unix_now(), |file| {
+                let Some(presets) = file.users.get_mut(&user) else {
+                    return Ok(false);
+                };
+                let removed = presets.remove(&emoji).is_some();
+                if presets.is_empty() {
+                    file.users.remove(&user);
+                }
+                Ok(removed)
+            });
+            match removed {
+                Ok((true, _)) => {
+                    log::info!("{user} removed their {emoji} preset");
+                    if let Err(err) = self.presets.reload() {
+                        log::warn!("could not read users.json again: {err:#}");
+                    }
+                    // Their status may have used it.
+                    self.reread_later(&user);
+                }
+                Ok((false, _)) => log::debug!("{user} had no {emoji} preset to remove"),
+                Err(err) => {
+                    log::error!("{user} asked to remove their {emoji} preset, but: {err:#}")
+                }
+            }
+            self.publish_home_later(team, user);
+        }
+    }
+
+    /// Publishes the Home views asked for since the last time, after the removals asked for
+    /// (background loop).
     pub(super) fn publish_homes(&self) {
+        self.remove_presets();
         let asked: BTreeSet<(String, UserId)> =
             std::mem::take(&mut *self.homes.lock().expect("homes lock"));
         for (team, user) in asked {

@@ -235,6 +235,11 @@ pub struct Service {
     expiries: expiry::Expiries,
     /// Members to look at again (paused, resumed).
     rereads: Mutex<Vec<UserId>>,
+    /// Members who asked to disconnect, with their workspace: their usual profile goes back,
+    /// then their token is forgotten.
+    disconnecting: Mutex<HashMap<UserId, String>>,
+    /// Presets members asked to remove from their Home tab: (workspace, member, emoji).
+    removals: Mutex<Vec<(String, UserId, crate::presets::EmojiKey)>>,
     /// Home tabs to publish: (workspace, member).
     homes: Mutex<std::collections::BTreeSet<(String, UserId)>>,
     /// Members connecting themselves; `None` when it is not set up.
@@ -281,6 +286,8 @@ impl Service {
             expiries: expiry::Expiries::default(),
             rereads: Mutex::new(Vec::new()),
             homes: Mutex::default(),
+            disconnecting: Mutex::default(),
+            removals: Mutex::default(),
             oauth: config.oauth.clone(),
         })
     }
@@ -555,6 +562,12 @@ impl Service {
         while let Some(request) = self.queue.take(None) {
             let outcome = self.apply(&request);
             self.metrics.apply(outcome);
+            if outcome != ApplyOutcome::Failed
+                && outcome != ApplyOutcome::Elsewhere
+                && self.disconnecting(&request.user)
+            {
+                self.finish_disconnect(&request.user);
+            }
             self.queue.done(&request.user);
             self.feed_wanted();
         }
@@ -593,7 +606,8 @@ impl Service {
             recorded: recorded.as_ref(),
             usual: usual.as_ref(),
         };
-        // Paused: only the usual profile, whatever the status.
+        // Paused or disconnecting: only the usual profile, whatever the status.
+        let paused = paused || self.disconnecting(user);
         let target = if paused {
             Target::Usual
         } else {

@@ -41,14 +41,22 @@ impl LocalStore {
         if dry_run {
             return Ok(());
         }
-        fs::create_dir(root).map_err(|err| {
-            UsageError::new(format!(
+        match fs::create_dir(root) {
+            Ok(()) => {}
+            // Another process made it a moment ago: as good.
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && root.is_dir() => {
+                return Ok(())
+            }
+            Err(err) => {
+                return Err(UsageError::new(format!(
                 "cannot create the store directory {}: {err}; check --store and the permissions \
                  of {}",
                 root.display(),
                 parent.display()
             ))
-        })?;
+                .into())
+            }
+        }
         log::info!("created the store directory {}", root.display());
         Ok(())
     }

@@ -16,7 +16,8 @@ use super::slack::Member;
 use super::World;
 
 pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
-pub const TEAM: &str = "T0TEST";
+/// The stand-in's workspace: every event and request comes from it.
+pub const TEAM: &str = "T0STANDIN";
 
 pub fn now() -> u64 {
     SystemTime::now()
@@ -270,7 +271,7 @@ impl Serve {
             ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
             (
                 "response_url",
-                "https://hooks.slack.com/commands/T0TEST/1/x",
+                "https://hooks.slack.com/commands/T0STANDIN/1/x",
             ),
         ])
     }
