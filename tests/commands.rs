@@ -5,28 +5,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use support::serve::Serve;
 use support::{images, wait_until, World};
 
-/// Ana with her own photo, a vacation preset and no default.
-fn ana() -> World {
-    let mut world = World::local();
-    world.member("U0ANA0001", "Ana");
-    world
-        .slack
-        .set_photo_by_hand("U0ANA0001", images::jpeg(700, 700, 9));
-    world.scene.write("beach.png", images::png(512, 512, 1));
-    world.onboard(json!({"U0ANA0001": {
-        ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"},
-        ":face_with_thermometer:": {"name": "Ana (sick)"}
-    }}));
-    world
-}
-
 #[test]
 fn help_list_and_unknown_words_are_answered_at_once_and_only_to_the_member() {
-    let world = ana();
+    let world = World::ana_with_her_own_photo();
     let serve = Serve::start(&world, &[], &[]);
     for (text, expected) in [
         ("help", "/statusinator pause"),
@@ -79,7 +63,7 @@ fn help_list_and_unknown_words_are_answered_at_once_and_only_to_the_member() {
 
 #[test]
 fn pause_puts_the_usual_profile_back_and_holds_it_until_resume() {
-    let world = ana();
+    let world = World::ana_with_her_own_photo();
     let serve = Serve::start(&world, &[], &[]);
     world.slack.set_status("U0ANA0001", ":palm_tree:");
     serve.user_change(&world.slack.member("U0ANA0001"));
@@ -104,12 +88,9 @@ fn pause_puts_the_usual_profile_back_and_holds_it_until_resume() {
     let out = world.run(&["poll", "--json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["members"][0]["outcome"], "paused", "{report}");
-    assert!(
-        !world
-            .slack
-            .methods()
-            .iter()
-            .any(|m| m == "users.profile.set" || m == "users.setPhoto"),
+    assert_eq!(
+        world.slack.profile_writes(),
+        Vec::<String>::new(),
         "{:?}",
         world.slack.methods()
     );

@@ -11,23 +11,6 @@ use serde_json::{json, Value};
 use support::serve::{echo_changes, Serve};
 use support::{images, show, wait_until, World};
 
-/// Ana with her own photo and name, and a vacation preset (name and photo); no `default`, so
-/// her usual profile is what comes back.
-fn ana() -> World {
-    let mut world = World::local();
-    world.member("U0ANA0001", "Ana");
-    world
-        .slack
-        .set_photo_by_hand("U0ANA0001", images::jpeg(700, 700, 9));
-    world.scene.write("beach.png", images::png(512, 512, 1));
-    world.onboard(json!({"U0ANA0001": {
-        ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"},
-        ":face_with_thermometer:": {"name": "Ana (sick)"}
-    }}));
-    world.slack.clear_calls();
-    world
-}
-
 fn state(world: &World) -> Value {
     let user = statusinator::presets::UserId::parse("U0ANA0001").unwrap();
     let key = statusinator::state::key(&user);
@@ -46,7 +29,7 @@ fn photo(world: &World) -> Option<Vec<u8>> {
 
 #[test]
 fn the_first_preset_keeps_the_usual_name_and_exact_photo_and_clearing_puts_them_back() {
-    let world = ana();
+    let world = World::ana_with_her_own_photo();
     let serve = Serve::start(&world, &[], &[]);
     echo_changes(&world, &serve.url);
     change(&world, &serve, ":palm_tree:");
@@ -119,7 +102,7 @@ fn without_a_photo_of_her_own_clearing_removes_the_photo() {
 
 #[test]
 fn a_status_that_lapses_is_put_back_at_its_end_by_serve_and_by_the_next_poll() {
-    let world = ana();
+    let world = World::ana_with_her_own_photo();
     let serve = Serve::start(&world, &[], &[]);
     let ends = support::serve::now() + 3;
     world
@@ -158,7 +141,7 @@ fn a_status_that_lapses_is_put_back_at_its_end_by_serve_and_by_the_next_poll() {
 
 #[test]
 fn a_hand_edit_during_a_preset_is_never_written_over_and_stays_after_clearing() {
-    let world = ana();
+    let world = World::ana_with_her_own_photo();
     let serve = Serve::start(&world, &[], &[]);
     echo_changes(&world, &serve.url);
     change(&world, &serve, ":palm_tree:");
@@ -203,7 +186,7 @@ fn a_hand_edit_during_a_preset_is_never_written_over_and_stays_after_clearing() 
 
 #[test]
 fn a_restart_between_the_preset_and_the_clear_still_puts_the_usual_profile_back() {
-    let world = ana();
+    let world = World::ana_with_her_own_photo();
     let serve = Serve::start(&world, &[], &[]);
     change(&world, &serve, ":palm_tree:");
     wait_until("the vacation preset", Duration::from_secs(20), || {
@@ -221,7 +204,7 @@ fn a_restart_between_the_preset_and_the_clear_still_puts_the_usual_profile_back(
 
 #[test]
 fn apply_usual_puts_the_usual_profile_back_by_hand() {
-    let world = ana();
+    let world = World::ana_with_her_own_photo();
     let out = world.run(&["apply", "U0ANA0001", "usual"]);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     assert!(support::stderr(&out).contains("has not changed U0ANA0001's profile yet"));
@@ -238,7 +221,7 @@ fn apply_usual_puts_the_usual_profile_back_by_hand() {
 
 #[test]
 fn a_photo_changed_by_hand_during_a_preset_becomes_the_usual_one() {
-    let world = ana();
+    let world = World::ana_with_her_own_photo();
     let serve = Serve::start(&world, &[], &[]);
     echo_changes(&world, &serve.url);
     change(&world, &serve, ":palm_tree:");

@@ -415,6 +415,15 @@ impl SlackStandIn {
         self.calls().into_iter().map(|c| c.method).collect()
     }
 
+    /// The calls that changed a member's name or photo (`users.profile.set`,
+    /// `users.setPhoto`).
+    pub fn profile_writes(&self) -> Vec<String> {
+        self.methods()
+            .into_iter()
+            .filter(|m| m == "users.profile.set" || m == "users.setPhoto")
+            .collect()
+    }
+
     pub fn clear_calls(&self) {
         self.state.lock().unwrap().calls.clear();
     }
