@@ -18,6 +18,7 @@ mod onboard_route;
 mod pages;
 pub mod queue;
 mod reconcile;
+mod worker;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -28,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::apply::{self, Engine, Run, Target};
+use crate::apply::Engine;
 use crate::events::{self, Envelope, SignatureError, UserEvent, Verifier};
 use crate::exit::UsageError;
 use crate::presets::UserId;
@@ -40,7 +41,7 @@ use crate::store::Store;
 use crate::tokens::Tokens;
 
 pub use cache::PresetCache;
-use metrics::{ApplyOutcome, EventOutcome, Levels, Metrics};
+use metrics::{EventOutcome, Levels, Metrics};
 use queue::{Admission, Queue, Request, Wanted};
 
 /// Event IDs remembered to process a redelivery once (Slack redelivers within minutes).
@@ -554,230 +555,6 @@ impl Service {
             log::warn!("refused a request to the Events URL: {err}");
         } else if n.is_multiple_of(100) {
             log::warn!("refused {n} requests to the Events URL so far; the latest: {err}");
-        }
-    }
-
-    /// A worker: takes requests until the queue is closed and empty.
-    pub fn work(&self) {
-        while let Some(request) = self.queue.take(None) {
-            let outcome = self.apply(&request);
-            self.metrics.apply(outcome);
-            if outcome != ApplyOutcome::Failed
-                && outcome != ApplyOutcome::Elsewhere
-                && self.disconnecting(&request.user)
-            {
-                self.finish_disconnect(&request.user);
-            }
-            self.queue.done(&request.user);
-            self.feed_wanted();
-        }
-    }
-
-    /// Applies one request through the engine.
-    fn apply(&self, request: &Request) -> ApplyOutcome {
-        let user = &request.user;
-        if let Err(err) = self.presets.refresh_if_due() {
-            log::warn!(
-                "could not check users.json for changes ({err:#}); using the presets in memory"
-            );
-        }
-        let Some(presets) = self.presets.get(user) else {
-            return ApplyOutcome::NotOnboarded;
-        };
-        // Another process (poll, a second serve) may have applied since: its record wins.
-        let (recorded, usual, paused) = match state::load_state(self.store, user) {
-            Ok(state) => state.map_or((None, None, false), |s| {
-                (s.applied, s.usual, s.paused_at.is_some())
-            }),
-            Err(err) => {
-                log::warn!("{err:#}; using what this process last applied for {user}");
-                let recorded = self
-                    .applied
-                    .lock()
-                    .expect("applied lock")
-                    .get(user)
-                    .cloned();
-                (recorded, None, false)
-            }
-        };
-        let facts = apply::Facts {
-            presets: &presets,
-            shown: Some(&request.profile),
-            recorded: recorded.as_ref(),
-            usual: usual.as_ref(),
-        };
-        // Paused or disconnecting: only the usual profile, whatever the status.
-        let paused = paused || self.disconnecting(user);
-        let target = if paused {
-            Target::Usual
-        } else {
-            Target::Status(request.emoji.clone())
-        };
-        if paused && usual.is_none() {
-            return ApplyOutcome::Paused;
-        }
-        let plan = match apply::plan(user, &target, facts, false, crate::unix_now()) {
-            Ok(Some(plan)) => plan,
-            Ok(None) => {
-                log::info!(
-                    "{user}: no preset for {}, no default, and their profile was never \
-                     changed: nothing to do",
-                    apply::display_emoji(&request.emoji)
-                );
-                return ApplyOutcome::NoPreset;
-            }
-            Err(err) => {
-                self.forget(request);
-                log::error!("{user}: {err:#}");
-                return ApplyOutcome::Failed;
-            }
-        };
-        if plan.changes_nothing(recorded.as_ref()) {
-            if let Some(applied) = &recorded {
-                self.fingerprint(user, Fingerprint::applied(applied, Some(&request.profile)));
-            }
-            self.remember(user, recorded);
-            return ApplyOutcome::Unchanged;
-        }
-        // Another replica may be writing this member right now (the echo of its writes reaches
-        // this one too): the engine claims the member first.
-        match self.engine.execute_claimed(&plan, crate::unix_now()) {
-            Ok(Run::Done {
-                plan,
-                recorded: fresh,
-            }) => {
-                if let Some(at) = plan.status_expires_at {
-                    self.expiries.at(user, at);
-                }
-                // What Slack shows now: the name written, and the photo's avatar_hash as read
-                // back (in the store's record): the echoes of these writes are no news.
-                match state::load_user(self.store, user) {
-                    Ok(Some(applied)) if applied.emoji == plan.emoji => self
-                        .fingerprint(user, Fingerprint::applied(&applied, Some(&request.profile))),
-                    _ => {}
-                }
-                let base = fresh.or(recorded);
-                self.remember(user, Some(apply::after(base.as_ref(), &plan)));
-                if paused {
-                    ApplyOutcome::Paused
-                } else if plan.writes.is_empty() {
-                    ApplyOutcome::Unchanged
-                } else {
-                    log::info!(
-                        "{user}: {} → preset {} applied (event {})",
-                        apply::display_emoji(&request.emoji),
-                        plan.preset,
-                        request.event_id
-                    );
-                    ApplyOutcome::Applied
-                }
-            }
-            Ok(Run::Elsewhere(other)) => {
-                log::info!(
-                    "{user}: {} is applying {} (claimed until {}); looking again in {} s",
-                    other.by,
-                    apply::display_emoji(&other.emoji),
-                    other.until,
-                    CLAIM_RECHECK.as_secs()
-                );
-                self.forget(request);
-                self.later(Instant::now() + CLAIM_RECHECK, request.clone());
-                ApplyOutcome::Elsewhere
-            }
-            Err(err) => {
-                self.forget(request);
-                self.retry_later(request, &err);
-                ApplyOutcome::Failed
-            }
-        }
-    }
-
-    /// What is applied for a member, as this process now knows it.
-    fn remember(&self, user: &UserId, applied: Option<Applied>) {
-        if let Some(applied) = applied {
-            self.applied
-                .lock()
-                .expect("applied lock")
-                .insert(user.clone(), applied);
-        }
-    }
-
-    /// Works a request again at `at`, in place of any other waiting request of that member (the
-    /// latest status wins).
-    fn later(&self, at: Instant, request: Request) {
-        let mut later = self.later.lock().expect("later lock");
-        later.retain(|(_, waiting)| waiting.user != request.user);
-        later.push((at, request));
-    }
-
-    /// Logs a failure; one that passes (Slack or the store unreachable) is tried again later.
-    fn retry_later(&self, request: &Request, err: &anyhow::Error) {
-        let lasting = err.chain().any(|cause| {
-            cause.is::<UsageError>()
-                || matches!(
-                    cause.downcast_ref::<crate::slack::SlackError>(),
-                    Some(crate::slack::SlackError::Api { .. })
-                )
-        });
-        match RETRY_LATER.get(request.attempt as usize) {
-            Some(wait) if !lasting => {
-                log::warn!(
-                    "{err:#}; trying {} again in {} s",
-                    request.user,
-                    wait.as_secs()
-                );
-                let mut again = request.clone();
-                again.attempt += 1;
-                self.later(Instant::now() + *wait, again);
-            }
-            _ => log::error!("{err:#}"),
-        }
-    }
-
-    /// Whether a retry of `user`'s request is scheduled.
-    fn retrying(&self, user: &UserId) -> bool {
-        self.later
-            .lock()
-            .expect("later lock")
-            .iter()
-            .any(|(_, waiting)| &waiting.user == user)
-    }
-
-    /// Queues the requests whose retry is due, unless a newer status of theirs came since.
-    fn retry_due(&self) {
-        let now = Instant::now();
-        let due: Vec<Request> = {
-            let mut later = self.later.lock().expect("later lock");
-            let (due, wait): (Vec<_>, Vec<_>) = later.drain(..).partition(|(at, _)| *at <= now);
-            *later = wait;
-            due.into_iter().map(|(_, r)| r).collect()
-        };
-        for request in due {
-            if self
-                .guard
-                .lock()
-                .expect("guard lock")
-                .contains_key(&request.user)
-            {
-                continue;
-            }
-            let user = request.user.clone();
-            if let Ok(admission) = self.admit(request, false, Arrival::Later) {
-                if admission.kept() {
-                    log::info!("{user}: trying again");
-                }
-            }
-        }
-    }
-
-    /// A request failed: the next event with that status tries again.
-    fn forget(&self, request: &Request) {
-        let mut guard = self.guard.lock().expect("guard lock");
-        if guard
-            .get(&request.user)
-            .is_some_and(|seen| seen.emoji == request.emoji)
-        {
-            guard.remove(&request.user);
         }
     }
 

@@ -1,0 +1,497 @@
+//! The engine: makes a plan's writes with the member's own token (the name with
+//! `users.profile.set`, the photo with `users.setPhoto` or `users.deletePhoto`), keeps the usual
+//! profile first when the plan says so, claims the member so no two processes write them at
+//! once, and records what was applied after each write.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{anyhow, Context, Result};
+
+use super::{display_emoji, Outcome, Plan, Run, Write, CLAIM_HOLD};
+use crate::exit::UsageError;
+use crate::picture::{self, Format};
+use crate::presets::{EmojiKey, UserId};
+use crate::slack::{Profile, SlackClient};
+use crate::state::{self as applied, Applied, Claimed, Usual};
+use crate::store::Store;
+use crate::tokens::{Token, Tokens};
+
+/// How many pictures the in-memory cache keeps (each at most a few MB).
+const PICTURE_CACHE_ENTRIES: usize = 64;
+
+/// A bounded cache of picture bytes by store key. Keys are content-derived, so an entry never
+/// goes stale.
+#[derive(Debug)]
+pub struct PictureCache {
+    entries: Mutex<lru::LruCache<String, Arc<Vec<u8>>>>,
+}
+
+impl Default for PictureCache {
+    fn default() -> Self {
+        PictureCache {
+            entries: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(PICTURE_CACHE_ENTRIES).expect("non-zero"),
+            )),
+        }
+    }
+}
+
+impl PictureCache {
+    /// The picture's bytes and format, from the cache or the store; checked before use.
+    pub fn get(&self, store: &dyn Store, key: &str) -> Result<(Arc<Vec<u8>>, Format)> {
+        let cached = self.entries.lock().expect("cache lock").get(key).cloned();
+        let bytes = match cached {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = store.get(key)?.ok_or_else(|| {
+                    anyhow!(
+                        "the picture {} is missing from the store: onboard the member's presets \
+                         again",
+                        store.location(key)
+                    )
+                })?;
+                let bytes = Arc::new(bytes);
+                self.entries
+                    .lock()
+                    .expect("cache lock")
+                    .put(key.to_owned(), bytes.clone());
+                bytes
+            }
+        };
+        let checked = picture::check(&bytes).map_err(|problem| {
+            anyhow!(
+                "the picture {} cannot be used: {problem}",
+                store.location(key)
+            )
+        })?;
+        Ok((bytes, checked.format))
+    }
+}
+
+/// Makes planned writes with each member's own token and records them.
+#[derive(Debug)]
+pub struct Engine<'a> {
+    store: &'a dyn Store,
+    slack: &'a SlackClient,
+    tokens: &'a Tokens,
+    pictures: PictureCache,
+    /// Who each token belongs to (`auth.test`), by where it came from.
+    owners: Mutex<HashMap<crate::tokens::TokenSource, String>>,
+    /// Records waiting for the store, oldest first (`None`: a store failure is an error).
+    deferred: Option<Mutex<Vec<Step>>>,
+    /// The instance whose claim on a member the last record of a plan releases.
+    claimant: Option<String>,
+}
+
+/// One step of an apply, as it goes into the applied state.
+#[derive(Debug, Clone)]
+struct Step {
+    user: UserId,
+    now: u64,
+    /// The write that reached Slack (`None` when nothing needed writing).
+    write: Option<Write>,
+    /// After a photo write: the `avatar_hash` Slack reported for it.
+    avatar_hash: Option<String>,
+    /// The plan's last step: the emoji and preset now in effect, and when the status lapses.
+    finish: Option<(String, EmojiKey, Option<u64>)>,
+    /// The claim on the member this step releases (the last step's, when claiming).
+    release: Option<String>,
+}
+
+impl Step {
+    /// Writes the step into the member's applied state in the store.
+    fn record(&self, store: &dyn Store) -> Result<()> {
+        applied::record(store, &self.user, self.now, self.release.as_deref(), |e| {
+            self.apply_to(e)
+        })
+    }
+
+    fn apply_to(&self, entry: &mut Applied) {
+        match &self.write {
+            Some(Write::Name { display_name }) => entry.name = Some(display_name.clone()),
+            Some(Write::Photo { picture }) => {
+                entry.picture = Some(picture.clone());
+                entry.avatar_hash = self.avatar_hash.clone();
+            }
+            Some(Write::DeletePhoto) => {
+                entry.picture = None;
+                entry.avatar_hash = self.avatar_hash.clone();
+            }
+            None => {}
+        }
+        if let Some((emoji, preset, expires)) = &self.finish {
+            entry.emoji = emoji.clone();
+            entry.preset = Some(preset.clone());
+            entry.status_expires_at = *expires;
+        }
+    }
+}
+
+/// What `plan` leaves in a member's applied state once all of it is written.
+pub fn after(recorded: Option<&Applied>, plan: &Plan) -> Applied {
+    let mut entry = recorded.cloned().unwrap_or_default();
+    for write in &plan.writes {
+        Step {
+            user: plan.user.clone(),
+            now: 0,
+            write: Some(write.clone()),
+            avatar_hash: None,
+            finish: None,
+            release: None,
+        }
+        .apply_to(&mut entry);
+    }
+    entry.emoji = plan.emoji.clone();
+    entry.preset = Some(plan.preset.clone());
+    entry.status_expires_at = plan.status_expires_at;
+    entry
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(store: &'a dyn Store, slack: &'a SlackClient, tokens: &'a Tokens) -> Self {
+        Engine {
+            store,
+            slack,
+            tokens,
+            pictures: PictureCache::default(),
+            owners: Mutex::new(HashMap::new()),
+            deferred: None,
+            claimant: None,
+        }
+    }
+
+    /// Claim members as `instance` in [`Engine::execute_claimed`]; the last record of every
+    /// plan releases the claim.
+    pub fn claiming_as(mut self, instance: &str) -> Self {
+        self.claimant = Some(instance.to_owned());
+        self
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store
+    }
+
+    pub fn slack(&self) -> &SlackClient {
+        self.slack
+    }
+
+    pub fn tokens(&self) -> &Tokens {
+        self.tokens
+    }
+
+    /// Makes the plan's writes in order, recording each as it succeeds; an empty plan only
+    /// records the emoji. Errors name the member and the emoji.
+    pub fn execute(&self, plan: &Plan, now: u64) -> Result<Outcome> {
+        let context = || format!("{} ({})", plan.user, display_emoji(&plan.emoji));
+        self.run(plan, now).with_context(context)?;
+        Ok(Outcome {
+            plan: plan.clone(),
+            dry_run: false,
+        })
+    }
+
+    /// Claims the member first (see [`applied::claim`]), so that another process writing them
+    /// at the same moment (a second `serve`, `poll` beside `serve`) does not write the same
+    /// change again; then carries out the plan less what the member's record as of the claim
+    /// shows was written meanwhile. With records deferred (the store may be away), a claim the
+    /// store cannot take is skipped.
+    pub fn execute_claimed(&self, plan: &Plan, now: u64) -> Result<Run> {
+        let instance = self
+            .claimant
+            .as_deref()
+            .expect("execute_claimed needs claiming_as");
+        let user = &plan.user;
+        let claimed = applied::claim(self.store, user, instance, &plan.emoji, now, CLAIM_HOLD);
+        let (plan, recorded) = match claimed {
+            Ok(Claimed::Held(other)) => return Ok(Run::Elsewhere(other)),
+            Ok(Claimed::Ours(recorded)) => (plan.rebased(recorded.as_ref()), recorded),
+            Err(err) if self.deferred.is_some() => {
+                log::warn!("{err:#}; applying {user} without a claim");
+                (plan.clone(), None)
+            }
+            Err(err) => return Err(err),
+        };
+        let idle = plan.changes_nothing(recorded.as_ref());
+        let done = if idle {
+            Ok(())
+        } else {
+            self.execute(&plan, now).map(|_| ())
+        };
+        // The plan's last record released the claim; anything else lets it go here.
+        if idle || done.is_err() {
+            if let Err(err) = applied::release(self.store, user, instance) {
+                log::warn!("{err:#}; the claim lapses in at most {CLAIM_HOLD} s");
+            }
+        }
+        done.map(|()| Run::Done {
+            plan: Box::new(plan),
+            recorded,
+        })
+    }
+
+    /// Keep the records of writes that reached Slack when the store cannot take them, and
+    /// write them later with [`Engine::flush_deferred`] (the long-running service), instead of
+    /// failing.
+    pub fn defer_records_on_store_failure(mut self) -> Self {
+        self.deferred = Some(Mutex::new(Vec::new()));
+        self
+    }
+
+    /// Records one step; with deferral on, a store failure keeps it for later. Records are
+    /// written in order: while any wait, new ones wait behind them.
+    fn record(&self, step: Step) -> Result<()> {
+        let Some(deferred) = &self.deferred else {
+            return step.record(self.store);
+        };
+        let mut waiting = deferred.lock().expect("deferred lock");
+        Self::flush_locked(self.store, &mut waiting);
+        if waiting.is_empty() {
+            match step.record(self.store) {
+                Ok(()) => return Ok(()),
+                Err(err) => log::warn!(
+                    "{err:#}; Slack has the change, and it is recorded once the store answers"
+                ),
+            }
+        }
+        waiting.push(step);
+        Ok(())
+    }
+
+    /// Writes the records kept while the store was unreachable. Returns how many still wait.
+    pub fn flush_deferred(&self) -> usize {
+        match &self.deferred {
+            None => 0,
+            Some(deferred) => {
+                let mut waiting = deferred.lock().expect("deferred lock");
+                Self::flush_locked(self.store, &mut waiting);
+                waiting.len()
+            }
+        }
+    }
+
+    /// Members whose records still wait.
+    pub fn deferred_members(&self) -> Vec<UserId> {
+        let mut users: Vec<UserId> = self
+            .deferred
+            .as_ref()
+            .map(|d| {
+                d.lock()
+                    .expect("deferred lock")
+                    .iter()
+                    .map(|s| s.user.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        users.sort_unstable();
+        users.dedup();
+        users
+    }
+
+    fn flush_locked(store: &dyn Store, waiting: &mut Vec<Step>) {
+        let mut done = 0;
+        for step in waiting.iter() {
+            if step.record(store).is_err() {
+                break;
+            }
+            done += 1;
+        }
+        if done > 0 {
+            log::info!(
+                "recorded {done} change{} that waited for the store",
+                if done == 1 { "" } else { "s" }
+            );
+        }
+        waiting.drain(..done);
+    }
+
+    fn run(&self, plan: &Plan, now: u64) -> Result<()> {
+        let step = |write: Option<&Write>, avatar_hash: Option<String>, last: bool| Step {
+            user: plan.user.clone(),
+            now,
+            write: write.cloned(),
+            avatar_hash,
+            finish: last.then(|| {
+                (
+                    plan.emoji.clone(),
+                    plan.preset.clone(),
+                    plan.status_expires_at,
+                )
+            }),
+            release: self.claimant.clone().filter(|_| last),
+        };
+        if plan.writes.is_empty() && plan.hand_edit.is_none() {
+            return self.record(step(None, None, true));
+        }
+        // Read every picture before anything else, so a missing one changes nothing.
+        let mut pictures = HashMap::new();
+        for write in &plan.writes {
+            if let Write::Photo { picture } = write {
+                pictures.insert(picture.clone(), self.pictures.get(self.store, picture)?);
+            }
+        }
+        let token = self.tokens.for_user(&plan.user)?;
+        // A token Slack refuses for good disconnects its member (when they connected it).
+        let refused = |err: &crate::slack::SlackError| self.tokens.token_failed(&token, err);
+        // Only the member's own token, before anything is read or written with it.
+        self.check_owner(&token, &plan.user)?;
+        // The usual profile first: kept before the first change, updated with a hand edit.
+        if plan.keep_usual || plan.hand_edit.is_some() {
+            let shown = match &plan.shown {
+                Some(shown) => (**shown).clone(),
+                None => self
+                    .slack
+                    .profile_get(&token, plan.user.as_str())
+                    .inspect_err(refused)?,
+            };
+            self.keep_usual(plan, &shown, now)?;
+        }
+        if plan.writes.is_empty() {
+            return self.record(step(None, None, true));
+        }
+        let last = plan.writes.len() - 1;
+        for (i, write) in plan.writes.iter().enumerate() {
+            let mut avatar_hash = None;
+            match write {
+                Write::Name { display_name } => {
+                    self.slack
+                        .set_display_name(&token, display_name)
+                        .inspect_err(refused)?;
+                    log::info!("{}: display name set to {display_name:?}", plan.user);
+                }
+                Write::Photo { picture } => {
+                    let (bytes, format) = &pictures[picture];
+                    self.slack
+                        .set_photo(&token, bytes, *format)
+                        .inspect_err(refused)?;
+                    log::info!("{}: photo set to {picture}", plan.user);
+                    avatar_hash = self.avatar_hash(&token, &plan.user);
+                }
+                Write::DeletePhoto => {
+                    self.slack.delete_photo(&token).inspect_err(refused)?;
+                    log::info!("{}: photo removed (they had none of their own)", plan.user);
+                    avatar_hash = self.avatar_hash(&token, &plan.user);
+                }
+            }
+            self.record(step(Some(write), avatar_hash, i == last))?;
+        }
+        Ok(())
+    }
+
+    /// The `avatar_hash` Slack shows right after statusinator's photo write: the mark of its
+    /// own photo, so a different one later is the member's hand.
+    fn avatar_hash(&self, token: &Token, user: &UserId) -> Option<String> {
+        match self.slack.profile_get(token, user.as_str()) {
+            Ok(profile) => profile.avatar_hash,
+            Err(err) => {
+                log::warn!("{user}: reading back the photo's avatar_hash failed ({err})");
+                None
+            }
+        }
+    }
+
+    /// Keeps the member's usual profile from what Slack shows: before the first change (only
+    /// when none is kept), or the name and photo they set by hand (replacing the kept one).
+    fn keep_usual(&self, plan: &Plan, shown: &Profile, now: u64) -> Result<()> {
+        let user = &plan.user;
+        if plan.keep_usual {
+            let usual = Usual {
+                name: shown.display_name.clone(),
+                picture: self.keep_photo(user, shown)?,
+                custom_photo: shown.is_custom_image,
+                kept_at: now,
+            };
+            applied::keep_usual(self.store, user, &usual, false)?;
+            log::info!(
+                "{user}: kept their usual profile (name {:?}, {})",
+                usual.name,
+                match &usual.picture {
+                    Some(p) => format!("photo {p}"),
+                    None => "no photo of their own".to_owned(),
+                }
+            );
+        }
+        if let Some(edit) = &plan.hand_edit {
+            let mut usual = applied::load_usual(self.store, user)?.unwrap_or_default();
+            if let Some(name) = &edit.name {
+                usual.name = name.clone();
+            }
+            if edit.photo {
+                usual.picture = self.keep_photo(user, shown)?;
+                usual.custom_photo = shown.is_custom_image;
+            }
+            usual.kept_at = now;
+            applied::keep_usual(self.store, user, &usual, true)?;
+            log::info!("{user} changed their profile by hand: that is their usual now");
+        }
+        Ok(())
+    }
+
+    /// The member's own photo as Slack shows it, downloaded from Slack's image hosts (the
+    /// original, else the 1024 px one, else the 512 px one: the first Slack would take back)
+    /// and stored like any picture; `None` when they have no photo of their own.
+    fn keep_photo(&self, user: &UserId, shown: &Profile) -> Result<Option<String>> {
+        if !shown.is_custom_image {
+            return Ok(None);
+        }
+        let fetcher = crate::fetch::Fetcher::slack_images(self.slack.base())?;
+        let mut last = String::from("Slack shows no photo URL");
+        for url in [&shown.image_original, &shown.image_1024, &shown.image_512]
+            .into_iter()
+            .flatten()
+        {
+            let checked = fetcher
+                .get(url, crate::onboard::MAX_PICTURE_BYTES)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| picture::check(&bytes).map(|c| (bytes, c.format)));
+            match checked {
+                Ok((bytes, format)) => {
+                    let key = picture::store_key(user, &bytes, format);
+                    if !self.store.exists(&key)? {
+                        self.store.put(&key, &bytes, format.content_type())?;
+                    }
+                    return Ok(Some(key));
+                }
+                Err(reason) => last = reason,
+            }
+        }
+        Err(anyhow!(
+            "keeping {user}'s own photo before changing it failed ({last}); nothing was changed"
+        ))
+    }
+
+    /// `users.setPhoto` changes only the token owner's photo: make sure the token is the
+    /// member's own before writing anything.
+    fn check_owner(&self, token: &Token, user: &UserId) -> Result<()> {
+        let known = self
+            .owners
+            .lock()
+            .expect("owners lock")
+            .get(&token.source)
+            .cloned();
+        let owner = match known {
+            Some(owner) => owner,
+            None => {
+                let identity = self
+                    .slack
+                    .auth_test(token)
+                    .inspect_err(|err| self.tokens.token_failed(token, err))?;
+                self.owners
+                    .lock()
+                    .expect("owners lock")
+                    .insert(token.source.clone(), identity.user_id.clone());
+                identity.user_id
+            }
+        };
+        if owner != user.as_str() {
+            return Err(UsageError::new(format!(
+                "{} belongs to {owner}, not {user}: Slack changes only the token owner's own \
+                 photo and name, so add {user}'s own user token (xoxp-…) to the tokens file",
+                token.source
+            ))
+            .into());
+        }
+        Ok(())
+    }
+}
