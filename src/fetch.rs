@@ -261,6 +261,30 @@ impl Fetcher {
 
     /// The body of `url`, at most `limit` bytes.
     pub fn get(&self, url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
+        self.fetch(url, limit, None)
+    }
+
+    /// The body of a file Slack keeps private (`url_private_download`), with the bot's token
+    /// as `Authorization: Bearer`; only from Slack's own hosts, never following a redirect
+    /// (Slack redirects a request it refuses to a sign-in page).
+    pub fn get_private(
+        &self,
+        url: &str,
+        limit: u64,
+        token: &crate::tokens::Token,
+    ) -> Result<Vec<u8>, FetchError> {
+        if self.only.is_none() {
+            return Err(FetchError::Failed);
+        }
+        self.fetch(url, limit, Some(token))
+    }
+
+    fn fetch(
+        &self,
+        url: &str,
+        limit: u64,
+        token: Option<&crate::tokens::Token>,
+    ) -> Result<Vec<u8>, FetchError> {
         let url = Url::parse(url).map_err(|_| FetchError::Failed)?;
         let client = if let Some(only) = &self.only {
             if !only.allows(&url) {
@@ -279,7 +303,11 @@ impl Fetcher {
                 _ => return Err(FetchError::Failed),
             }
         };
-        let response = client.get(url).send().map_err(|_| FetchError::Failed)?;
+        let mut request = client.get(url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token.secret.expose());
+        }
+        let response = request.send().map_err(|_| FetchError::Failed)?;
         if !response.status().is_success() {
             return Err(FetchError::Failed);
         }

@@ -7,7 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::serve::Serve;
+use support::serve::{click_payload, Serve};
 use support::{images, wait_until, World};
 
 const PUBLIC: &str = "https://statusinator.example.com";
@@ -110,7 +110,10 @@ fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
     // Ben clicks Pause on his Home: Ana, whose ID is nowhere in his payload but a form
     // value, is untouched.
     let forged = serve.post_signed_form(&[
-        ("payload", &click_payload("U0BEN0002", "pause")),
+        (
+            "payload",
+            &click_payload("U0BEN0002", "pause", "pause", "1.2.3"),
+        ),
         ("user_id", "U0ANA0001"),
     ]);
     assert_eq!(forged.status, 200);
@@ -135,14 +138,4 @@ fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
     });
     let ben = home_text(&world, "U0BEN0002", "Ben's Home", |t| t.contains("Paused"));
     assert!(ben.contains("*Not connected*"), "{ben}");
-}
-
-fn click_payload(user: &str, action_id: &str) -> String {
-    json!({
-        "type": "block_actions",
-        "user": {"id": user, "team_id": support::serve::TEAM},
-        "team": {"id": support::serve::TEAM},
-        "actions": [{"action_id": action_id, "type": "button", "value": action_id}],
-    })
-    .to_string()
 }

@@ -49,11 +49,13 @@ pub enum EventOutcome {
     Command,
     /// The Home tab opened, or a button on it clicked: its view is published.
     Home,
+    /// A preset modal submitted: saved after the ack, or answered with what to fix.
+    Preset,
 }
 
 impl EventOutcome {
     /// Every outcome, in declaration order (a counter's index is its discriminant).
-    pub const ALL: [EventOutcome; 16] = [
+    pub const ALL: [EventOutcome; 17] = [
         EventOutcome::Queued,
         EventOutcome::Replaced,
         EventOutcome::DeadLettered,
@@ -70,6 +72,7 @@ impl EventOutcome {
         EventOutcome::Lifecycle,
         EventOutcome::Command,
         EventOutcome::Home,
+        EventOutcome::Preset,
     ];
 
     pub fn label(self) -> &'static str {
@@ -90,6 +93,7 @@ impl EventOutcome {
             EventOutcome::Lifecycle => "lifecycle",
             EventOutcome::Command => "command",
             EventOutcome::Home => "home",
+            EventOutcome::Preset => "preset",
         }
     }
 }

@@ -5,12 +5,12 @@
 //! all in memory and never waits on Slack or the store. A small pool of workers does the rest
 //! through the apply engine, never two at once for one member.
 
+mod app;
 mod cache;
-mod commands;
 mod connections;
 mod expiry;
-mod home;
 mod http;
+mod inbox;
 mod install;
 mod lifecycle;
 pub mod metrics;
@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::apply::Engine;
-use crate::events::{self, Envelope, SignatureError, UserEvent, Verifier};
+use crate::events::{self, SignatureError, UserEvent, Verifier};
 use crate::exit::UsageError;
 use crate::presets::UserId;
 use crate::secret::SecretString;
@@ -239,10 +239,8 @@ pub struct Service {
     /// Members who asked to disconnect, with their workspace: their usual profile goes back,
     /// then their token is forgotten.
     disconnecting: Mutex<HashMap<UserId, String>>,
-    /// Presets members asked to remove from their Home tab: (workspace, member, emoji).
-    removals: Mutex<Vec<(String, UserId, crate::presets::EmojiKey)>>,
-    /// Home tabs to publish: (workspace, member).
-    homes: Mutex<std::collections::BTreeSet<(String, UserId)>>,
+    /// Work for the app's workers: modals, presets members save or remove, Home views.
+    jobs: app::Jobs,
     /// Members connecting themselves; `None` when it is not set up.
     oauth: Option<crate::connect::OAuth>,
 }
@@ -286,9 +284,8 @@ impl Service {
             onboarding: tokio::sync::Semaphore::new(1),
             expiries: expiry::Expiries::default(),
             rereads: Mutex::new(Vec::new()),
-            homes: Mutex::default(),
+            jobs: app::Jobs::default(),
             disconnecting: Mutex::default(),
-            removals: Mutex::default(),
             oauth: config.oauth.clone(),
         })
     }
@@ -344,68 +341,30 @@ impl Service {
                 Answer::text(401, format!("invalid request signature: {err}")),
             );
         }
-        if form {
-            return match events::parse_form(request.body) {
-                Ok(events::Form::Command(command)) => self.command(command),
-                Ok(events::Form::Interaction(payload)) => {
-                    match events::BlockAction::from_payload(&payload) {
-                        Some(action) => self.home_action(action),
-                        None => {
-                            log::debug!("acknowledged an interaction this version does not act on");
-                            (EventOutcome::Ignored, Answer::empty(200))
-                        }
-                    }
-                }
-                Ok(_) => {
-                    log::debug!("acknowledged an interaction this version does not act on");
-                    (EventOutcome::Ignored, Answer::empty(200))
-                }
+        let inbound = if form {
+            match events::parse_form(request.body) {
+                Ok(events::Form::Command(command)) => inbox::Inbound::Command(command),
+                Ok(events::Form::Interaction(payload)) => inbox::Inbound::Interaction(payload),
+                Ok(events::Form::SslCheck) => return (EventOutcome::Ignored, Answer::empty(200)),
                 Err(err) => {
                     log::warn!("a signed form to the Request URL was not understood: {err}");
-                    (EventOutcome::Malformed, Answer::text(400, err.to_string()))
+                    return (EventOutcome::Malformed, Answer::text(400, err.to_string()));
                 }
-            };
-        }
-        let envelope = match events::parse(request.body) {
-            Ok(envelope) => envelope,
-            Err(err) => {
-                log::warn!("a signed request to the Events URL was not understood: {err}");
-                let text = crate::redact::secrets(&err.to_string()).into_owned();
-                return (EventOutcome::Malformed, Answer::text(400, text));
+            }
+        } else {
+            match events::parse(request.body) {
+                Ok(envelope) => inbox::Inbound::Event {
+                    envelope,
+                    retry: request.retry,
+                },
+                Err(err) => {
+                    log::warn!("a signed request to the Events URL was not understood: {err}");
+                    let text = crate::redact::secrets(&err.to_string()).into_owned();
+                    return (EventOutcome::Malformed, Answer::text(400, text));
+                }
             }
         };
-        match envelope {
-            Envelope::UrlVerification { challenge } => {
-                log::info!("answered Slack's url_verification: the Request URL works");
-                (
-                    EventOutcome::UrlVerification,
-                    Answer::json(200, &serde_json::json!({ "challenge": challenge })),
-                )
-            }
-            Envelope::Other { kind } => {
-                log::debug!("ignored a {kind} request");
-                (EventOutcome::Ignored, Answer::empty(200))
-            }
-            Envelope::User(event) => self.user_event(*event, request.retry),
-            Envelope::TokensRevoked {
-                team_id,
-                users,
-                bots,
-            } => {
-                // Store work: off the ack path.
-                let store = self.store;
-                std::thread::spawn(move || {
-                    lifecycle::tokens_revoked(store, &team_id, &users, &bots)
-                });
-                (EventOutcome::Lifecycle, Answer::empty(200))
-            }
-            Envelope::HomeOpened { team_id, user } => self.home_opened(team_id, &user),
-            Envelope::AppUninstalled { team_id } => {
-                let store = self.store;
-                std::thread::spawn(move || lifecycle::app_uninstalled(store, &team_id));
-                (EventOutcome::Lifecycle, Answer::empty(200))
-            }
-        }
+        self.dispatch(inbound)
     }
 
     fn user_event(&self, event: UserEvent, retry: bool) -> (EventOutcome, Answer) {
@@ -565,7 +524,6 @@ impl Service {
             self.engine.flush_deferred();
             self.retry_due();
             self.restore_lapsed();
-            self.publish_homes();
             self.feed_wanted();
             // A change to users.json (or its vanishing) is noticed within a second even when
             // no event comes.
@@ -609,6 +567,7 @@ impl Service {
                 "retrying": self.later.lock().expect("later lock").len(),
                 "wanted": self.wanted.len(),
                 "lapsing": self.expiries.len(),
+                "app_jobs": self.jobs.len(),
                 "connections": self.connections.counts().open,
                 "instance": self.instance,
             }),
@@ -687,6 +646,12 @@ pub fn run(
             .name(format!("worker-{i}"))
             .spawn(move || service.work())
             .context("starting a worker")?;
+    }
+    for i in 0..app::WORKERS {
+        std::thread::Builder::new()
+            .name(format!("app-{i}"))
+            .spawn(move || service.work_app())
+            .context("starting the app's workers")?;
     }
     {
         let stop = stop.clone();

@@ -38,9 +38,7 @@ impl Service {
                 "could not check users.json for changes ({err:#}); using the presets in memory"
             );
         }
-        let Some(presets) = self.presets.get(user) else {
-            return ApplyOutcome::NotOnboarded;
-        };
+        let presets = self.presets.get(user);
         // Another process (poll, a second serve) may have applied since: its record wins.
         let (recorded, usual, paused) = match state::load_state(self.store, user) {
             Ok(state) => state.map_or((None, None, false), |s| {
@@ -56,6 +54,13 @@ impl Service {
                     .cloned();
                 (recorded, None, false)
             }
+        };
+        // A member whose last preset went while it was in effect gets their usual profile
+        // back, like anyone whose status has no preset.
+        let presets = match presets {
+            Some(presets) => presets,
+            None if recorded.as_ref().is_some_and(|r| r.preset.is_some()) => Default::default(),
+            None => return ApplyOutcome::NotOnboarded,
         };
         let facts = apply::Facts {
             presets: &presets,

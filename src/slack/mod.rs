@@ -72,6 +72,8 @@ pub enum Method {
     PostMessage,
     DeletePhoto,
     ViewsPublish,
+    ViewsOpen,
+    ViewsUpdate,
 }
 
 impl Method {
@@ -86,6 +88,8 @@ impl Method {
             Method::PostMessage => "chat.postMessage",
             Method::DeletePhoto => "users.deletePhoto",
             Method::ViewsPublish => "views.publish",
+            Method::ViewsOpen => "views.open",
+            Method::ViewsUpdate => "views.update",
         }
     }
 
@@ -94,9 +98,12 @@ impl Method {
         match self {
             Method::SetPhoto | Method::UsersList | Method::DeletePhoto => 20,
             Method::ProfileSet => 50,
-            Method::ProfileGet | Method::AuthTest | Method::OAuthAccess | Method::ViewsPublish => {
-                100
-            }
+            Method::ProfileGet
+            | Method::AuthTest
+            | Method::OAuthAccess
+            | Method::ViewsPublish
+            | Method::ViewsOpen
+            | Method::ViewsUpdate => 100,
             // Slack allows about one message a second to a channel.
             Method::PostMessage => 60,
         }
@@ -337,8 +344,6 @@ impl SlackClient {
         Ok(())
     }
 
-    /// `chat.postMessage` of `text` to `channel` (a member ID writes to them directly), with
-    /// the bot's token.
     /// Publishes a member's Home tab (`views.publish`, the bot token): it replaces whatever
     /// the member's Home showed.
     pub fn publish_home(
@@ -354,6 +359,37 @@ impl SlackClient {
         Ok(())
     }
 
+    /// Opens a modal (`views.open`, the bot token) with the `trigger_id` of the member's click,
+    /// which Slack honours once and for 3 s; returns the view's ID.
+    pub fn open_view(
+        &self,
+        token: &Token,
+        trigger_id: &str,
+        view: &serde_json::Value,
+    ) -> Result<String, SlackError> {
+        let body = json!({ "trigger_id": trigger_id, "view": view });
+        let value = self.call(Method::ViewsOpen, Auth::Bearer(token), &|req| {
+            req.post_json(&body)
+        })?;
+        Ok(value["view"]["id"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Replaces an open modal (`views.update`, the bot token).
+    pub fn update_view(
+        &self,
+        token: &Token,
+        view_id: &str,
+        view: &serde_json::Value,
+    ) -> Result<(), SlackError> {
+        let body = json!({ "view_id": view_id, "view": view });
+        self.call(Method::ViewsUpdate, Auth::Bearer(token), &|req| {
+            req.post_json(&body)
+        })?;
+        Ok(())
+    }
+
+    /// `chat.postMessage` of `text` to `channel` (a member ID writes to them directly), with
+    /// the bot's token.
     pub fn post_message(&self, token: &Token, channel: &str, text: &str) -> Result<(), SlackError> {
         let body = json!({ "channel": channel, "text": text });
         self.call(Method::PostMessage, Auth::Bearer(token), &|req| {

@@ -247,18 +247,26 @@ impl Serve {
     /// `user` clicks the button `action_id` on their Home tab (`block_actions`, form-encoded,
     /// signed).
     pub fn click(&self, user: &str, action_id: &str) -> Reply {
-        let payload = json!({
-            "type": "block_actions",
-            "user": {"id": user, "username": user.to_lowercase(), "team_id": TEAM},
-            "team": {"id": TEAM, "domain": "test"},
-            "api_app_id": "A0STATUS",
-            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-            "container": {"type": "view", "view_id": "V0HOME"},
-            "view": {"id": "V0HOME", "type": "home", "hash": "1.2"},
-            "actions": [{"action_id": action_id, "block_id": "b", "type": "button",
-                         "value": action_id, "action_ts": format!("{}.000200", now())}],
-        });
-        self.post_signed_form(&[("payload", &payload.to_string())])
+        self.click_on(
+            user,
+            action_id,
+            action_id,
+            "13345224609.738474920.8088930838d88f008e0",
+        )
+    }
+
+    /// `user` clicks a button with `value` on their Home tab; Slack's payload carries
+    /// `trigger_id` (from the stand-in, to open a modal with).
+    pub fn click_on(&self, user: &str, action_id: &str, value: &str, trigger_id: &str) -> Reply {
+        self.post_signed_form(&[(
+            "payload",
+            &click_payload(user, action_id, value, trigger_id),
+        )])
+    }
+
+    /// `user` submits the modal `view_id` (showing `view`) with these `state.values`.
+    pub fn submit(&self, user: &str, view_id: &str, view: &Value, values: Value) -> Reply {
+        self.post_signed_form(&[("payload", &submission(user, view_id, view, values))])
     }
 
     /// `/statusinator <text>` typed by `user`.
@@ -446,4 +454,39 @@ pub fn echo_changes_to(world: &World, urls: &[&str]) {
             );
         });
     }));
+}
+
+/// A `block_actions` payload as Slack sends it for a button on the Home tab.
+pub fn click_payload(user: &str, action_id: &str, value: &str, trigger_id: &str) -> String {
+    json!({
+        "type": "block_actions",
+        "user": {"id": user, "username": user.to_lowercase(), "team_id": TEAM},
+        "team": {"id": TEAM, "domain": "test"},
+        "api_app_id": "A0STATUS",
+        "trigger_id": trigger_id,
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "view": {"id": "V0HOME", "type": "home", "hash": "1.2"},
+        "actions": [{"action_id": action_id, "block_id": "b", "type": "button",
+                     "value": value, "action_ts": format!("{}.000200", now())}],
+    })
+    .to_string()
+}
+
+/// A `view_submission` payload as Slack sends it when `user` submits a modal.
+pub fn submission(user: &str, view_id: &str, view: &Value, values: Value) -> String {
+    json!({
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "test"},
+        "user": {"id": user, "username": user.to_lowercase(), "team_id": TEAM},
+        "api_app_id": "A0STATUS",
+        "trigger_id": "13345224609.738474920.8088930838d88f008e1",
+        "view": {
+            "id": view_id, "type": "modal", "team_id": TEAM,
+            "callback_id": view["callback_id"], "private_metadata": view["private_metadata"],
+            "blocks": view["blocks"], "title": view["title"], "hash": "1732406400.abcd",
+            "state": {"values": values},
+        },
+        "response_urls": [],
+    })
+    .to_string()
 }

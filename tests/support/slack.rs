@@ -17,6 +17,12 @@
 //!   and a new `avatar_hash` each time it changes; `users.deletePhoto` puts Slack's default
 //!   avatar back (`is_custom_image` false, a `g…` hash); a status with `status_expiration` in
 //!   the past reads as cleared, as Slack clears it;
+//! - App Home and modals (slack-app-surfaces.md §4–6): `views.publish`, `views.open` and
+//!   `views.update` only with a bot token and within Slack's view limits (100 blocks, 250 kB,
+//!   a modal's title at most 24 characters, a submit button with input blocks); a trigger
+//!   opens one view, within 3 s of its click (`expired_trigger_id`, `exchanged_trigger_id`,
+//!   `invalid_trigger_id`); files members attach are served at their `url_private_download`
+//!   only with a bot token (anything else is redirected to a sign-in page, as Slack does);
 //! - OAuth v2 (slack-app-surfaces.md §1): `/oauth/v2/authorize` shows a consent page for the
 //!   member signed in to the stand-in's browser, whose Allow and Cancel send the browser back to
 //!   `redirect_uri` with `code`/`state` or `error=access_denied`; `oauth.v2.access` takes the
@@ -136,6 +142,12 @@ struct State {
     /// Per-method call times, when tier limits are enforced.
     tier_window: Option<Duration>,
     tier_calls: HashMap<String, VecDeque<Instant>>,
+    /// Triggers of members' clicks: who clicked, when, whether a view was opened with it.
+    triggers: HashMap<String, (String, Instant, bool)>,
+    /// Open modals by view ID: whose, and the view as last opened or updated.
+    modals: BTreeMap<String, (String, Value)>,
+    /// Files members attached (`file_input`): ID → name and bytes.
+    files: HashMap<String, (String, Vec<u8>)>,
 }
 
 /// The running stand-in; stops when dropped.
@@ -248,6 +260,83 @@ impl SlackStandIn {
             .filter_map(|c| c.json.as_ref())
             .find(|json| json["user_id"] == user)
             .map(|json| json["view"].clone())
+    }
+
+    /// A trigger for a click of `user`'s, as Slack puts in the click's payload.
+    pub fn trigger(&self, user: &str) -> String {
+        let id = format!(
+            "{}.{}.{:032x}",
+            fastrand::u32(..),
+            fastrand::u32(..),
+            fastrand::u128(..)
+        );
+        self.state
+            .lock()
+            .unwrap()
+            .triggers
+            .insert(id.clone(), (user.to_owned(), Instant::now(), false));
+        id
+    }
+
+    /// The modal open for `user` (the latest opened or updated): its ID and view.
+    pub fn modal(&self, user: &str) -> Option<(String, Value)> {
+        let state = self.state.lock().unwrap();
+        let mut calls = state.calls.iter().rev().filter(|c| {
+            (c.method == "views.open" || c.method == "views.update") && c.status == 200
+        });
+        let id = calls
+            .find(|c| {
+                state
+                    .modals
+                    .get(c.answer["view"]["id"].as_str().unwrap_or_default())
+                    .is_some_and(|(owner, _)| owner == user)
+            })?
+            .answer["view"]["id"]
+            .as_str()?
+            .to_owned();
+        let view = state.modals[&id].1.clone();
+        Some((id, view))
+    }
+
+    /// A file `user` attached in a modal: the file object Slack puts in the submission. Like
+    /// Slack, it tells the type by the name and the size in pixels when it is an image.
+    pub fn attach(&self, user: &str, name: &str, bytes: Vec<u8>) -> Value {
+        let mut state = self.state.lock().unwrap();
+        let id = format!("F{:010X}", fastrand::u64(..) & 0xff_ffff_ffff);
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        let mimetype = match ext.as_str() {
+            "png" => "image/png",
+            "jpg" | "jpeg" => "image/jpeg",
+            "gif" => "image/gif",
+            _ => "application/octet-stream",
+        };
+        let base = format!("{}/files-pri/T0STANDIN-{id}", state.base);
+        let mut file = json!({
+            "id": id, "created": 1732406400, "timestamp": 1732406400,
+            "name": name, "title": name, "filetype": ext, "mimetype": mimetype,
+            "size": bytes.len(), "user": user, "user_team": "T0STANDIN",
+            "url_private": format!("{base}/{name}"),
+            "url_private_download": format!("{base}/download/{name}"),
+            "permalink": format!("https://standin.slack.com/files/{user}/{id}/{name}"),
+        });
+        if let Ok(size) = imagesize::blob_size(&bytes) {
+            file["original_w"] = size.width.into();
+            file["original_h"] = size.height.into();
+        }
+        state.files.insert(id, (name.to_owned(), bytes));
+        file
+    }
+
+    /// The downloads of attached files: (the token's kind, HTTP status).
+    pub fn file_downloads(&self) -> Vec<(Option<Kind>, u16)> {
+        self.calls()
+            .iter()
+            .filter(|c| c.method == "files-pri")
+            .map(|c| (c.token_kind, c.status))
+            .collect()
     }
 
     /// The `oauth.v2.access` calls that refreshed a token.
@@ -465,6 +554,16 @@ fn handle(
         let _ = request.respond(response);
         return;
     }
+    if path.starts_with("/files-pri/") {
+        let auth = request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("Authorization"))
+            .map(|h| h.value.as_str().to_owned());
+        let response = private_file(&mut state.lock().unwrap(), path, auth.as_deref(), started);
+        let _ = request.respond(response);
+        return;
+    }
     let method = path.trim_start_matches("/api/").to_owned();
     let http_method = request.method().as_str().to_owned();
     let header = |name: &'static str| {
@@ -537,6 +636,99 @@ fn handle(
         );
     }
     let _ = request.respond(response);
+}
+
+/// An attached file at its private URL: the bytes with a bot token, else Slack's redirect to
+/// its sign-in page.
+fn private_file(
+    st: &mut State,
+    path: &str,
+    auth: Option<&str>,
+    at: Instant,
+) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let token = auth
+        .and_then(|a| a.strip_prefix("Bearer "))
+        .and_then(|t| st.tokens.get(t))
+        .filter(|info| !info.revoked)
+        .cloned();
+    let id = path
+        .trim_start_matches("/files-pri/T0STANDIN-")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let file = st.files.get(&id).cloned();
+    let (status, response) = match (&token, file) {
+        (Some(info), Some((_, bytes))) if info.kind == Kind::Bot => (
+            200,
+            tiny_http::Response::from_data(bytes).with_status_code(200),
+        ),
+        (Some(_), None) => (404, html(404, "<h1>file_not_found</h1>".into())),
+        _ => {
+            let login = format!("{}/?redir={}", st.base, path);
+            (302, redirect(&login))
+        }
+    };
+    st.calls.push(Call {
+        method: "files-pri".into(),
+        http_method: "GET".into(),
+        token_owner: token.as_ref().map(|t| t.owner.clone()),
+        token_kind: token.as_ref().map(|t| t.kind),
+        query: String::new(),
+        content_type: String::new(),
+        json: None,
+        image: None,
+        status,
+        answer: Value::Null,
+        at,
+    });
+    response
+}
+
+/// Slack's rules for a modal (`views.open`, `views.update`), or the error it answers.
+fn check_modal(view: &Value) -> Result<(), &'static str> {
+    let blocks = view["blocks"].as_array().ok_or("invalid_arguments")?;
+    let title = view["title"]["text"].as_str().unwrap_or_default();
+    let inputs = blocks.iter().any(|b| b["type"] == "input");
+    let text_ok = |v: &Value, max: usize| {
+        v["type"] == "plain_text"
+            && v["text"]
+                .as_str()
+                .is_some_and(|t| (1..=max).contains(&t.chars().count()))
+    };
+    if view["type"] != "modal"
+        || !text_ok(&view["title"], 24)
+        || title.is_empty()
+        || blocks.len() > 100
+        || (inputs && !text_ok(&view["submit"], 24))
+        || view["private_metadata"]
+            .as_str()
+            .is_some_and(|m| m.len() > 3000)
+    {
+        return Err("invalid_arguments");
+    }
+    if serde_json::to_vec(view).map_or(0, |b| b.len()) > 250_000 {
+        return Err("view_too_large");
+    }
+    let mut ids = std::collections::HashSet::new();
+    for block in blocks {
+        if let Some(id) = block["block_id"].as_str() {
+            if !ids.insert(id.to_owned()) {
+                return Err("invalid_arguments");
+            }
+        }
+        if block["type"] == "input" {
+            let element = &block["element"];
+            let files_ok = element["type"] != "file_input"
+                || element["max_files"]
+                    .as_u64()
+                    .is_none_or(|n| (1..=10).contains(&n));
+            if !text_ok(&block["label"], 2000) || element.is_null() || !files_ok {
+                return Err("invalid_arguments");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A member's photo changes: the bytes, a new `avatar_hash`, and its URLs on the stand-in.
@@ -1129,6 +1321,48 @@ fn answer(
                 json!({"ok": true, "view": {"id": "V0HOME", "type": "home", "hash": "1.2"}}),
                 None,
             )
+        }
+        "views.open" | "views.update" => {
+            if info.kind != Kind::Bot {
+                return error("not_allowed_token_type");
+            }
+            let Ok(value) = serde_json::from_slice::<Value>(body) else {
+                return error("invalid_json");
+            };
+            call.json = Some(value.clone());
+            let view = value["view"].clone();
+            let (id, user) = if call.method == "views.open" {
+                let trigger = value["trigger_id"].as_str().unwrap_or_default();
+                let Some((user, at, used)) = st.triggers.get_mut(trigger) else {
+                    return error("invalid_trigger_id");
+                };
+                if *used {
+                    return error("exchanged_trigger_id");
+                }
+                if at.elapsed() > Duration::from_secs(3) {
+                    return error("expired_trigger_id");
+                }
+                *used = true;
+                let user = user.clone();
+                (
+                    format!("V{:010X}", fastrand::u64(..) & 0xff_ffff_ffff),
+                    user,
+                )
+            } else {
+                let id = value["view_id"].as_str().unwrap_or_default().to_owned();
+                let Some((user, _)) = st.modals.get(&id) else {
+                    return error("not_found");
+                };
+                (id.clone(), user.clone())
+            };
+            if let Err(code) = check_modal(&view) {
+                return error(code);
+            }
+            st.modals.insert(id.clone(), (user, view.clone()));
+            let mut answered = view;
+            answered["id"] = id.into();
+            answered["hash"] = format!("{}.{:08x}", 1732406400, fastrand::u32(..)).into();
+            (200, None, json!({"ok": true, "view": answered}), None)
         }
         _ => error("unknown_method"),
     }

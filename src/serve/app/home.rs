@@ -1,22 +1,23 @@
 //! The app's Home tab: each member's own view of statusinator (`app_home_opened` →
 //! `views.publish` with the workspace's bot token). It shows whether the member is connected
 //! (with the Connect link when not), whether statusinator is paused, what it last applied, and
-//! each of their presets; Pause and Resume are buttons. Opening the tab is acknowledged at
-//! once; the view is built and published by the background loop, and again after a click.
-
-use std::collections::BTreeSet;
+//! each of their presets with Edit and Remove; Add, Pause/Resume and Disconnect are buttons.
+//! Opening the tab is acknowledged at once; an app worker builds and publishes the view, and
+//! again after each change.
 
 use serde_json::{json, Value};
 
-use super::metrics::EventOutcome;
-use super::{Answer, Service};
+use super::Job;
 use crate::events::BlockAction;
 use crate::presets::{EmojiKey, Preset, UserId, UserPresets};
+use crate::serve::metrics::EventOutcome;
+use crate::serve::{Answer, Service};
 use crate::state::{self, Applied};
 use crate::tokens::TokenSource;
 
-/// Slack's limit on blocks in a view is 100; the presets get what the rest leaves.
-const MAX_PRESET_BLOCKS: usize = 80;
+/// Slack's limit on blocks in a view is 100; each preset takes two (what it does, its
+/// buttons), the rest of the view at most a dozen.
+const MAX_PRESETS_SHOWN: usize = 40;
 
 /// The button that pauses statusinator for the member.
 pub const PAUSE: &str = "pause";
@@ -24,6 +25,10 @@ pub const PAUSE: &str = "pause";
 pub const RESUME: &str = "resume";
 /// The button on a preset that removes it (its value: the preset's emoji).
 pub const REMOVE: &str = "remove";
+/// The button on a preset that opens it in the preset modal (its value: the preset's emoji).
+pub const EDIT: &str = "edit";
+/// The button that opens an empty preset modal.
+pub const ADD: &str = "add";
 /// The button that forgets the member's connected token (after their usual profile is back).
 pub const DISCONNECT: &str = "disconnect";
 
@@ -46,7 +51,7 @@ pub struct HomeFacts {
 }
 
 /// Slack's mrkdwn needs `&`, `<` and `>` escaped.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -155,46 +160,47 @@ pub fn view(facts: &HomeFacts) -> Value {
         block
     };
     if facts.presets.is_empty() {
-        state["text"]["text"] = "You have no presets yet: ask the admin who set up statusinator \
-                                 to add some."
+        state["text"]["text"] = "You have no presets yet: add one, and your name and photo \
+                                 follow your status."
             .into();
         state.as_object_mut().expect("a block").remove("accessory");
     }
     blocks.push(state);
     blocks.push(json!({"type": "divider"}));
-    if !facts.presets.is_empty() {
+    let mut add = button("Add a preset", ADD, Some("primary"));
+    add["value"] = "".into();
+    blocks.push(json!({"type": "header", "text": {"type": "plain_text", "text": "Your presets"}}));
+    blocks.push(json!({"type": "actions", "block_id": "presets", "elements": [add]}));
+    for (i, (emoji, preset)) in facts.presets.iter().take(MAX_PRESETS_SHOWN).enumerate() {
+        blocks.push(section(escape(&format!(
+            "{}: {}",
+            emoji_label(emoji),
+            preset_words(preset)
+        ))));
+        let mut edit = button("Edit", EDIT, None);
+        edit["value"] = emoji.to_string().into();
+        let mut remove = button("Remove", REMOVE, Some("danger"));
+        remove["value"] = emoji.to_string().into();
+        remove["confirm"] = json!({
+            "title": {"type": "plain_text", "text": "Remove this preset?"},
+            "text": {"type": "mrkdwn", "text": escape(&format!(
+                "Your {} preset goes; if your status uses it now, your usual name and \
+                 photo come back.", emoji_label(emoji)))},
+            "confirm": {"type": "plain_text", "text": "Remove"},
+            "deny": {"type": "plain_text", "text": "Keep it"},
+            "style": "danger"
+        });
         blocks.push(json!({
-            "type": "header",
-            "text": {"type": "plain_text", "text": "Your presets"}
+            "type": "actions", "block_id": format!("preset-{i}"), "elements": [edit, remove]
         }));
-        for (emoji, preset) in facts.presets.iter().take(MAX_PRESET_BLOCKS) {
-            let mut block = section(escape(&format!(
-                "{}: {}",
-                emoji_label(emoji),
-                preset_words(preset)
-            )));
-            let mut remove = button("Remove", REMOVE, None);
-            remove["value"] = emoji.to_string().into();
-            remove["confirm"] = json!({
-                "title": {"type": "plain_text", "text": "Remove this preset?"},
-                "text": {"type": "mrkdwn", "text": escape(&format!(
-                    "Your {} preset goes; if your status uses it now, your usual name and \
-                     photo come back.", emoji_label(emoji)))},
-                "confirm": {"type": "plain_text", "text": "Remove"},
-                "deny": {"type": "plain_text", "text": "Keep it"},
-                "style": "danger"
-            });
-            block["accessory"] = remove;
-            blocks.push(block);
-        }
-        let more = facts.presets.len().saturating_sub(MAX_PRESET_BLOCKS);
-        if more > 0 {
-            blocks.push(json!({
-                "type": "context",
-                "elements": [{"type": "mrkdwn",
-                              "text": format!("and {more} more: `/statusinator list` shows them all")}]
-            }));
-        }
+    }
+    let more = facts.presets.len().saturating_sub(MAX_PRESETS_SHOWN);
+    if more > 0 {
+        blocks.push(json!({
+            "type": "context",
+            "elements": [{"type": "mrkdwn",
+                          "text": format!("and {more} more: `/statusinator list` shows them all")}]
+        }));
     }
     blocks.push(json!({
         "type": "context",
@@ -223,67 +229,86 @@ fn applied_words(applied: Option<&Applied>) -> String {
 
 impl Service {
     /// `app_home_opened`: the view is published off the ack path.
-    pub(super) fn home_opened(&self, team: String, user: &str) -> (EventOutcome, Answer) {
+    pub(crate) fn home_opened(&self, team: String, user: &str) -> (EventOutcome, Answer) {
         let Ok(user) = UserId::parse(user) else {
             return (EventOutcome::Ignored, Answer::empty(200));
         };
-        self.publish_home_later(team, user);
+        self.jobs.push(Job::Publish { team, user });
         (EventOutcome::Home, Answer::empty(200))
     }
 
-    /// A button on the Home tab. Only the signed payload's `user.id` is acted for.
+    /// A button on the Home tab. Only the signed payload's `user.id` is acted for; a button's
+    /// value only names which of their presets.
     pub(super) fn home_action(&self, action: BlockAction) -> (EventOutcome, Answer) {
         let Ok(user) = UserId::parse(&action.user_id) else {
             return (EventOutcome::Malformed, Answer::empty(200));
         };
-        match action.action_id.as_str() {
-            PAUSE | RESUME => {
-                let pause = action.action_id == PAUSE;
-                if let Err(err) = self.set_paused(&user, pause) {
-                    log::error!("{err:#}");
+        let team = action.team_id;
+        let preset = || match EmojiKey::parse(&action.value) {
+            Ok(emoji) => Some(emoji),
+            Err(_) => {
+                log::warn!(
+                    "{user} clicked {} on a preset that is not an emoji: {}",
+                    action.action_id,
+                    crate::redact::label(&action.value)
+                );
+                None
+            }
+        };
+        let job = match action.action_id.as_str() {
+            PAUSE | RESUME => Job::Pause {
+                team: Some(team),
+                user,
+                pause: action.action_id == PAUSE,
+            },
+            ADD | EDIT => {
+                let editing = if action.action_id == EDIT {
+                    match preset() {
+                        Some(emoji) => Some(emoji),
+                        None => return (EventOutcome::Malformed, Answer::empty(200)),
+                    }
+                } else {
+                    None
+                };
+                Job::OpenForm {
+                    team,
+                    user,
+                    trigger_id: action.trigger_id,
+                    editing,
                 }
             }
+            REMOVE => match preset() {
+                Some(emoji) => Job::Remove { team, user, emoji },
+                None => return (EventOutcome::Malformed, Answer::empty(200)),
+            },
             DISCONNECT => {
                 let connected = self
                     .engine
                     .tokens()
                     .for_user(&user)
                     .is_ok_and(|token| matches!(token.source, TokenSource::Connected(_)));
-                if connected {
+                if !connected {
+                    Job::Publish { team, user }
+                } else {
                     // The usual profile goes back with the token still there; the worker then
                     // forgets the token and publishes the Home again.
                     self.disconnecting
                         .lock()
                         .expect("disconnecting lock")
-                        .insert(user.clone(), action.team_id);
+                        .insert(user.clone(), team);
                     self.reread_later(&user);
                     return (EventOutcome::Home, Answer::empty(200));
                 }
             }
-            REMOVE => {
-                // The member is the payload's; the value only names which of their presets.
-                let Ok(emoji) = EmojiKey::parse(&action.value) else {
-                    log::warn!(
-                        "{user} clicked Remove on a preset that is not an emoji: {}",
-                        crate::redact::label(&action.value)
-                    );
-                    return (EventOutcome::Malformed, Answer::empty(200));
-                };
-                self.removals
-                    .lock()
-                    .expect("removals lock")
-                    .push((action.team_id, user, emoji));
-                return (EventOutcome::Home, Answer::empty(200));
-            }
             // Connect is a link: Slack still tells of the click.
-            _ => {}
-        }
-        self.publish_home_later(action.team_id, user);
+            _ => Job::Publish { team, user },
+        };
+        self.jobs.push(job);
         (EventOutcome::Home, Answer::empty(200))
     }
 
     /// Whether the member asked to disconnect: only their usual profile is put in effect.
-    pub(super) fn disconnecting(&self, user: &UserId) -> bool {
+    pub(crate) fn disconnecting(&self, user: &UserId) -> bool {
         self.disconnecting
             .lock()
             .expect("disconnecting lock")
@@ -292,7 +317,7 @@ impl Service {
 
     /// After a worker put a disconnecting member's usual profile back (or found nothing to put
     /// back): their token is forgotten and their Home shows it.
-    pub(super) fn finish_disconnect(&self, user: &UserId) {
+    pub(crate) fn finish_disconnect(&self, user: &UserId) {
         let Some(team) = self
             .disconnecting
             .lock()
@@ -307,65 +332,55 @@ impl Service {
             ),
             Err(err) => log::error!("{user} asked to disconnect, but: {err:#}"),
         }
-        self.publish_home_later(team, user.clone());
+        self.jobs.push(Job::Publish {
+            team,
+            user: user.clone(),
+        });
     }
 
-    fn publish_home_later(&self, team: String, user: UserId) {
-        self.homes.lock().expect("homes lock").insert((team, user));
-    }
-
-    /// Removes the presets members asked to remove (background loop): merged into
-    /// `users.json` like any writer's change, so a concurrent onboard is kept.
-    fn remove_presets(&self) {
-        let asked: Vec<(String, UserId, EmojiKey)> =
-            std::mem::take(&mut *self.removals.lock().expect("removals lock"));
-        for (team, user, emoji) in asked {
-            let removed = crate::store::update_users(self.store, crate::unix_now(), |file| {
-                let Some(presets) = file.users.get_mut(&user) else {
-                    return Ok(false);
-                };
-                let removed = presets.remove(&emoji).is_some();
-                if presets.is_empty() {
-                    file.users.remove(&user);
-                }
-                Ok(removed)
-            });
-            match removed {
-                Ok((true, _)) => {
-                    log::info!("{user} removed their {emoji} preset");
-                    if let Err(err) = self.presets.reload() {
-                        log::warn!("could not read users.json again: {err:#}");
-                    }
-                    // Their status may have used it.
-                    self.reread_later(&user);
-                }
-                Ok((false, _)) => log::debug!("{user} had no {emoji} preset to remove"),
-                Err(err) => {
-                    log::error!("{user} asked to remove their {emoji} preset, but: {err:#}")
-                }
+    /// Takes a preset out of `users.json`, merged like any writer's change so a concurrent
+    /// onboard is kept (an app worker).
+    pub(super) fn remove_preset(&self, user: &UserId, emoji: &EmojiKey) {
+        let removed = crate::store::update_users(self.store, crate::unix_now(), |file| {
+            let Some(presets) = file.users.get_mut(user) else {
+                return Ok(false);
+            };
+            let removed = presets.remove(emoji).is_some();
+            if presets.is_empty() {
+                file.users.remove(user);
             }
-            self.publish_home_later(team, user);
+            Ok(removed)
+        });
+        match removed {
+            Ok((true, _)) => {
+                log::info!("{user} removed their {emoji} preset");
+                if let Err(err) = self.presets.reload() {
+                    log::warn!("could not read users.json again: {err:#}");
+                }
+                // Their status may have used it.
+                self.reread_later(user);
+            }
+            Ok((false, _)) => log::debug!("{user} had no {emoji} preset to remove"),
+            Err(err) => log::error!("{user} asked to remove their {emoji} preset, but: {err:#}"),
         }
     }
 
-    /// Publishes the Home views asked for since the last time, after the removals asked for
-    /// (background loop).
-    pub(super) fn publish_homes(&self) {
-        self.remove_presets();
-        let asked: BTreeSet<(String, UserId)> =
-            std::mem::take(&mut *self.homes.lock().expect("homes lock"));
-        for (team, user) in asked {
-            self.publish_home(&team, &user);
-        }
-    }
-
-    fn publish_home(&self, team: &str, user: &UserId) {
-        let Some(bot) = self.engine.tokens().bot_for(team) else {
+    /// The workspace's bot token, or a warning that says how to get one.
+    pub(super) fn bot_for(&self, team: &str, user: &UserId) -> Option<crate::tokens::Token> {
+        let bot = self.engine.tokens().bot_for(team);
+        if bot.is_none() {
             log::warn!(
-                "{user} opened the Home tab, but there is no bot token for workspace {}: \
-                 install the app (/slack/install) or set SLACK_BOT_TOKEN",
+                "{user} used the Home tab, but there is no bot token for workspace {}: install \
+                 the app (/slack/install) or set SLACK_BOT_TOKEN",
                 crate::redact::label(team)
             );
+        }
+        bot
+    }
+
+    /// Publishes a member's Home view (an app worker).
+    pub(super) fn publish_home(&self, team: &str, user: &UserId) {
+        let Some(bot) = self.bot_for(team, user) else {
             return;
         };
         let facts = self.home_facts(user);
@@ -435,7 +450,7 @@ mod tests {
         assert!(serde_json::to_vec(&view).unwrap().len() < 250_000);
         let text = view.to_string();
         assert!(text.contains("&lt;Ana&gt; &amp; 0"), "{text}");
-        assert!(text.contains("and 420 more"), "{text}");
+        assert!(text.contains("and 460 more"), "{text}");
         assert!(text.contains("https://example.com/slack/install"));
     }
 }

@@ -5,11 +5,11 @@
 
 use serde_json::json;
 
-use super::home;
-use super::metrics::EventOutcome;
-use super::{Answer, Service};
+use super::{home, Job};
 use crate::events::SlashCommand;
 use crate::presets::UserId;
+use crate::serve::metrics::EventOutcome;
+use crate::serve::{Answer, Service};
 use crate::state;
 
 const HELP: &str = "*statusinator* changes your display name and photo when you pick a status \
@@ -27,7 +27,7 @@ fn ephemeral(text: impl Into<String>) -> Answer {
 }
 
 impl Service {
-    pub(super) fn command(&self, command: SlashCommand) -> (EventOutcome, Answer) {
+    pub(crate) fn command(&self, command: SlashCommand) -> (EventOutcome, Answer) {
         let Ok(user) = UserId::parse(&command.user_id) else {
             return (
                 EventOutcome::Malformed,
@@ -42,8 +42,8 @@ impl Service {
             .to_ascii_lowercase();
         let answer = match word.as_str() {
             "list" => self.list(&user),
-            "pause" => self.pause(&user, true),
-            "resume" => self.pause(&user, false),
+            "pause" => self.pause(&command.team_id, user, true),
+            "resume" => self.pause(&command.team_id, user, false),
             "help" => ephemeral(HELP),
             other => ephemeral(format!(
                 "`{}` is not something I know.\n{HELP}",
@@ -75,30 +75,27 @@ impl Service {
         ephemeral(lines.join("\n"))
     }
 
-    /// Pauses or resumes, and says so.
-    fn pause(&self, user: &UserId, pause: bool) -> Answer {
-        if !self.presets.contains(user) {
+    /// Pauses or resumes (an app worker stores it), and says so.
+    fn pause(&self, team: &str, user: UserId, pause: bool) -> Answer {
+        if !self.presets.contains(&user) {
             return ephemeral("You have no presets yet, so there is nothing to pause or resume.");
         }
-        match self.set_paused(user, pause) {
-            Ok(()) => ephemeral(if pause {
-                "Paused: statusinator puts your usual name and photo back and changes nothing \
-                 until you `/statusinator resume`."
-            } else {
-                "Resumed: your current status applies again."
-            }),
-            Err(err) => {
-                log::error!("{err:#}");
-                ephemeral(
-                    "That did not work just now (the store did not answer): try again in a minute.",
-                )
-            }
-        }
+        self.jobs.push(Job::Pause {
+            team: Some(team.to_owned()).filter(|t| !t.is_empty()),
+            user,
+            pause,
+        });
+        ephemeral(if pause {
+            "Paused: statusinator puts your usual name and photo back and changes nothing \
+             until you `/statusinator resume`."
+        } else {
+            "Resumed: your current status applies again."
+        })
     }
 
     /// Pauses or resumes a member: the flag is stored now, and a worker then puts the usual
     /// profile back (paused) or applies the current status (resumed).
-    pub(super) fn set_paused(&self, user: &UserId, pause: bool) -> anyhow::Result<()> {
+    pub(crate) fn set_paused(&self, user: &UserId, pause: bool) -> anyhow::Result<()> {
         let changed = state::set_paused(self.store, user, pause.then_some(crate::unix_now()))?;
         if changed {
             log::info!(

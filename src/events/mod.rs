@@ -13,6 +13,11 @@ use sha2::Sha256;
 use crate::secret::SecretString;
 use crate::slack::null_as_default;
 
+mod interactive;
+pub use interactive::{
+    is_form, parse_form, BlockAction, Form, Interaction, SlashCommand, ViewSubmission,
+};
+
 /// The request header with the signature.
 pub const SIGNATURE_HEADER: &str = "x-slack-signature";
 /// The request header with the signing timestamp.
@@ -241,97 +246,6 @@ fn home_opened(raw: &str, team_id: Option<String>) -> Result<Envelope, ParseErro
         team_id: team_id.unwrap_or_default(),
         user: opened.user,
     })
-}
-
-/// A button clicked in a view (`block_actions`): who clicked (the signed payload's `user.id`)
-/// and the button's `action_id` and `value`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlockAction {
-    pub user_id: String,
-    pub team_id: String,
-    pub action_id: String,
-    pub value: String,
-}
-
-impl BlockAction {
-    /// The first action of a `block_actions` payload; `None` for any other payload.
-    pub fn from_payload(payload: &serde_json::Value) -> Option<BlockAction> {
-        if payload["type"] != "block_actions" {
-            return None;
-        }
-        let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
-        let action = &payload["actions"][0];
-        Some(BlockAction {
-            user_id: text(&payload["user"]["id"]),
-            team_id: text(if payload["team"]["id"].is_string() {
-                &payload["team"]["id"]
-            } else {
-                &payload["user"]["team_id"]
-            }),
-            action_id: text(&action["action_id"]),
-            value: text(&action["value"]),
-        })
-    }
-}
-
-/// A slash command (`/statusinator …`), as Slack posts it (form-encoded).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SlashCommand {
-    pub command: String,
-    /// What follows the command.
-    pub text: String,
-    /// Who typed it: the signed request's own word, never a value of a form they filled.
-    pub user_id: String,
-    pub team_id: String,
-}
-
-/// A form-encoded request to the Request URL.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Form {
-    Command(SlashCommand),
-    /// Interactivity (`payload=`): a button, a modal's submission.
-    Interaction(serde_json::Value),
-    /// Slack checking the certificate (`ssl_check=1`; unsigned): answer 200.
-    SslCheck,
-}
-
-/// Whether a body is form-encoded (interactivity, slash commands) rather than an event's
-/// JSON: by its content type, else by its first byte.
-pub fn is_form(content_type: Option<&str>, body: &[u8]) -> bool {
-    match content_type {
-        Some(ct) if ct.starts_with("application/x-www-form-urlencoded") => true,
-        Some(ct) if ct.starts_with("application/json") => false,
-        _ => body
-            .iter()
-            .find(|b| !b.is_ascii_whitespace())
-            .is_some_and(|b| *b != b'{'),
-    }
-}
-
-/// Reads a form-encoded body.
-pub fn parse_form(body: &[u8]) -> Result<Form, ParseError> {
-    let fields: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(body).into_owned().collect();
-    if let Some(payload) = fields.get("payload") {
-        let value =
-            serde_json::from_str(payload).map_err(|e| ParseError(format!("payload: {e}")))?;
-        return Ok(Form::Interaction(value));
-    }
-    if let Some(command) = fields.get("command") {
-        let get = |name: &str| fields.get(name).cloned().unwrap_or_default();
-        return Ok(Form::Command(SlashCommand {
-            command: command.clone(),
-            text: get("text"),
-            user_id: get("user_id"),
-            team_id: get("team_id"),
-        }));
-    }
-    if fields.get("ssl_check").map(String::as_str) == Some("1") {
-        return Ok(Form::SslCheck);
-    }
-    Err(ParseError(
-        "a form that is neither a command nor an interaction".into(),
-    ))
 }
 
 /// Reads a request body (after its signature was checked).

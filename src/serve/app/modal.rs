@@ -1,0 +1,596 @@
+//! The preset modal: a member adds or edits one of their presets (emoji, display name,
+//! picture) from their Home tab.
+//!
+//! A submission is checked at once with what the payload tells (the emoji parses as onboard
+//! parses it, the name follows Slack's rules, the picture is one PNG, JPEG or GIF of
+//! 512–1024 px by what Slack says of it); problems come back inline, keyed by block. A good
+//! submission is acknowledged with a "saving" view, and an app worker then downloads the
+//! picture from Slack (the bot token, Slack's hosts only, a size cap), checks its header,
+//! stores it by content key and merges the preset into `users.json` with the same lossless
+//! update as `onboard`. The modal then says it is saved, or shows the form again with what to
+//! fix; a status that uses the preset applies at once.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::home::{emoji_label, preset_words};
+use super::Job;
+use crate::events::ViewSubmission;
+use crate::onboard::MAX_PICTURE_BYTES;
+use crate::picture::{self, MAX_SIDE, MIN_SIDE};
+use crate::presets::{check_name, EmojiKey, Preset, UserId, UserPresets};
+use crate::serve::metrics::EventOutcome;
+use crate::serve::{Answer, Service};
+use crate::tokens::Token;
+
+/// The modal's `callback_id`.
+pub const CALLBACK_ID: &str = "preset";
+/// Blocks (and their one element each) of the form.
+pub const EMOJI: &str = "emoji";
+pub const NAME: &str = "name";
+pub const PICTURE: &str = "picture";
+/// The file types the picture field offers (Slack checks nothing: statusinator does).
+const FILETYPES: [&str; 4] = ["png", "jpg", "jpeg", "gif"];
+
+/// A picture the member attached: Slack keeps it private; the bot downloads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackFile {
+    pub name: String,
+    pub url: String,
+}
+
+/// A submission that passed the checks that need nothing but the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filled {
+    pub emoji: EmojiKey,
+    pub name: Option<String>,
+    pub picture: Option<SlackFile>,
+    /// The preset being edited (the view's own metadata), when it is an edit.
+    pub editing: Option<EmojiKey>,
+}
+
+fn plain(text: &str) -> Value {
+    json!({"type": "plain_text", "text": text})
+}
+
+fn mrkdwn_section(text: &str) -> Value {
+    json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+}
+
+/// The form: empty for a new preset, filled with `editing` (or what was typed, when it comes
+/// back with a problem).
+pub fn form(
+    editing: Option<(&EmojiKey, &Preset)>,
+    typed: Option<&Filled>,
+    problem: Option<&str>,
+) -> Value {
+    let emoji = typed
+        .map(|t| t.emoji.to_string())
+        .or_else(|| editing.map(|(e, _)| e.to_string()));
+    let name = typed
+        .map(|t| t.name.clone())
+        .or_else(|| editing.map(|(_, p)| p.name.clone()))
+        .flatten();
+    let has_picture = editing.is_some_and(|(_, p)| p.picture.is_some());
+    let mut blocks = Vec::new();
+    if let Some(problem) = problem {
+        blocks.push(mrkdwn_section(&format!(
+            ":warning: {}",
+            super::home::escape(problem)
+        )));
+    }
+    let mut emoji_input = json!({
+        "type": "plain_text_input", "action_id": EMOJI,
+        "placeholder": plain(":palm_tree:")
+    });
+    if let Some(emoji) = emoji {
+        emoji_input["initial_value"] = emoji.into();
+    }
+    blocks.push(json!({
+        "type": "input", "block_id": EMOJI, "label": plain("Status emoji"),
+        "hint": plain("The emoji's colon code, like :palm_tree:, or \"default\" for when no \
+                       other preset applies."),
+        "element": emoji_input
+    }));
+    let mut name_input = json!({
+        "type": "plain_text_input", "action_id": NAME,
+        "placeholder": plain("Ana (on vacation)")
+    });
+    if let Some(name) = name {
+        name_input["initial_value"] = name.into();
+    }
+    blocks.push(json!({
+        "type": "input", "block_id": NAME, "label": plain("Display name"), "optional": true,
+        "hint": plain("Up to 80 characters; leave it empty to keep your name as it is."),
+        "element": name_input
+    }));
+    blocks.push(json!({
+        "type": "input", "block_id": PICTURE, "label": plain("Photo"), "optional": true,
+        "hint": plain(if has_picture {
+            "This preset has a photo: leave this empty to keep it, or pick a new one (PNG, \
+             JPEG or GIF, 512 to 1024 px a side)."
+        } else {
+            "A PNG, JPEG or GIF, 512 to 1024 px a side."
+        }),
+        "element": {"type": "file_input", "action_id": PICTURE,
+                    "filetypes": FILETYPES, "max_files": 1}
+    }));
+    json!({
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": plain(if editing.is_some() { "Edit preset" } else { "New preset" }),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
+        "private_metadata": editing.map(|(e, _)| e.to_string()).unwrap_or_default(),
+        "blocks": blocks
+    })
+}
+
+/// What the modal shows between the ack and the preset being stored.
+pub fn saving(filled: &Filled) -> Value {
+    json!({
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": plain("Saving preset"),
+        "close": plain("Close"),
+        "blocks": [mrkdwn_section(&super::home::escape(&format!(
+            "Saving your {} preset{}: this view changes when it is stored.",
+            emoji_label(&filled.emoji),
+            if filled.picture.is_some() { " and its photo" } else { "" }
+        )))]
+    })
+}
+
+/// What the modal shows once the preset is stored.
+pub fn saved(emoji: &EmojiKey, preset: &Preset) -> Value {
+    json!({
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": plain("Preset saved"),
+        "close": plain("Done"),
+        "blocks": [mrkdwn_section(&super::home::escape(&format!(
+            ":white_check_mark: Saved: {} → {}. When your status uses it, your profile \
+             follows; your Home tab lists it.",
+            emoji_label(emoji),
+            preset_words(preset)
+        )))]
+    })
+}
+
+/// Slack's file object gives sizes as numbers, or as strings in some payloads.
+fn number(value: &Value) -> Option<u64> {
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+/// Checks a submission with what its payload tells; the errors are keyed by block, each
+/// saying what to fix.
+pub fn read(
+    submission: &ViewSubmission,
+    existing: &UserPresets,
+) -> Result<Filled, BTreeMap<&'static str, String>> {
+    let field = |block: &str| &submission.values[block][block];
+    let mut errors = BTreeMap::new();
+    let editing = EmojiKey::parse(&submission.private_metadata)
+        .ok()
+        .filter(|e| existing.contains_key(e));
+    let typed_emoji = field(EMOJI)["value"].as_str().unwrap_or_default();
+    let emoji = match EmojiKey::parse(typed_emoji) {
+        Ok(emoji) if emoji.is_usual() => {
+            errors.insert(
+                EMOJI,
+                "\"usual\" is kept for your usual profile: pick a status emoji".to_owned(),
+            );
+            None
+        }
+        Ok(emoji) => {
+            if editing.as_ref() != Some(&emoji) && existing.contains_key(&emoji) {
+                errors.insert(
+                    EMOJI,
+                    format!(
+                        "You already have a {} preset: edit that one, or pick another emoji",
+                        emoji_label(&emoji)
+                    ),
+                );
+            }
+            Some(emoji)
+        }
+        Err(_) if typed_emoji.trim().is_empty() => {
+            errors.insert(
+                EMOJI,
+                "Give the status emoji's colon code, like :palm_tree:".to_owned(),
+            );
+            None
+        }
+        Err(err) => {
+            errors.insert(EMOJI, err);
+            None
+        }
+    };
+    let name = field(NAME)["value"]
+        .as_str()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if let Some(Err(err)) = name.as_deref().map(check_name) {
+        errors.insert(NAME, err);
+    }
+    let files = field(PICTURE)["files"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let picture = match files.as_slice() {
+        [] => None,
+        [file] => match read_file(file) {
+            Ok(file) => Some(file),
+            Err(err) => {
+                errors.insert(PICTURE, err);
+                None
+            }
+        },
+        _ => {
+            errors.insert(PICTURE, "Pick one picture, not several".to_owned());
+            None
+        }
+    };
+    let keeps_picture = editing
+        .as_ref()
+        .and_then(|e| existing.get(e))
+        .is_some_and(|p| p.picture.is_some());
+    if name.is_none() && files.is_empty() && !keeps_picture {
+        errors.insert(
+            NAME,
+            "Give a display name, a photo or both: a preset with neither changes nothing"
+                .to_owned(),
+        );
+    }
+    match emoji {
+        Some(emoji) if errors.is_empty() => Ok(Filled {
+            emoji,
+            name,
+            picture,
+            editing,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Checks an attached file by what Slack says of it; its bytes are checked again once
+/// downloaded.
+fn read_file(file: &Value) -> Result<SlackFile, String> {
+    let name = file["name"].as_str().unwrap_or("the file");
+    let shown = crate::redact::excerpt(name);
+    let filetype = file["filetype"].as_str().unwrap_or_default();
+    let mimetype = file["mimetype"].as_str().unwrap_or_default();
+    let image = FILETYPES.contains(&filetype.to_ascii_lowercase().as_str())
+        && (mimetype.is_empty() || mimetype.starts_with("image/"));
+    if !image {
+        return Err(format!(
+            "{shown} is not a PNG, JPEG or GIF image (Slack says {}): pick one of those",
+            if mimetype.is_empty() {
+                filetype
+            } else {
+                mimetype
+            }
+        ));
+    }
+    if let Some(size) = number(&file["size"]).filter(|s| *s > MAX_PICTURE_BYTES) {
+        return Err(format!(
+            "{shown} is {size} bytes, over the {MAX_PICTURE_BYTES}-byte limit: a 1024×1024 \
+             picture needs far less; export it smaller"
+        ));
+    }
+    if let (Some(w), Some(h)) = (number(&file["original_w"]), number(&file["original_h"])) {
+        let (min, max) = (MIN_SIDE as u64, MAX_SIDE as u64);
+        if w < min || h < min {
+            return Err(format!(
+                "{shown} is {w}×{h} px; Slack needs at least {min}×{min}: pick a larger image"
+            ));
+        }
+        if w > max || h > max {
+            return Err(format!(
+                "{shown} is {w}×{h} px; Slack takes at most {max}×{max}: scale it down"
+            ));
+        }
+    }
+    let url = file["url_private_download"]
+        .as_str()
+        .or_else(|| file["url_private"].as_str())
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| {
+            format!("Slack gave no way to download {shown}: attach it again from your computer")
+        })?;
+    Ok(SlackFile {
+        name: name.to_owned(),
+        url: url.to_owned(),
+    })
+}
+
+impl Service {
+    /// A modal submitted: problems are answered inline at once; a good submission is saved by
+    /// an app worker after the ack.
+    pub(crate) fn submitted(&self, submission: ViewSubmission) -> (EventOutcome, Answer) {
+        if submission.callback_id != CALLBACK_ID {
+            return (EventOutcome::Ignored, Answer::empty(200));
+        }
+        let Ok(user) = UserId::parse(&submission.user_id) else {
+            return (EventOutcome::Malformed, Answer::empty(200));
+        };
+        let existing = self.presets.get(&user).unwrap_or_default();
+        match read(&submission, &existing) {
+            Err(errors) => (
+                EventOutcome::Preset,
+                Answer::json(200, &json!({"response_action": "errors", "errors": errors})),
+            ),
+            Ok(filled) => {
+                let view = saving(&filled);
+                self.jobs.push(Job::Save {
+                    team: submission.team_id,
+                    user,
+                    view_id: submission.view_id,
+                    filled,
+                });
+                (
+                    EventOutcome::Preset,
+                    Answer::json(200, &json!({"response_action": "update", "view": view})),
+                )
+            }
+        }
+    }
+
+    /// Opens the preset form (an app worker, right after the click: the trigger lasts 3 s).
+    pub(super) fn open_form(
+        &self,
+        team: &str,
+        user: &UserId,
+        trigger_id: &str,
+        editing: Option<EmojiKey>,
+    ) {
+        let Some(bot) = self.bot_for(team, user) else {
+            return;
+        };
+        let presets = self.presets.get(user).unwrap_or_default();
+        let editing = editing.and_then(|e| presets.get(&e).map(|p| (e, p.clone())));
+        let view = form(editing.as_ref().map(|(e, p)| (e, p)), None, None);
+        match self.engine.slack().open_view(&bot, trigger_id, &view) {
+            Ok(_) => log::debug!("opened the preset form for {user}"),
+            Err(err) => log::warn!("could not open the preset form for {user}: {err}"),
+        }
+    }
+
+    /// Stores a submitted preset, then tells the member in the modal (an app worker).
+    pub(super) fn save_preset(&self, team: &str, user: &UserId, view_id: &str, filled: Filled) {
+        let Some(bot) = self.bot_for(team, user) else {
+            return;
+        };
+        let editing = filled
+            .editing
+            .as_ref()
+            .and_then(|e| self.presets.get(user)?.remove_entry(e));
+        let show_again = |problem: &str| {
+            let view = form(
+                editing.as_ref().map(|(e, p)| (e, p)),
+                Some(&filled),
+                Some(problem),
+            );
+            if let Err(err) = self.engine.slack().update_view(&bot, view_id, &view) {
+                log::warn!("could not show {user} what to fix in the preset form: {err}");
+            }
+        };
+        let picture = match &filled.picture {
+            None => None,
+            Some(file) => match self.store_picture(user, &bot, file) {
+                Ok(key) => Some(key),
+                Err(problem) => {
+                    log::info!("{user}'s preset picture was refused: {problem}");
+                    return show_again(&problem);
+                }
+            },
+        };
+        match self.merge_preset(user, &filled, picture) {
+            Ok(Some(preset)) => {
+                log::info!("{user} saved their {} preset", filled.emoji);
+                if let Err(err) = self.presets.reload() {
+                    log::warn!("could not read users.json again: {err:#}");
+                }
+                // Their status may use it: it applies at once.
+                self.reread_later(user);
+                let view = saved(&filled.emoji, &preset);
+                if let Err(err) = self.engine.slack().update_view(&bot, view_id, &view) {
+                    log::warn!("could not tell {user} their preset is saved: {err}");
+                }
+                self.publish_home(team, user);
+            }
+            Ok(None) => show_again(
+                "The preset you were editing was removed meanwhile, with its photo: give a \
+                 name or pick a photo",
+            ),
+            Err(err) => {
+                log::error!("{user} submitted a preset, but: {err:#}");
+                show_again("Saving did not work just now (the store did not answer): try again in a minute")
+            }
+        }
+    }
+
+    /// Downloads the member's picture from Slack with the bot token, checks its header and
+    /// stores it by content key; the error is for the member.
+    fn store_picture(
+        &self,
+        user: &UserId,
+        bot: &Token,
+        file: &SlackFile,
+    ) -> Result<String, String> {
+        let shown = crate::redact::excerpt(&file.name);
+        let fetcher = crate::fetch::Fetcher::slack_images(self.engine.slack().base())
+            .map_err(|err| format!("statusinator could not download {shown}: {err:#}"))?;
+        let bytes = fetcher
+            .get_private(&file.url, MAX_PICTURE_BYTES, bot)
+            .map_err(|err| match err {
+                crate::fetch::FetchError::TooLarge { limit } => {
+                    format!("{shown} is over the {limit}-byte limit: export it smaller")
+                }
+                crate::fetch::FetchError::Failed => format!(
+                    "Slack did not hand {shown} to statusinator: attach it again; if this \
+                     keeps happening, ask your admin to give the app the files:read scope"
+                ),
+            })?;
+        let checked = picture::check(&bytes).map_err(|reason| format!("{shown}: {reason}"))?;
+        let key = picture::store_key(user, &bytes, checked.format);
+        let stored = self.store.exists(&key).and_then(|exists| {
+            if exists {
+                Ok(())
+            } else {
+                self.store.put(&key, &bytes, checked.format.content_type())
+            }
+        });
+        stored.map_err(|err| {
+            log::error!("storing {user}'s picture {key} failed: {err:#}");
+            "Storing the photo did not work just now (the store did not answer): try again in a \
+             minute"
+                .to_owned()
+        })?;
+        Ok(key)
+    }
+
+    /// Merges the preset into `users.json` (a concurrent writer's change is kept); `None`
+    /// when an edit left a preset with neither name nor photo.
+    fn merge_preset(
+        &self,
+        user: &UserId,
+        filled: &Filled,
+        picture: Option<String>,
+    ) -> anyhow::Result<Option<Preset>> {
+        let (preset, _) = crate::store::update_users(self.store, crate::unix_now(), |file| {
+            let mine = file.users.get(user);
+            let kept = filled
+                .editing
+                .as_ref()
+                .and_then(|e| mine?.get(e)?.picture.clone());
+            let preset = Preset {
+                name: filled.name.clone(),
+                picture: picture.clone().or(kept),
+            };
+            if preset.name.is_none() && preset.picture.is_none() {
+                return Ok(None);
+            }
+            if let Some(old) = filled.editing.as_ref().filter(|e| **e != filled.emoji) {
+                if let Some(mine) = file.users.get_mut(user) {
+                    mine.remove(old);
+                }
+            }
+            let incoming = BTreeMap::from([(
+                user.clone(),
+                UserPresets::from([(filled.emoji.clone(), preset.clone())]),
+            )]);
+            file.merge(&incoming, false);
+            Ok(Some(preset))
+        })?;
+        Ok(preset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn submission(emoji: &str, name: Option<&str>, files: Value, editing: &str) -> ViewSubmission {
+        ViewSubmission {
+            user_id: "U0ANA0001".into(),
+            team_id: "T1".into(),
+            view_id: "V1".into(),
+            callback_id: CALLBACK_ID.into(),
+            private_metadata: editing.into(),
+            values: json!({
+                EMOJI: {EMOJI: {"type": "plain_text_input", "value": emoji}},
+                NAME: {NAME: {"type": "plain_text_input", "value": name}},
+                PICTURE: {PICTURE: {"type": "file_input", "files": files}},
+            }),
+        }
+    }
+
+    fn file(name: &str, filetype: &str, w: u64) -> Value {
+        json!({"id": "F1", "name": name, "filetype": filetype, "mimetype": format!("image/{filetype}"),
+               "size": 2000, "original_w": w, "original_h": w.to_string(),
+               "url_private_download": "https://files.slack.com/files-pri/T1-F1/download/x"})
+    }
+
+    fn existing() -> UserPresets {
+        UserPresets::from([(
+            EmojiKey::parse(":house:").unwrap(),
+            Preset {
+                name: None,
+                picture: Some("U0ANA0001/p.png".into()),
+            },
+        )])
+    }
+
+    #[test]
+    fn each_field_says_what_to_fix() {
+        let errors = |s: ViewSubmission| read(&s, &existing()).unwrap_err();
+        let bad = errors(submission("palm tree", Some("@ana"), json!([]), ""));
+        assert!(bad[EMOJI].contains("not a Slack emoji code"), "{bad:?}");
+        assert!(bad[NAME].contains("starts with @"), "{bad:?}");
+        let long = "x".repeat(81);
+        let bad = errors(submission(":x:", Some(&long), json!([]), ""));
+        assert!(bad[NAME].contains("81 characters"), "{bad:?}");
+        let bad = errors(submission(
+            ":x:",
+            None,
+            json!([file("me.png", "png", 300)]),
+            "",
+        ));
+        assert!(bad[PICTURE].contains("300×300 px"), "{bad:?}");
+        let mut text = file("notes.png", "text", 0);
+        text["mimetype"] = "text/plain".into();
+        let bad = errors(submission(":x:", None, json!([text]), ""));
+        assert!(bad[PICTURE].contains("not a PNG, JPEG or GIF"), "{bad:?}");
+        let bad = errors(submission(":house:", Some("Ana"), json!([]), ""));
+        assert!(
+            bad[EMOJI].contains("already have a :house: preset"),
+            "{bad:?}"
+        );
+        let bad = errors(submission(":x:", None, json!([]), ""));
+        assert!(bad[NAME].contains("a preset with neither"), "{bad:?}");
+        let two = json!([file("a.png", "png", 512), file("b.png", "png", 512)]);
+        assert!(errors(submission(":x:", None, two, ""))[PICTURE].contains("one picture"));
+    }
+
+    #[test]
+    fn good_submissions_read_whole() {
+        let filled = read(
+            &submission(
+                " palm_tree ",
+                Some(" Ana (away) "),
+                json!([file("b.png", "png", 512)]),
+                "",
+            ),
+            &existing(),
+        )
+        .unwrap();
+        assert_eq!(filled.emoji.as_str(), ":palm_tree:");
+        assert_eq!(filled.name.as_deref(), Some("Ana (away)"));
+        assert_eq!(filled.picture.unwrap().name, "b.png");
+        assert_eq!(filled.editing, None);
+        // An edit may keep the photo and drop the name, and keep its own emoji.
+        let edit = read(
+            &submission(":house:", None, json!(null), ":house:"),
+            &existing(),
+        )
+        .unwrap();
+        assert_eq!(edit.editing.unwrap().as_str(), ":house:");
+    }
+
+    #[test]
+    fn the_form_fits_slacks_rules() {
+        let emoji = EmojiKey::parse(":house:").unwrap();
+        let preset = &existing()[&emoji];
+        let view = form(Some((&emoji, preset)), None, Some("<b> & co"));
+        assert!(view["title"]["text"].as_str().unwrap().chars().count() <= 24);
+        assert_eq!(view["private_metadata"], ":house:");
+        assert_eq!(view["blocks"][1]["element"]["initial_value"], ":house:");
+        assert!(view.to_string().contains("&lt;b&gt; &amp; co"));
+        assert!(view.to_string().contains("leave this empty to keep it"));
+    }
+}
