@@ -71,6 +71,25 @@ fn home_shows_each_member_their_own_connection_and_presets() {
     assert!(ana.contains("\"action_id\":\"pause\""), "{ana}");
     assert!(!ana.contains("Ben"), "only her own presets: {ana}");
 
+    // Her preset's photo shows as a thumbnail Slack fetches from serve's public address.
+    let key = world.picture_key("U0ANA0001", ":palm_tree:");
+    let thumbnail = format!("{PUBLIC}/pictures/{key}");
+    assert!(ana.contains(&thumbnail), "{ana}");
+    let photo = serve.get(&format!("/pictures/{key}"));
+    assert_eq!(photo.status, 200);
+    assert_eq!(photo.header("content-type"), Some("image/png"));
+    assert!(photo.header("cache-control").unwrap().contains("immutable"));
+    assert_eq!(photo.bytes, world.scene.get(&key).unwrap());
+    // Nothing else in the store is served: not another key, not a made-up path.
+    for other in [
+        "/pictures/U0ANA0001/00000000-0000-5000-8000-000000000000.png".to_owned(),
+        "/pictures/users.json".to_owned(),
+        format!("/pictures/U0BEN0002/{}", key.split_once('/').unwrap().1),
+        "/pictures/U0ANA0001/../users.json".to_owned(),
+    ] {
+        assert_eq!(serve.get(&other).status, 404, "{other}");
+    }
+
     serve.home_opened("U0BEN0002");
     let ben = home_text(&world, "U0BEN0002", "Ben's Home", |t| !t.is_empty());
     assert!(ben.contains("*Not connected*"), "{ben}");

@@ -207,6 +207,13 @@ async fn handle(
             rx.await
                 .unwrap_or_else(|_| Answer::text(500, "connecting stopped unexpectedly"))
         }
+        (&Method::GET, path) if path.starts_with(super::app::pictures::PREFIX) => {
+            let path = path.to_owned();
+            // A store read: off the runtime.
+            tokio::task::spawn_blocking(move || service.picture(&path))
+                .await
+                .unwrap_or_else(|_| Answer::text(500, "reading the picture stopped unexpectedly"))
+        }
         (&Method::GET, "/metrics") => Answer {
             content_type: "application/openmetrics-text; version=1.0.0; charset=utf-8",
             body: service.metrics_text().into_bytes(),
@@ -257,7 +264,7 @@ async fn handle(
         _ => Answer::text(
             404,
             "not found: statusinator serves POST /slack/events, GET /healthz, GET /metrics, \
-             GET /slack/install, GET /slack/oauth_redirect and POST /onboard",
+             GET /slack/install, GET /slack/oauth_redirect, GET /pictures/… and POST /onboard",
         ),
     };
     if parts.uri.path() == "/slack/events" {
@@ -279,10 +286,15 @@ fn respond(answer: Answer) -> Response<Full<Bytes>> {
     if answer.no_retry {
         headers.insert("x-slack-no-retry", HeaderValue::from_static("1"));
     }
-    // Nothing statusinator answers is for a cache (install pages carry a fresh state).
+    // Nothing statusinator answers is for a cache (install pages carry a fresh state), but
+    // a picture, whose key is its content.
     headers.insert(
         hyper::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
+        HeaderValue::from_static(if answer.immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-store"
+        }),
     );
     if let Some(cookie) = answer.set_cookie.as_deref() {
         if let Ok(value) = HeaderValue::from_str(cookie) {

@@ -98,6 +98,8 @@ pub struct Answer {
     pub retry_after: Option<u64>,
     /// Send `Set-Cookie` with this.
     pub set_cookie: Option<String>,
+    /// Caches may keep it (content-keyed pictures); everything else is `no-store`.
+    pub immutable: bool,
 }
 
 impl Answer {
@@ -109,6 +111,7 @@ impl Answer {
             no_retry: false,
             retry_after: None,
             set_cookie: None,
+            immutable: false,
         }
     }
 
@@ -129,6 +132,7 @@ impl Answer {
             no_retry: false,
             retry_after: None,
             set_cookie: None,
+            immutable: false,
         }
     }
 }

@@ -48,6 +48,8 @@ pub struct HomeFacts {
     pub paused: bool,
     pub applied: Option<Applied>,
     pub presets: UserPresets,
+    /// serve's public address, when set: each preset's photo shows as a thumbnail.
+    pub public_url: Option<String>,
 }
 
 /// Slack's mrkdwn needs `&`, `<` and `>` escaped.
@@ -172,11 +174,19 @@ pub fn view(facts: &HomeFacts) -> Value {
     blocks.push(json!({"type": "header", "text": {"type": "plain_text", "text": "Your presets"}}));
     blocks.push(json!({"type": "actions", "block_id": "presets", "elements": [add]}));
     for (i, (emoji, preset)) in facts.presets.iter().take(MAX_PRESETS_SHOWN).enumerate() {
-        blocks.push(section(escape(&format!(
+        let mut block = section(escape(&format!(
             "{}: {}",
             emoji_label(emoji),
             preset_words(preset)
-        ))));
+        )));
+        if let (Some(public), Some(key)) = (&facts.public_url, &preset.picture) {
+            block["accessory"] = json!({
+                "type": "image",
+                "image_url": super::pictures::url(public, key),
+                "alt_text": format!("the photo of the {} preset", emoji_label(emoji)),
+            });
+        }
+        blocks.push(block);
         let mut edit = button("Edit", EDIT, None);
         edit["value"] = emoji.to_string().into();
         let mut remove = button("Remove", REMOVE, Some("danger"));
@@ -412,6 +422,10 @@ impl Service {
             paused: member.as_ref().is_some_and(|m| m.paused_at.is_some()),
             applied: member.and_then(|m| m.applied),
             presets: self.presets.get(user).unwrap_or_default(),
+            public_url: self
+                .oauth
+                .as_ref()
+                .map(|oauth| oauth.public_url.as_str().to_owned()),
         }
     }
 }
@@ -443,6 +457,7 @@ mod tests {
             paused: false,
             applied: None,
             presets: presets(500),
+            public_url: None,
         };
         let view = view(&facts);
         let blocks = view["blocks"].as_array().unwrap();

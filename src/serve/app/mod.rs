@@ -9,6 +9,7 @@
 pub mod commands;
 pub mod home;
 pub mod modal;
+pub mod pictures;
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
