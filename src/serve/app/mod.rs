@@ -159,3 +159,38 @@ impl Service {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_modal_to_open_goes_first_and_a_home_is_queued_once() {
+        let jobs = Jobs::default();
+        let ana = UserId::parse("U0ANA0001").unwrap();
+        let publish = Job::Publish {
+            team: "T1".into(),
+            user: ana.clone(),
+        };
+        jobs.push(publish.clone());
+        jobs.push(Job::Remove {
+            team: "T1".into(),
+            user: ana.clone(),
+            emoji: EmojiKey::parse(":x:").unwrap(),
+        });
+        jobs.push(publish.clone());
+        let open = Job::OpenForm {
+            team: "T1".into(),
+            user: ana,
+            trigger_id: "1.2.3".into(),
+            editing: None,
+        };
+        jobs.push(open.clone());
+        assert_eq!(jobs.len(), 3);
+        let wait = Duration::from_millis(1);
+        assert_eq!(jobs.next(wait), Some(open));
+        assert_eq!(jobs.next(wait), Some(publish));
+        assert!(matches!(jobs.next(wait), Some(Job::Remove { .. })));
+        assert_eq!(jobs.next(wait), None);
+    }
+}
