@@ -112,6 +112,20 @@ pub fn store_key(user: &UserId, bytes: &[u8], format: Format) -> String {
     format!("{user}/{id}.{}", format.extension())
 }
 
+/// Stores a checked picture under its content key unless it is there already; returns the key.
+pub fn keep(
+    store: &dyn crate::store::Store,
+    user: &UserId,
+    bytes: &[u8],
+    format: Format,
+) -> anyhow::Result<String> {
+    let key = store_key(user, bytes, format);
+    if !store.exists(&key)? {
+        store.put(&key, bytes, format.content_type())?;
+    }
+    Ok(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

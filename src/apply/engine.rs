@@ -447,11 +447,7 @@ impl<'a> Engine<'a> {
                 .and_then(|bytes| picture::check(&bytes).map(|c| (bytes, c.format)));
             match checked {
                 Ok((bytes, format)) => {
-                    let key = picture::store_key(user, &bytes, format);
-                    if !self.store.exists(&key)? {
-                        self.store.put(&key, &bytes, format.content_type())?;
-                    }
-                    return Ok(Some(key));
+                    return picture::keep(self.store, user, &bytes, format).map(Some);
                 }
                 Err(reason) => last = reason,
             }

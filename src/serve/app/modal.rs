@@ -437,21 +437,12 @@ impl Service {
                 ),
             })?;
         let checked = picture::check(&bytes).map_err(|reason| format!("{shown}: {reason}"))?;
-        let key = picture::store_key(user, &bytes, checked.format);
-        let stored = self.store.exists(&key).and_then(|exists| {
-            if exists {
-                Ok(())
-            } else {
-                self.store.put(&key, &bytes, checked.format.content_type())
-            }
-        });
-        stored.map_err(|err| {
-            log::error!("storing {user}'s picture {key} failed: {err:#}");
+        picture::keep(self.store, user, &bytes, checked.format).map_err(|err| {
+            log::error!("storing {user}'s picture failed: {err:#}");
             "Storing the photo did not work just now (the store did not answer): try again in a \
              minute"
                 .to_owned()
-        })?;
-        Ok(key)
+        })
     }
 
     /// Merges the preset into `users.json` (a concurrent writer's change is kept); `None`
