@@ -158,7 +158,7 @@ pub struct Levels {
     pub members: usize,
     /// `users.json` has vanished from the store.
     pub presets_vanished: bool,
-    pub connections: super::connections::Counts,
+    pub connections: super::transport::connections::Counts,
 }
 
 /// Every metric of the service.

@@ -7,9 +7,7 @@
 
 mod app;
 mod cache;
-mod connections;
 mod expiry;
-mod http;
 mod inbox;
 mod install;
 mod lifecycle;
@@ -18,19 +16,20 @@ mod onboard_route;
 mod pages;
 pub mod queue;
 mod reconcile;
+mod transport;
 mod worker;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
 use crate::apply::Engine;
-use crate::events::{self, SignatureError, UserEvent, Verifier};
+use crate::events::{UserEvent, Verifier};
 use crate::exit::UsageError;
 use crate::presets::UserId;
 use crate::secret::SecretString;
@@ -43,6 +42,7 @@ use crate::tokens::Tokens;
 pub use cache::PresetCache;
 use metrics::{EventOutcome, Levels, Metrics};
 use queue::{Admission, Queue, Request, Wanted};
+pub use transport::http::EventRequest;
 
 /// Event IDs remembered to process a redelivery once (Slack redelivers within minutes).
 const SEEN_EVENTS: usize = 50_000;
@@ -195,18 +195,6 @@ enum Arrival {
     Later,
 }
 
-/// A request to the Events URL, as the HTTP side hands it over.
-#[derive(Debug, Clone, Copy)]
-pub struct EventRequest<'a> {
-    /// `Content-Type`: events are JSON, interactivity and commands form-encoded.
-    pub content_type: Option<&'a str>,
-    pub timestamp: Option<&'a str>,
-    pub signature: Option<&'a str>,
-    /// `X-Slack-Retry-Num` was present.
-    pub retry: bool,
-    pub body: &'a [u8],
-}
-
 /// Everything the HTTP side and the workers share.
 #[derive(Debug)]
 pub struct Service {
@@ -233,7 +221,7 @@ pub struct Service {
     /// This process's name in claims on members: replicas tell each other apart by it.
     instance: String,
     /// Every open HTTP connection, by peer.
-    connections: connections::Registry,
+    connections: transport::connections::Registry,
     /// `POST /onboard` is worked one at a time.
     onboarding: tokio::sync::Semaphore,
     /// When members' statuses lapse.
@@ -281,7 +269,7 @@ impl Service {
             bad_signatures: AtomicU64::new(0),
             later: Mutex::new(Vec::new()),
             instance,
-            connections: connections::Registry::new(
+            connections: transport::connections::Registry::new(
                 config.max_connections,
                 config.max_connections_per_peer,
             ),
@@ -316,59 +304,6 @@ impl Service {
             presets_vanished: self.presets.vanished(),
             connections: self.connections.counts(),
         }
-    }
-
-    /// Handles a request to the Events URL; never waits on Slack or the store.
-    pub fn event(&self, request: EventRequest<'_>, now: u64) -> Answer {
-        let (outcome, answer) = self.event_outcome(request, now);
-        self.metrics.event(outcome);
-        answer
-    }
-
-    pub fn ack_took(&self, took: Duration) {
-        self.metrics.ack(took);
-    }
-
-    fn event_outcome(&self, request: EventRequest<'_>, now: u64) -> (EventOutcome, Answer) {
-        let form = events::is_form(request.content_type, request.body);
-        if form && events::parse_form(request.body) == Ok(events::Form::SslCheck) {
-            // Slack's certificate check is the one request it does not sign; it asks nothing.
-            return (EventOutcome::Ignored, Answer::empty(200));
-        }
-        if let Err(err) =
-            self.verifier
-                .verify(request.timestamp, request.signature, request.body, now)
-        {
-            self.log_bad_signature(err);
-            return (
-                EventOutcome::BadSignature,
-                Answer::text(401, format!("invalid request signature: {err}")),
-            );
-        }
-        let inbound = if form {
-            match events::parse_form(request.body) {
-                Ok(events::Form::Command(command)) => inbox::Inbound::Command(command),
-                Ok(events::Form::Interaction(payload)) => inbox::Inbound::Interaction(payload),
-                Ok(events::Form::SslCheck) => return (EventOutcome::Ignored, Answer::empty(200)),
-                Err(err) => {
-                    log::warn!("a signed form to the Request URL was not understood: {err}");
-                    return (EventOutcome::Malformed, Answer::text(400, err.to_string()));
-                }
-            }
-        } else {
-            match events::parse(request.body) {
-                Ok(envelope) => inbox::Inbound::Event {
-                    envelope,
-                    retry: request.retry,
-                },
-                Err(err) => {
-                    log::warn!("a signed request to the Events URL was not understood: {err}");
-                    let text = crate::redact::secrets(&err.to_string()).into_owned();
-                    return (EventOutcome::Malformed, Answer::text(400, text));
-                }
-            }
-        };
-        self.dispatch(inbound)
     }
 
     fn user_event(&self, event: UserEvent, retry: bool) -> (EventOutcome, Answer) {
@@ -511,16 +446,6 @@ impl Service {
         }
     }
 
-    fn log_bad_signature(&self, err: SignatureError) {
-        // The first, then one in a hundred: a scan cannot flood the log.
-        let n = self.bad_signatures.fetch_add(1, Ordering::Relaxed) + 1;
-        if n == 1 {
-            log::warn!("refused a request to the Events URL: {err}");
-        } else if n.is_multiple_of(100) {
-            log::warn!("refused {n} requests to the Events URL so far; the latest: {err}");
-        }
-    }
-
     /// Re-checks held events of members not in the cache, queueing those now onboarded; writes
     /// the records that waited for the store.
     fn refresh_held(&self, stop: &Stop) {
@@ -625,7 +550,7 @@ pub fn run(
     let service = Service::new(&config, store, slack, tokens).context("cannot start")?;
     let service: &'static Service = Box::leak(Box::new(service));
 
-    let listener = http::bind(config.listen).map_err(|err| {
+    let listener = transport::http::bind(config.listen).map_err(|err| {
         UsageError::new(format!(
             "cannot listen on {}: {err}; choose another address with --listen or \
              STATUSINATOR_LISTEN",
@@ -708,7 +633,7 @@ pub fn run(
     );
     println!("statusinator serve: listening on http://{address}");
 
-    http::serve(service, listener, &stop)?;
+    transport::http::serve(service, listener, &stop)?;
 
     log::info!("stopping: no more requests; finishing the queued work");
     service.queue.close();

@@ -3,6 +3,7 @@
 //! connection (see [`super::connections`]): a fresh client, Slack included, always gets in.
 
 use std::convert::Infallible;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,8 +17,10 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio_io_timeout::TimeoutStream;
 
 use super::connections::{Connection, SHED_GRACE};
-use super::{Answer, EventRequest, Service};
-use crate::events::{RETRY_NUM_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::events::{self, SignatureError, RETRY_NUM_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::serve::inbox::Inbound;
+use crate::serve::metrics::EventOutcome;
+use crate::serve::{Answer, Service};
 use crate::signals::Stop;
 
 /// The largest body the Events URL reads.
@@ -174,7 +177,7 @@ async fn handle(
                 }
                 Err(answer) => {
                     if answer.status == 413 {
-                        service.metrics.event(super::EventOutcome::TooLarge);
+                        service.metrics.event(EventOutcome::TooLarge);
                     }
                     answer
                 }
@@ -207,7 +210,7 @@ async fn handle(
             rx.await
                 .unwrap_or_else(|_| Answer::text(500, "connecting stopped unexpectedly"))
         }
-        (&Method::GET, path) if path.starts_with(super::app::pictures::PREFIX) => {
+        (&Method::GET, path) if path.starts_with(crate::serve::app::pictures::PREFIX) => {
             let path = path.to_owned();
             // A store read: off the runtime.
             tokio::task::spawn_blocking(move || service.picture(&path))
@@ -322,5 +325,82 @@ async fn read_body(body: Incoming, headers: &HeaderMap, limit: usize) -> Result<
         Ok(Err(err)) if err.is::<http_body_util::LengthLimitError>() => Err(too_large()),
         Ok(Err(err)) => Err(Answer::text(400, format!("reading the body failed: {err}"))),
         Err(_) => Err(Answer::text(408, "the body did not arrive in time")),
+    }
+}
+
+/// A request to the Events URL, as the HTTP side hands it over.
+#[derive(Debug, Clone, Copy)]
+pub struct EventRequest<'a> {
+    /// `Content-Type`: events are JSON, interactivity and commands form-encoded.
+    pub content_type: Option<&'a str>,
+    pub timestamp: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    /// `X-Slack-Retry-Num` was present.
+    pub retry: bool,
+    pub body: &'a [u8],
+}
+
+impl Service {
+    /// Handles a request to the Events URL; never waits on Slack or the store.
+    pub fn event(&self, request: EventRequest<'_>, now: u64) -> Answer {
+        let (outcome, answer) = self.event_outcome(request, now);
+        self.metrics.event(outcome);
+        answer
+    }
+
+    pub fn ack_took(&self, took: Duration) {
+        self.metrics.ack(took);
+    }
+
+    fn event_outcome(&self, request: EventRequest<'_>, now: u64) -> (EventOutcome, Answer) {
+        let form = events::is_form(request.content_type, request.body);
+        if form && events::parse_form(request.body) == Ok(events::Form::SslCheck) {
+            // Slack's certificate check is the one request it does not sign; it asks nothing.
+            return (EventOutcome::Ignored, Answer::empty(200));
+        }
+        if let Err(err) =
+            self.verifier
+                .verify(request.timestamp, request.signature, request.body, now)
+        {
+            self.log_bad_signature(err);
+            return (
+                EventOutcome::BadSignature,
+                Answer::text(401, format!("invalid request signature: {err}")),
+            );
+        }
+        let inbound = if form {
+            match events::parse_form(request.body) {
+                Ok(events::Form::Command(command)) => Inbound::Command(command),
+                Ok(events::Form::Interaction(payload)) => Inbound::Interaction(payload),
+                Ok(events::Form::SslCheck) => return (EventOutcome::Ignored, Answer::empty(200)),
+                Err(err) => {
+                    log::warn!("a signed form to the Request URL was not understood: {err}");
+                    return (EventOutcome::Malformed, Answer::text(400, err.to_string()));
+                }
+            }
+        } else {
+            match events::parse(request.body) {
+                Ok(envelope) => Inbound::Event {
+                    envelope,
+                    retry: request.retry,
+                },
+                Err(err) => {
+                    log::warn!("a signed request to the Events URL was not understood: {err}");
+                    let text = crate::redact::secrets(&err.to_string()).into_owned();
+                    return (EventOutcome::Malformed, Answer::text(400, text));
+                }
+            }
+        };
+        self.dispatch(inbound)
+    }
+
+    fn log_bad_signature(&self, err: SignatureError) {
+        // The first, then one in a hundred: a scan cannot flood the log.
+        let n = self.bad_signatures.fetch_add(1, Ordering::Relaxed) + 1;
+        if n == 1 {
+            log::warn!("refused a request to the Events URL: {err}");
+        } else if n.is_multiple_of(100) {
+            log::warn!("refused {n} requests to the Events URL so far; the latest: {err}");
+        }
     }
 }
