@@ -66,7 +66,9 @@ const POLL_AFTER: &str = const_format::concatcp!(
 
 const SERVE_AFTER: &str = const_format::concatcp!(
     "Environment (besides the flags' own variables):
-  SLACK_SIGNING_SECRET      the Slack app's Signing Secret (required)
+  SLACK_SIGNING_SECRET      the Slack app's Signing Secret (required unless SLACK_APP_TOKEN)
+  SLACK_APP_TOKEN           app-level token (xapp-…, connections:write): Slack's events,
+                            clicks and commands come over Socket Mode, with no public URL
   STATUSINATOR_ADMIN_TOKEN  turns POST /onboard on; callers send it as a bearer token
   SLACK_TOKEN               user token (xoxp-…) for members without an entry in the tokens file
   SLACK_BOT_TOKEN           bot token (xoxb-…, users:read) for the reconciling reads
@@ -147,7 +149,7 @@ pub enum Command {
     Poll(PollArgs),
 
     /// Receive Slack's user events and apply each member's preset within seconds (needs
-    /// SLACK_SIGNING_SECRET)
+    /// SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)
     #[command(after_help = SERVE_AFTER)]
     Serve(ServeArgs),
 
@@ -301,6 +303,11 @@ pub struct ServeArgs {
     #[arg(long, env = "STATUSINATOR_MAX_CONNECTIONS_PER_PEER", value_name = "N",
           default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections_per_peer: u32,
+
+    /// Socket Mode connections kept open (with SLACK_APP_TOKEN; Slack allows 10 an app)
+    #[arg(long, env = "STATUSINATOR_SOCKET_CONNECTIONS", value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub socket_connections: u8,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

@@ -364,12 +364,32 @@ mod commands {
                 .filter(|v| !v.is_empty())
                 .map(crate::secret::SecretString::new)
         };
-        let signing_secret = secret("SLACK_SIGNING_SECRET").ok_or_else(|| {
-            UsageError::new(
+        let socket = match secret("SLACK_APP_TOKEN") {
+            None => None,
+            Some(token) if token.expose().starts_with("xapp-") => {
+                Some(crate::serve::SocketConfig {
+                    app_token: token,
+                    connections: usize::from(args.socket_connections),
+                })
+            }
+            Some(_) => {
+                return Err(UsageError::new(
+                    "SLACK_APP_TOKEN is not an app-level token (xapp-…): create one in your \
+                     Slack app's Basic Information page, under App-Level Tokens, with the \
+                     connections:write scope",
+                )
+                .into())
+            }
+        };
+        let signing_secret = secret("SLACK_SIGNING_SECRET");
+        if signing_secret.is_none() && socket.is_none() {
+            return Err(UsageError::new(
                 "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's \
-                 Basic Information page into it",
+                 Basic Information page into it (or set SLACK_APP_TOKEN to take Slack's events \
+                 over Socket Mode)",
             )
-        })?;
+            .into());
+        }
         let oauth = oauth_settings(args)?;
         let config = crate::serve::Config {
             listen: args.listen,
@@ -383,6 +403,7 @@ mod commands {
             oauth: oauth.clone(),
             max_connections: args.max_connections as usize,
             max_connections_per_peer: args.max_connections_per_peer as usize,
+            socket,
         };
         let store: Arc<dyn Store> = settings.store.open()?.into();
         let tokens = settings.tokens(&store)?;

@@ -50,6 +50,11 @@ pub fn secrets(text: &str) -> Cow<'_, str> {
             while end < bytes.len() && is_token_byte(bytes[end]) {
                 end += 1;
             }
+            if end == i + prefix {
+                // Only the kind (`xapp-…` in a message naming it): nothing secret.
+                i = end;
+                continue;
+            }
             let buf = out.get_or_insert_with(|| String::with_capacity(text.len()));
             buf.push_str(&text[copied..i + prefix]);
             buf.push_str(REDACTED);
@@ -131,6 +136,7 @@ mod tests {
             "xoxp",
             "maxapp-1",
             ":xoxo:",
+            "a user token (xoxp-…) or an app-level one (xapp-…)",
             "",
         ] {
             assert_eq!(secrets(text), text);

@@ -162,6 +162,12 @@ pub enum Envelope {
 #[error("not a Slack event envelope: {0}")]
 pub struct ParseError(String);
 
+impl ParseError {
+    pub(crate) fn new(what: impl Into<String>) -> ParseError {
+        ParseError(what.into())
+    }
+}
+
 #[derive(Deserialize)]
 struct Outer<'a> {
     #[serde(rename = "type", default)]

@@ -159,6 +159,9 @@ pub struct Levels {
     /// `users.json` has vanished from the store.
     pub presets_vanished: bool,
     pub connections: super::transport::connections::Counts,
+    /// Socket Mode connections open, and made again since start.
+    pub sockets: usize,
+    pub socket_reconnects: usize,
 }
 
 /// Every metric of the service.
@@ -176,6 +179,8 @@ pub struct Metrics {
     connections: Gauge,
     connections_shed: Gauge,
     connections_refused: Gauge,
+    sockets: Gauge,
+    socket_reconnects: Gauge,
 }
 
 impl Metrics {
@@ -243,6 +248,18 @@ impl Metrics {
             "Connections closed at once since start because every slot was busy answering",
             connections_refused.clone(),
         );
+        let sockets = Gauge::default();
+        registry.register(
+            "socket_connections",
+            "Socket Mode connections open (0 without SLACK_APP_TOKEN)",
+            sockets.clone(),
+        );
+        let socket_reconnects = Gauge::default();
+        registry.register(
+            "socket_reconnects",
+            "Socket Mode connections made again since start (Slack's refreshes, breaks)",
+            socket_reconnects.clone(),
+        );
         registry.register_collector(Box::new(SlackCollector(slack)));
         Metrics {
             events: EventOutcome::ALL
@@ -271,6 +288,8 @@ impl Metrics {
             connections,
             connections_shed,
             connections_refused,
+            sockets,
+            socket_reconnects,
         }
     }
 
@@ -298,6 +317,8 @@ impl Metrics {
         self.connections_shed.set(levels.connections.shed as i64);
         self.connections_refused
             .set(levels.connections.refused as i64);
+        self.sockets.set(levels.sockets as i64);
+        self.socket_reconnects.set(levels.socket_reconnects as i64);
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");
@@ -368,6 +389,8 @@ mod tests {
             members: 12,
             presets_vanished: true,
             connections: Default::default(),
+            sockets: 2,
+            socket_reconnects: 1,
         });
         for line in [
             "statusinator_events_total{outcome=\"queued\"} 2",
@@ -377,6 +400,8 @@ mod tests {
             "statusinator_queue_depth 3",
             "statusinator_dead_letter_depth 1",
             "statusinator_wanted_depth 7",
+            "statusinator_socket_connections 2",
+            "statusinator_socket_reconnects 1",
             "statusinator_members 12",
             "statusinator_presets_vanished 1",
             "statusinator_slack_rate_limit_waits_total 0",

@@ -69,7 +69,8 @@ const CLAIM_RECHECK: Duration = Duration::from_secs(2);
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
-    pub signing_secret: SecretString,
+    /// Checks requests to the Request URL; `None` (Socket Mode only): it refuses them all.
+    pub signing_secret: Option<SecretString>,
     /// `POST /onboard` is on only with this.
     pub admin_token: Option<SecretString>,
     pub queue_capacity: usize,
@@ -84,6 +85,17 @@ pub struct Config {
     /// Connections open at once, in all and from one address.
     pub max_connections: usize,
     pub max_connections_per_peer: usize,
+    /// Socket Mode; `None`: Slack posts to the Request URL.
+    pub socket: Option<SocketConfig>,
+}
+
+/// Socket Mode's settings.
+#[derive(Debug, Clone)]
+pub struct SocketConfig {
+    /// The app-level token (`xapp-…`, `connections:write`).
+    pub app_token: SecretString,
+    /// Connections kept open (Slack allows 10).
+    pub connections: usize,
 }
 
 /// An answer to an HTTP request, before it becomes one.
@@ -198,7 +210,7 @@ enum Arrival {
 /// Everything the HTTP side and the workers share.
 #[derive(Debug)]
 pub struct Service {
-    verifier: Verifier,
+    verifier: Option<Verifier>,
     admin_token: Option<SecretString>,
     store: &'static dyn Store,
     engine: Engine<'static>,
@@ -233,6 +245,8 @@ pub struct Service {
     disconnecting: Mutex<HashMap<UserId, String>>,
     /// Work for the app's workers: modals, presets members save or remove, Home views.
     jobs: app::Jobs,
+    /// Socket Mode connections.
+    socket: transport::socket::Gauge,
     /// Members connecting themselves; `None` when it is not set up.
     oauth: Option<crate::connect::OAuth>,
 }
@@ -251,7 +265,7 @@ impl Service {
         state::prepare(store)?;
         let instance = state::instance_name("serve");
         Ok(Service {
-            verifier: Verifier::new(&config.signing_secret),
+            verifier: config.signing_secret.as_ref().map(Verifier::new),
             admin_token: config.admin_token.clone(),
             store,
             engine: Engine::new(store, slack, tokens)
@@ -277,6 +291,7 @@ impl Service {
             expiries: expiry::Expiries::default(),
             rereads: Mutex::new(Vec::new()),
             jobs: app::Jobs::default(),
+            socket: transport::socket::Gauge::default(),
             disconnecting: Mutex::default(),
             oauth: config.oauth.clone(),
         })
@@ -303,6 +318,11 @@ impl Service {
             members: self.presets.len(),
             presets_vanished: self.presets.vanished(),
             connections: self.connections.counts(),
+            sockets: self.socket.open(),
+            socket_reconnects: self
+                .socket
+                .reconnects
+                .load(std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -497,6 +517,10 @@ impl Service {
                 "wanted": self.wanted.len(),
                 "lapsing": self.expiries.len(),
                 "app_jobs": self.jobs.len(),
+                "socket_mode": {
+                    "open": self.socket.open(),
+                    "wanted": self.socket.wanted.load(std::sync::atomic::Ordering::Relaxed),
+                },
                 "connections": self.connections.counts().open,
                 "instance": self.instance,
             }),
@@ -631,9 +655,25 @@ pub fn run(
             "off"
         }
     );
+    if let Some(socket) = &config.socket {
+        log::info!(
+            "Socket Mode: keeping {} connection{} to Slack open (SLACK_APP_TOKEN)",
+            socket.connections,
+            if socket.connections == 1 { "" } else { "s" }
+        );
+    }
     println!("statusinator serve: listening on http://{address}");
 
+    let sockets = match &config.socket {
+        Some(socket) => transport::socket::start(service, socket, &stop)?,
+        None => Vec::new(),
+    };
     transport::http::serve(service, listener, &stop)?;
+    // Socket Mode connections close (acknowledging what is still on its way) before the
+    // queue is drained.
+    for socket in sockets {
+        let _ = socket.join();
+    }
 
     log::info!("stopping: no more requests; finishing the queued work");
     service.queue.close();

@@ -74,6 +74,7 @@ pub enum Method {
     ViewsPublish,
     ViewsOpen,
     ViewsUpdate,
+    AppsConnectionsOpen,
 }
 
 impl Method {
@@ -90,6 +91,7 @@ impl Method {
             Method::ViewsPublish => "views.publish",
             Method::ViewsOpen => "views.open",
             Method::ViewsUpdate => "views.update",
+            Method::AppsConnectionsOpen => "apps.connections.open",
         }
     }
 
@@ -106,6 +108,9 @@ impl Method {
             | Method::ViewsUpdate => 100,
             // Slack allows about one message a second to a channel.
             Method::PostMessage => 60,
+            // Tier 1 ("1+ a minute", bursts allowed): a few connections at start, then one per
+            // refresh every few hours; a 429 is honoured like any other.
+            Method::AppsConnectionsOpen => 10,
         }
     }
 }
@@ -386,6 +391,15 @@ impl SlackClient {
             req.post_json(&body)
         })?;
         Ok(())
+    }
+
+    /// A Socket Mode WebSocket URL (`apps.connections.open` with the app-level token): good for
+    /// one connection.
+    pub fn open_connection(&self, app_token: &Token) -> Result<String, SlackError> {
+        let value = self.call(Method::AppsConnectionsOpen, Auth::Bearer(app_token), &|req| {
+            req.post_form(&[])
+        })?;
+        Ok(value["url"].as_str().unwrap_or_default().to_owned())
     }
 
     /// `chat.postMessage` of `text` to `channel` (a member ID writes to them directly), with

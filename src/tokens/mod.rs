@@ -36,6 +36,8 @@ pub enum TokenSource {
     SlackToken,
     /// `SLACK_BOT_TOKEN`.
     BotToken,
+    /// `SLACK_APP_TOKEN`: the app-level token that opens Socket Mode connections.
+    AppToken,
 }
 
 impl fmt::Display for TokenSource {
@@ -46,6 +48,7 @@ impl fmt::Display for TokenSource {
             TokenSource::Installation(team) => write!(f, "the bot token of {team}"),
             TokenSource::SlackToken => f.write_str("SLACK_TOKEN"),
             TokenSource::BotToken => f.write_str("SLACK_BOT_TOKEN"),
+            TokenSource::AppToken => f.write_str("SLACK_APP_TOKEN"),
         }
     }
 }

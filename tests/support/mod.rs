@@ -9,6 +9,7 @@ pub mod images;
 pub mod proxy;
 pub mod serve;
 pub mod slack;
+pub mod socket;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -42,6 +42,8 @@ use serde_json::{json, Value};
 pub enum Kind {
     User,
     Bot,
+    /// An app-level token (`xapp-…`, `connections:write`): Socket Mode only.
+    App,
 }
 
 #[derive(Debug, Clone)]
@@ -148,6 +150,8 @@ struct State {
     modals: BTreeMap<String, (String, Value)>,
     /// Files members attached (`file_input`): ID → name and bytes.
     files: HashMap<String, (String, Vec<u8>)>,
+    /// Socket Mode, once turned on.
+    socket: Option<super::socket::SocketMode>,
 }
 
 /// The running stand-in; stops when dropped.
@@ -397,6 +401,25 @@ impl SlackStandIn {
             },
         );
         token
+    }
+
+    /// Turns Socket Mode on: returns an app-level token for `apps.connections.open` and the
+    /// WebSocket side.
+    pub fn socket_mode(&self) -> (String, super::socket::SocketMode) {
+        let token = format!("xapp-1-A0STATUS-{:010}-{:016x}", fastrand::u32(..), fastrand::u64(..));
+        let socket = super::socket::SocketMode::start();
+        let mut state = self.state.lock().unwrap();
+        state.tokens.insert(
+            token.clone(),
+            TokenInfo {
+                owner: "A0STATUS".to_owned(),
+                kind: Kind::App,
+                revoked: false,
+                expires: None,
+            },
+        );
+        state.socket = Some(socket.clone());
+        (token, socket)
     }
 
     pub fn revoke(&self, token: &str) {
@@ -1098,7 +1121,15 @@ fn answer(
     }
 
     let owner = info.owner.clone();
+    if (info.kind == Kind::App) != (call.method == "apps.connections.open") {
+        // An app-level token opens Socket Mode connections and does nothing else.
+        return error("not_allowed_token_type");
+    }
     match call.method.as_str() {
+        "apps.connections.open" => match &st.socket {
+            Some(socket) => (200, None, json!({"ok": true, "url": socket.issue_url()}), None),
+            None => error("socket_mode_not_enabled"),
+        },
         "auth.test" => {
             let mut out = json!({"ok": true, "user_id": owner, "team_id": "T0STANDIN", "team": "Stand-in Workspace", "user": owner.to_lowercase(), "url": "https://standin.slack.com/"});
             if info.kind == Kind::Bot {

@@ -358,9 +358,17 @@ impl Service {
             // Slack's certificate check is the one request it does not sign; it asks nothing.
             return (EventOutcome::Ignored, Answer::empty(200));
         }
-        if let Err(err) =
-            self.verifier
-                .verify(request.timestamp, request.signature, request.body, now)
+        let Some(verifier) = &self.verifier else {
+            return (
+                EventOutcome::BadSignature,
+                Answer::text(
+                    401,
+                    "this serve takes Slack's requests over Socket Mode and has no signing \
+                     secret to check this one: set SLACK_SIGNING_SECRET to take them here too",
+                ),
+            );
+        };
+        if let Err(err) = verifier.verify(request.timestamp, request.signature, request.body, now)
         {
             self.log_bad_signature(err);
             return (

@@ -1,0 +1,217 @@
+//! Socket Mode: with SLACK_APP_TOKEN, serve opens its own connections to Slack
+//! (`apps.connections.open`, then a WebSocket), acknowledges every envelope at once (with the
+//! answer as payload where Slack takes one) and hands events, clicks, modal submissions and
+//! commands to the same handlers as the Request URL. A refresh opens the new connection before
+//! the old one closes; a broken one is opened again.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::serve::{user_change, Serve};
+use support::socket::{Moment, SocketMode};
+use support::{images, wait_until, World};
+
+const ANA: &str = "U0ANA0001";
+
+/// Ana onboarded with her own token; the app's bot; Socket Mode on (no signing secret at all).
+fn world() -> (World, String, String, SocketMode) {
+    let mut world = World::local();
+    world.member(ANA, "Ana");
+    let bot = world.slack.add_bot();
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.onboard(json!({ANA: {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}}}));
+    let (app_token, socket) = world.slack.socket_mode();
+    (world, bot, app_token, socket)
+}
+
+fn start(world: &World, bot: &str, app_token: &str, extra: &[&str]) -> Serve {
+    Serve::start(
+        world,
+        extra,
+        &[
+            ("SLACK_BOT_TOKEN", bot),
+            ("SLACK_APP_TOKEN", app_token),
+            ("SLACK_SIGNING_SECRET", ""),
+        ],
+    )
+}
+
+/// Sends an envelope and returns its ack, which must come within 3 s.
+fn acked(socket: &SocketMode, kind: &str, payload: Value) -> Value {
+    let sent = Instant::now();
+    let id = socket.envelope(None, kind, payload);
+    let ack = socket
+        .ack(&id, Duration::from_secs(3))
+        .unwrap_or_else(|| panic!("no ack of the {kind} envelope within 3 s"));
+    assert!(sent.elapsed() < Duration::from_secs(3));
+    assert_eq!(ack["envelope_id"], id.as_str());
+    ack
+}
+
+fn event(world: &World) -> Value {
+    let body = user_change(&world.slack.member(ANA), &support::serve::event_id());
+    serde_json::from_slice(&body).unwrap()
+}
+
+#[test]
+fn events_clicks_submissions_and_commands_all_come_over_the_socket() {
+    let (world, bot, app_token, socket) = world();
+    let serve = start(&world, &bot, &app_token, &[]);
+    socket.wait_open(2, Duration::from_secs(20));
+    let opens: Vec<_> = world
+        .slack
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "apps.connections.open")
+        .collect();
+    assert_eq!(opens.len(), 2, "two connections by default");
+    assert!(opens.iter().all(|c| c.token_kind == Some(support::slack::Kind::App)));
+    assert_eq!(serve.health()["socket_mode"]["open"], 2);
+
+    // An event: acknowledged with no payload, then applied.
+    world.slack.set_status(ANA, ":palm_tree:");
+    let ack = acked(&socket, "events_api", event(&world));
+    assert!(ack.get("payload").is_none(), "{ack}");
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name(ANA) == "Ana (away)"
+    });
+
+    // The same event again (Slack's retry, on another connection): acknowledged, done once.
+    let writes = world.slack.profile_writes().len();
+    let again = event(&world);
+    let first = socket.open()[0];
+    let id = socket.envelope_retried(Some(first), "events_api", again.clone(), 0);
+    socket.ack(&id, Duration::from_secs(3)).expect("acked");
+    let id = socket.envelope_retried(None, "events_api", again, 1);
+    socket.ack(&id, Duration::from_secs(3)).expect("the retry acked");
+
+    // A command: the ephemeral answer is the ack's payload.
+    let ack = acked(
+        &socket,
+        "slash_commands",
+        json!({"command": "/statusinator", "text": "list", "user_id": ANA,
+               "team_id": support::serve::TEAM, "trigger_id": "1.2.3",
+               "response_url": "https://hooks.slack.com/commands/T0STANDIN/1/x"}),
+    );
+    assert_eq!(ack["payload"]["response_type"], "ephemeral");
+    let text = ack["payload"]["text"].as_str().unwrap();
+    assert!(text.contains(":palm_tree:: name “Ana (away)” and a photo"), "{text}");
+
+    // A click opens the preset modal; a bad submission is answered inline in the ack.
+    let trigger = world.slack.trigger(ANA);
+    let click: Value = serde_json::from_str(&support::serve::click_payload(ANA, "add", "", &trigger))
+        .unwrap();
+    let ack = acked(&socket, "interactive", click);
+    assert!(ack.get("payload").is_none(), "a click's ack has nothing to say: {ack}");
+    let mut modal = None;
+    wait_until("the modal", Duration::from_secs(10), || {
+        modal = world.slack.modal(ANA);
+        modal.is_some()
+    });
+    let (view_id, view) = modal.unwrap();
+    let values = json!({
+        "emoji": {"emoji": {"type": "plain_text_input", "value": "not an emoji!"}},
+        "name": {"name": {"type": "plain_text_input", "value": "Ana"}},
+        "picture": {"picture": {"type": "file_input", "files": []}},
+    });
+    let submitted: Value =
+        serde_json::from_str(&support::serve::submission(ANA, &view_id, &view, values)).unwrap();
+    let ack = acked(&socket, "interactive", submitted);
+    assert_eq!(ack["payload"]["response_action"], "errors", "{ack}");
+    assert!(ack["payload"]["errors"]["emoji"].is_string(), "{ack}");
+
+    // The Home tab opened.
+    let opened = json!({"type": "event_callback", "team_id": support::serve::TEAM,
+                        "event_id": support::serve::event_id(),
+                        "event": {"type": "app_home_opened", "user": ANA, "tab": "home"}});
+    acked(&socket, "events_api", opened);
+    wait_until("her Home", Duration::from_secs(10), || {
+        world.slack.home(ANA).is_some()
+    });
+
+    assert_eq!(
+        world.slack.profile_writes().len(),
+        writes,
+        "the event and its retry changed nothing more"
+    );
+    // The Request URL takes nothing without a signing secret, and says why.
+    let refused = serve.post_signed(&event(&world).to_string().into_bytes(), &[]);
+    assert_eq!(refused.status, 401);
+    assert!(refused.body.contains("Socket Mode"), "{}", refused.body);
+    assert_eq!(serve.get("/healthz").status, 200);
+    assert_eq!(serve.metric("statusinator_socket_connections"), 2.0);
+}
+
+#[test]
+fn a_refresh_opens_the_new_connection_before_the_old_one_closes() {
+    let (world, bot, app_token, socket) = world();
+    let _serve = start(&world, &bot, &app_token, &["--socket-connections", "1"]);
+    let old = socket.wait_open(1, Duration::from_secs(20))[0];
+
+    socket.disconnect(old, "refresh_requested");
+    wait_until("the old connection closed", Duration::from_secs(20), || {
+        socket
+            .timeline()
+            .iter()
+            .any(|(_, m)| *m == Moment::Closed(old))
+    });
+    let timeline = socket.timeline();
+    let at = |wanted: &Moment| {
+        timeline
+            .iter()
+            .find(|(_, m)| m == wanted)
+            .map(|(t, _)| *t)
+            .unwrap_or_else(|| panic!("{wanted:?} in {timeline:?}"))
+    };
+    let new = socket.open()[0];
+    assert_ne!(new, old);
+    assert!(
+        at(&Moment::Hello(new)) < at(&Moment::Closed(old)),
+        "the new connection said hello before the old one closed: {timeline:?}"
+    );
+    // The new one works.
+    world.slack.set_status(ANA, ":palm_tree:");
+    acked(&socket, "events_api", event(&world));
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name(ANA) == "Ana (away)"
+    });
+}
+
+#[test]
+fn a_broken_connection_is_opened_again_and_slack_is_pinged() {
+    let (world, bot, app_token, socket) = world();
+    let serve = start(&world, &bot, &app_token, &["--socket-connections", "1"]);
+    let first = socket.wait_open(1, Duration::from_secs(20))[0];
+    socket.kill(first);
+    wait_until("a new connection", Duration::from_secs(20), || {
+        socket.open().first().is_some_and(|id| *id != first)
+    });
+    world.slack.set_status(ANA, ":palm_tree:");
+    acked(&socket, "events_api", event(&world));
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name(ANA) == "Ana (away)"
+    });
+    wait_until("a ping", Duration::from_secs(10), || socket.pings() > 0);
+    assert!(serve.metric("statusinator_socket_reconnects") >= 1.0);
+    let (_, logs) = serve.terminate();
+    assert!(logs.contains("Socket Mode connection 0 lost"), "{logs}");
+    assert!(!logs.contains(&app_token), "the app token never reaches the log");
+}
+
+#[test]
+fn a_token_that_is_not_an_app_token_is_refused_with_the_fix() {
+    let (world, bot, _, _) = world();
+    let out = world
+        .command()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SLACK_APP_TOKEN", &bot)
+        .env_remove("SLACK_SIGNING_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("SLACK_APP_TOKEN is not an app-level token (xapp-…)"), "{stderr}");
+    assert!(!stderr.contains(&bot), "{stderr}");
+}

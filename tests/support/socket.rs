@@ -1,0 +1,292 @@
+//! The stand-in's Socket Mode side (slack-platform.md §5, slack-app-surfaces.md §8): the
+//! WebSocket URLs `apps.connections.open` hands out (single-use tickets, at most 10 connections
+//! an app, `too_many_websockets` past it), `hello` on connecting, envelopes a test sends to one
+//! open connection, the acks that come back, and `disconnect` messages. Every connection's
+//! opening, hello and closing is recorded with its time, so tests can tell that a refreshed
+//! connection's successor was up before it closed.
+
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tungstenite::Message;
+
+/// What happened to a connection, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moment {
+    /// It said hello (the app may now get envelopes on it).
+    Hello(usize),
+    /// It closed (either side).
+    Closed(usize),
+}
+
+/// What a test asks a connection's thread to send.
+enum Out {
+    Text(String),
+    /// Cut the TCP connection with no close frame.
+    Kill,
+}
+
+#[derive(Default)]
+struct Hub {
+    tickets: HashSet<String>,
+    next_id: usize,
+    open: HashMap<usize, Sender<Out>>,
+    timeline: Vec<(Instant, Moment)>,
+    /// Acks by envelope ID: the whole ack message.
+    acks: HashMap<String, Value>,
+    /// Envelopes sent, by ID: which connection.
+    sent: HashMap<String, usize>,
+    /// Pings the app sent.
+    pings: usize,
+}
+
+/// The Socket Mode server; stops accepting when dropped.
+#[derive(Clone)]
+pub struct SocketMode {
+    /// `ws://127.0.0.1:PORT/link/`.
+    pub base: String,
+    hub: Arc<(Mutex<Hub>, Condvar)>,
+}
+
+const MAX_CONNECTIONS: usize = 10;
+
+impl SocketMode {
+    pub fn start() -> SocketMode {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("ws://{}/link/", listener.local_addr().unwrap());
+        let hub: Arc<(Mutex<Hub>, Condvar)> = Arc::default();
+        let accepting = hub.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let hub = accepting.clone();
+                std::thread::spawn(move || connection(stream, &hub));
+            }
+        });
+        SocketMode { base, hub }
+    }
+
+    /// A URL for `apps.connections.open`: good for one connection.
+    pub fn issue_url(&self) -> String {
+        let ticket = format!("{:032x}", fastrand::u128(..));
+        self.hub.0.lock().unwrap().tickets.insert(ticket.clone());
+        format!("{}?ticket={ticket}&app_id=A0STATUS", self.base)
+    }
+
+    /// Connections open now (said hello, not closed), oldest first.
+    pub fn open(&self) -> Vec<usize> {
+        let hub = self.hub.0.lock().unwrap();
+        let mut ids: Vec<usize> = hub.open.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    pub fn timeline(&self) -> Vec<(Instant, Moment)> {
+        self.hub.0.lock().unwrap().timeline.clone()
+    }
+
+    /// Pings the app sent so far.
+    pub fn pings(&self) -> usize {
+        self.hub.0.lock().unwrap().pings
+    }
+
+    /// Waits until `count` connections are open; panics after `timeout`.
+    pub fn wait_open(&self, count: usize, timeout: Duration) -> Vec<usize> {
+        let (lock, changed) = &*self.hub;
+        let hub = lock.lock().unwrap();
+        let (hub, _) = changed
+            .wait_timeout_while(hub, timeout, |h| h.open.len() != count)
+            .unwrap();
+        assert_eq!(
+            hub.open.len(),
+            count,
+            "Socket Mode connections open: {:?}",
+            hub.timeline
+        );
+        drop(hub);
+        self.open()
+    }
+
+    fn send_to(&self, connection: usize, out: Out) {
+        let hub = self.hub.0.lock().unwrap();
+        let sender = hub
+            .open
+            .get(&connection)
+            .unwrap_or_else(|| panic!("connection {connection} is not open"));
+        sender.send(out).unwrap();
+    }
+
+    /// Sends an envelope on `connection` (else the newest open one); returns its ID.
+    pub fn envelope(&self, connection: Option<usize>, kind: &str, payload: Value) -> String {
+        self.envelope_retried(connection, kind, payload, 0)
+    }
+
+    /// The same, as Slack's `retry_attempt` redelivery.
+    pub fn envelope_retried(
+        &self,
+        connection: Option<usize>,
+        kind: &str,
+        payload: Value,
+        retry_attempt: u32,
+    ) -> String {
+        let id = format!("{:08x}-{:04x}-4{:03x}", fastrand::u32(..), fastrand::u16(..), fastrand::u16(..0xfff));
+        self.resend(connection, kind, payload, retry_attempt, &id);
+        id
+    }
+
+    /// Sends an envelope with a given ID (a redelivery of one not acked).
+    pub fn resend(
+        &self,
+        connection: Option<usize>,
+        kind: &str,
+        payload: Value,
+        retry_attempt: u32,
+        id: &str,
+    ) {
+        let connection = connection.unwrap_or_else(|| *self.open().last().expect("a connection"));
+        let mut envelope = json!({
+            "envelope_id": id, "type": kind, "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+        });
+        if kind == "events_api" {
+            envelope["retry_attempt"] = retry_attempt.into();
+            envelope["retry_reason"] = if retry_attempt > 0 { "timeout" } else { "" }.into();
+        }
+        self.hub
+            .0
+            .lock()
+            .unwrap()
+            .sent
+            .insert(id.to_owned(), connection);
+        self.send_to(connection, Out::Text(envelope.to_string()));
+    }
+
+    /// The ack of an envelope, waiting at most `timeout`.
+    pub fn ack(&self, id: &str, timeout: Duration) -> Option<Value> {
+        let (lock, changed) = &*self.hub;
+        let hub = lock.lock().unwrap();
+        let (hub, _) = changed
+            .wait_timeout_while(hub, timeout, |h| !h.acks.contains_key(id))
+            .unwrap();
+        hub.acks.get(id).cloned()
+    }
+
+    /// Sends `{"type":"disconnect","reason":…}` on a connection.
+    pub fn disconnect(&self, connection: usize, reason: &str) {
+        let message = json!({"type": "disconnect", "reason": reason,
+                             "debug_info": {"host": "applink-standin"}});
+        self.send_to(connection, Out::Text(message.to_string()));
+    }
+
+    /// Cuts a connection with no close frame, as a network failure does.
+    pub fn kill(&self, connection: usize) {
+        self.send_to(connection, Out::Kill);
+    }
+}
+
+fn moment(hub: &(Mutex<Hub>, Condvar), update: impl FnOnce(&mut Hub)) {
+    let (lock, changed) = hub;
+    update(&mut lock.lock().unwrap());
+    changed.notify_all();
+}
+
+/// One WebSocket connection: checks its ticket, says hello, then relays what the test sends
+/// and records what the app answers.
+#[allow(clippy::result_large_err)] // the error type is tungstenite's
+fn connection(stream: TcpStream, hub: &Arc<(Mutex<Hub>, Condvar)>) {
+    let check_ticket = |request: &Request, response: Response| {
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let ticket = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "ticket")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        if hub.0.lock().unwrap().tickets.remove(&ticket) {
+            Ok(response)
+        } else {
+            let mut refused = ErrorResponse::new(Some("invalid or used ticket".into()));
+            *refused.status_mut() = tungstenite::http::StatusCode::UNAUTHORIZED;
+            Err(refused)
+        }
+    };
+    let Ok(mut socket) = tungstenite::accept_hdr(stream, check_ticket) else {
+        return;
+    };
+    let (tx, rx): (Sender<Out>, Receiver<Out>) = channel();
+    let id = {
+        let mut h = hub.0.lock().unwrap();
+        h.next_id += 1;
+        h.next_id
+    };
+    let too_many = hub.0.lock().unwrap().open.len() >= MAX_CONNECTIONS;
+    if too_many {
+        let _ = socket.send(Message::text(
+            json!({"type": "disconnect", "reason": "too_many_websockets"}).to_string(),
+        ));
+        let _ = socket.close(None);
+        return;
+    }
+    let hello = json!({
+        "type": "hello", "num_connections": hub.0.lock().unwrap().open.len() + 1,
+        "debug_info": {"host": "applink-standin", "approximate_connection_time": 3600},
+        "connection_info": {"app_id": "A0STATUS"}
+    });
+    if socket.send(Message::text(hello.to_string())).is_err() {
+        return;
+    }
+    moment(hub, |h| {
+        h.open.insert(id, tx);
+        h.timeline.push((Instant::now(), Moment::Hello(id)));
+    });
+    socket
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(20)))
+        .unwrap();
+    loop {
+        while let Ok(out) = rx.try_recv() {
+            match out {
+                Out::Text(text) => {
+                    if socket.send(Message::text(text)).is_err() {
+                        break;
+                    }
+                }
+                Out::Kill => {
+                    let _ = socket.get_ref().shutdown(std::net::Shutdown::Both);
+                }
+            }
+        }
+        match socket.read() {
+            Ok(Message::Text(text)) => {
+                let ack: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                if let Some(envelope) = ack["envelope_id"].as_str() {
+                    let envelope = envelope.to_owned();
+                    moment(hub, |h| {
+                        h.acks.insert(envelope, ack);
+                    });
+                }
+            }
+            Ok(Message::Ping(_)) => moment(hub, |h| h.pings += 1),
+            Ok(Message::Close(_)) => {
+                // Answer the close, then the connection ends.
+                let _ = socket.flush();
+                break;
+            }
+            Ok(_) => {}
+            Err(tungstenite::Error::Io(err))
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break,
+        }
+    }
+    moment(hub, |h| {
+        h.open.remove(&id);
+        h.timeline.push((Instant::now(), Moment::Closed(id)));
+    });
+}
