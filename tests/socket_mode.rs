@@ -67,17 +67,24 @@ fn events_clicks_submissions_and_commands_all_come_over_the_socket() {
         .filter(|c| c.method == "apps.connections.open")
         .collect();
     assert_eq!(opens.len(), 2, "two connections by default");
-    assert!(opens.iter().all(|c| c.token_kind == Some(support::slack::Kind::App)));
-    assert_eq!(serve.health()["socket_mode"]["open"], 2);
+    assert!(opens
+        .iter()
+        .all(|c| c.token_kind == Some(support::slack::Kind::App)));
+    wait_until("serve counting both", Duration::from_secs(5), || {
+        serve.health()["socket_mode"]["open"] == 2
+    });
+    // Slack is slow from here on: every ack still comes within 3 s.
+    world.slack.set_latency(Duration::from_secs(3));
 
     // An event: acknowledged with no payload, then applied.
     world.slack.set_status(ANA, ":palm_tree:");
     let ack = acked(&socket, "events_api", event(&world));
     assert!(ack.get("payload").is_none(), "{ack}");
-    wait_until("the vacation preset", Duration::from_secs(20), || {
+    wait_until("the vacation preset", Duration::from_secs(30), || {
         world.slack.display_name(ANA) == "Ana (away)"
     });
 
+    serve.settle(1.0);
     // The same event again (Slack's retry, on another connection): acknowledged, done once.
     let writes = world.slack.profile_writes().len();
     let again = event(&world);
@@ -85,7 +92,9 @@ fn events_clicks_submissions_and_commands_all_come_over_the_socket() {
     let id = socket.envelope_retried(Some(first), "events_api", again.clone(), 0);
     socket.ack(&id, Duration::from_secs(3)).expect("acked");
     let id = socket.envelope_retried(None, "events_api", again, 1);
-    socket.ack(&id, Duration::from_secs(3)).expect("the retry acked");
+    socket
+        .ack(&id, Duration::from_secs(3))
+        .expect("the retry acked");
 
     // A command: the ephemeral answer is the ack's payload.
     let ack = acked(
@@ -97,14 +106,20 @@ fn events_clicks_submissions_and_commands_all_come_over_the_socket() {
     );
     assert_eq!(ack["payload"]["response_type"], "ephemeral");
     let text = ack["payload"]["text"].as_str().unwrap();
-    assert!(text.contains(":palm_tree:: name “Ana (away)” and a photo"), "{text}");
+    assert!(
+        text.contains(":palm_tree:: name “Ana (away)” and a photo"),
+        "{text}"
+    );
 
     // A click opens the preset modal; a bad submission is answered inline in the ack.
     let trigger = world.slack.trigger(ANA);
-    let click: Value = serde_json::from_str(&support::serve::click_payload(ANA, "add", "", &trigger))
-        .unwrap();
+    let click: Value =
+        serde_json::from_str(&support::serve::click_payload(ANA, "add", "", &trigger)).unwrap();
     let ack = acked(&socket, "interactive", click);
-    assert!(ack.get("payload").is_none(), "a click's ack has nothing to say: {ack}");
+    assert!(
+        ack.get("payload").is_none(),
+        "a click's ack has nothing to say: {ack}"
+    );
     let mut modal = None;
     wait_until("the modal", Duration::from_secs(10), || {
         modal = world.slack.modal(ANA);
@@ -142,6 +157,19 @@ fn events_clicks_submissions_and_commands_all_come_over_the_socket() {
     assert!(refused.body.contains("Socket Mode"), "{}", refused.body);
     assert_eq!(serve.get("/healthz").status, 200);
     assert_eq!(serve.metric("statusinator_socket_connections"), 2.0);
+    assert_eq!(
+        serve.metric(
+            "statusinator_socket_envelopes_total{type=\"slash_commands\",outcome=\"command\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        serve.metric(
+            "statusinator_socket_envelopes_total{type=\"events_api\",outcome=\"duplicate\"}"
+        ),
+        1.0
+    );
+    assert!(socket.redelivered().is_empty(), "every event acked in time");
 }
 
 #[test]
@@ -150,7 +178,11 @@ fn a_refresh_opens_the_new_connection_before_the_old_one_closes() {
     let _serve = start(&world, &bot, &app_token, &["--socket-connections", "1"]);
     let old = socket.wait_open(1, Duration::from_secs(20))[0];
 
+    // An event on its way on the old connection as Slack asks for the refresh is neither
+    // lost nor applied twice.
+    world.slack.set_status(ANA, ":palm_tree:");
     socket.disconnect(old, "refresh_requested");
+    let on_its_way = socket.envelope(Some(old), "events_api", event(&world));
     wait_until("the old connection closed", Duration::from_secs(20), || {
         socket
             .timeline()
@@ -171,12 +203,36 @@ fn a_refresh_opens_the_new_connection_before_the_old_one_closes() {
         at(&Moment::Hello(new)) < at(&Moment::Closed(old)),
         "the new connection said hello before the old one closed: {timeline:?}"
     );
-    // The new one works.
-    world.slack.set_status(ANA, ":palm_tree:");
-    acked(&socket, "events_api", event(&world));
+    let acked_first = socket.ack(&on_its_way, Duration::from_secs(5)).is_some();
+    let redelivered = socket.redelivered();
+    assert!(
+        acked_first
+            || redelivered
+                .iter()
+                .any(|(id, _, _)| socket.ack(id, Duration::from_secs(10)).is_some()),
+        "the event was acknowledged on one connection or the other: {redelivered:?}"
+    );
     wait_until("the vacation preset", Duration::from_secs(20), || {
         world.slack.display_name(ANA) == "Ana (away)"
     });
+    // The new one works, and the event was applied once.
+    world.slack.set_status(ANA, "");
+    acked(&socket, "events_api", event(&world));
+    wait_until("her usual name", Duration::from_secs(20), || {
+        world.slack.display_name(ANA) == "Ana"
+    });
+    let names: Vec<String> = world
+        .slack
+        .calls()
+        .iter()
+        .filter(|c| c.method == "users.profile.set")
+        .filter_map(|c| {
+            c.json.as_ref()?["profile"]["display_name"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(names, ["Ana (away)", "Ana"]);
 }
 
 #[test]
@@ -194,10 +250,13 @@ fn a_broken_connection_is_opened_again_and_slack_is_pinged() {
         world.slack.display_name(ANA) == "Ana (away)"
     });
     wait_until("a ping", Duration::from_secs(10), || socket.pings() > 0);
-    assert!(serve.metric("statusinator_socket_reconnects") >= 1.0);
+    assert!(serve.metric("statusinator_socket_reconnects_total{reason=\"lost\"}") >= 1.0);
     let (_, logs) = serve.terminate();
     assert!(logs.contains("Socket Mode connection 0 lost"), "{logs}");
-    assert!(!logs.contains(&app_token), "the app token never reaches the log");
+    assert!(
+        !logs.contains(&app_token),
+        "the app token never reaches the log"
+    );
 }
 
 #[test]
@@ -212,6 +271,142 @@ fn a_token_that_is_not_an_app_token_is_refused_with_the_fix() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("SLACK_APP_TOKEN is not an app-level token (xapp-…)"), "{stderr}");
+    assert!(
+        stderr.contains("SLACK_APP_TOKEN is not an app-level token (xapp-…)"),
+        "{stderr}"
+    );
     assert!(!stderr.contains(&bot), "{stderr}");
+}
+
+#[test]
+fn a_full_queue_leaves_an_event_for_slack_to_deliver_again() {
+    let mut world = World::local();
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.scene.write("home.png", images::png(600, 600, 2));
+    let team = [
+        ("U0AAA0001", "Aki"),
+        ("U0BBB0002", "Bo"),
+        ("U0CCC0003", "Cy"),
+        ("U0DDD0004", "Di"),
+    ];
+    world.onboard_team(&team);
+    let bot = world.slack.add_bot();
+    let (app_token, socket) = world.slack.socket_mode();
+    let serve = start(
+        &world,
+        &bot,
+        &app_token,
+        &[
+            "--socket-connections",
+            "1",
+            "--workers",
+            "1",
+            "--queue-capacity",
+            "1",
+            "--dead-letter-capacity",
+            "1",
+        ],
+    );
+    socket.wait_open(1, Duration::from_secs(20));
+    // Each apply now takes the one worker some seconds.
+    world.slack.set_latency(Duration::from_secs(3));
+    let change = |id: &str| {
+        world.slack.set_status(id, ":palm_tree:");
+        let body = user_change(&world.slack.member(id), &support::serve::event_id());
+        serde_json::from_slice::<Value>(&body).unwrap()
+    };
+    acked(&socket, "events_api", change("U0AAA0001"));
+    wait_until("the worker busy", Duration::from_secs(10), || {
+        serve.health()["queue"] == 0
+    });
+    acked(&socket, "events_api", change("U0BBB0002"));
+
+    // The queue is full: the event is left for Slack to deliver again, and its redelivery
+    // goes to the dead-letter queue and is acknowledged.
+    let cy = socket.envelope(None, "events_api", change("U0CCC0003"));
+    assert_eq!(
+        socket.ack(&cy, Duration::from_millis(2500)),
+        None,
+        "not acknowledged"
+    );
+    let mut again = None;
+    wait_until("Slack's redelivery", Duration::from_secs(10), || {
+        again = socket
+            .redelivered()
+            .into_iter()
+            .find(|(_, first, _)| *first == cy);
+        again.is_some()
+    });
+    let (again, _, attempt) = again.unwrap();
+    assert_eq!(attempt, 1);
+    assert!(
+        socket.ack(&again, Duration::from_secs(3)).is_some(),
+        "the redelivery acknowledged"
+    );
+
+    // Both queues full: a redelivery is acknowledged, and the member's status is kept.
+    let di = socket.envelope_retried(None, "events_api", change("U0DDD0004"), 1);
+    assert!(socket.ack(&di, Duration::from_secs(3)).is_some());
+    assert_eq!(serve.health()["wanted"], 1);
+
+    for (id, name) in team {
+        wait_until(
+            &format!("{name}'s vacation preset"),
+            Duration::from_secs(90),
+            || world.slack.display_name(id) == format!("{name} (away)"),
+        );
+    }
+    let envelopes = |outcome: &str| {
+        serve.metric(&format!(
+            "statusinator_socket_envelopes_total{{type=\"events_api\",outcome=\"{outcome}\"}}"
+        ))
+    };
+    assert_eq!(envelopes("rejected_full"), 1.0);
+    assert_eq!(envelopes("dead_lettered"), 1.0);
+    assert_eq!(envelopes("rejected_no_retry"), 1.0);
+}
+
+/// The Slack calls one status change makes, over HTTP or over Socket Mode.
+fn calls_for_a_status_change(
+    socket_mode: bool,
+) -> Vec<(String, Option<String>, Option<Value>, usize)> {
+    let (world, bot, app_token, socket) = world();
+    let serve = if socket_mode {
+        let serve = start(&world, &bot, &app_token, &["--socket-connections", "1"]);
+        socket.wait_open(1, Duration::from_secs(20));
+        serve
+    } else {
+        Serve::start(&world, &[], &[("SLACK_BOT_TOKEN", &bot)])
+    };
+    world.slack.clear_calls();
+    world.slack.set_status(ANA, ":palm_tree:");
+    if socket_mode {
+        acked(&socket, "events_api", event(&world));
+    } else {
+        serve.post_signed(&event(&world).to_string().into_bytes(), &[]);
+    }
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name(ANA) == "Ana (away)"
+    });
+    serve.settle(1.0);
+    world
+        .slack
+        .calls()
+        .into_iter()
+        .map(|c| {
+            (
+                c.method,
+                c.token_owner,
+                c.json,
+                c.image.map_or(0, |(b, _)| b.len()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_status_change_makes_the_same_calls_over_the_socket_as_over_http() {
+    let http = calls_for_a_status_change(false);
+    assert!(!http.is_empty());
+    assert_eq!(calls_for_a_status_change(true), http);
 }

@@ -147,6 +147,17 @@ struct OutcomeLabel {
     outcome: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EnvelopeLabel {
+    r#type: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: &'static str,
+}
+
 /// The service's levels at the moment of a scrape.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Levels {
@@ -159,9 +170,8 @@ pub struct Levels {
     /// `users.json` has vanished from the store.
     pub presets_vanished: bool,
     pub connections: super::transport::connections::Counts,
-    /// Socket Mode connections open, and made again since start.
+    /// Socket Mode connections open.
     pub sockets: usize,
-    pub socket_reconnects: usize,
 }
 
 /// Every metric of the service.
@@ -180,7 +190,8 @@ pub struct Metrics {
     connections_shed: Gauge,
     connections_refused: Gauge,
     sockets: Gauge,
-    socket_reconnects: Gauge,
+    socket_reconnects: Family<ReasonLabel, Counter>,
+    envelopes: Family<EnvelopeLabel, Counter>,
 }
 
 impl Metrics {
@@ -254,11 +265,18 @@ impl Metrics {
             "Socket Mode connections open (0 without SLACK_APP_TOKEN)",
             sockets.clone(),
         );
-        let socket_reconnects = Gauge::default();
+        let socket_reconnects = Family::<ReasonLabel, Counter>::default();
         registry.register(
             "socket_reconnects",
-            "Socket Mode connections made again since start (Slack's refreshes, breaks)",
+            "Socket Mode connections made again, by why: refresh_requested, warning, lost, \
+             silent, link_disabled, too_many_websockets, refused (the app token)",
             socket_reconnects.clone(),
+        );
+        let envelopes = Family::<EnvelopeLabel, Counter>::default();
+        registry.register(
+            "socket_envelopes",
+            "Socket Mode envelopes, by type and what became of them (as the events counter)",
+            envelopes.clone(),
         );
         registry.register_collector(Box::new(SlackCollector(slack)));
         Metrics {
@@ -290,7 +308,25 @@ impl Metrics {
             connections_refused,
             sockets,
             socket_reconnects,
+            envelopes,
         }
+    }
+
+    /// A Socket Mode connection made again, and why.
+    pub fn socket_reconnect(&self, reason: &'static str) {
+        self.socket_reconnects
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
+    }
+
+    /// A Socket Mode envelope handled.
+    pub fn envelope(&self, kind: &'static str, outcome: EventOutcome) {
+        self.envelopes
+            .get_or_create(&EnvelopeLabel {
+                r#type: kind,
+                outcome: outcome.label(),
+            })
+            .inc();
     }
 
     pub fn event(&self, outcome: EventOutcome) {
@@ -318,7 +354,6 @@ impl Metrics {
         self.connections_refused
             .set(levels.connections.refused as i64);
         self.sockets.set(levels.sockets as i64);
-        self.socket_reconnects.set(levels.socket_reconnects as i64);
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");
@@ -382,6 +417,8 @@ mod tests {
         metrics.event(EventOutcome::Queued);
         metrics.apply(ApplyOutcome::Failed);
         metrics.ack(Duration::from_micros(100));
+        metrics.socket_reconnect("lost");
+        metrics.envelope("events_api", EventOutcome::Queued);
         let text = metrics.render(Levels {
             queue: 3,
             dead_letter: 1,
@@ -390,7 +427,6 @@ mod tests {
             presets_vanished: true,
             connections: Default::default(),
             sockets: 2,
-            socket_reconnects: 1,
         });
         for line in [
             "statusinator_events_total{outcome=\"queued\"} 2",
@@ -401,7 +437,8 @@ mod tests {
             "statusinator_dead_letter_depth 1",
             "statusinator_wanted_depth 7",
             "statusinator_socket_connections 2",
-            "statusinator_socket_reconnects 1",
+            "statusinator_socket_reconnects_total{reason=\"lost\"} 1",
+            "statusinator_socket_envelopes_total{type=\"events_api\",outcome=\"queued\"} 1",
             "statusinator_members 12",
             "statusinator_presets_vanished 1",
             "statusinator_slack_rate_limit_waits_total 0",

@@ -319,10 +319,6 @@ impl Service {
             presets_vanished: self.presets.vanished(),
             connections: self.connections.counts(),
             sockets: self.socket.open(),
-            socket_reconnects: self
-                .socket
-                .reconnects
-                .load(std::sync::atomic::Ordering::Relaxed),
         }
     }
 

@@ -396,9 +396,11 @@ impl SlackClient {
     /// A Socket Mode WebSocket URL (`apps.connections.open` with the app-level token): good for
     /// one connection.
     pub fn open_connection(&self, app_token: &Token) -> Result<String, SlackError> {
-        let value = self.call(Method::AppsConnectionsOpen, Auth::Bearer(app_token), &|req| {
-            req.post_form(&[])
-        })?;
+        let value = self.call(
+            Method::AppsConnectionsOpen,
+            Auth::Bearer(app_token),
+            &|req| req.post_form(&[]),
+        )?;
         Ok(value["url"].as_str().unwrap_or_default().to_owned())
     }
 

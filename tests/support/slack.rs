@@ -406,7 +406,11 @@ impl SlackStandIn {
     /// Turns Socket Mode on: returns an app-level token for `apps.connections.open` and the
     /// WebSocket side.
     pub fn socket_mode(&self) -> (String, super::socket::SocketMode) {
-        let token = format!("xapp-1-A0STATUS-{:010}-{:016x}", fastrand::u32(..), fastrand::u64(..));
+        let token = format!(
+            "xapp-1-A0STATUS-{:010}-{:016x}",
+            fastrand::u32(..),
+            fastrand::u64(..)
+        );
         let socket = super::socket::SocketMode::start();
         let mut state = self.state.lock().unwrap();
         state.tokens.insert(
@@ -1127,7 +1131,12 @@ fn answer(
     }
     match call.method.as_str() {
         "apps.connections.open" => match &st.socket {
-            Some(socket) => (200, None, json!({"ok": true, "url": socket.issue_url()}), None),
+            Some(socket) => (
+                200,
+                None,
+                json!({"ok": true, "url": socket.issue_url()}),
+                None,
+            ),
             None => error("socket_mode_not_enabled"),
         },
         "auth.test" => {

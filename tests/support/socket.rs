@@ -29,8 +29,18 @@ pub enum Moment {
 /// What a test asks a connection's thread to send.
 enum Out {
     Text(String),
+    /// An envelope: its ID (its sending time is recorded) and text.
+    Envelope(String, String),
     /// Cut the TCP connection with no close frame.
     Kill,
+}
+
+struct Unacked {
+    id: String,
+    first: String,
+    attempt: u32,
+    payload: Value,
+    due: Instant,
 }
 
 #[derive(Default)]
@@ -45,6 +55,13 @@ struct Hub {
     sent: HashMap<String, usize>,
     /// Pings the app sent.
     pings: usize,
+    /// Redeliveries of unacknowledged events: (the redelivery's ID, the first one's, attempt).
+    redelivered: Vec<(String, String, u32)>,
+    /// Events sent and not acknowledged yet, with when Slack would deliver them again.
+    unacked: Vec<Unacked>,
+    /// When each envelope was written to its connection, and when its ack was read.
+    written_at: HashMap<String, Instant>,
+    acked_at: HashMap<String, Instant>,
 }
 
 /// The Socket Mode server; stops accepting when dropped.
@@ -56,6 +73,13 @@ pub struct SocketMode {
 }
 
 const MAX_CONNECTIONS: usize = 10;
+/// Slack redelivers an event not acknowledged within this.
+pub const ACK_DEADLINE: Duration = Duration::from_secs(3);
+
+/// The first envelope's ID of a redelivery's (`…-r2` → `…`).
+fn first_of(id: &str) -> String {
+    id.split("-r").next().unwrap_or(id).to_owned()
+}
 
 impl SocketMode {
     pub fn start() -> SocketMode {
@@ -69,7 +93,13 @@ impl SocketMode {
                 std::thread::spawn(move || connection(stream, &hub));
             }
         });
-        SocketMode { base, hub }
+        let socket = SocketMode { base, hub };
+        let redelivering = socket.clone();
+        std::thread::spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(100));
+            redelivering.redeliver_due();
+        });
+        socket
     }
 
     /// A URL for `apps.connections.open`: good for one connection.
@@ -135,7 +165,12 @@ impl SocketMode {
         payload: Value,
         retry_attempt: u32,
     ) -> String {
-        let id = format!("{:08x}-{:04x}-4{:03x}", fastrand::u32(..), fastrand::u16(..), fastrand::u16(..0xfff));
+        let id = format!(
+            "{:08x}-{:04x}-4{:03x}",
+            fastrand::u32(..),
+            fastrand::u16(..),
+            fastrand::u16(..0xfff)
+        );
         self.resend(connection, kind, payload, retry_attempt, &id);
         id
     }
@@ -164,7 +199,66 @@ impl SocketMode {
             .unwrap()
             .sent
             .insert(id.to_owned(), connection);
-        self.send_to(connection, Out::Text(envelope.to_string()));
+        self.send_to(
+            connection,
+            Out::Envelope(id.to_owned(), envelope.to_string()),
+        );
+        // Like Slack, an event not acknowledged within 3 s comes again (three times at most,
+        // here a second apart rather than minutes), on whichever connection is open.
+        if kind == "events_api" && retry_attempt < 3 {
+            let due = Instant::now() + ACK_DEADLINE + Duration::from_secs(u64::from(retry_attempt));
+            self.hub.0.lock().unwrap().unacked.push(Unacked {
+                id: id.to_owned(),
+                first: first_of(id),
+                attempt: retry_attempt,
+                payload: envelope["payload"].clone(),
+                due,
+            });
+        }
+    }
+
+    /// Redelivers the events not acknowledged in time (a thread of the stand-in's).
+    fn redeliver_due(&self) {
+        let due: Vec<Unacked> = {
+            let mut hub = self.hub.0.lock().unwrap();
+            let now = Instant::now();
+            let Hub { unacked, acks, .. } = &mut *hub;
+            unacked.retain(|u| !acks.contains_key(&u.id));
+            let (due, waiting) = std::mem::take(&mut hub.unacked)
+                .into_iter()
+                .partition(|u| u.due <= now);
+            hub.unacked = waiting;
+            due
+        };
+        for unacked in due {
+            let Some(open) = self.open().last().copied() else {
+                continue;
+            };
+            let again = format!("{}-r{}", unacked.first, unacked.attempt + 1);
+            self.hub.0.lock().unwrap().redelivered.push((
+                again.clone(),
+                unacked.first.clone(),
+                unacked.attempt + 1,
+            ));
+            self.resend(
+                Some(open),
+                "events_api",
+                unacked.payload,
+                unacked.attempt + 1,
+                &again,
+            );
+        }
+    }
+
+    /// Redeliveries of unacknowledged events so far: (redelivery's ID, first ID, attempt).
+    pub fn redelivered(&self) -> Vec<(String, String, u32)> {
+        self.hub.0.lock().unwrap().redelivered.clone()
+    }
+
+    /// When an envelope went out on its connection and when its ack came back.
+    pub fn timing(&self, id: &str) -> Option<(Instant, Instant)> {
+        let hub = self.hub.0.lock().unwrap();
+        Some((*hub.written_at.get(id)?, *hub.acked_at.get(id)?))
     }
 
     /// The ack of an envelope, waiting at most `timeout`.
@@ -236,53 +330,71 @@ fn connection(stream: TcpStream, hub: &Arc<(Mutex<Hub>, Condvar)>) {
         "debug_info": {"host": "applink-standin", "approximate_connection_time": 3600},
         "connection_info": {"app_id": "A0STATUS"}
     });
-    if socket.send(Message::text(hello.to_string())).is_err() {
-        return;
-    }
+    // Recorded before it is sent: the app may act on it at once.
     moment(hub, |h| {
         h.open.insert(id, tx);
         h.timeline.push((Instant::now(), Moment::Hello(id)));
     });
-    socket
+    let said = socket.send(Message::text(hello.to_string()));
+    // Short reads: what a test sends goes out within a millisecond, and reading keeps up
+    // with writing (a burst never fills both directions at once).
+    let _ = socket
         .get_ref()
-        .set_read_timeout(Some(Duration::from_millis(20)))
-        .unwrap();
-    loop {
-        while let Ok(out) = rx.try_recv() {
-            match out {
-                Out::Text(text) => {
-                    if socket.send(Message::text(text)).is_err() {
-                        break;
-                    }
+        .set_read_timeout(Some(Duration::from_millis(1)));
+    let mut open = said.is_ok();
+    while open {
+        for out in rx.try_iter().take(32) {
+            let sent = match out {
+                Out::Text(text) => socket.send(Message::text(text)),
+                Out::Envelope(id, text) => {
+                    let at = Instant::now();
+                    let sent = socket.send(Message::text(text));
+                    hub.0.lock().unwrap().written_at.insert(id, at);
+                    sent
                 }
                 Out::Kill => {
                     let _ = socket.get_ref().shutdown(std::net::Shutdown::Both);
+                    Ok(())
                 }
-            }
-        }
-        match socket.read() {
-            Ok(Message::Text(text)) => {
-                let ack: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                if let Some(envelope) = ack["envelope_id"].as_str() {
-                    let envelope = envelope.to_owned();
-                    moment(hub, |h| {
-                        h.acks.insert(envelope, ack);
-                    });
-                }
-            }
-            Ok(Message::Ping(_)) => moment(hub, |h| h.pings += 1),
-            Ok(Message::Close(_)) => {
-                // Answer the close, then the connection ends.
-                let _ = socket.flush();
+            };
+            if sent.is_err() {
                 break;
             }
-            Ok(_) => {}
-            Err(tungstenite::Error::Io(err))
-                if matches!(
-                    err.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => break,
+        }
+        loop {
+            match socket.read() {
+                Ok(Message::Text(text)) => {
+                    let at = Instant::now();
+                    let ack: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    if let Some(envelope) = ack["envelope_id"].as_str() {
+                        let envelope = envelope.to_owned();
+                        moment(hub, |h| {
+                            h.acked_at.insert(envelope.clone(), at);
+                            h.acks.insert(envelope, ack);
+                        });
+                    }
+                }
+                Ok(Message::Ping(_)) => moment(hub, |h| h.pings += 1),
+                Ok(Message::Close(_)) => {
+                    // Answer the close, then the connection ends.
+                    let _ = socket.flush();
+                    open = false;
+                    break;
+                }
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(err))
+                    if matches!(
+                        err.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    break
+                }
+                Err(_) => {
+                    open = false;
+                    break;
+                }
+            }
         }
     }
     moment(hub, |h| {

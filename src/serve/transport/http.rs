@@ -368,8 +368,7 @@ impl Service {
                 ),
             );
         };
-        if let Err(err) = verifier.verify(request.timestamp, request.signature, request.body, now)
-        {
+        if let Err(err) = verifier.verify(request.timestamp, request.signature, request.body, now) {
             self.log_bad_signature(err);
             return (
                 EventOutcome::BadSignature,

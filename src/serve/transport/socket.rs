@@ -50,7 +50,6 @@ type Link = WebSocket<MaybeTlsStream<TcpStream>>;
 pub struct Gauge {
     pub open: AtomicUsize,
     pub wanted: AtomicUsize,
-    pub reconnects: AtomicUsize,
 }
 
 impl Gauge {
@@ -62,9 +61,10 @@ impl Gauge {
 /// Why a connection ended.
 enum Ended {
     /// Slack asked for a new connection (`refresh_requested`, `warning`): open it first.
-    Refresh(Link),
-    /// Broken, silent, or closed by Slack: connect again after a backoff.
-    Lost(String),
+    Refresh(Link, &'static str),
+    /// Broken (`lost`), silent (`silent`), or closed by Slack (`too_many_websockets`,
+    /// `closed`): connect again after a backoff.
+    Lost(&'static str, String),
     /// Socket Mode is off in the app's settings (`link_disabled`).
     Disabled,
     /// serve is stopping.
@@ -76,6 +76,22 @@ enum Heard {
     Nothing,
     Ack(String),
     Disconnect(String),
+}
+
+/// Why connecting failed.
+struct ConnectError {
+    /// Slack refused the app token: waiting longer changes nothing soon.
+    refused: bool,
+    error: anyhow::Error,
+}
+
+impl From<anyhow::Error> for ConnectError {
+    fn from(error: anyhow::Error) -> ConnectError {
+        ConnectError {
+            refused: false,
+            error,
+        }
+    }
 }
 
 /// Capped, jittered exponential backoff.
@@ -144,8 +160,16 @@ fn keep(service: &'static Service, slot: usize, token: &Token, stop: &Stop) {
                     link
                 }
                 Err(err) => {
-                    log::warn!("Socket Mode connection {slot}: {err:#}");
-                    if stop.sleep(backoff.wait()) {
+                    let wait = if err.refused {
+                        // Not a passing failure: said loudly, then tried again only slowly.
+                        log::error!("Socket Mode connection {slot}: {:#}", err.error);
+                        service.metrics.socket_reconnect("refused");
+                        BACKOFF_CAP
+                    } else {
+                        log::warn!("Socket Mode connection {slot}: {:#}", err.error);
+                        backoff.wait()
+                    };
+                    if stop.sleep(wait) {
                         return;
                     }
                     continue;
@@ -156,9 +180,9 @@ fn keep(service: &'static Service, slot: usize, token: &Token, stop: &Stop) {
         let ended = run(service, link, stop);
         service.socket.open.fetch_sub(1, Ordering::Relaxed);
         match ended {
-            Ended::Refresh(old) => {
-                log::info!("Socket Mode connection {slot}: Slack asked for a new one");
-                service.socket.reconnects.fetch_add(1, Ordering::Relaxed);
+            Ended::Refresh(old, reason) => {
+                log::info!("Socket Mode connection {slot}: Slack asked for a new one ({reason})");
+                service.metrics.socket_reconnect(reason);
                 // The new one first: the old one is read until it is closed.
                 service.socket.open.fetch_add(1, Ordering::Relaxed);
                 let new = connect(service, token, stop);
@@ -167,16 +191,16 @@ fn keep(service: &'static Service, slot: usize, token: &Token, stop: &Stop) {
                 match new {
                     Ok(link) => ready = Some(link),
                     Err(err) => {
-                        log::warn!("Socket Mode connection {slot}: {err:#}");
+                        log::warn!("Socket Mode connection {slot}: {:#}", err.error);
                         if stop.sleep(backoff.wait()) {
                             return;
                         }
                     }
                 }
             }
-            Ended::Lost(why) => {
+            Ended::Lost(reason, why) => {
                 log::warn!("Socket Mode connection {slot} lost ({why}); connecting again");
-                service.socket.reconnects.fetch_add(1, Ordering::Relaxed);
+                service.metrics.socket_reconnect(reason);
                 if stop.sleep(backoff.wait()) {
                     return;
                 }
@@ -185,8 +209,9 @@ fn keep(service: &'static Service, slot: usize, token: &Token, stop: &Stop) {
                 log::error!(
                     "Slack turned Socket Mode off for this app (link_disabled): turn it on again \
                      in the app's settings (Socket Mode), or unset SLACK_APP_TOKEN and give a \
-                     Request URL; trying again meanwhile"
+                     Request URL; trying again every minute meanwhile"
                 );
+                service.metrics.socket_reconnect("link_disabled");
                 if stop.sleep(BACKOFF_CAP) {
                     return;
                 }
@@ -200,23 +225,39 @@ fn keep(service: &'static Service, slot: usize, token: &Token, stop: &Stop) {
 }
 
 /// Asks Slack for a URL and connects to it, up to Slack's hello.
-fn connect(service: &Service, token: &Token, stop: &Stop) -> Result<Link> {
+fn connect(service: &Service, token: &Token, stop: &Stop) -> Result<Link, ConnectError> {
     let url = service
         .engine
         .slack()
         .open_connection(token)
         .map_err(|err| match err.code() {
-            Some("invalid_auth" | "not_authed" | "not_allowed_token_type" | "token_revoked") => {
-                anyhow!(
-                    "Slack refused SLACK_APP_TOKEN ({}): create an app-level token with the \
-                     connections:write scope in the app's Basic Information page and set it",
-                    err.code().unwrap_or_default()
-                )
-            }
-            _ => anyhow!("opening a Socket Mode connection failed: {err}"),
+            Some(
+                code @ ("invalid_auth"
+                | "not_authed"
+                | "not_allowed_token_type"
+                | "token_revoked"
+                | "missing_scope"
+                | "account_inactive"),
+            ) => ConnectError {
+                refused: true,
+                error: anyhow!(
+                    "Slack refused SLACK_APP_TOKEN ({code}): create an app-level token with \
+                     the connections:write scope in the app's Basic Information page (App-Level \
+                     Tokens), set it, and restart; trying again every minute meanwhile"
+                ),
+            },
+            _ => anyhow!("opening a Socket Mode connection failed: {err}").into(),
         })?;
-    let parsed = url::Url::parse(&url).map_err(|_| anyhow!("Slack gave no usable URL"))?;
-    let plain_allowed = service.engine.slack().base().scheme() == "http";
+    Ok(open_link(
+        &url,
+        service.engine.slack().base().scheme() == "http",
+        stop,
+    )?)
+}
+
+/// Connects to a Socket Mode URL, up to Slack's hello.
+fn open_link(url: &str, plain_allowed: bool, stop: &Stop) -> Result<Link> {
+    let parsed = url::Url::parse(url).map_err(|_| anyhow!("Slack gave no usable URL"))?;
     match parsed.scheme() {
         "wss" => {}
         "ws" if plain_allowed => {}
@@ -237,7 +278,7 @@ fn connect(service: &Service, token: &Token, stop: &Stop) -> Result<Link> {
     stream.set_read_timeout(Some(CONNECT_TIMEOUT))?;
     stream.set_write_timeout(Some(CONNECT_TIMEOUT))?;
     let _ = stream.set_nodelay(true);
-    let (mut link, _) = tungstenite::client_tls_with_config(url.as_str(), stream, None, None)
+    let (mut link, _) = tungstenite::client_tls_with_config(url, stream, None, None)
         .map_err(|err| anyhow!("the Socket Mode handshake with {host} failed: {err}"))?;
     // Slack says hello first; nothing else is expected before it.
     let started = Instant::now();
@@ -284,12 +325,12 @@ fn run(service: &Service, mut link: Link, stop: &Stop) -> Ended {
             return Ended::Stopping(link);
         }
         if heard.elapsed() > SILENT_FOR {
-            return Ended::Lost(format!("no word from Slack for {SILENT_FOR:?}"));
+            return Ended::Lost("silent", format!("no word from Slack for {SILENT_FOR:?}"));
         }
         if pinged.elapsed() >= PING_EVERY {
             pinged = Instant::now();
             if let Err(err) = link.send(Message::Ping(Vec::new().into())) {
-                return Ended::Lost(format!("sending a ping failed: {err}"));
+                return Ended::Lost("lost", format!("sending a ping failed: {err}"));
             }
         }
         match link.read() {
@@ -299,26 +340,28 @@ fn run(service: &Service, mut link: Link, stop: &Stop) -> Ended {
                     Heard::Nothing => {}
                     Heard::Ack(ack) => {
                         if let Err(err) = link.send(Message::text(ack)) {
-                            return Ended::Lost(format!("acknowledging failed: {err}"));
+                            return Ended::Lost("lost", format!("acknowledging failed: {err}"));
                         }
                     }
                     Heard::Disconnect(reason) => {
                         return match reason.as_str() {
                             "link_disabled" => Ended::Disabled,
                             "too_many_websockets" => Ended::Lost(
+                                "too_many_websockets",
                                 "Slack has too many connections for this app (at most 10; \
                                  another serve with the same app token holds some)"
                                     .to_owned(),
                             ),
-                            _ => Ended::Refresh(link),
+                            "warning" => Ended::Refresh(link, "warning"),
+                            _ => Ended::Refresh(link, "refresh_requested"),
                         }
                     }
                 }
             }
-            Ok(Message::Close(_)) => return Ended::Lost("Slack closed it".to_owned()),
+            Ok(Message::Close(_)) => return Ended::Lost("closed", "Slack closed it".to_owned()),
             Ok(_) => heard = Instant::now(),
             Err(err) if timed_out(&err) => {}
-            Err(err) => return Ended::Lost(err.to_string()),
+            Err(err) => return Ended::Lost("lost", err.to_string()),
         }
     }
 }
@@ -373,14 +416,15 @@ fn hear(service: &Service, text: &str) -> Heard {
             })
         }
         "interactive" => Ok(Inbound::Interaction(payload.clone())),
-        "slash_commands" => SlashCommand::from_fields(|name| {
-            payload[name].as_str().map(str::to_owned)
-        })
-        .map(Inbound::Command)
-        .ok_or_else(|| events::ParseError::new("a slash command without its command")),
+        "slash_commands" => {
+            SlashCommand::from_fields(|name| payload[name].as_str().map(str::to_owned))
+                .map(Inbound::Command)
+                .ok_or_else(|| events::ParseError::new("a slash command without its command"))
+        }
         _ => {
             log::debug!("Socket Mode: acknowledged a {kind} envelope this version ignores");
             service.metrics.event(EventOutcome::Ignored);
+            service.metrics.envelope("other", EventOutcome::Ignored);
             return Heard::Ack(json!({ "envelope_id": envelope_id }).to_string());
         }
     };
@@ -392,13 +436,23 @@ fn hear(service: &Service, text: &str) -> Heard {
         }
     };
     service.metrics.event(outcome);
+    service.metrics.envelope(
+        match kind {
+            "events_api" => "events_api",
+            "interactive" => "interactive",
+            _ => "slash_commands",
+        },
+        outcome,
+    );
     service.ack_took(started.elapsed());
     // Busy: Slack delivers an unacknowledged event again.
     if answer.status == 503 && !answer.no_retry && kind == "events_api" {
         return Heard::Nothing;
     }
     let mut ack = json!({ "envelope_id": envelope_id });
-    let accepts = message["accepts_response_payload"].as_bool().unwrap_or(false);
+    let accepts = message["accepts_response_payload"]
+        .as_bool()
+        .unwrap_or(false);
     if accepts && answer.status == 200 && answer.content_type == "application/json" {
         if let Ok(payload) = serde_json::from_slice::<Value>(&answer.body) {
             ack["payload"] = payload;
