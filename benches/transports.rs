@@ -150,11 +150,7 @@ fn main() {
         let (written, acked) = socket.timing(&id).unwrap();
         latencies.push(acked - written);
     }
-    let payloads: Vec<Value> = (0..n).map(payload).collect();
-    let ids: Vec<String> = payloads
-        .into_iter()
-        .map(|p| socket.envelope(None, "events_api", p))
-        .collect();
+    let ids = socket.burst((0..n).map(payload).collect());
     for id in &ids {
         socket.ack(id, Duration::from_secs(30)).expect("acked");
     }

@@ -255,6 +255,34 @@ impl SocketMode {
         self.hub.0.lock().unwrap().redelivered.clone()
     }
 
+    /// Events sent all at once on the newest connection, built beforehand so that only their
+    /// sending is timed (no redelivery); returns their IDs.
+    pub fn burst(&self, payloads: Vec<Value>) -> Vec<String> {
+        let connection = *self.open().last().expect("a connection");
+        let built: Vec<(String, String)> = payloads
+            .into_iter()
+            .enumerate()
+            .map(|(i, payload)| {
+                let id = format!("burst-{i:06}-{:08x}", fastrand::u32(..));
+                let text = json!({"envelope_id": id, "type": "events_api", "payload": payload,
+                                  "accepts_response_payload": false, "retry_attempt": 0,
+                                  "retry_reason": ""})
+                .to_string();
+                (id, text)
+            })
+            .collect();
+        let hub = self.hub.0.lock().unwrap();
+        let sender = hub.open[&connection].clone();
+        drop(hub);
+        built
+            .into_iter()
+            .map(|(id, text)| {
+                sender.send(Out::Envelope(id.clone(), text)).unwrap();
+                id
+            })
+            .collect()
+    }
+
     /// When an envelope went out on its connection and when its ack came back.
     pub fn timing(&self, id: &str) -> Option<(Instant, Instant)> {
         let hub = self.hub.0.lock().unwrap();
@@ -294,6 +322,7 @@ fn moment(hub: &(Mutex<Hub>, Condvar), update: impl FnOnce(&mut Hub)) {
 /// and records what the app answers.
 #[allow(clippy::result_large_err)] // the error type is tungstenite's
 fn connection(stream: TcpStream, hub: &Arc<(Mutex<Hub>, Condvar)>) {
+    let _ = stream.set_nodelay(true);
     let check_ticket = |request: &Request, response: Response| {
         let query = request.uri().query().unwrap_or_default().to_owned();
         let ticket = url::form_urlencoded::parse(query.as_bytes())
@@ -343,7 +372,7 @@ fn connection(stream: TcpStream, hub: &Arc<(Mutex<Hub>, Condvar)>) {
         .set_read_timeout(Some(Duration::from_millis(1)));
     let mut open = said.is_ok();
     while open {
-        for out in rx.try_iter().take(32) {
+        for out in rx.try_iter().take(256) {
             let sent = match out {
                 Out::Text(text) => socket.send(Message::text(text)),
                 Out::Envelope(id, text) => {

@@ -386,41 +386,78 @@ fn close(service: &Service, mut link: Link) {
 }
 
 /// What Slack sent, handed to the inbox; the acknowledgement to send, if any.
-fn hear(service: &Service, text: &str) -> Heard {
-    let started = Instant::now();
-    let Ok(message) = serde_json::from_str::<Value>(text) else {
-        log::warn!("Socket Mode: a message that is not JSON");
-        return Heard::Nothing;
+/// A Socket Mode message, its payload left unparsed (an event's is read once, by the same
+/// reader as an HTTP body).
+#[derive(serde::Deserialize)]
+struct Incoming<'a> {
+    #[serde(rename = "type", default)]
+    kind: &'a str,
+    #[serde(default)]
+    envelope_id: Option<&'a str>,
+    #[serde(default)]
+    reason: Option<&'a str>,
+    #[serde(borrow, default)]
+    payload: Option<&'a serde_json::value::RawValue>,
+    #[serde(default)]
+    accepts_response_payload: bool,
+    #[serde(default)]
+    retry_attempt: Option<u64>,
+}
+
+/// The inbox's kind of message for an envelope's payload.
+fn inbound(
+    kind: &str,
+    envelope_id: &str,
+    payload: &str,
+    retry: bool,
+) -> Result<Inbound, events::ParseError> {
+    let json = |payload: &str| {
+        serde_json::from_str::<Value>(payload)
+            .map_err(|err| events::ParseError::new(format!("payload: {err}")))
     };
-    let kind = message["type"].as_str().unwrap_or_default();
-    if kind == "disconnect" {
-        return Heard::Disconnect(message["reason"].as_str().unwrap_or_default().to_owned());
-    }
-    let Some(envelope_id) = message["envelope_id"].as_str() else {
-        log::debug!("Socket Mode: a {kind} message");
-        return Heard::Nothing;
-    };
-    let payload = &message["payload"];
-    let inbound = match kind {
+    match kind {
         "events_api" => {
-            let body = if payload["type"] == "event_callback" {
-                payload.clone()
-            } else {
-                // Some deliveries carry the inner event alone.
-                json!({"type": "event_callback", "event_id": envelope_id,
-                       "team_id": payload["team"], "event": payload})
+            let envelope = match events::parse(payload.as_bytes()) {
+                Ok(events::Envelope::Other { .. }) | Err(_) => {
+                    // Some deliveries carry the inner event alone.
+                    let event = json(payload)?;
+                    let body = json!({"type": "event_callback", "event_id": envelope_id,
+                                      "team_id": event["team"], "event": event});
+                    events::parse(body.to_string().as_bytes())?
+                }
+                Ok(envelope) => envelope,
             };
-            events::parse(body.to_string().as_bytes()).map(|envelope| Inbound::Event {
-                envelope,
-                retry: message["retry_attempt"].as_u64().unwrap_or(0) > 0,
-            })
+            Ok(Inbound::Event { envelope, retry })
         }
-        "interactive" => Ok(Inbound::Interaction(payload.clone())),
-        "slash_commands" => {
-            SlashCommand::from_fields(|name| payload[name].as_str().map(str::to_owned))
+        "interactive" => Ok(Inbound::Interaction(json(payload)?)),
+        _ => {
+            let fields = json(payload)?;
+            SlashCommand::from_fields(|name| fields[name].as_str().map(str::to_owned))
                 .map(Inbound::Command)
                 .ok_or_else(|| events::ParseError::new("a slash command without its command"))
         }
+    }
+}
+
+/// What Slack sent, handed to the inbox; the acknowledgement to send, if any.
+fn hear(service: &Service, text: &str) -> Heard {
+    let started = Instant::now();
+    let Ok(message) = serde_json::from_str::<Incoming<'_>>(text) else {
+        log::warn!("Socket Mode: a message that is not JSON");
+        return Heard::Nothing;
+    };
+    let kind = message.kind;
+    if kind == "disconnect" {
+        return Heard::Disconnect(message.reason.unwrap_or_default().to_owned());
+    }
+    let Some(envelope_id) = message.envelope_id else {
+        log::debug!("Socket Mode: a {kind} message");
+        return Heard::Nothing;
+    };
+    let label = match kind {
+        "events_api" => "events_api",
+        "interactive" => "interactive",
+        "slash_commands" => "slash_commands",
         _ => {
             log::debug!("Socket Mode: acknowledged a {kind} envelope this version ignores");
             service.metrics.event(EventOutcome::Ignored);
@@ -428,7 +465,9 @@ fn hear(service: &Service, text: &str) -> Heard {
             return Heard::Ack(json!({ "envelope_id": envelope_id }).to_string());
         }
     };
-    let (outcome, answer) = match inbound {
+    let payload = message.payload.map_or("null", |p| p.get());
+    let retry = message.retry_attempt.unwrap_or(0) > 0;
+    let (outcome, answer) = match inbound(kind, envelope_id, payload, retry) {
         Ok(inbound) => service.dispatch(inbound),
         Err(err) => {
             log::warn!("Socket Mode: a {kind} envelope was not understood: {err}");
@@ -436,24 +475,17 @@ fn hear(service: &Service, text: &str) -> Heard {
         }
     };
     service.metrics.event(outcome);
-    service.metrics.envelope(
-        match kind {
-            "events_api" => "events_api",
-            "interactive" => "interactive",
-            _ => "slash_commands",
-        },
-        outcome,
-    );
+    service.metrics.envelope(label, outcome);
     service.ack_took(started.elapsed());
     // Busy: Slack delivers an unacknowledged event again.
     if answer.status == 503 && !answer.no_retry && kind == "events_api" {
         return Heard::Nothing;
     }
     let mut ack = json!({ "envelope_id": envelope_id });
-    let accepts = message["accepts_response_payload"]
-        .as_bool()
-        .unwrap_or(false);
-    if accepts && answer.status == 200 && answer.content_type == "application/json" {
+    if message.accepts_response_payload
+        && answer.status == 200
+        && answer.content_type == "application/json"
+    {
         if let Ok(payload) = serde_json::from_slice::<Value>(&answer.body) {
             ack["payload"] = payload;
         }
