@@ -13,7 +13,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::serve::{now, sign, user_event, Serve, SECRET};
+use support::serve::{signed_request, user_event, Serve};
 use support::slack::Member;
 use support::World;
 
@@ -45,21 +45,6 @@ fn member(id: &str, emoji: &str) -> Member {
         photo: None,
         is_bot: false,
     }
-}
-
-/// A whole HTTP request, signed now.
-fn request(address: &str, body: &[u8]) -> Vec<u8> {
-    let ts = now().to_string();
-    let signature = sign(SECRET, &ts, body);
-    let mut out = format!(
-        "POST /slack/events HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
-         X-Slack-Request-Timestamp: {ts}\r\nX-Slack-Signature: {signature}\r\n\
-         Content-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(body);
-    out
 }
 
 /// Reads one answer off a keep-alive connection; returns its status.
@@ -223,7 +208,7 @@ fn main() {
                     &member(&id, emoji),
                     &format!("Ev{seed:02}{i:09}"),
                 );
-                request(&address, &body)
+                signed_request(&address, &body)
             })
             .collect()
     };

@@ -17,7 +17,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::serve::{event_id, now, sign, user_change, Serve, SECRET};
+use support::serve::{event_id, signed_request, user_change, Serve};
 use support::{images, wait_until, World};
 
 const ANA: &str = "U0ANA0001";
@@ -28,20 +28,6 @@ fn events() -> usize {
         .position(|a| a == "--events")
         .and_then(|i| args.get(i + 1)?.parse().ok())
         .unwrap_or(5000)
-}
-
-fn request(address: &str, body: &[u8]) -> Vec<u8> {
-    let ts = now().to_string();
-    let signature = sign(SECRET, &ts, body);
-    let mut out = format!(
-        "POST /slack/events HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
-         X-Slack-Request-Timestamp: {ts}\r\nX-Slack-Signature: {signature}\r\n\
-         Content-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(body);
-    out
 }
 
 /// Reads answers off a keep-alive connection until `count` are in; returns when each ended.
@@ -123,13 +109,13 @@ fn main() {
     stream.set_nodelay(true).unwrap();
     let mut latencies = Vec::with_capacity(n);
     for i in 0..n {
-        let bytes = request(&address, &body(i));
+        let bytes = signed_request(&address, &body(i));
         let sent = Instant::now();
         stream.write_all(&bytes).unwrap();
         let ended = read_answers(&mut stream, 1)[0];
         latencies.push(ended - sent);
     }
-    let burst: Vec<Vec<u8>> = (0..n).map(|i| request(&address, &body(i))).collect();
+    let burst: Vec<Vec<u8>> = (0..n).map(|i| signed_request(&address, &body(i))).collect();
     let reader = {
         let mut stream = stream.try_clone().unwrap();
         std::thread::spawn(move || read_answers(&mut stream, n))

@@ -493,3 +493,19 @@ pub fn submission(user: &str, view_id: &str, view: &Value, values: Value) -> Str
     })
     .to_string()
 }
+
+/// A whole HTTP request to the Events URL of serve at `address`, signed now (for load
+/// generators writing straight to a socket).
+pub fn signed_request(address: &str, body: &[u8]) -> Vec<u8> {
+    let ts = now().to_string();
+    let signature = sign(SECRET, &ts, body);
+    let mut out = format!(
+        "POST /slack/events HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         X-Slack-Request-Timestamp: {ts}\r\nX-Slack-Signature: {signature}\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
