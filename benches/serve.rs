@@ -8,12 +8,12 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::serve::{signed_request, user_event, Serve};
+use support::serve::{read_answer, signed_request, user_event, Serve};
 use support::slack::Member;
 use support::World;
 
@@ -44,33 +44,6 @@ fn member(id: &str, emoji: &str) -> Member {
         }),
         photo: None,
         is_bot: false,
-    }
-}
-
-/// Reads one answer off a keep-alive connection; returns its status.
-fn read_answer(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> u16 {
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = std::str::from_utf8(&buffer[..end]).unwrap();
-            let status: u16 = head[9..12].parse().unwrap();
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    let (name, value) = l.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse().unwrap())
-                })
-                .unwrap_or(0);
-            let total = end + 4 + length;
-            if buffer.len() >= total {
-                buffer.drain(..total);
-                return status;
-            }
-        }
-        let n = stream.read(&mut chunk).unwrap();
-        assert!(n > 0, "the service closed the connection");
-        buffer.extend_from_slice(&chunk[..n]);
     }
 }
 

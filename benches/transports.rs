@@ -12,12 +12,12 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::serve::{event_id, signed_request, user_change, Serve};
+use support::serve::{event_id, read_answer, signed_request, user_change, Serve};
 use support::{images, wait_until, World};
 
 const ANA: &str = "U0ANA0001";
@@ -30,34 +30,15 @@ fn events() -> usize {
         .unwrap_or(5000)
 }
 
-/// Reads answers off a keep-alive connection until `count` are in; returns when each ended.
+/// Reads `count` answers off a keep-alive connection, each a 200; returns when each ended.
 fn read_answers(stream: &mut TcpStream, count: usize) -> Vec<Instant> {
     let mut buffer = Vec::new();
-    let mut chunk = [0u8; 65536];
-    let mut ends = Vec::with_capacity(count);
-    while ends.len() < count {
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = std::str::from_utf8(&buffer[..end]).unwrap();
-            assert_eq!(&head[9..12], "200", "{head}");
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    let (name, value) = l.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse().unwrap())
-                })
-                .unwrap_or(0);
-            if buffer.len() >= end + 4 + length {
-                buffer.drain(..end + 4 + length);
-                ends.push(Instant::now());
-                continue;
-            }
-        }
-        let n = stream.read(&mut chunk).unwrap();
-        assert!(n > 0, "serve closed the connection");
-        buffer.extend_from_slice(&chunk[..n]);
-    }
-    ends
+    (0..count)
+        .map(|_| {
+            assert_eq!(read_answer(stream, &mut buffer), 200);
+            Instant::now()
+        })
+        .collect()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -169,29 +169,24 @@ fn install_at(serve: &Serve, path: &str) -> (String, String) {
         .next()
         .unwrap()
         .to_owned();
-    let link = reply
-        .body
-        .split("href=\"")
+    (cookie, link_after(&reply.body, "href=\""))
+}
+
+/// The address in `page` right after `marker` (an attribute's opening), unescaped.
+fn link_after(page: &str, marker: &str) -> String {
+    page.split(marker)
         .nth(1)
         .unwrap()
         .split('"')
         .next()
         .unwrap()
-        .replace("&amp;", "&");
-    (cookie, link)
+        .replace("&amp;", "&")
 }
 
 /// Follows the Connect link as Slack's Allow would: the redirect back, with a code.
 fn allow(world: &World, link: &str) -> String {
     let page = reqwest::blocking::get(link).unwrap().text().unwrap();
-    let allow = page
-        .split("id=\"allow\" href=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
+    let allow = link_after(&page, "id=\"allow\" href=\"");
     let base = world
         .slack
         .authorize_url()

@@ -27,16 +27,23 @@ fn photo(world: &World) -> Option<Vec<u8>> {
     world.slack.member("U0ANA0001").photo
 }
 
+/// serve started (Slack's echoes of its writes delivered back), and Ana on vacation: its
+/// name and photo in effect.
+fn on_vacation(world: &World) -> Serve {
+    let serve = Serve::start(world, &[], &[]);
+    echo_changes(world, &serve.url);
+    change(world, &serve, ":palm_tree:");
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name("U0ANA0001") == "Ana (away)"
+            && photo(world) == Some(images::png(512, 512, 1))
+    });
+    serve
+}
+
 #[test]
 fn the_first_preset_keeps_the_usual_name_and_exact_photo_and_clearing_puts_them_back() {
     let world = World::ana_with_her_own_photo();
-    let serve = Serve::start(&world, &[], &[]);
-    echo_changes(&world, &serve.url);
-    change(&world, &serve, ":palm_tree:");
-    wait_until("the vacation preset", Duration::from_secs(20), || {
-        world.slack.display_name("U0ANA0001") == "Ana (away)"
-            && photo(&world) == Some(images::png(512, 512, 1))
-    });
+    let serve = on_vacation(&world);
     // Her usual profile, kept before the first write: the name, and the photo byte for byte.
     let usual = &state(&world)["usual"];
     assert_eq!(usual["name"], "Ana", "{usual}");
@@ -142,13 +149,7 @@ fn a_status_that_lapses_is_put_back_at_its_end_by_serve_and_by_the_next_poll() {
 #[test]
 fn a_hand_edit_during_a_preset_is_never_written_over_and_stays_after_clearing() {
     let world = World::ana_with_her_own_photo();
-    let serve = Serve::start(&world, &[], &[]);
-    echo_changes(&world, &serve.url);
-    change(&world, &serve, ":palm_tree:");
-    wait_until("the vacation preset", Duration::from_secs(20), || {
-        world.slack.display_name("U0ANA0001") == "Ana (away)"
-            && photo(&world) == Some(images::png(512, 512, 1))
-    });
+    let serve = on_vacation(&world);
     serve.settle(1.0);
     // Her own echoes were not taken for hand edits.
     assert_eq!(state(&world)["usual"]["name"], "Ana");
@@ -222,12 +223,7 @@ fn apply_usual_puts_the_usual_profile_back_by_hand() {
 #[test]
 fn a_photo_changed_by_hand_during_a_preset_becomes_the_usual_one() {
     let world = World::ana_with_her_own_photo();
-    let serve = Serve::start(&world, &[], &[]);
-    echo_changes(&world, &serve.url);
-    change(&world, &serve, ":palm_tree:");
-    wait_until("the vacation preset", Duration::from_secs(20), || {
-        photo(&world) == Some(images::png(512, 512, 1))
-    });
+    let serve = on_vacation(&world);
     serve.settle(1.0);
     // She sets a new photo by hand, still on vacation.
     world

@@ -274,13 +274,7 @@ impl FileServer {
             for request in worker.incoming_requests() {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let response = if let Some(location) = redirects.get(request.url()) {
-                    tiny_http::Response::from_data(Vec::new())
-                        .with_status_code(302)
-                        .with_header(
-                            format!("Location: {location}")
-                                .parse::<tiny_http::Header>()
-                                .unwrap(),
-                        )
+                    slack::redirect(location)
                 } else {
                     match files.get(request.url()) {
                         Some(bytes) => tiny_http::Response::from_data(bytes.clone()),

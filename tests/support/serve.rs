@@ -509,3 +509,31 @@ pub fn signed_request(address: &str, body: &[u8]) -> Vec<u8> {
     out.extend_from_slice(body);
     out
 }
+
+/// Reads one answer off a keep-alive connection, pipelined answers after it kept in
+/// `buffer`; returns its status.
+pub fn read_answer(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> u16 {
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buffer[..end]).unwrap();
+            let status: u16 = head[9..12].parse().unwrap();
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            let total = end + 4 + length;
+            if buffer.len() >= total {
+                buffer.drain(..total);
+                return status;
+            }
+        }
+        let n = stream.read(&mut chunk).unwrap();
+        assert!(n > 0, "the service closed the connection");
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+}

@@ -814,7 +814,8 @@ fn html(status: u16, body: String) -> tiny_http::Response<std::io::Cursor<Vec<u8
         )
 }
 
-fn redirect(location: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+/// A `302 Found` to `location`.
+pub fn redirect(location: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
     tiny_http::Response::from_data(Vec::new())
         .with_status_code(302)
         .with_header(

@@ -353,8 +353,10 @@ impl Service {
     }
 
     fn event_outcome(&self, request: EventRequest<'_>, now: u64) -> (EventOutcome, Answer) {
-        let form = events::is_form(request.content_type, request.body);
-        if form && events::parse_form(request.body) == Ok(events::Form::SslCheck) {
+        // Read once: an unsigned certificate check is told apart before the signature check.
+        let form = events::is_form(request.content_type, request.body)
+            .then(|| events::parse_form(request.body));
+        if form == Some(Ok(events::Form::SslCheck)) {
             // Slack's certificate check is the one request it does not sign; it asks nothing.
             return (EventOutcome::Ignored, Answer::empty(200));
         }
@@ -375,8 +377,8 @@ impl Service {
                 Answer::text(401, format!("invalid request signature: {err}")),
             );
         }
-        let inbound = if form {
-            match events::parse_form(request.body) {
+        let inbound = if let Some(form) = form {
+            match form {
                 Ok(events::Form::Command(command)) => Inbound::Command(command),
                 Ok(events::Form::Interaction(payload)) => Inbound::Interaction(payload),
                 Ok(events::Form::SslCheck) => return (EventOutcome::Ignored, Answer::empty(200)),
