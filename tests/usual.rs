@@ -119,7 +119,10 @@ fn a_status_that_lapses_is_put_back_at_its_end_by_serve_and_by_the_next_poll() {
     wait_until("the vacation preset", Duration::from_secs(20), || {
         world.slack.display_name("U0ANA0001") == "Ana (away)"
     });
-    assert_eq!(serve.health()["lapsing"], 1);
+    // The lapse is scheduled once the whole apply is done (the name shows before its photo).
+    wait_until("the lapse scheduled", Duration::from_secs(20), || {
+        serve.health()["lapsing"] == 1
+    });
     // No event comes: serve puts her usual profile back when the status lapses.
     wait_until(
         "her usual profile, at the lapse",
