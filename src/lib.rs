@@ -23,8 +23,10 @@ pub mod connect;
 pub mod events;
 pub mod exit;
 pub mod fetch;
+pub mod lease;
 pub mod net;
 pub mod onboard;
+pub mod out;
 pub mod parallel;
 pub mod picture;
 pub mod poll;
@@ -39,8 +41,6 @@ pub mod slack;
 pub mod state;
 pub mod store;
 pub mod tokens;
-
-use std::io::Write;
 
 use anyhow::Result;
 
@@ -62,7 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut cli::command(), "statusinator", &mut out);
-            std::io::stdout().write_all(&out)?;
+            crate::out::text(&String::from_utf8_lossy(&out));
             Ok(ExitCode::Success)
         }
         Command::Onboard(args) => {
@@ -109,7 +109,7 @@ mod commands {
             Err(err) => {
                 if let (true, Some(problems)) = (args.json, err.downcast_ref::<Problems>()) {
                     let out = serde_json::json!({"ok": false, "problems": problems.0});
-                    println!("{}", serde_json::to_string_pretty(&out)?);
+                    crate::out::line(&(serde_json::to_string_pretty(&out)?));
                 }
                 return Err(err);
             }
@@ -124,12 +124,9 @@ mod commands {
         if args.json {
             let mut out = serde_json::to_value(&report)?;
             out["ok"] = true.into();
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            crate::out::line(&(serde_json::to_string_pretty(&out)?));
         } else {
-            print!(
-                "{}",
-                report.render(&store.location(crate::store::USERS_KEY))
-            );
+            crate::out::text(&report.render(&store.location(crate::store::USERS_KEY)));
         }
         Ok(ExitCode::Success)
     }
@@ -181,25 +178,25 @@ mod commands {
             let mut out = serde_json::to_value(&outcome)?;
             out["ok"] = true.into();
             out["token"] = token.into();
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            crate::out::line(&(serde_json::to_string_pretty(&out)?));
         } else {
             let plan = &outcome.plan;
             let with = match &token {
                 Some(source) => format!("with {source}"),
                 None => format!("no token for {user} yet: a real run needs one"),
             };
-            println!(
+            crate::out::line(&format!(
                 "{} {} → preset {} ({with})",
                 plan.user, plan.emoji, plan.preset
-            );
+            ));
             let verb = if outcome.dry_run { "would set" } else { "set" };
             for write in &plan.writes {
                 match write {
-                    Write::Name { display_name } => {
-                        println!("  {verb} display name {display_name:?} (users.profile.set)")
-                    }
+                    Write::Name { display_name } => crate::out::line(&format!(
+                        "  {verb} display name {display_name:?} (users.profile.set)"
+                    )),
                     Write::Photo { picture } => {
-                        println!("  {verb} photo {picture} (users.setPhoto)")
+                        crate::out::line(&format!("  {verb} photo {picture} (users.setPhoto)"))
                     }
                     Write::DeletePhoto => {
                         let verb = if outcome.dry_run {
@@ -207,12 +204,14 @@ mod commands {
                         } else {
                             "removed"
                         };
-                        println!("  {verb} the photo: Slack's default avatar (users.deletePhoto)")
+                        crate::out::line(&format!(
+                            "  {verb} the photo: Slack's default avatar (users.deletePhoto)"
+                        ))
                     }
                 }
             }
             if outcome.dry_run {
-                println!("dry run: nothing was sent to Slack or written");
+                crate::out::line("dry run: nothing was sent to Slack or written");
             }
         }
         Ok(ExitCode::Success)
@@ -244,12 +243,12 @@ mod commands {
                         let mut out = serde_json::to_value(&report)?;
                         out["ok"] = (report.failed() == 0).into();
                         if args.every.is_some() {
-                            println!("{}", serde_json::to_string(&out)?);
+                            crate::out::line(&(serde_json::to_string(&out)?));
                         } else {
-                            println!("{}", serde_json::to_string_pretty(&out)?);
+                            crate::out::line(&(serde_json::to_string_pretty(&out)?));
                         }
                     } else {
-                        print!("{}", report.render());
+                        crate::out::text(&report.render());
                     }
                     if report.failed() > 0 {
                         ExitCode::Failure
@@ -277,15 +276,19 @@ mod commands {
 
     pub fn tokens(settings: &Settings, args: &TokensArgs) -> Result<ExitCode> {
         if let Some(TokensAction::NewKey) = args.action {
-            println!("{}", crate::tokens::seal::SealKey::generate());
+            crate::out::line(&crate::tokens::seal::SealKey::generate());
             return Ok(ExitCode::Success);
         }
         let store: Arc<dyn Store> = settings.store.open()?.into();
         let tokens = settings.tokens(&store)?;
         if let Some(TokensAction::Forget { user }) = &args.action {
             let user = UserId::parse(user.trim()).map_err(UsageError::new)?;
-            if crate::tokens::stored::forget_member(store.as_ref(), &user)? {
-                println!("forgot the connected token of {user}; their presets stay");
+            let forgotten = crate::tokens::stored::forget_all_of(store.as_ref(), &user)?;
+            if forgotten > 0 {
+                crate::out::line(&format!(
+                    "forgot the connected token{} of {user}; their presets stay",
+                    if forgotten == 1 { "" } else { "s" }
+                ));
                 return Ok(ExitCode::Success);
             }
             return Err(UsageError::new(format!(
@@ -297,9 +300,9 @@ mod commands {
         }
         let report = crate::tokens::listing::report(&tokens)?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            crate::out::line(&(serde_json::to_string_pretty(&report)?));
         } else {
-            print!("{}", report.render());
+            crate::out::text(&report.render());
         }
         Ok(ExitCode::Success)
     }

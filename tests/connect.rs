@@ -297,27 +297,54 @@ fn a_sealed_token_copied_to_another_member_does_not_open_and_a_wrong_key_is_name
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["members"][0]["state"], "sealed with another key");
 
-    // Ana's record copied into Ben's place: it does not open as Ben's.
+    // Ana's record copied into Ben's place: it does not open as Ben's. Copied whole, it is
+    // refused by name before anything in it reaches Slack; with its names changed to Ben's,
+    // the sealed token does not open.
     world.slack.add_member("U0BEN0002", "Ben");
     let keys: HashMap<String, Vec<u8>> = world.scene.snapshot().into_iter().collect();
-    let (ana_key, ana_record) = keys
+    let (_, ana_record) = keys
         .iter()
-        .find(|(k, _)| k.starts_with("tokens/") && k.ends_with("U0ANA0001.json"))
+        .find(|(k, _)| k.starts_with("tokens/") && k.ends_with("U0ANA0001/T0STANDIN.json"))
         .unwrap();
     let ben = statusinator::presets::UserId::parse("U0BEN0002").unwrap();
-    let copied = String::from_utf8_lossy(ana_record).replace("U0ANA0001", "U0BEN0002");
-    world.scene.put(
-        &statusinator::tokens::stored::member_key(&ben),
-        copied.as_bytes(),
-    );
-    let _ = ana_key;
+    let ben_key = statusinator::tokens::stored::member_key("T0STANDIN", &ben);
     world.onboard(json!({"U0BEN0002": {"default": {"name": "Ben"}}}));
-    let out = world
-        .command()
-        .env("STATUSINATOR_SECRET_KEY", &key)
-        .args(["apply", "U0BEN0002", "default"])
-        .output()
-        .unwrap();
+    let apply_ben = || {
+        world
+            .command()
+            .env("STATUSINATOR_SECRET_KEY", &key)
+            .args(["apply", "U0BEN0002", "default"])
+            .output()
+            .unwrap()
+    };
+    let calls_before = world.slack.calls().len();
+    world.scene.put(&ben_key, ana_record);
+    let out = apply_ben();
+    assert_eq!(out.status.code(), Some(2), "{}", support::show(&out));
+    let err = support::stderr(&out);
+    assert!(
+        err.contains("not of the member and workspace its place names"),
+        "{err}"
+    );
+    assert!(err.contains("U0BEN0002"), "names the record: {err}");
+    assert_eq!(
+        world.slack.calls().len(),
+        calls_before,
+        "nothing of a misplaced record reaches Slack"
+    );
+    // `statusinator tokens` names it and still lists Ana.
+    let out = list(&key);
+    assert!(out.status.success(), "{}", support::show(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["members"][0]["user"], "U0ANA0001");
+    assert!(report["unreadable"][0]
+        .as_str()
+        .unwrap()
+        .contains("U0BEN0002"));
+
+    let copied = String::from_utf8_lossy(ana_record).replace("U0ANA0001", "U0BEN0002");
+    world.scene.put(&ben_key, copied.as_bytes());
+    let out = apply_ben();
     assert_eq!(out.status.code(), Some(2), "{}", support::show(&out));
     let err = support::stderr(&out);
     assert!(err.contains("does not open"), "{err}");
@@ -366,12 +393,22 @@ fn tokens_json(world: &World, key: &str) -> serde_json::Value {
 
 #[test]
 fn two_processes_due_to_refresh_one_token_at_once_make_one_refresh() {
+    two_processes_make_one_refresh(Duration::from_millis(500));
+}
+
+/// Slack 5 s slow: the claim outlives no holder and no waiter gives up.
+#[test]
+fn two_processes_with_slack_5_s_slow_make_one_refresh() {
+    two_processes_make_one_refresh(Duration::from_secs(5));
+}
+
+fn two_processes_make_one_refresh(latency: Duration) {
     // serve, started before Ana connected, would look again only in ten minutes.
     let (world, key) = connected_with_rotation(Scene::s3());
     assert_eq!(world.slack.refreshes(), 0);
 
     // Slack answers slowly, so the two are sure to be due at the same moment.
-    world.slack.set_latency(Duration::from_millis(500));
+    world.slack.set_latency(latency);
     let apply = |emoji: &str| {
         world
             .command()
@@ -392,12 +429,119 @@ fn two_processes_due_to_refresh_one_token_at_once_make_one_refresh() {
     }
     // Single-use refresh tokens: a second refresh would have failed (and disconnected Ana).
     assert_eq!(world.slack.refreshes(), 1);
+    assert_eq!(spent_refresh_tokens(&world), 1);
     let report = tokens_json(&world, &key);
     assert_eq!(report["members"][0]["state"], "connected", "{report}");
     let expires = report["members"][0]["expiresAt"].as_u64().unwrap();
     assert!(
         expires > support::serve::now() + 40_000,
         "the refreshed token's end"
+    );
+}
+
+/// Refreshes that Slack accepted: each spent one refresh token.
+fn spent_refresh_tokens(world: &World) -> usize {
+    world
+        .slack
+        .calls()
+        .iter()
+        .filter(|c| {
+            c.method == "oauth.v2.access"
+                && c.answer["ok"] == true
+                && c.json
+                    .as_ref()
+                    .is_some_and(|j| j["grant_type"] == "refresh_token")
+        })
+        .count()
+}
+
+/// The tokens of a local-store world as one process sees them, with the app's credentials.
+fn tokens_in_process(world: &World, key: &str) -> statusinator::tokens::Tokens {
+    use statusinator::tokens::{rotation::Refresher, seal::SealKey, Tokens, Vault};
+    let support::Backend::Local(path) = &world.scene.backend else {
+        panic!("a local scene")
+    };
+    let store: std::sync::Arc<dyn statusinator::store::Store> =
+        std::sync::Arc::new(statusinator::store::LocalStore::new(path.clone()));
+    let slack =
+        statusinator::slack::SlackClient::new(&world.slack.url, Default::default()).unwrap();
+    Tokens::load(None, None, None).unwrap().with_vault(Vault {
+        store,
+        key: Some(SealKey::parse(key).unwrap()),
+        refresher: Some(std::sync::Arc::new(Refresher {
+            client: statusinator::slack::ClientCredentials {
+                id: CLIENT_ID.into(),
+                secret: statusinator::secret::SecretString::new(CLIENT_SECRET),
+            },
+            slack,
+        })),
+        instance: "serve-test".into(),
+        install_url: None,
+    })
+}
+
+/// Two threads of one process (a status change and a Home open, say) use Ana's due token at
+/// once: one refresh, both get the fresh token, and she stays connected.
+#[test]
+fn two_threads_of_one_process_due_to_refresh_make_one_refresh() {
+    let (world, key) = connected_with_rotation(Scene::local());
+    world.slack.set_latency(Duration::from_millis(500));
+    let tokens = tokens_in_process(&world, &key);
+    let ana = statusinator::presets::UserId::parse("U0ANA0001").unwrap();
+    let got: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| tokens.for_user(&ana).unwrap().secret.expose().to_owned()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(spent_refresh_tokens(&world), 1);
+    assert_eq!(
+        world.slack.refreshes(),
+        1,
+        "nobody sent a spent refresh token"
+    );
+    assert!(got.iter().all(|t| t == &got[0]), "all use the fresh token");
+    assert_eq!(
+        tokens_json(&world, &key)["members"][0]["state"],
+        "connected"
+    );
+    assert!(world.slack.messages().is_empty(), "no reconnect message");
+}
+
+/// Slack makes the refresh wait longer than a claim lasts without renewal: the holder keeps
+/// its claim while it waits, the other thread waits for its result, and one refresh token is
+/// spent.
+#[test]
+fn a_retry_after_longer_than_the_claim_still_makes_one_refresh() {
+    let (world, key) = connected_with_rotation(Scene::local());
+    let wait = statusinator::lease::HOLD + 5;
+    world.slack.inject(
+        "oauth.v2.access",
+        [support::slack::Fault::Http429(Some(wait))],
+    );
+    let tokens = tokens_in_process(&world, &key);
+    let ana = statusinator::presets::UserId::parse("U0ANA0001").unwrap();
+    let got: Vec<String> = std::thread::scope(|s| {
+        let first = s.spawn(|| tokens.for_user(&ana).unwrap().secret.expose().to_owned());
+        wait_until("Slack said to wait", Duration::from_secs(20), || {
+            world
+                .slack
+                .calls()
+                .iter()
+                .any(|c| c.method == "oauth.v2.access" && c.status == 429)
+        });
+        let second = s.spawn(|| tokens.for_user(&ana).unwrap().secret.expose().to_owned());
+        vec![first.join().unwrap(), second.join().unwrap()]
+    });
+    assert_eq!(got[0], got[1]);
+    assert_eq!(spent_refresh_tokens(&world), 1);
+    assert!(
+        world.slack.calls().iter().any(|c| c.status == 429),
+        "Slack made it wait"
+    );
+    assert_eq!(
+        tokens_json(&world, &key)["members"][0]["state"],
+        "connected"
     );
 }
 

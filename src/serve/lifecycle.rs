@@ -13,13 +13,10 @@ pub fn tokens_revoked(store: &dyn Store, team: &str, users: &[String], bots: &[S
         let Ok(user) = UserId::parse(user) else {
             continue;
         };
-        match stored::load_member(store, &user) {
-            Ok(Some(record)) if record.team == team => match stored::forget_member(store, &user) {
-                Ok(_) => log::info!("{user}'s token was revoked in {team}: forgotten"),
-                Err(err) => log::error!("forgetting {user}'s revoked token: {err:#}"),
-            },
-            Ok(_) => {}
-            Err(err) => log::error!("reading {user}'s token record: {err:#}"),
+        match stored::forget_member(store, team, &user) {
+            Ok(true) => log::info!("{user}'s token was revoked in {team}: forgotten"),
+            Ok(false) => {}
+            Err(err) => log::error!("forgetting {user}'s revoked token: {err:#}"),
         }
     }
     if !bots.is_empty() {
@@ -31,10 +28,11 @@ pub fn tokens_revoked(store: &dyn Store, team: &str, users: &[String], bots: &[S
 pub fn app_uninstalled(store: &dyn Store, team: &str) {
     forget_installation(store, team, "the app was uninstalled");
     match stored::list_members(store) {
-        Ok(records) => {
+        Ok(listing) => {
+            // An unreadable record was named in the log by the listing; the rest go on.
             let mut forgotten = 0;
-            for record in records.iter().filter(|r| r.team == team) {
-                match stored::forget_member(store, &record.user) {
+            for record in listing.records.iter().filter(|r| r.team == team) {
+                match stored::forget_member(store, team, &record.user) {
                     Ok(_) => forgotten += 1,
                     Err(err) => log::error!("forgetting {}'s token: {err:#}", record.user),
                 }

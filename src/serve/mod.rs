@@ -658,7 +658,9 @@ pub fn run(
             if socket.connections == 1 { "" } else { "s" }
         );
     }
-    println!("statusinator serve: listening on http://{address}");
+    crate::out::line(&format!(
+        "statusinator serve: listening on http://{address}"
+    ));
 
     let sockets = match &config.socket {
         Some(socket) => transport::socket::start(service, socket, &stop)?,

@@ -443,6 +443,18 @@ impl SlackClient {
         auth: Auth<'_>,
         build: &dyn Fn(Call<'_>) -> RequestBuilder,
     ) -> Result<Value, SlackError> {
+        self.call_while(method, auth, build, &|| true)
+    }
+
+    /// [`SlackClient::call`], asking `go_on` before each attempt (the first, and each after a
+    /// wait): once it says no, nothing more is sent and the call fails as unavailable.
+    fn call_while(
+        &self,
+        method: Method,
+        auth: Auth<'_>,
+        build: &dyn Fn(Call<'_>) -> RequestBuilder,
+        go_on: &dyn Fn() -> bool,
+    ) -> Result<Value, SlackError> {
         let url = self
             .base
             .join(method.name())
@@ -451,6 +463,15 @@ impl SlackClient {
         let mut rate_limited = 0u32;
         loop {
             let turn = self.pacer.acquire(auth.team(), method);
+            if !go_on() {
+                self.pacer.finished(auth.team(), method, turn);
+                return Err(SlackError::Unavailable {
+                    method: method.name(),
+                    attempts: failures + rate_limited,
+                    last: "given up before sending again: the claim on this work was lost"
+                        .to_owned(),
+                });
+            }
             let request = build(Call {
                 http: &self.http,
                 url: url.clone(),

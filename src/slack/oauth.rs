@@ -108,18 +108,26 @@ impl SlackClient {
     }
 
     /// Refreshes a rotating token (`grant_type=refresh_token`): the new token is at the top
-    /// level of the answer, whether it is a bot's or a member's.
+    /// level of the answer, whether it is a bot's or a member's. `go_on` is asked before each
+    /// attempt: a refresh token is single use, so it is never sent once the caller's claim on
+    /// the refresh is gone.
     pub fn oauth_refresh(
         &self,
         client: &ClientCredentials,
         refresh_token: &SecretString,
+        go_on: &dyn Fn() -> bool,
     ) -> Result<Granted, SlackError> {
-        let value = self.call(Method::OAuthAccess, Auth::Client(client), &|req| {
-            req.post_form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token.expose()),
-            ])
-        })?;
+        let value = self.call_while(
+            Method::OAuthAccess,
+            Auth::Client(client),
+            &|req| {
+                req.post_form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh_token.expose()),
+                ])
+            },
+            go_on,
+        )?;
         let raw: Raw = parse(Method::OAuthAccess, value)?;
         match raw.grant.granted() {
             Some(granted) => Ok(granted),

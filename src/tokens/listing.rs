@@ -50,6 +50,9 @@ pub struct Report {
     /// `SLACK_BOT_TOKEN` is set (for workspaces without an installation).
     #[serde(rename = "slackBotToken")]
     pub slack_bot_token: bool,
+    /// Token records that could not be read, each named with why: skipped, the rest listed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
 }
 
 /// Gathers the report: the tokens file's members, then every connected member (each record is
@@ -69,6 +72,7 @@ pub fn report(tokens: &Tokens) -> Result<Report> {
         })
         .collect();
     let mut installations = Vec::new();
+    let mut unreadable = Vec::new();
     if let Some(vault) = tokens.vault() {
         let store = vault.store.as_ref();
         let opens = |result: Result<crate::secret::SecretString, super::seal::OpenError>| match (
@@ -81,7 +85,9 @@ pub fn report(tokens: &Tokens) -> Result<Report> {
             }
             (Some(_), Err(super::seal::OpenError::Damaged)) => "damaged".to_owned(),
         };
-        for record in stored::list_members(store)? {
+        let listing = stored::list_members(store)?;
+        unreadable = listing.unreadable;
+        for record in listing.records {
             let state = match &record.connection {
                 Connection::Disconnected { reason, .. } => format!("disconnected ({reason})"),
                 Connection::Connected => match &vault.key {
@@ -119,6 +125,7 @@ pub fn report(tokens: &Tokens) -> Result<Report> {
         installations,
         slack_token: tokens.fallback.is_some(),
         slack_bot_token: tokens.bot.is_some(),
+        unreadable,
     })
 }
 
@@ -159,6 +166,9 @@ impl Report {
                 "workspace {} ({}): bot {} installed by {}, {}\n",
                 i.team, i.team_name, i.bot_user_id, i.installed_by, i.state
             ));
+        }
+        for problem in &self.unreadable {
+            out.push_str(&format!("skipped: {problem}\n"));
         }
         let set = |yes: bool| if yes { "set" } else { "not set" };
         out.push_str(&format!(

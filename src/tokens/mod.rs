@@ -170,14 +170,24 @@ impl Tokens {
     }
 
     /// The token `user` connected through Slack, opened; `None` when they did not connect.
+    /// A member connected in several workspaces acts with a working one (the first by
+    /// workspace ID).
     fn connected(&self, user: &UserId) -> anyhow::Result<Option<Token>> {
         let Some(vault) = &self.vault else {
             return Ok(None);
         };
-        let Some(record) = stored::load_member(vault.store.as_ref(), user)? else {
+        let records = stored::member_records(vault.store.as_ref(), user)?;
+        let Some(record) = records
+            .iter()
+            .find(|r| r.connection == Connection::Connected)
+            .or(records.first())
+            .cloned()
+        else {
             return Ok(None);
         };
-        let location = vault.store.location(&stored::member_key(user));
+        let location = vault
+            .store
+            .location(&stored::member_key(&record.team, user));
         if let Connection::Disconnected { reason, .. } = &record.connection {
             self.remind(user, &record.team, reason);
             return Err(UsageError::new(format!(
@@ -200,12 +210,13 @@ impl Tokens {
                 vault.store.as_ref(),
                 key,
                 vault.refresher.as_deref(),
+                &record.team,
                 user,
                 &vault.instance,
             ) {
                 Ok(record) => record,
                 Err(err) => {
-                    self.remind_if_disconnected(user);
+                    self.remind_if_disconnected(&record.team, user);
                     return Err(err);
                 }
             }
@@ -257,20 +268,29 @@ impl Tokens {
     }
 
     /// Slack refused `token` for good: a connected member is marked disconnected, so nothing
-    /// uses it again until they connect again.
+    /// uses it again until they connect again; unless their record holds another token by
+    /// then (refreshed meanwhile), which is not the one refused.
     pub fn token_failed(&self, token: &Token, err: &crate::slack::SlackError) {
-        let (TokenSource::Connected(user), Some(vault)) = (&token.source, &self.vault) else {
+        let (TokenSource::Connected(user), Some(vault), Some(team)) =
+            (&token.source, &self.vault, &token.team)
+        else {
             return;
         };
         if !rotation::is_dead(err) && err.code() != Some("token_expired") {
             return;
         }
         let reason = err.code().unwrap_or("refused");
-        if let Err(e) = rotation::disconnect(vault.store.as_ref(), user, reason, crate::unix_now())
-        {
+        let still = |r: &stored::MemberToken| match &vault.key {
+            Some(key) => r
+                .open_access(key)
+                .is_ok_and(|secret| secret.expose() == token.secret.expose()),
+            None => false,
+        };
+        let store = vault.store.as_ref();
+        if let Err(e) = rotation::disconnect(store, team, user, reason, crate::unix_now(), &still) {
             log::warn!("could not mark {user} disconnected: {e:#}");
         }
-        self.remind_if_disconnected(user);
+        self.remind_if_disconnected(team, user);
     }
 
     /// A bot token for each workspace statusinator can read: every installation's; without
@@ -346,24 +366,25 @@ impl Tokens {
         };
         let now = crate::unix_now();
         let mut refreshed = 0;
-        for record in stored::list_members(store.as_ref())? {
+        for record in stored::list_members(store.as_ref())?.records {
             if !rotation::due(&record, now) {
                 continue;
             }
-            match rotation::fresh(store.as_ref(), key, Some(refresher), &record.user, instance) {
+            let (team, user) = (&record.team, &record.user);
+            match rotation::fresh(store.as_ref(), key, Some(refresher), team, user, instance) {
                 Ok(_) => refreshed += 1,
                 Err(err) => {
                     log::warn!("{err:#}");
-                    self.remind_if_disconnected(&record.user);
+                    self.remind_if_disconnected(team, user);
                 }
             }
         }
         Ok(refreshed)
     }
 
-    fn remind_if_disconnected(&self, user: &UserId) {
+    fn remind_if_disconnected(&self, team: &str, user: &UserId) {
         let Some(vault) = &self.vault else { return };
-        if let Ok(Some(record)) = stored::load_member(vault.store.as_ref(), user) {
+        if let Ok(Some(record)) = stored::load_member(vault.store.as_ref(), team, user) {
             if let Connection::Disconnected { reason, .. } = &record.connection {
                 self.remind(user, &record.team, reason);
             }
@@ -383,7 +404,7 @@ impl Tokens {
         };
         let now = crate::unix_now();
         let mut due = false;
-        let claimed = stored::update_member(vault.store.as_ref(), user, &mut |r| {
+        let claimed = stored::update_member(vault.store.as_ref(), team, user, &mut |r| {
             // A conditional write may run this again on newer bytes: decide afresh each time.
             due = false;
             if r.reminded_at.is_some_and(|at| now < at + REMIND_EVERY) {

@@ -2,14 +2,19 @@
 //! [`super::seal`]):
 //!
 //! ```text
-//! tokens/<hh>/<user_id>.json     a member's user token (and refresh token), one object each
+//! tokens/<hh>/<user_id>/<team_id>.json   a member's user token (and refresh token) in one
+//!                                         workspace, one object each
 //! installations/<team_id>.json   a workspace's bot token, from the install that added the bot
 //! oauth/used/<nonce>             an OAuth state already used (so it is used once, on any replica)
 //! ```
 //!
 //! A record holds what may be shown (workspace, member, scopes, expiry, connection state) in
-//! the clear, and the tokens only sealed, bound to the workspace and member. Writing one member's
-//! token touches only their object.
+//! the clear, and the tokens only sealed, bound to the workspace and member. A record is read
+//! only in its own place: one whose workspace or member differ from its key's is refused by name
+//! before anything in it is opened, so a record copied to another member's place never acts for
+//! them. A member connected in two workspaces has two records. Writing one member's token
+//! touches only their object. Records of the earlier layout (`tokens/<hh>/<user_id>.json`) are
+//! moved into place the first time they are read.
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -101,10 +106,59 @@ pub fn installation_binding(team: &str, what: &str) -> String {
     format!("statusinator/v1/installation/{team}/{what}")
 }
 
-/// The key of a member's token record.
-pub fn member_key(user: &UserId) -> String {
+/// Where a member's token records (one per workspace) live.
+pub fn member_prefix(user: &UserId) -> String {
     let digest = Sha256::digest(user.as_str().as_bytes());
-    format!("{TOKENS_PREFIX}{:02x}/{user}.json", digest[0])
+    format!("{TOKENS_PREFIX}{:02x}/{user}/", digest[0])
+}
+
+/// The key of a member's token record in a workspace.
+pub fn member_key(team: &str, user: &UserId) -> String {
+    format!("{}{team}.json", member_prefix(user))
+}
+
+/// The key of a member's record in the earlier layout (one per member, whatever the workspace).
+fn legacy_member_key(user: &UserId) -> String {
+    format!("{}.json", member_prefix(user).trim_end_matches('/'))
+}
+
+/// The member and workspace a record's key names: `(user, Some(team))`, or `(user, None)` for
+/// the earlier layout.
+fn place_of(key: &str) -> Option<(UserId, Option<String>)> {
+    let rest = key.strip_prefix(TOKENS_PREFIX)?.split_once('/')?.1;
+    match rest.split_once('/') {
+        Some((user, team)) => Some((
+            UserId::parse(user).ok()?,
+            Some(team.strip_suffix(".json")?.to_owned()).filter(|t| is_team_id(t)),
+        ))
+        .filter(|(_, team)| team.is_some()),
+        None => Some((UserId::parse(rest.strip_suffix(".json")?).ok()?, None)),
+    }
+}
+
+/// A workspace ID as Slack makes them (`T…`, `E…` for an organization): letters and digits.
+fn is_team_id(team: &str) -> bool {
+    !team.is_empty() && team.len() <= 32 && team.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A record, refused unless it is in its own place: the member (and, in this layout, the
+/// workspace) its key names.
+fn parse_member(bytes: &[u8], store: &dyn Store, key: &str) -> Result<MemberToken> {
+    let location = store.location(key);
+    let record: MemberToken = parse(bytes, &location)?;
+    let misplaced = match place_of(key) {
+        Some((user, team)) => user != record.user || team.is_some_and(|team| team != record.team),
+        None => true,
+    };
+    if misplaced {
+        return Err(crate::exit::UsageError::new(format!(
+            "{location} holds the token of {} in {}, not of the member and workspace its \
+             place names: it is not used; remove it, and have the member connect again",
+            record.user, record.team
+        ))
+        .into());
+    }
+    Ok(record)
 }
 
 /// The key of a workspace's installation.
@@ -145,18 +199,54 @@ impl Installation {
     }
 }
 
-/// A member's token record, if they connected.
-pub fn load_member(store: &dyn Store, user: &UserId) -> Result<Option<MemberToken>> {
-    let key = member_key(user);
+/// A member's token record in a workspace, if they connected there.
+pub fn load_member(store: &dyn Store, team: &str, user: &UserId) -> Result<Option<MemberToken>> {
+    let key = member_key(team, user);
     match store.get(&key)? {
         None => Ok(None),
-        Some(bytes) => parse(&bytes, &store.location(&key)).map(Some),
+        Some(bytes) => parse_member(&bytes, store, &key).map(Some),
     }
+}
+
+/// Every workspace's record of a member, by workspace; a record of the earlier layout is moved
+/// into place first.
+pub fn member_records(store: &dyn Store, user: &UserId) -> Result<Vec<MemberToken>> {
+    move_legacy(store, user)?;
+    let mut out = Vec::new();
+    for listed in store.list(&member_prefix(user))? {
+        if let Some(bytes) = store.get(&listed.key)? {
+            out.push(parse_member(&bytes, store, &listed.key)?);
+        }
+    }
+    out.sort_by(|a, b| a.team.cmp(&b.team));
+    Ok(out)
+}
+
+/// Moves a member's record of the earlier layout to its place in this one (unless a record is
+/// there already: it is newer), then removes the old object.
+fn move_legacy(store: &dyn Store, user: &UserId) -> Result<()> {
+    let old = legacy_member_key(user);
+    let Some(bytes) = store.get(&old)? else {
+        return Ok(());
+    };
+    let record = parse_member(&bytes, store, &old)?;
+    let key = member_key(&record.team, user);
+    store
+        .update(&key, "application/json", &mut |current| {
+            Ok(current.is_none().then(|| bytes.clone()))
+        })
+        .with_context(|| format!("moving {} into place", store.location(&old)))?;
+    store.delete(&old)?;
+    log::info!(
+        "moved the token record of {user} to {}",
+        store.location(&key)
+    );
+    Ok(())
 }
 
 /// Writes a member's token record, replacing what was there.
 pub fn save_member(store: &dyn Store, record: &MemberToken) -> Result<()> {
-    let key = member_key(&record.user);
+    let key = member_key(&record.team, &record.user);
     let bytes = to_json(record);
     store
         .update(&key, "application/json", &mut |_| Ok(Some(bytes.clone())))
@@ -164,20 +254,20 @@ pub fn save_member(store: &dyn Store, record: &MemberToken) -> Result<()> {
     Ok(())
 }
 
-/// Changes a member's token record without losing a concurrent change; `change` says whether
-/// it changed anything. Nothing happens when there is no record.
+/// Changes a member's token record in a workspace without losing a concurrent change; `change`
+/// says whether it changed anything. Nothing happens when there is no record.
 pub fn update_member(
     store: &dyn Store,
+    team: &str,
     user: &UserId,
     change: &mut dyn FnMut(&mut MemberToken) -> Result<bool>,
 ) -> Result<()> {
-    let key = member_key(user);
-    let location = store.location(&key);
+    let key = member_key(team, user);
     store.update(&key, "application/json", &mut |current| {
         let Some(bytes) = current else {
             return Ok(None);
         };
-        let mut record: MemberToken = parse(bytes, &location)?;
+        let mut record = parse_member(bytes, store, &key)?;
         if change(&mut record)? {
             Ok(Some(to_json(&record)))
         } else {
@@ -187,28 +277,62 @@ pub fn update_member(
     Ok(())
 }
 
-/// Removes a member's token record; returns whether there was one.
-pub fn forget_member(store: &dyn Store, user: &UserId) -> Result<bool> {
-    let key = member_key(user);
+/// Removes a member's token record in a workspace; returns whether there was one.
+pub fn forget_member(store: &dyn Store, team: &str, user: &UserId) -> Result<bool> {
+    let key = member_key(team, user);
     let existed = store.exists(&key)?;
     store.delete(&key)?;
     Ok(existed)
 }
 
-/// Every member's token record (one read each: for `statusinator tokens`).
-pub fn list_members(store: &dyn Store) -> Result<Vec<MemberToken>> {
+/// Removes every token record of a member, in every workspace (and of the earlier layout);
+/// returns how many there were.
+pub fn forget_all_of(store: &dyn Store, user: &UserId) -> Result<usize> {
+    let mut keys: Vec<String> = store
+        .list(&member_prefix(user))?
+        .into_iter()
+        .map(|l| l.key)
+        .collect();
+    let old = legacy_member_key(user);
+    if store.exists(&old)? {
+        keys.push(old);
+    }
+    for key in &keys {
+        store.delete(key)?;
+    }
+    Ok(keys.len())
+}
+
+/// Every member's token records that can be read, and the ones that cannot, by name.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub records: Vec<MemberToken>,
+    /// Each unreadable record: where it is, and why (it is skipped; the rest go on).
+    pub unreadable: Vec<String>,
+}
+
+/// Every member's token record (one read each). A record that cannot be read (damaged,
+/// misplaced) is named in [`Listing::unreadable`] and skipped; the rest are listed.
+pub fn list_members(store: &dyn Store) -> Result<Listing> {
     let listed = store.list(TOKENS_PREFIX)?;
     let read = crate::parallel::map(&listed, 16, |l| -> Result<Option<MemberToken>> {
         match store.get(&l.key)? {
             None => Ok(None),
-            Some(bytes) => parse(&bytes, &store.location(&l.key)).map(Some),
+            Some(bytes) => parse_member(&bytes, store, &l.key).map(Some),
         }
     });
-    let mut out = Vec::new();
+    let mut out = Listing::default();
     for record in read {
-        out.extend(record?);
+        match record {
+            Ok(record) => out.records.extend(record),
+            Err(err) => {
+                log::warn!("{err:#}");
+                out.unreadable.push(format!("{err:#}"));
+            }
+        }
     }
-    out.sort_by(|a, b| (&a.team, &a.user).cmp(&(&b.team, &b.user)));
+    out.records
+        .sort_by(|a, b| (&a.team, &a.user).cmp(&(&b.team, &b.user)));
     Ok(out)
 }
 
@@ -285,9 +409,9 @@ mod tests {
         let key = SealKey::parse(&SealKey::generate()).unwrap();
         let ana = record(&key, "T1", "U0ANA0001", "xoxp-ana-secret-1");
         save_member(&store, &ana).unwrap();
-        let raw = store.get(&member_key(&ana.user)).unwrap().unwrap();
+        let raw = store.get(&member_key("T1", &ana.user)).unwrap().unwrap();
         assert!(!String::from_utf8_lossy(&raw).contains("ana-secret"));
-        let loaded = load_member(&store, &ana.user).unwrap().unwrap();
+        let loaded = load_member(&store, "T1", &ana.user).unwrap().unwrap();
         assert_eq!(
             loaded.open_access(&key).unwrap().expose(),
             "xoxp-ana-secret-1"
@@ -297,13 +421,63 @@ mod tests {
         let mut stolen = record(&key, "T1", "U0BEN0002", "xoxp-ben");
         stolen.access = loaded.access.clone();
         save_member(&store, &stolen).unwrap();
-        let ben = load_member(&store, &stolen.user).unwrap().unwrap();
+        let ben = load_member(&store, "T1", &stolen.user).unwrap().unwrap();
         assert_eq!(ben.open_access(&key), Err(OpenError::Damaged));
 
-        assert_eq!(list_members(&store).unwrap().len(), 2);
-        assert!(forget_member(&store, &ana.user).unwrap());
-        assert!(!forget_member(&store, &ana.user).unwrap());
-        assert_eq!(list_members(&store).unwrap().len(), 1);
+        // Ana's whole record copied to Cid's place (or another workspace's): refused by name,
+        // never opened.
+        let cid = UserId::parse("U0CID0003").unwrap();
+        store
+            .put(&member_key("T1", &cid), &raw, "application/json")
+            .unwrap();
+        store
+            .put(&member_key("T2", &ana.user), &raw, "application/json")
+            .unwrap();
+        let err = load_member(&store, "T1", &cid).unwrap_err().to_string();
+        assert!(
+            err.contains("not of the member and workspace its place names"),
+            "{err}"
+        );
+        assert!(err.contains("U0CID0003"), "names the place: {err}");
+        assert!(load_member(&store, "T2", &ana.user).is_err());
+
+        // Listing skips the misplaced ones by name and lists the rest.
+        let listing = list_members(&store).unwrap();
+        assert_eq!(listing.records.len(), 2);
+        assert_eq!(listing.unreadable.len(), 2, "{:?}", listing.unreadable);
+
+        assert!(forget_member(&store, "T1", &ana.user).unwrap());
+        assert!(!forget_member(&store, "T1", &ana.user).unwrap());
+        assert_eq!(list_members(&store).unwrap().records.len(), 1);
+    }
+
+    #[test]
+    fn a_member_keeps_a_record_per_workspace_and_an_old_one_moves_into_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().to_path_buf());
+        let key = SealKey::parse(&SealKey::generate()).unwrap();
+        let first = record(&key, "T1", "U0ANA0001", "xoxp-ana-1");
+        let second = record(&key, "T2", "U0ANA0001", "xoxp-ana-2");
+        save_member(&store, &first).unwrap();
+        save_member(&store, &second).unwrap();
+        let both = member_records(&store, &first.user).unwrap();
+        assert_eq!(both.len(), 2);
+        assert_eq!(both[1].open_access(&key).unwrap().expose(), "xoxp-ana-2");
+
+        // A record of the earlier layout (one per member) moves to its workspace's place.
+        let ben = record(&key, "T1", "U0BEN0002", "xoxp-ben");
+        store
+            .put(
+                &legacy_member_key(&ben.user),
+                &to_json(&ben),
+                "application/json",
+            )
+            .unwrap();
+        let moved = member_records(&store, &ben.user).unwrap();
+        assert_eq!(moved.len(), 1);
+        assert!(store.get(&legacy_member_key(&ben.user)).unwrap().is_none());
+        assert!(load_member(&store, "T1", &ben.user).unwrap().is_some());
+        assert_eq!(forget_all_of(&store, &first.user).unwrap(), 2);
     }
 
     #[test]

@@ -1060,6 +1060,9 @@ fn answer(
     }
     if call.method == "oauth.v2.access" {
         call.json = Some(json!({"grant_type": form.get("grant_type")}));
+        if let Some(answer) = injected_fault(st, &call.method) {
+            return answer;
+        }
         return oauth_access(st, auth, &form);
     }
     let token = auth
@@ -1099,27 +1102,8 @@ fn answer(
         }
         times.push_back(now);
     }
-    let outage = st
-        .outages
-        .get(&call.method)
-        .filter(|(until, _)| Instant::now() < *until)
-        .map(|(_, fault)| fault.clone());
-    if let Some(fault) = outage.or_else(|| {
-        st.faults
-            .get_mut(&call.method)
-            .and_then(VecDeque::pop_front)
-    }) {
-        return match fault {
-            Fault::Http429(after) => (
-                429,
-                after,
-                json!({"ok": false, "error": "ratelimited"}),
-                None,
-            ),
-            Fault::RateLimitedOk => error("ratelimited"),
-            Fault::Status(code) => (code, None, Value::Null, None),
-            Fault::Error(code) => error(&code),
-        };
+    if let Some(answer) = injected_fault(st, &call.method) {
+        return answer;
     }
     if info.revoked {
         return error("token_revoked");
@@ -1451,4 +1435,31 @@ fn multipart_parts(body: &[u8], boundary: &str) -> HashMap<String, (Vec<u8>, Str
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The fault injected for the next call of `method` (or its outage), answered as Slack would.
+fn injected_fault(
+    st: &mut State,
+    method: &str,
+) -> Option<(u16, Option<u64>, Value, Option<String>)> {
+    let outage = st
+        .outages
+        .get(method)
+        .filter(|(until, _)| Instant::now() < *until)
+        .map(|(_, fault)| fault.clone());
+    if let Some(fault) = outage.or_else(|| st.faults.get_mut(method).and_then(VecDeque::pop_front))
+    {
+        return Some(match fault {
+            Fault::Http429(after) => (
+                429,
+                after,
+                json!({"ok": false, "error": "ratelimited"}),
+                None,
+            ),
+            Fault::RateLimitedOk => error("ratelimited"),
+            Fault::Status(code) => (code, None, Value::Null, None),
+            Fault::Error(code) => error(&code),
+        });
+    }
+    None
 }

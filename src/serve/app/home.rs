@@ -336,7 +336,7 @@ impl Service {
         else {
             return;
         };
-        match crate::tokens::stored::forget_member(self.store, user) {
+        match crate::tokens::stored::forget_member(self.store, &team, user) {
             Ok(_) => log::info!(
                 "{user} disconnected: their usual profile is back, their token forgotten"
             ),
