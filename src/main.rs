@@ -16,7 +16,8 @@ fn main() -> std::process::ExitCode {
     env_logger::Builder::new()
         .parse_filters(&filter)
         .format(|buf, record| {
-            // Every log line passes the redaction, whatever input it quotes.
+            // Every log line passes the redaction, whatever input it quotes, and stays one line
+            // (control characters escaped), so a request cannot forge another.
             let level = buf.default_level_style(record.level());
             let message = record.args().to_string();
             writeln!(
@@ -24,7 +25,7 @@ fn main() -> std::process::ExitCode {
                 "[{} {level}{:<5}{level:#}] {}",
                 buf.timestamp(),
                 record.level(),
-                redact::secrets(&message)
+                redact::one_line(&redact::secrets(&message))
             )
         })
         .init();

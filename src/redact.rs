@@ -85,14 +85,40 @@ pub fn excerpt(input: &str) -> String {
     format!("{:?}… ({chars} characters)", secrets(&head))
 }
 
-/// An input as a message names it: as it is when short and free of tokens (`U024BE7LH`,
-/// `:palm_tree:`), else as an [`excerpt`].
+/// An input as a message names it: as it is when short and free of tokens and control
+/// characters (`U024BE7LH`, `:palm_tree:`), else as an [`excerpt`] (quoted, escaped).
 pub fn label(input: &str) -> Cow<'_, str> {
-    if input.chars().count() <= EXCERPT_CHARS && matches!(secrets(input), Cow::Borrowed(_)) {
+    if input.chars().count() <= EXCERPT_CHARS
+        && !input.chars().any(breaks_lines)
+        && matches!(secrets(input), Cow::Borrowed(_))
+    {
         Cow::Borrowed(input)
     } else {
         Cow::Owned(excerpt(input))
     }
+}
+
+/// Whether a character could start a new line or rewrite one on a terminal or in a log file.
+fn breaks_lines(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// `text` on one line: every control character (a newline, a carriage return, an escape) and
+/// Unicode line separator written as its escape (`\n`, `\u{1b}`), so nothing quoted from a
+/// request can forge a log line or colour a terminal.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(breaks_lines) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if breaks_lines(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// An error and its causes (`{:#}`), redacted: for messages that leave the process.
@@ -103,6 +129,16 @@ pub fn error(err: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_escapes_what_could_forge_a_line() {
+        assert_eq!(one_line("plain: U024BE7LH"), "plain: U024BE7LH");
+        assert_eq!(
+            one_line("a\n[2026 ERROR] forged\r\u{1b}[31m\u{2028}"),
+            "a\\n[2026 ERROR] forged\\r\\u{1b}[31m\\u{2028}"
+        );
+        assert_eq!(label("x\ny"), "\"x\\ny\"");
+    }
 
     #[test]
     fn tokens_of_every_kind_are_redacted() {

@@ -59,6 +59,19 @@ fn help_list_and_unknown_words_are_answered_at_once_and_only_to_the_member() {
         serve.metric("statusinator_events_total{outcome=\"command\"}"),
         5.0
     );
+
+    // Another command pointed at the same URL: a polite refusal, and nothing is paused.
+    let reply = serve.slash_named("/other", "U0ANA0001", "pause");
+    assert_eq!(reply.status, 200);
+    let text = reply.json()["text"].as_str().unwrap().to_owned();
+    assert!(
+        text.contains("I only answer `/statusinator`, not `/other`"),
+        "{text}"
+    );
+    let reply = serve.slash("U0ANA0001", "list");
+    let text = reply.json()["text"].as_str().unwrap().to_owned();
+    assert!(!text.contains("paused"), "{text}");
+    assert!(world.slack.calls().is_empty());
 }
 
 #[test]

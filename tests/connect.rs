@@ -260,6 +260,20 @@ fn a_state_must_be_this_apps_this_browsers_and_unused_on_any_replica() {
     let reply = callback(&b, &bad, Some(&cookie));
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert!(reply.body.contains("invalid_code"), "{}", reply.body);
+
+    // An error that tries to forge a log line stays on its own line, escaped.
+    let reply = b.get("/slack/oauth_redirect?error=x%0A%5B2026-01-01T00%3A00%3A00Z%20ERROR%5D%20forged%0D&state=s");
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    // (logged before the page is answered)
+    let logs = b.logs();
+    assert!(logs.contains("forged"), "{logs}");
+    for line in logs.lines().filter(|l| l.contains("forged")) {
+        assert!(line.starts_with('['), "a forged line: {line:?}");
+        assert!(
+            line.contains("x\\n[2026-01-01T00:00:00Z ERROR] forged\\r"),
+            "{line:?}"
+        );
+    }
 }
 
 #[test]

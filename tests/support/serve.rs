@@ -273,8 +273,13 @@ impl Serve {
 
     /// `/statusinator <text>` typed by `user`.
     pub fn slash(&self, user: &str, text: &str) -> Reply {
+        self.slash_named("/statusinator", user, text)
+    }
+
+    /// A slash command of any name, as Slack posts it to the Request URL.
+    pub fn slash_named(&self, command: &str, user: &str, text: &str) -> Reply {
         self.post_signed_form(&[
-            ("command", "/statusinator"),
+            ("command", command),
             ("text", text),
             ("user_id", user),
             ("team_id", TEAM),

@@ -12,6 +12,9 @@ use crate::serve::metrics::EventOutcome;
 use crate::serve::{Answer, Service};
 use crate::state;
 
+/// The command's name, as the app's manifest declares it.
+pub const COMMAND: &str = "/statusinator";
+
 const HELP: &str = "*statusinator* changes your display name and photo when you pick a status \
 emoji, and puts your usual ones back when you clear it.\n\
 • `/statusinator list`: your presets\n\
@@ -34,6 +37,19 @@ impl Service {
                 ephemeral("Slack sent no member ID."),
             );
         };
+        if command.command != COMMAND {
+            log::info!(
+                "{user} ran {}, which is not this app's command: refused",
+                crate::redact::label(&command.command)
+            );
+            return (
+                EventOutcome::Ignored,
+                ephemeral(format!(
+                    "Sorry, I only answer `{COMMAND}`, not `{}`: try `{COMMAND} help`.",
+                    crate::redact::label(&command.command)
+                )),
+            );
+        }
         let word = command
             .text
             .split_whitespace()
