@@ -171,8 +171,11 @@ mod commands {
         } else {
             crate::state::prepare(store.as_ref())?;
             let slack = settings.slack()?;
-            let engine = Engine::new(store.as_ref(), &slack, &tokens);
-            engine.execute(&plan, crate::unix_now())?
+            // Claimed like serve's and poll's writes, so a serve running beside it takes the
+            // echo of these writes for what it is, and nobody writes the member twice.
+            let instance = crate::state::instance_name("apply");
+            let engine = Engine::new(store.as_ref(), &slack, &tokens).claiming_as(&instance);
+            apply_claimed(&engine, plan)?
         };
         if args.json {
             let mut out = serde_json::to_value(&outcome)?;
@@ -215,6 +218,44 @@ mod commands {
             }
         }
         Ok(ExitCode::Success)
+    }
+
+    /// How long `apply` waits for another process that is writing the member.
+    const APPLY_WAITS_FOR_OTHERS: std::time::Duration = std::time::Duration::from_secs(90);
+
+    /// Applies `plan` under a claim on the member, waiting while another process (serve, poll,
+    /// another apply) writes them; then only what is still missing is written.
+    fn apply_claimed(engine: &Engine<'_>, plan: apply::Plan) -> Result<apply::Outcome> {
+        let started = std::time::Instant::now();
+        loop {
+            match engine.execute_claimed(&plan, crate::unix_now())? {
+                apply::Run::Done { plan, .. } => {
+                    return Ok(apply::Outcome {
+                        plan: *plan,
+                        dry_run: false,
+                    })
+                }
+                apply::Run::Elsewhere(other) => {
+                    if started.elapsed() > APPLY_WAITS_FOR_OTHERS {
+                        anyhow::bail!(
+                            "{} is being written by {} (applying {}) for over {} s; try again \
+                             later",
+                            plan.user,
+                            other.by,
+                            apply::display_emoji(&other.emoji),
+                            APPLY_WAITS_FOR_OTHERS.as_secs()
+                        );
+                    }
+                    log::info!(
+                        "{} is being written by {} (applying {}); waiting for it",
+                        plan.user,
+                        other.by,
+                        apply::display_emoji(&other.emoji)
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                }
+            }
+        }
     }
 
     pub fn poll(settings: &Settings, args: &PollArgs) -> Result<ExitCode> {

@@ -419,3 +419,40 @@ fn a_missing_picture_changes_nothing() {
     );
     assert!(world.slack.calls().is_empty());
 }
+
+/// `apply` beside a running serve: serve gets the echo of each write while apply still works
+/// (Slack is slow), finds the member claimed, and once apply is done finds nothing left to
+/// write. Two writes in all, as for any change.
+#[test]
+fn apply_beside_a_running_serve_costs_two_writes() {
+    let world = ana();
+    world.slack.set_status("U024BE7LH", ":palm_tree:");
+    let serve = support::serve::Serve::start(&world, &[], &[]);
+    support::serve::echo_changes(&world, &serve.url);
+    world.slack.clear_calls();
+    world.slack.set_latency(Duration::from_millis(300));
+
+    let out = world.run(&["apply", "U024BE7LH", ":palm_tree:"]);
+    assert!(out.status.success(), "{}", show(&out));
+    support::wait_until(
+        "serve has seen both echoes and has nothing left to do",
+        Duration::from_secs(30),
+        || {
+            let health = serve.health();
+            let applies: f64 = serve
+                .get("/metrics")
+                .body
+                .lines()
+                .filter(|l| l.starts_with("statusinator_applies_total"))
+                .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+                .sum();
+            applies >= 2.0 && health["queue"] == 0 && health["retrying"] == 0
+        },
+    );
+    assert_eq!(
+        world.slack.profile_writes(),
+        ["users.profile.set", "users.setPhoto"],
+        "{}",
+        serve.logs()
+    );
+}

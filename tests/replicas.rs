@@ -128,3 +128,44 @@ fn two_replicas_on_one_s3_store_apply_every_change_once() {
     );
     assert_eq!(applies(&a, "failed") + applies(&b, "failed"), 0.0);
 }
+
+/// A serve killed while it writes a member: its claim is renewed while it lives, so it frees
+/// the member at most `lease::HOLD` (20) seconds after the kill, and `apply` then writes them.
+#[test]
+fn a_killed_processs_claim_frees_its_member_within_30_s() {
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.onboard(json!({"U0ANA0001": {
+        ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}
+    }}));
+    let serve = Serve::start(&world, &[], &[]);
+    // Slack hangs on to every call: the worker holds the claim while it waits.
+    world.slack.set_latency(Duration::from_secs(25));
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    let body = user_change(&world.slack.member("U0ANA0001"), &event_id());
+    assert_eq!(serve.post_signed(&body, &[]).status, 200);
+    wait_until("serve claims Ana", Duration::from_secs(20), || {
+        world.applied()["claims"]["U0ANA0001"].is_object()
+    });
+    // Held past its first renewal: a living holder keeps it.
+    std::thread::sleep(statusinator::lease::RENEW_EVERY + Duration::from_secs(1));
+    drop(serve); // SIGKILL: nothing is released
+    let killed_at = support::serve::now();
+    let until = world.applied()["claims"]["U0ANA0001"]["until"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        until <= killed_at + statusinator::lease::HOLD,
+        "the claim lasts until {until}, {} s after the kill",
+        until.saturating_sub(killed_at)
+    );
+    assert!(statusinator::lease::HOLD < 30);
+
+    // apply waits for the dead claim to lapse, then writes Ana.
+    world.slack.set_latency(Duration::ZERO);
+    let out = world.run(&["apply", "U0ANA0001", ":palm_tree:"]);
+    assert!(out.status.success(), "{}", support::show(&out));
+    assert!(support::stderr(&out).contains("waiting for it"));
+    assert_eq!(world.slack.display_name("U0ANA0001"), "Ana (away)");
+}

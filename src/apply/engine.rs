@@ -185,7 +185,7 @@ impl<'a> Engine<'a> {
     /// records the emoji. Errors name the member and the emoji.
     pub fn execute(&self, plan: &Plan, now: u64) -> Result<Outcome> {
         let context = || format!("{} ({})", plan.user, display_emoji(&plan.emoji));
-        self.run(plan, now).with_context(context)?;
+        self.run(plan, now, None).with_context(context)?;
         Ok(Outcome {
             plan: plan.clone(),
             dry_run: false,
@@ -204,20 +204,27 @@ impl<'a> Engine<'a> {
             .expect("execute_claimed needs claiming_as");
         let user = &plan.user;
         let claimed = applied::claim(self.store, user, instance, &plan.emoji, now, CLAIM_HOLD);
-        let (plan, recorded) = match claimed {
+        let (plan, recorded, held) = match claimed {
             Ok(Claimed::Held(other)) => return Ok(Run::Elsewhere(other)),
-            Ok(Claimed::Ours(recorded)) => (plan.rebased(recorded.as_ref()), recorded),
+            Ok(Claimed::Ours(recorded)) => (plan.rebased(recorded.as_ref()), recorded, true),
             Err(err) if self.deferred.is_some() => {
                 log::warn!("{err:#}; applying {user} without a claim");
-                (plan.clone(), None)
+                (plan.clone(), None, false)
             }
             Err(err) => return Err(err),
         };
         let idle = plan.changes_nothing(recorded.as_ref());
         let done = if idle {
             Ok(())
-        } else {
+        } else if !held {
             self.execute(&plan, now).map(|_| ())
+        } else {
+            // The claim is renewed while the plan runs; each write is made only while it holds.
+            let renew = || applied::renew_claim(self.store, user, instance, CLAIM_HOLD);
+            crate::lease::hold(crate::lease::RENEW_EVERY, renew, |lease| {
+                let context = || format!("{} ({})", plan.user, display_emoji(&plan.emoji));
+                self.run(&plan, now, Some(lease)).with_context(context)
+            })
         };
         // The plan's last record released the claim; anything else lets it go here.
         if idle || done.is_err() {
@@ -306,7 +313,19 @@ impl<'a> Engine<'a> {
         waiting.drain(..done);
     }
 
-    fn run(&self, plan: &Plan, now: u64) -> Result<()> {
+    /// Carries out a plan; with a `lease` (a claim on the member), each write only while the
+    /// claim is still this process's.
+    fn run(&self, plan: &Plan, now: u64, lease: Option<&crate::lease::Lease>) -> Result<()> {
+        let still_ours = || -> Result<()> {
+            match lease {
+                Some(lease) if !lease.held() => Err(anyhow!(
+                    "{}: the claim on them lapsed (the store did not answer in time) and \
+                     another process may be writing them; nothing more is written here",
+                    plan.user
+                )),
+                _ => Ok(()),
+            }
+        };
         let step = |write: Option<&Write>, avatar_hash: Option<String>, last: bool| Step {
             user: plan.user.clone(),
             now,
@@ -352,6 +371,7 @@ impl<'a> Engine<'a> {
         }
         let last = plan.writes.len() - 1;
         for (i, write) in plan.writes.iter().enumerate() {
+            still_ours()?;
             let mut avatar_hash = None;
             match write {
                 Write::Name { display_name } => {

@@ -15,9 +15,10 @@ mod engine;
 
 pub use engine::{after, Engine, PictureCache};
 
-/// How long a claim on a member holds (seconds): longer than any apply takes, Slack's own
-/// retries included, so it lapses only when its holder died.
-pub const CLAIM_HOLD: u64 = 120;
+/// How long a claim on a member holds without renewal (seconds). Its holder renews it while
+/// it works (see [`crate::lease`]), however long Slack makes it wait, so it lapses only when
+/// its holder died, and then within this long.
+pub const CLAIM_HOLD: u64 = crate::lease::HOLD;
 
 /// What to apply a member's preset for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,12 +101,18 @@ pub struct Plan {
     /// What Slack showed of the member, if known.
     #[serde(skip)]
     pub shown: Option<Box<Profile>>,
+    /// A manual override (`apply`): every write is made, even what seems in effect.
+    #[serde(skip)]
+    pub forced: bool,
 }
 
 impl Plan {
     /// The plan without the writes `recorded` shows were made already (by another process,
-    /// since this plan was made).
+    /// since this plan was made); a manual override keeps all of its writes.
     pub fn rebased(&self, recorded: Option<&Applied>) -> Plan {
+        if self.forced {
+            return self.clone();
+        }
         let written = |write: &Write| match (write, recorded) {
             (Write::Name { display_name }, Some(r)) => r.name.as_ref() == Some(display_name),
             (Write::Photo { picture }, Some(r)) => r.picture.as_ref() == Some(picture),
@@ -254,6 +261,7 @@ pub fn plan(
             .map(|p| p.status_expiration)
             .filter(|at| *at > now && matches!(target, Target::Status(_))),
         shown: shown.cloned().map(Box::new),
+        forced: force,
     };
     let Some(resolved) = resolved else {
         // No preset: the usual profile back, if statusinator ever changed the member.

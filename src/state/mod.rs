@@ -292,6 +292,28 @@ pub fn claim(
     Ok(found.expect("the update ran"))
 }
 
+/// Extends `by`'s claim on a member to `hold` seconds from now; false when the claim is not
+/// `by`'s any more (lapsed and taken, or released).
+pub fn renew_claim(store: &dyn Store, user: &UserId, by: &str, hold: u64) -> Result<bool> {
+    let mut ours = false;
+    update(store, user, &mut |state| {
+        ours = false;
+        let Some(claim) = state.claim.as_mut().filter(|c| c.by == by) else {
+            return Ok(false);
+        };
+        claim.until = crate::unix_now() + hold;
+        ours = true;
+        Ok(true)
+    })
+    .with_context(|| {
+        format!(
+            "renewing the claim on {user} in {}",
+            store.location(&key(user))
+        )
+    })?;
+    Ok(ours)
+}
+
 /// Drops `by`'s claim on a member (after a failed apply); nothing when it holds none.
 pub fn release(store: &dyn Store, user: &UserId, by: &str) -> Result<()> {
     update(store, user, &mut |state| Ok(drop_claim(state, by)))
