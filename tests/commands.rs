@@ -124,3 +124,92 @@ fn pause_puts_the_usual_profile_back_and_holds_it_until_resume() {
         || world.slack.display_name("U0ANA0001") == "Ana (sick)",
     );
 }
+
+/// The preset writes (the vacation name, the beach photo) Slack received for Ana, with when
+/// each arrived.
+fn preset_writes(world: &World) -> Vec<(String, Instant)> {
+    let beach = images::png(512, 512, 1);
+    world
+        .slack
+        .calls()
+        .into_iter()
+        .filter(|c| {
+            (c.method == "users.profile.set" && c.display_name() == Some("Ana (away)"))
+                || (c.method == "users.setPhoto"
+                    && c.image.as_ref().is_some_and(|(bytes, _)| *bytes == beach))
+        })
+        .map(|c| (c.method, c.at))
+        .collect()
+}
+
+/// Ana pauses while her vacation change is being written (Slack is slow): once the pause is
+/// answered, no preset write starts; her usual profile comes back.
+#[test]
+fn a_pause_stops_a_change_a_worker_is_writing() {
+    let world = World::ana_with_her_own_photo();
+    let serve = Serve::start(&world, &[], &[]);
+    world.slack.set_latency(Duration::from_secs(2));
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until(
+        "the worker is at Ana's writes",
+        Duration::from_secs(30),
+        || world.slack.methods().iter().any(|m| m == "auth.test"),
+    );
+    let reply = serve.slash("U0ANA0001", "pause");
+    let answered = Instant::now();
+    assert!(reply.json()["text"].as_str().unwrap().starts_with("Paused"));
+    world.slack.set_latency(Duration::ZERO);
+    wait_until("her usual profile", Duration::from_secs(30), || {
+        world.slack.display_name("U0ANA0001") == "Ana"
+            && world.slack.member("U0ANA0001").photo == Some(images::jpeg(700, 700, 9))
+            && serve.health()["queue"] == 0
+    });
+    for (method, at) in preset_writes(&world) {
+        assert!(
+            at < answered,
+            "{method} started after the pause was answered"
+        );
+    }
+    assert!(
+        !preset_writes(&world)
+            .iter()
+            .any(|(m, _)| m == "users.setPhoto"),
+        "the photo of a paused change: {:?}",
+        world.slack.methods()
+    );
+}
+
+/// Ana's change waits in the queue behind Ben's (one worker, Slack slow) when she pauses: it is
+/// never written.
+#[test]
+fn a_pause_stops_a_change_waiting_in_the_queue() {
+    let mut world = World::ana_with_her_own_photo();
+    world.member("U0BEN0002", "Ben");
+    world.onboard(serde_json::json!({"U0BEN0002": {":palm_tree:": {"name": "Ben (away)"}}}));
+    let serve = Serve::start(&world, &["--workers", "1"], &[]);
+    world.slack.set_latency(Duration::from_secs(2));
+    world.slack.set_status("U0BEN0002", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0BEN0002"));
+    wait_until(
+        "the worker is at Ben's writes",
+        Duration::from_secs(30),
+        || world.slack.methods().iter().any(|m| m == "auth.test"),
+    );
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    assert_eq!(serve.health()["queue"], 1, "Ana waits behind Ben");
+    let reply = serve.slash("U0ANA0001", "pause");
+    assert!(reply.json()["text"].as_str().unwrap().starts_with("Paused"));
+    world.slack.set_latency(Duration::ZERO);
+    wait_until(
+        "Ben's change, then Ana's turn",
+        Duration::from_secs(30),
+        || {
+            world.slack.display_name("U0BEN0002") == "Ben (away)"
+                && serve.metric("statusinator_applies_total{outcome=\"paused\"}") >= 1.0
+        },
+    );
+    assert_eq!(preset_writes(&world), vec![], "{:?}", world.slack.methods());
+    assert_eq!(world.slack.display_name("U0ANA0001"), "Ana");
+}

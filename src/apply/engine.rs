@@ -185,7 +185,7 @@ impl<'a> Engine<'a> {
     /// records the emoji. Errors name the member and the emoji.
     pub fn execute(&self, plan: &Plan, now: u64) -> Result<Outcome> {
         let context = || format!("{} ({})", plan.user, display_emoji(&plan.emoji));
-        self.run(plan, now, None).with_context(context)?;
+        self.run(plan, now, None, &|| true).with_context(context)?;
         Ok(Outcome {
             plan: plan.clone(),
             dry_run: false,
@@ -198,6 +198,17 @@ impl<'a> Engine<'a> {
     /// shows was written meanwhile. With records deferred (the store may be away), a claim the
     /// store cannot take is skipped.
     pub fn execute_claimed(&self, plan: &Plan, now: u64) -> Result<Run> {
+        self.execute_claimed_while(plan, now, &|| true)
+    }
+
+    /// [`Engine::execute_claimed`], asking `go_on` before each write: once it says no, the
+    /// rest of the plan is not written and the run fails with [`super::Stopped`].
+    pub fn execute_claimed_while(
+        &self,
+        plan: &Plan,
+        now: u64,
+        go_on: &dyn Fn() -> bool,
+    ) -> Result<Run> {
         let instance = self
             .claimant
             .as_deref()
@@ -223,7 +234,8 @@ impl<'a> Engine<'a> {
             let renew = || applied::renew_claim(self.store, user, instance, CLAIM_HOLD);
             crate::lease::hold(crate::lease::RENEW_EVERY, renew, |lease| {
                 let context = || format!("{} ({})", plan.user, display_emoji(&plan.emoji));
-                self.run(&plan, now, Some(lease)).with_context(context)
+                self.run(&plan, now, Some(lease), go_on)
+                    .with_context(context)
             })
         };
         // The plan's last record released the claim; anything else lets it go here.
@@ -315,8 +327,17 @@ impl<'a> Engine<'a> {
 
     /// Carries out a plan; with a `lease` (a claim on the member), each write only while the
     /// claim is still this process's.
-    fn run(&self, plan: &Plan, now: u64, lease: Option<&crate::lease::Lease>) -> Result<()> {
+    fn run(
+        &self,
+        plan: &Plan,
+        now: u64,
+        lease: Option<&crate::lease::Lease>,
+        go_on: &dyn Fn() -> bool,
+    ) -> Result<()> {
         let still_ours = || -> Result<()> {
+            if !go_on() {
+                return Err(super::Stopped(plan.user.clone()).into());
+            }
             match lease {
                 Some(lease) if !lease.held() => Err(anyhow!(
                     "{}: the claim on them lapsed (the store did not answer in time) and \

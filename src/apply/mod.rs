@@ -20,6 +20,11 @@ pub use engine::{after, Engine, PictureCache};
 /// its holder died, and then within this long.
 pub const CLAIM_HOLD: u64 = crate::lease::HOLD;
 
+/// A change stopped before its next write because the member paused meanwhile.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} paused while a change was written: nothing more of it is written")]
+pub struct Stopped(pub UserId);
+
 /// What to apply a member's preset for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {

@@ -14,6 +14,7 @@ mod lifecycle;
 pub mod metrics;
 mod onboard_route;
 mod pages;
+mod pauses;
 pub mod queue;
 mod reconcile;
 mod transport;
@@ -240,6 +241,8 @@ pub struct Service {
     expiries: expiry::Expiries,
     /// Members to look at again (paused, resumed).
     rereads: Mutex<Vec<UserId>>,
+    /// Pauses and resumes answered here, in effect before the store has them.
+    pauses: pauses::Pauses,
     /// Members who asked to disconnect, with their workspace: their usual profile goes back,
     /// then their token is forgotten.
     disconnecting: Mutex<HashMap<UserId, String>>,
@@ -290,6 +293,7 @@ impl Service {
             onboarding: tokio::sync::Semaphore::new(1),
             expiries: expiry::Expiries::default(),
             rereads: Mutex::new(Vec::new()),
+            pauses: pauses::Pauses::default(),
             jobs: app::Jobs::default(),
             socket: transport::socket::Gauge::default(),
             disconnecting: Mutex::default(),

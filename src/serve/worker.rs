@@ -68,8 +68,9 @@ impl Service {
             recorded: recorded.as_ref(),
             usual: usual.as_ref(),
         };
-        // Paused or disconnecting: only the usual profile, whatever the status.
-        let paused = paused || self.disconnecting(user);
+        // Paused (as asked here just now, else as stored) or disconnecting: only the usual
+        // profile, whatever the status.
+        let paused = self.pauses.wished(user).unwrap_or(paused) || self.disconnecting(user);
         let target = if paused {
             Target::Usual
         } else {
@@ -103,7 +104,12 @@ impl Service {
         }
         // Another replica may be writing this member right now (the echo of its writes reaches
         // this one too): the engine claims the member first.
-        match self.engine.execute_claimed(&plan, crate::unix_now()) {
+        // A pause answered while this change is written stops it before its next write.
+        let go_on = || paused || self.pauses.wished(user) != Some(true);
+        match self
+            .engine
+            .execute_claimed_while(&plan, crate::unix_now(), &go_on)
+        {
             Ok(Run::Done {
                 plan,
                 recorded: fresh,
@@ -145,6 +151,13 @@ impl Service {
                 self.forget(request);
                 self.later(Instant::now() + CLAIM_RECHECK, request.clone());
                 ApplyOutcome::Elsewhere
+            }
+            Err(err) if err.is::<apply::Stopped>() => {
+                log::info!("{err:#}");
+                self.forget(request);
+                // Their usual profile goes back, as for any pause.
+                self.reread_later(user);
+                ApplyOutcome::Paused
             }
             Err(err) => {
                 self.forget(request);

@@ -83,10 +83,12 @@ impl Service {
                 home::preset_words(preset)
             ));
         }
-        if let Ok(Some(member)) = state::load_state(self.store, user) {
-            if member.paused_at.is_some() {
-                lines.push("You are paused: `/statusinator resume` to start again.".to_owned());
-            }
+        let paused = self.pauses.wished(user).unwrap_or_else(|| {
+            state::load_state(self.store, user)
+                .is_ok_and(|m| m.is_some_and(|m| m.paused_at.is_some()))
+        });
+        if paused {
+            lines.push("You are paused: `/statusinator resume` to start again.".to_owned());
         }
         ephemeral(lines.join("\n"))
     }
@@ -96,6 +98,8 @@ impl Service {
         if !self.presets.contains(&user) {
             return ephemeral("You have no presets yet, so there is nothing to pause or resume.");
         }
+        // In effect before the answer leaves; an app worker then stores it.
+        self.pauses.wish(&user, pause);
         self.jobs.push(Job::Pause {
             team: Some(team.to_owned()).filter(|t| !t.is_empty()),
             user,

@@ -266,11 +266,16 @@ impl Service {
             }
         };
         let job = match action.action_id.as_str() {
-            PAUSE | RESUME => Job::Pause {
-                team: Some(team),
-                user,
-                pause: action.action_id == PAUSE,
-            },
+            PAUSE | RESUME => {
+                // In effect before the answer leaves; an app worker then stores it.
+                let pause = action.action_id == PAUSE;
+                self.pauses.wish(&user, pause);
+                Job::Pause {
+                    team: Some(team),
+                    user,
+                    pause,
+                }
+            }
             ADD | EDIT => {
                 let editing = if action.action_id == EDIT {
                     match preset() {
