@@ -20,6 +20,7 @@
 pub mod apply;
 pub mod cli;
 pub mod connect;
+pub mod disconnect;
 pub mod events;
 pub mod exit;
 pub mod fetch;

@@ -80,6 +80,9 @@ pub enum MemberOutcome {
     Elsewhere,
     /// They paused statusinator (`/statusinator pause`): left as they are.
     Paused,
+    /// They asked to disconnect: their usual profile goes back and their token is forgotten
+    /// (after the cycle's changes).
+    Disconnecting,
 }
 
 /// One member's line of the report.
@@ -277,6 +280,8 @@ pub fn cycle(
     let users = store::require_users(store)?;
     let recorded = state::load_all(store, !options.dry_run)?;
     let members: Vec<UserId> = users.users.keys().cloned().collect();
+    // Members who asked to disconnect get nothing but their usual profile, after the cycle.
+    let leaving = crate::disconnect::pending_members(store)?;
 
     let (seen, read) = read_statuses(store, slack, tokens, &members, options, stop)?;
 
@@ -300,6 +305,7 @@ pub fn cycle(
                 report.error = Some(error.clone());
             }
             Some(Ok(s)) if s.deleted => report.outcome = MemberOutcome::Deactivated,
+            Some(Ok(_)) if leaving.contains(user) => report.outcome = MemberOutcome::Disconnecting,
             Some(Ok(_)) if recorded.get(user).is_some_and(|m| m.paused_at.is_some()) => {
                 report.outcome = MemberOutcome::Paused
             }
@@ -352,6 +358,9 @@ pub fn cycle(
             Some(result)
         });
         bar.finish_and_clear();
+        if !leaving.is_empty() && !stop.requested() {
+            crate::disconnect::finish_pending(engine)?;
+        }
         for (plan, result) in work.iter().zip(results) {
             let report = reports
                 .get_mut(&plan.user)

@@ -39,12 +39,19 @@ fn free_port() -> u16 {
 
 /// serve with connecting on, reachable at its public URL; `key` seals the tokens.
 fn serve_with_oauth(world: &World, key: &str) -> Serve {
+    serve_with_oauth_and(world, key, &[])
+}
+
+/// [`serve_with_oauth`] with more arguments.
+fn serve_with_oauth_and(world: &World, key: &str, extra: &[&str]) -> Serve {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let public = format!("http://127.0.0.1:{port}");
+    let mut args = vec!["--listen", &listen];
+    args.extend_from_slice(extra);
     Serve::start(
         world,
-        &["--listen", &listen],
+        &args,
         &[
             ("SLACK_CLIENT_ID", CLIENT_ID),
             ("SLACK_CLIENT_SECRET", CLIENT_SECRET),
@@ -850,4 +857,98 @@ fn disconnect_on_the_home_tab_puts_the_usual_profile_back_then_forgets_the_token
         "{:?}",
         world.slack.methods()
     );
+}
+
+/// Ana connected, on vacation (her preset in effect), through a serve that is stopped again.
+fn ana_connected_on_vacation() -> (World, String) {
+    let world = ana(Scene::local());
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    connect(&world, &serve);
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name("U0ANA0001") == "Ana (away)"
+            && world.slack.member("U0ANA0001").photo.is_some()
+    });
+    serve.settle(1.0);
+    drop(serve);
+    (world, key)
+}
+
+/// Slack cannot be read when Ana disconnects: she is told it is not finished, her token stays
+/// until her usual profile is back, and the reconcile finishes it once Slack answers.
+#[test]
+fn a_disconnect_that_fails_half_way_tells_the_member_and_is_finished_later() {
+    let (world, key) = ana_connected_on_vacation();
+    let serve = serve_with_oauth_and(&world, &key, &["--reconcile-every", "3s"]);
+    world.slack.outage(
+        "users.profile.get",
+        Duration::from_secs(12),
+        support::slack::Fault::Status(503),
+    );
+    assert_eq!(serve.click("U0ANA0001", "disconnect").status, 200);
+    wait_until("Ana is told", Duration::from_secs(30), || {
+        world
+            .slack
+            .messages()
+            .iter()
+            .any(|(to, text)| to == "U0ANA0001" && text.contains("not finished yet"))
+    });
+    assert!(has_key(&world, "tokens/"), "her token stays meanwhile");
+    assert!(has_key(&world, "disconnects/"), "her wish is stored");
+    wait_until(
+        "her usual profile, then her token forgotten",
+        Duration::from_secs(60),
+        || {
+            world.slack.display_name("U0ANA0001") == "Ana"
+                && world.slack.member("U0ANA0001").photo.is_none()
+                && !has_key(&world, "tokens/")
+                && !has_key(&world, "disconnects/")
+        },
+    );
+    wait_until("a Home that says so", Duration::from_secs(20), || {
+        world
+            .slack
+            .home("U0ANA0001")
+            .is_some_and(|view| view.to_string().contains("*Not connected*"))
+    });
+}
+
+/// A process stopped after storing Ana's wish and before finishing it: the next serve
+/// finishes it, and so does poll.
+#[test]
+fn a_stored_wish_to_disconnect_is_finished_by_the_next_process() {
+    for finisher in ["serve", "poll"] {
+        let (world, key) = ana_connected_on_vacation();
+        let ana = statusinator::presets::UserId::parse("U0ANA0001").unwrap();
+        world.scene.put(
+            &format!("disconnects/T0STANDIN/{ana}"),
+            support::serve::now().to_string().as_bytes(),
+        );
+        if finisher == "serve" {
+            let serve = serve_with_oauth_and(&world, &key, &["--reconcile-every", "2s"]);
+            wait_until("serve finishes it", Duration::from_secs(30), || {
+                !has_key(&world, "tokens/") && !has_key(&world, "disconnects/")
+            });
+            drop(serve);
+        } else {
+            let out = world
+                .command()
+                .env("STATUSINATOR_SECRET_KEY", &key)
+                .env("SLACK_BOT_TOKEN", world.slack.add_bot())
+                .args(["poll", "--json"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", support::show(&out));
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(report["members"][0]["outcome"], "disconnecting", "{report}");
+            assert!(!has_key(&world, "tokens/") && !has_key(&world, "disconnects/"));
+        }
+        assert_eq!(world.slack.display_name("U0ANA0001"), "Ana", "{finisher}");
+        assert!(
+            world.slack.member("U0ANA0001").photo.is_none(),
+            "{finisher}"
+        );
+    }
 }

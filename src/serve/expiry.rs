@@ -74,6 +74,7 @@ impl Service {
             Ok(token) => token,
             Err(err) => {
                 log::warn!("{user}: {why}, but: {err:#}");
+                self.disconnect_stalled(user, "your token could not be used");
                 return;
             }
         };
@@ -92,7 +93,10 @@ impl Service {
                 self.forget_guard(user);
                 let _ = self.admit(request, false, Arrival::Later);
             }
-            Err(err) => log::warn!("{user}: {why}, but reading their profile failed: {err}"),
+            Err(err) => {
+                log::warn!("{user}: {why}, but reading their profile failed: {err}");
+                self.disconnect_stalled(user, "Slack did not let statusinator read your profile");
+            }
         }
     }
 }

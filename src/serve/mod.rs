@@ -245,7 +245,7 @@ pub struct Service {
     pauses: pauses::Pauses,
     /// Members who asked to disconnect, with their workspace: their usual profile goes back,
     /// then their token is forgotten.
-    disconnecting: Mutex<HashMap<UserId, String>>,
+    disconnecting: Mutex<HashMap<UserId, app::disconnect::Leaving>>,
     /// Work for the app's workers: modals, presets members save or remove, Home views.
     jobs: app::Jobs,
     /// Socket Mode connections.

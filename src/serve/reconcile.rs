@@ -43,6 +43,8 @@ impl Service {
     /// One cycle: reads every member's status and queues (as wanted) those whose status is not
     /// the one applied or being applied. Returns how many it handed over.
     fn reconcile(&self, stop: &Stop) -> anyhow::Result<usize> {
+        // Wishes to disconnect left unfinished (a failed step, a process that stopped).
+        self.resume_disconnects();
         // What is applied, as the store has it (through the index: a request per 1,000
         // members), for members this process has not applied anything to since it started.
         let cost = self.learn_from_store()?;

@@ -19,11 +19,15 @@ impl Service {
         while let Some(request) = self.queue.take(None) {
             let outcome = self.apply(&request);
             self.metrics.apply(outcome);
-            if outcome != ApplyOutcome::Failed
-                && outcome != ApplyOutcome::Elsewhere
-                && self.disconnecting(&request.user)
-            {
-                self.finish_disconnect(&request.user);
+            if self.disconnecting(&request.user) {
+                match outcome {
+                    ApplyOutcome::Failed => self.disconnect_stalled(
+                        &request.user,
+                        "putting your usual name and photo back failed",
+                    ),
+                    ApplyOutcome::Elsewhere => {}
+                    _ => self.finish_disconnect(&request.user),
+                }
             }
             self.queue.done(&request.user);
             self.feed_wanted();

@@ -297,60 +297,16 @@ impl Service {
                 None => return (EventOutcome::Malformed, Answer::empty(200)),
             },
             DISCONNECT => {
-                let connected = self
-                    .engine
-                    .tokens()
-                    .for_user(&user)
-                    .is_ok_and(|token| matches!(token.source, TokenSource::Connected(_)));
-                if !connected {
-                    Job::Publish { team, user }
-                } else {
-                    // The usual profile goes back with the token still there; the worker then
-                    // forgets the token and publishes the Home again.
-                    self.disconnecting
-                        .lock()
-                        .expect("disconnecting lock")
-                        .insert(user.clone(), team);
-                    self.reread_later(&user);
-                    return (EventOutcome::Home, Answer::empty(200));
-                }
+                // Answered now; an app worker stores the wish, then the usual profile goes
+                // back and the token is forgotten (see disconnect.rs).
+                self.start_disconnecting(&team, &user);
+                Job::Disconnect { team, user }
             }
             // Connect is a link: Slack still tells of the click.
             _ => Job::Publish { team, user },
         };
         self.jobs.push(job);
         (EventOutcome::Home, Answer::empty(200))
-    }
-
-    /// Whether the member asked to disconnect: only their usual profile is put in effect.
-    pub(crate) fn disconnecting(&self, user: &UserId) -> bool {
-        self.disconnecting
-            .lock()
-            .expect("disconnecting lock")
-            .contains_key(user)
-    }
-
-    /// After a worker put a disconnecting member's usual profile back (or found nothing to put
-    /// back): their token is forgotten and their Home shows it.
-    pub(crate) fn finish_disconnect(&self, user: &UserId) {
-        let Some(team) = self
-            .disconnecting
-            .lock()
-            .expect("disconnecting lock")
-            .remove(user)
-        else {
-            return;
-        };
-        match crate::tokens::stored::forget_member(self.store, &team, user) {
-            Ok(_) => log::info!(
-                "{user} disconnected: their usual profile is back, their token forgotten"
-            ),
-            Err(err) => log::error!("{user} asked to disconnect, but: {err:#}"),
-        }
-        self.jobs.push(Job::Publish {
-            team,
-            user: user.clone(),
-        });
     }
 
     /// Takes a preset out of `users.json`, merged like any writer's change so a concurrent

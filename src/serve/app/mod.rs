@@ -7,6 +7,7 @@
 //! member can type or a view carries only ever name which of their own presets.
 
 pub mod commands;
+pub mod disconnect;
 pub mod home;
 pub mod modal;
 pub mod pictures;
@@ -62,6 +63,8 @@ pub enum Job {
     },
     /// Publish a member's Home view.
     Publish { team: String, user: UserId },
+    /// Store a member's wish to disconnect, then have their usual profile put back.
+    Disconnect { team: String, user: UserId },
 }
 
 /// The app's job queue: a modal to open goes first, a Home already waiting to be published is
@@ -143,6 +146,7 @@ impl Service {
                 }
             }
             Job::Publish { team, user } => self.publish_home(&team, &user),
+            Job::Disconnect { team, user } => self.store_disconnect(&team, &user),
         }
     }
 
