@@ -170,7 +170,8 @@ mod commands {
                 dry_run: true,
             }
         } else {
-            crate::state::prepare(store.as_ref())?;
+            // A store of an earlier layout: this member's object is made from their old
+            // record when it is first written (serve and poll migrate everyone).
             let slack = settings.slack()?;
             // Claimed like serve's and poll's writes, so a serve running beside it takes the
             // echo of these writes for what it is, and nobody writes the member twice.
@@ -267,11 +268,34 @@ mod commands {
             tokens.require_some_user_token()?;
         }
         let slack = settings.slack()?;
-        if !args.dry_run {
-            crate::state::prepare(store.as_ref())?;
+        // A store of an earlier layout is migrated beside the cycle, not before it.
+        let migration = (!args.dry_run).then(|| {
+            let (store, stop) = (store.clone(), stop.clone());
+            std::thread::spawn(move || {
+                crate::state::migrate::migrate(store.as_ref(), &|| stop.requested())
+            })
+        });
+        let code = poll_cycles(args, &store, &slack, &tokens, &stop);
+        if let Some(migration) = migration {
+            match migration.join() {
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => log::error!("{err:#}; the next run migrates again"),
+                Err(_) => log::error!("the migration stopped; the next run migrates again"),
+            }
         }
+        code
+    }
+
+    /// The poll cycles: one, or one every `--every` until a signal.
+    fn poll_cycles(
+        args: &PollArgs,
+        store: &Arc<dyn Store>,
+        slack: &crate::slack::SlackClient,
+        tokens: &crate::tokens::Tokens,
+        stop: &crate::signals::Stop,
+    ) -> Result<ExitCode> {
         let instance = crate::state::instance_name("poll");
-        let engine = Engine::new(store.as_ref(), &slack, &tokens).claiming_as(&instance);
+        let engine = Engine::new(store.as_ref(), slack, tokens).claiming_as(&instance);
         let options = crate::poll::Options {
             concurrency: usize::from(args.concurrency),
             dry_run: args.dry_run,
@@ -279,7 +303,7 @@ mod commands {
         };
         loop {
             let started = std::time::Instant::now();
-            let code = match crate::poll::cycle(&engine, &slack, &tokens, options, &stop) {
+            let code = match crate::poll::cycle(&engine, slack, tokens, options, stop) {
                 Ok(report) => {
                     if args.json {
                         let mut out = serde_json::to_value(&report)?;

@@ -77,14 +77,14 @@ fn an_applied_json_of_the_earlier_layout_is_migrated_losing_nothing(scene: Scene
         "{}",
         show(&out)
     );
-    // Each member has an object of their own, and the index was kept.
+    // Each member has an object of their own (made beside the cycle, so the index follows at
+    // the next one).
     let snapshot = world.scene.snapshot();
     let members = snapshot
         .keys()
         .filter(|k| k.starts_with("members/"))
         .count();
     assert_eq!(members, 40);
-    assert!(snapshot.keys().any(|k| k.starts_with("index/")));
     // The next change costs one object.
     world.slack.set_status(&ids[3], "");
     let before = world.scene.snapshot();
@@ -102,6 +102,7 @@ fn an_applied_json_of_the_earlier_layout_is_migrated_losing_nothing(scene: Scene
         changed[0].ends_with(&format!("/{}.json", ids[3])),
         "{changed:?}"
     );
+    assert!(after.keys().any(|k| k.starts_with("index/")));
 }
 
 fn stderr_of(out: &std::process::Output) -> String {
@@ -195,3 +196,112 @@ on_both_backends!(
     an_applied_json_of_the_earlier_layout_is_migrated_losing_nothing,
     a_poll_killed_at_random_points_leaves_every_members_state_readable,
 );
+
+/// An `applied.json` of `n` records of members who are not onboarded (as an old workspace
+/// leaves behind), and Ana's, last: on vacation, her name written.
+fn old_store(scene: Scene, n: usize) -> (World, Value) {
+    let mut world = World::new(scene);
+    world.member("U9ZZANA01", "Ana");
+    world.onboard(json!({"U9ZZANA01": {
+        ":palm_tree:": {"name": "Ana (away)"},
+        "default": {"name": "Ana"}
+    }}));
+    world.slack.set_status("U9ZZANA01", ":palm_tree:");
+    world
+        .slack
+        .set_display_name_by_hand("U9ZZANA01", "Ana (away)");
+    let mut users = serde_json::Map::new();
+    for i in 0..n {
+        users.insert(
+            format!("U0OLD{i:05}"),
+            json!({"emoji": ":x:", "preset": ":x:", "name": format!("Old {i}"),
+                   "appliedAt": 1_700_000_000 + i}),
+        );
+    }
+    users.insert(
+        "U9ZZANA01".into(),
+        json!({"emoji": ":palm_tree:", "preset": ":palm_tree:", "name": "Ana (away)",
+               "appliedAt": 1_700_000_000}),
+    );
+    let users = Value::Object(users);
+    let old = serde_json::to_vec(&json!({"updatedAt": 1_700_000_100, "users": users})).unwrap();
+    world.scene.put("applied.json", &old);
+    world.slack.clear_calls();
+    (world, users)
+}
+
+/// Every member object made so far holds its old record as it was.
+fn migrated_so_far_match(world: &World, users: &Value) -> usize {
+    let applied = world.applied();
+    let mut made = 0;
+    for (id, record) in applied["users"].as_object().into_iter().flatten() {
+        if id != "U9ZZANA01" {
+            assert_eq!(&users[id], record, "{id}");
+        }
+        made += 1;
+    }
+    made
+}
+
+/// serve on a store of the earlier layout with 20,000 records on S3: it answers at once while
+/// it migrates in the background, a change for a member not migrated yet plans from their old
+/// record, and a stop mid-way loses nothing.
+#[test]
+fn serve_answers_at_once_while_it_migrates_20_000_records_on_s3() {
+    let (world, users) = old_store(Scene::s3(), 20_000);
+    let started = Instant::now();
+    let serve = support::serve::Serve::start(&world, &[], &[]);
+    let (reply, _) = serve.user_change(&world.slack.member("U9ZZANA01"));
+    assert_eq!(reply.status, 200);
+    let answered = started.elapsed();
+    assert!(
+        answered < Duration::from_secs(10),
+        "answered after {answered:?}"
+    );
+    // Ana has no object of her own yet: her old record says the vacation name is written, so
+    // her echo changes nothing.
+    serve.settle(1.0);
+    assert_eq!(
+        serve.metric("statusinator_applies_total{outcome=\"unchanged\"}"),
+        1.0,
+        "{}",
+        serve.get("/metrics").body
+    );
+    assert_eq!(world.slack.profile_writes(), Vec::<String>::new());
+    assert!(world.scene.get("applied.json").is_some(), "still migrating");
+
+    // Her status cleared: her default, written over her old record.
+    world.slack.set_status("U9ZZANA01", "");
+    serve.user_change(&world.slack.member("U9ZZANA01"));
+    support::wait_until("her default", Duration::from_secs(20), || {
+        world.slack.display_name("U9ZZANA01") == "Ana"
+    });
+    serve.settle(2.0);
+
+    let (code, logs) = serve.terminate();
+    assert_eq!(code, Some(0), "{logs}");
+    assert!(
+        logs.contains("migrating the records of 20001 members"),
+        "{logs}"
+    );
+    // Stopped mid-way: the old file stays for the next start, and what moved is as it was.
+    if world.scene.get("applied.json").is_some() {
+        assert!(logs.contains("the next start goes on"), "{logs}");
+    }
+    migrated_so_far_match(&world, &users);
+    assert_eq!(world.applied()["users"]["U9ZZANA01"]["name"], "Ana");
+}
+
+/// serve migrates a whole old store in the background, losing nothing.
+#[test]
+fn serve_migrates_a_whole_old_store_in_the_background() {
+    let (world, users) = old_store(Scene::local(), 3_000);
+    let serve = support::serve::Serve::start(&world, &[], &[]);
+    support::wait_until("the migration ends", Duration::from_secs(120), || {
+        world.scene.get("applied.json").is_none()
+    });
+    assert_eq!(migrated_so_far_match(&world, &users), 3_001);
+    assert!(world.scene.get("migrated/applied.json").is_some());
+    let logs = serve.logs();
+    assert!(logs.contains("moved the records of 3001 members"), "{logs}");
+}

@@ -264,8 +264,8 @@ impl Service {
     ) -> Result<Service> {
         let presets = PresetCache::new(store);
         // Members' states are read when needed (a worker reads the member's own object, the
-        // reconcile reads everyone through the index), not at start.
-        state::prepare(store)?;
+        // reconcile reads everyone through the index), not at start; a store of an earlier
+        // layout is migrated in the background once serve listens.
         let instance = state::instance_name("serve");
         Ok(Service {
             verifier: config.signing_secret.as_ref().map(Verifier::new),
@@ -585,6 +585,19 @@ pub fn run(
         .local_addr()
         .context("reading the listening address")?;
 
+    // A store of an earlier layout is migrated beside the answering; members not migrated yet
+    // are read and written through their old record meanwhile.
+    let migration = {
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("migrate".into())
+            .spawn(move || {
+                if let Err(err) = state::migrate::migrate(store, &|| stop.requested()) {
+                    log::error!("{err:#}; members not migrated are still read from it");
+                }
+            })
+            .context("starting the migration")?
+    };
     // users.json is read in the background: Slack is answered from the first moment, and
     // events that come before it is in wait for it.
     {
@@ -702,6 +715,8 @@ pub fn run(
             names.join(", ")
         );
     }
+    // The migration stops at its next record (what moved stays; the next start goes on).
+    let _ = migration.join();
     if left.is_empty() {
         log::info!("stopped: every queued request was worked");
     } else {

@@ -1,15 +1,22 @@
 //! From the layout before one object per member: `applied.json`, every member's record (and
-//! claims) in one object. On first use, each record moves into its member's object (unless that
-//! member already has one: it is newer), the old file is kept as `migrated/applied.json`, and
+//! claims) in one object. Each record moves into its member's object (unless that member
+//! already has one: it is newer), the old file is kept as `migrated/applied.json`, and
 //! `applied.json` goes. Nothing is lost, and two processes migrating at once do no harm: each
 //! member's object is created once, by whichever comes first.
+//!
+//! Migrating never holds anything up: serve migrates in the background (with at most
+//! [`WRITERS`] writes at once) while it answers Slack, poll while it reads statuses, and
+//! `apply` migrates only the member it writes. Until a member's object exists, their record in
+//! the old file stands for it: [`legacy_record`] reads it (the file is read once per process),
+//! and a member's object is created from it the first time it is written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use super::{update, Applied};
+use super::{update_as_stored, Applied};
 use crate::presets::UserId;
 use crate::store::Store;
 
@@ -36,6 +43,33 @@ pub fn legacy_records(store: &dyn Store) -> Result<BTreeMap<UserId, Applied>> {
     }
 }
 
+/// The old file's records as this process read them, per store (by its location).
+type Memo = Mutex<HashMap<String, Arc<BTreeMap<UserId, Applied>>>>;
+
+fn memo() -> &'static Memo {
+    static MEMO: OnceLock<Memo> = OnceLock::new();
+    MEMO.get_or_init(Memo::default)
+}
+
+/// The old file's records, read once per process and store (empty once migrated).
+fn remembered(store: &dyn Store) -> Result<Arc<BTreeMap<UserId, Applied>>> {
+    let location = store.location(APPLIED_KEY);
+    if let Some(records) = memo().lock().expect("memo lock").get(&location) {
+        return Ok(records.clone());
+    }
+    let records = Arc::new(legacy_records(store)?);
+    memo()
+        .lock()
+        .expect("memo lock")
+        .insert(location, records.clone());
+    Ok(records)
+}
+
+/// A member's record in the old file, for a member who has no object of their own yet.
+pub fn legacy_record(store: &dyn Store, user: &UserId) -> Result<Option<Applied>> {
+    Ok(remembered(store)?.get(user).cloned())
+}
+
 fn parse(bytes: &[u8], location: &str) -> Result<AppliedFile> {
     serde_json::from_slice(bytes).with_context(|| {
         format!(
@@ -45,31 +79,61 @@ fn parse(bytes: &[u8], location: &str) -> Result<AppliedFile> {
     })
 }
 
-/// Moves `applied.json`, if there is one, into members' objects. Returns how many records
-/// moved (0 when there was nothing to migrate).
-pub fn migrate(store: &dyn Store) -> Result<usize> {
+/// Moves `applied.json`, if there is one, into members' objects, at most [`WRITERS`] at
+/// once, until `stop` says so (then the old file stays, and the next run goes on). Returns
+/// how many records moved (0 when there was nothing to migrate).
+pub fn migrate(store: &dyn Store, stop: &(dyn Fn() -> bool + Sync)) -> Result<usize> {
     let Some(bytes) = store.get(APPLIED_KEY)? else {
         return Ok(0);
     };
     let location = store.location(APPLIED_KEY);
     let file = parse(&bytes, &location)?;
     let records: Vec<(&UserId, &Applied)> = file.users.iter().collect();
+    log::info!(
+        "migrating the records of {} member{} from {location} into one object each, in the \
+         background",
+        records.len(),
+        if records.len() == 1 { "" } else { "s" },
+    );
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let moved = crate::parallel::map(&records, WRITERS, |(user, applied)| {
-        update(store, user, &mut |state| {
+        if stop() {
+            return Ok(false);
+        }
+        update_as_stored(store, user, &mut |state| {
             if state.applied.is_some() {
                 return Ok(false);
             }
             state.applied = Some((*applied).clone());
             Ok(true)
-        })
+        })?;
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if n.is_multiple_of(5_000) {
+            log::info!("migrated {n} of {} records", records.len());
+        }
+        Ok::<bool, anyhow::Error>(true)
     });
+    let mut all = true;
     for result in moved {
-        result.with_context(|| format!("migrating {location}"))?;
+        all &= result.with_context(|| format!("migrating {location}"))?;
+    }
+    if !all {
+        log::info!(
+            "stopped migrating {location} after {} of {} records; the next start goes on",
+            done.into_inner(),
+            records.len()
+        );
+        return Ok(0);
     }
     store
         .put(MIGRATED_KEY, &bytes, "application/json")
         .with_context(|| format!("keeping a copy of {location}"))?;
     store.delete(APPLIED_KEY)?;
+    // Every member has an object now: the old records stand for nobody any more.
+    memo()
+        .lock()
+        .expect("memo lock")
+        .insert(location.clone(), Arc::new(BTreeMap::new()));
     log::info!(
         "moved the records of {} member{} from {location} into one object each under {}; the \
          old file is kept as {}",

@@ -162,10 +162,11 @@ pub fn load_all(store: &dyn Store, keep_index: bool) -> Result<HashMap<UserId, M
     Ok(out)
 }
 
-/// Brings a store of an earlier layout up to this one (see [`migrate`]); cheap when there is
-/// nothing to do. Every command that reads or writes members' state calls it first.
+/// Brings a store of an earlier layout up to this one (see [`migrate`]), all at once; cheap
+/// when there is nothing to do. serve and poll run it beside their work (see
+/// [`migrate::migrate`]); members not migrated yet read and write through their old record.
 pub fn prepare(store: &dyn Store) -> Result<()> {
-    migrate::migrate(store).map(|_| ())
+    migrate::migrate(store, &|| false).map(|_| ())
 }
 
 /// A name for this process in claims: what it is, its process ID and a random part, so that
@@ -185,11 +186,17 @@ pub enum Claimed {
     Held(Claim),
 }
 
-/// Reads one member's object.
+/// Reads one member's object; a member not migrated yet from the earlier layout reads as
+/// their old record.
 pub fn load_state(store: &dyn Store, user: &UserId) -> Result<Option<MemberState>> {
     let key = key(user);
     match store.get(&key)? {
-        None => Ok(None),
+        None => Ok(
+            migrate::legacy_record(store, user)?.map(|applied| MemberState {
+                applied: Some(applied),
+                ..MemberState::default()
+            }),
+        ),
         Some(bytes) => MemberState::parse(&bytes, &store.location(&key)).map(Some),
     }
 }
@@ -329,21 +336,52 @@ fn drop_claim(state: &mut MemberState, by: &str) -> bool {
     }
 }
 
-/// Changes a member's object (created when absent) without losing a concurrent writer's
-/// change; `change` says whether it changed anything, and nothing is written when it did not.
+/// Changes a member's object (created when absent, from their record in the earlier layout
+/// when they have one) without losing a concurrent writer's change; `change` says whether it
+/// changed anything, and nothing is written when it did not.
 pub fn update(
     store: &dyn Store,
     user: &UserId,
     change: &mut dyn FnMut(&mut MemberState) -> Result<bool>,
 ) -> Result<()> {
+    let mut legacy = None;
+    let mut created = false;
+    update_from(store, user, &mut |state, fresh| {
+        if fresh {
+            if legacy.is_none() {
+                legacy = Some(migrate::legacy_record(store, user)?);
+            }
+            state.applied = legacy.clone().flatten();
+            created = state.applied.is_some();
+        }
+        Ok(change(state)? || created)
+    })
+}
+
+/// [`update`] as the store has it: an absent object starts empty (for the migration itself).
+fn update_as_stored(
+    store: &dyn Store,
+    user: &UserId,
+    change: &mut dyn FnMut(&mut MemberState) -> Result<bool>,
+) -> Result<()> {
+    update_from(store, user, &mut |state, _| change(state))
+}
+
+/// The conditional write beneath [`update`]: `change` is told whether the object is new.
+fn update_from(
+    store: &dyn Store,
+    user: &UserId,
+    change: &mut dyn FnMut(&mut MemberState, bool) -> Result<bool>,
+) -> Result<()> {
     let key = key(user);
     let location = store.location(&key);
     store.update(&key, "application/json", &mut |current| {
+        let fresh = current.is_none();
         let mut state = match current {
             None => MemberState::default(),
             Some(bytes) => MemberState::parse(bytes, &location)?,
         };
-        if change(&mut state)? {
+        if change(&mut state, fresh)? {
             Ok(Some(state.to_json()))
         } else {
             Ok(None)
