@@ -14,5 +14,6 @@ cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "==> cargo test"
-cargo test "$@"
+# Every test file runs even when one fails, so a run shows every failure at once.
+cargo test --no-fail-fast "$@"
 ' test.sh "$@"
