@@ -29,10 +29,13 @@ use crate::tokens::{Token, TokenSource};
 pub const STATE_COOKIE: &str = "slack-app-oauth-state";
 /// How long a state (and its cookie) lives.
 pub const STATE_SECONDS: u64 = 600;
-/// What the bot asks for: `user_change` events (`users:read`), direct messages (`chat:write`)
-/// and the `/statusinator` command.
-pub const BOT_SCOPES: &str = "users:read,chat:write,commands";
-/// What a member grants: reading and changing their own profile.
+/// What the bot asks for: `user_change` events and `users.list` (`users:read`), direct messages
+/// (`chat:write`), the `/statusinator` command (`commands`) and the photos members attach in the
+/// preset modal (`files:read`). The manifests in `examples/` and the README list the same
+/// (a test keeps them so).
+pub const BOT_SCOPES: &str = "users:read,chat:write,commands,files:read";
+/// What a member grants: reading and changing their own profile (the manifests and the README
+/// list the same).
 pub const USER_SCOPES: &str = "users.profile:read,users.profile:write";
 /// Where Slack sends the browser back, under the public URL.
 pub const REDIRECT_PATH: &str = "/slack/oauth_redirect";

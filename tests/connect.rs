@@ -952,3 +952,36 @@ fn a_stored_wish_to_disconnect_is_finished_by_the_next_process() {
         );
     }
 }
+
+/// The bot a member's connection installs can read the photos members attach in the modal: the
+/// install asks for every bot scope the app uses, `files:read` included.
+#[test]
+fn the_bot_an_install_adds_downloads_a_members_photo_in_the_modal() {
+    let world = ana(Scene::local());
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    connect(&world, &serve);
+    let trigger = world.slack.trigger("U0ANA0001");
+    assert_eq!(serve.click_on("U0ANA0001", "add", "", &trigger).status, 200);
+    let mut modal = None;
+    wait_until("the preset modal", Duration::from_secs(20), || {
+        modal = world.slack.modal("U0ANA0001");
+        modal.is_some()
+    });
+    let (id, form) = modal.unwrap();
+    let file = world
+        .slack
+        .attach("U0ANA0001", "sun.png", support::images::png(600, 600, 7));
+    let reply = serve.submit(
+        "U0ANA0001",
+        &id,
+        &form,
+        support::serve::preset_values(":sunny:", Some("Ana ☀"), vec![file]),
+    );
+    assert_eq!(reply.json()["response_action"], "update");
+    support::serve::modal_says(&world, "U0ANA0001", "Preset saved");
+    assert_eq!(
+        world.slack.file_downloads(),
+        [(Some(support::slack::Kind::Bot), 200)]
+    );
+}

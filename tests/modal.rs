@@ -9,7 +9,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::serve::{Reply, Serve};
+use support::serve::{modal_says, preset_values as values, Reply, Serve};
 use support::slack::Kind;
 use support::{images, wait_until, World};
 
@@ -51,29 +51,6 @@ fn open(world: &World, serve: &Serve, user: &str, action_id: &str, value: &str) 
         modal.is_some()
     });
     modal.unwrap()
-}
-
-/// The form's `state.values`, as Slack sends them.
-fn values(emoji: &str, name: Option<&str>, files: Vec<Value>) -> Value {
-    json!({
-        "emoji": {"emoji": {"type": "plain_text_input", "value": emoji}},
-        "name": {"name": {"type": "plain_text_input", "value": name}},
-        "picture": {"picture": {"type": "file_input", "files": files}},
-    })
-}
-
-/// Waits until the modal's view says `what`; returns its text.
-fn modal_says(world: &World, user: &str, what: &str) -> String {
-    let mut text = String::new();
-    wait_until(what, Duration::from_secs(20), || {
-        text = world
-            .slack
-            .modal(user)
-            .map(|(_, v)| v.to_string())
-            .unwrap_or_default();
-        text.contains(what)
-    });
-    text
 }
 
 fn errors(reply: &Reply) -> Value {

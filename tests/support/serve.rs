@@ -464,6 +464,29 @@ pub fn echo_changes_to(world: &World, urls: &[&str]) {
     }));
 }
 
+/// The preset form's `state.values`, as Slack sends them.
+pub fn preset_values(emoji: &str, name: Option<&str>, files: Vec<Value>) -> Value {
+    json!({
+        "emoji": {"emoji": {"type": "plain_text_input", "value": emoji}},
+        "name": {"name": {"type": "plain_text_input", "value": name}},
+        "picture": {"picture": {"type": "file_input", "files": files}},
+    })
+}
+
+/// Waits until the modal open for `user` says `what`; returns its text.
+pub fn modal_says(world: &World, user: &str, what: &str) -> String {
+    let mut text = String::new();
+    crate::support::wait_until(what, Duration::from_secs(20), || {
+        text = world
+            .slack
+            .modal(user)
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default();
+        text.contains(what)
+    });
+    text
+}
+
 /// A `block_actions` payload as Slack sends it for a button on the Home tab.
 pub fn click_payload(user: &str, action_id: &str, value: &str, trigger_id: &str) -> String {
     json!({

@@ -22,7 +22,8 @@
 //!   a modal's title at most 24 characters, a submit button with input blocks); a trigger
 //!   opens one view, within 3 s of its click (`expired_trigger_id`, `exchanged_trigger_id`,
 //!   `invalid_trigger_id`); files members attach are served at their `url_private_download`
-//!   only with a bot token (anything else is redirected to a sign-in page, as Slack does);
+//!   only with a bot token that has `files:read` (anything else is redirected to a sign-in
+//!   page, as Slack does); a bot token from an install has the scopes the install asked for;
 //! - OAuth v2 (slack-app-surfaces.md §1): `/oauth/v2/authorize` shows a consent page for the
 //!   member signed in to the stand-in's browser, whose Allow and Cancel send the browser back to
 //!   `redirect_uri` with `code`/`state` or `error=access_denied`; `oauth.v2.access` takes the
@@ -53,6 +54,9 @@ pub struct TokenInfo {
     pub revoked: bool,
     /// With rotation: when the token lapses (`token_expired` after).
     pub expires: Option<Instant>,
+    /// The scopes granted, for a token from an install (`None`: every scope, as a test's own
+    /// tokens have).
+    pub scopes: Option<Vec<String>>,
 }
 
 /// A member of the stand-in workspace.
@@ -215,6 +219,7 @@ impl SlackStandIn {
                 kind: Kind::User,
                 revoked: false,
                 expires: None,
+                scopes: None,
             },
         );
         token
@@ -398,6 +403,7 @@ impl SlackStandIn {
                 kind: Kind::Bot,
                 revoked: false,
                 expires: None,
+                scopes: None,
             },
         );
         token
@@ -420,6 +426,7 @@ impl SlackStandIn {
                 kind: Kind::App,
                 revoked: false,
                 expires: None,
+                scopes: None,
             },
         );
         state.socket = Some(socket.clone());
@@ -686,10 +693,19 @@ fn private_file(
         .to_owned();
     let file = st.files.get(&id).cloned();
     let (status, response) = match (&token, file) {
-        (Some(info), Some((_, bytes))) if info.kind == Kind::Bot => (
-            200,
-            tiny_http::Response::from_data(bytes).with_status_code(200),
-        ),
+        // Only a bot token with files:read downloads; anything else is sent to sign in.
+        (Some(info), Some((_, bytes)))
+            if info.kind == Kind::Bot
+                && info
+                    .scopes
+                    .as_ref()
+                    .is_none_or(|s| s.iter().any(|s| s == "files:read")) =>
+        {
+            (
+                200,
+                tiny_http::Response::from_data(bytes).with_status_code(200),
+            )
+        }
         (Some(_), None) => (404, html(404, "<h1>file_not_found</h1>".into())),
         _ => {
             let login = format!("{}/?redir={}", st.base, path);
@@ -973,6 +989,7 @@ fn oauth_access(
                     kind: Kind::User,
                     revoked: false,
                     expires: None,
+                    scopes: None,
                 },
             );
             (token, None)
@@ -1000,6 +1017,7 @@ fn oauth_access(
                 kind: Kind::Bot,
                 revoked: false,
                 expires: None,
+                scopes: Some(grant.scope.split(',').map(str::to_owned).collect()),
             },
         );
         out["access_token"] = bot_token.into();
@@ -1026,6 +1044,7 @@ fn mint(st: &mut State, owner: &str, kind: Kind, life: Duration) -> (String, Str
             kind,
             revoked: false,
             expires: Some(Instant::now() + life),
+            scopes: None,
         },
     );
     st.refresh_tokens
