@@ -142,20 +142,26 @@ fn preset_writes(world: &World) -> Vec<(String, Instant)> {
         .collect()
 }
 
+/// `user` goes on vacation while Slack answers in 2 s; returns once a worker is at their
+/// writes (it has asked Slack whose token it holds).
+fn slow_vacation_under_way(world: &World, serve: &Serve, user: &str) {
+    world.slack.set_latency(Duration::from_secs(2));
+    world.slack.set_status(user, ":palm_tree:");
+    serve.user_change(&world.slack.member(user));
+    wait_until(
+        &format!("the worker is at {user}'s writes"),
+        Duration::from_secs(30),
+        || world.slack.methods().iter().any(|m| m == "auth.test"),
+    );
+}
+
 /// Ana pauses while her vacation change is being written (Slack is slow): once the pause is
 /// answered, no preset write starts; her usual profile comes back.
 #[test]
 fn a_pause_stops_a_change_a_worker_is_writing() {
     let world = World::ana_with_her_own_photo();
     let serve = Serve::start(&world, &[], &[]);
-    world.slack.set_latency(Duration::from_secs(2));
-    world.slack.set_status("U0ANA0001", ":palm_tree:");
-    serve.user_change(&world.slack.member("U0ANA0001"));
-    wait_until(
-        "the worker is at Ana's writes",
-        Duration::from_secs(30),
-        || world.slack.methods().iter().any(|m| m == "auth.test"),
-    );
+    slow_vacation_under_way(&world, &serve, "U0ANA0001");
     let reply = serve.slash("U0ANA0001", "pause");
     let answered = Instant::now();
     assert!(reply.json()["text"].as_str().unwrap().starts_with("Paused"));
@@ -188,14 +194,7 @@ fn a_pause_stops_a_change_waiting_in_the_queue() {
     world.member("U0BEN0002", "Ben");
     world.onboard(serde_json::json!({"U0BEN0002": {":palm_tree:": {"name": "Ben (away)"}}}));
     let serve = Serve::start(&world, &["--workers", "1"], &[]);
-    world.slack.set_latency(Duration::from_secs(2));
-    world.slack.set_status("U0BEN0002", ":palm_tree:");
-    serve.user_change(&world.slack.member("U0BEN0002"));
-    wait_until(
-        "the worker is at Ben's writes",
-        Duration::from_secs(30),
-        || world.slack.methods().iter().any(|m| m == "auth.test"),
-    );
+    slow_vacation_under_way(&world, &serve, "U0BEN0002");
     world.slack.set_status("U0ANA0001", ":palm_tree:");
     serve.user_change(&world.slack.member("U0ANA0001"));
     assert_eq!(serve.health()["queue"], 1, "Ana waits behind Ben");

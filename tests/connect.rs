@@ -825,21 +825,7 @@ fn disconnect_on_the_home_tab_puts_the_usual_profile_back_then_forgets_the_token
     );
 
     assert_eq!(serve.click("U0ANA0001", "disconnect").status, 200);
-    wait_until(
-        "her usual profile, then her token forgotten",
-        Duration::from_secs(20),
-        || {
-            world.slack.display_name("U0ANA0001") == "Ana"
-                && world.slack.member("U0ANA0001").photo.is_none()
-                && !has_key(&world, "tokens/")
-        },
-    );
-    wait_until("a Home that says so", Duration::from_secs(20), || {
-        world
-            .slack
-            .home("U0ANA0001")
-            .is_some_and(|view| view.to_string().contains("*Not connected*"))
-    });
+    wait_disconnected(&world, Duration::from_secs(20));
     assert!(
         world.scene.users_json()["users"]["U0ANA0001"].is_object(),
         "presets stay"
@@ -897,14 +883,20 @@ fn a_disconnect_that_fails_half_way_tells_the_member_and_is_finished_later() {
     });
     assert!(has_key(&world, "tokens/"), "her token stays meanwhile");
     assert!(has_key(&world, "disconnects/"), "her wish is stored");
+    wait_disconnected(&world, Duration::from_secs(60));
+}
+
+/// Waits until Ana's usual profile is back, her token and her wish are forgotten, and her Home
+/// says she is not connected.
+fn wait_disconnected(world: &World, within: Duration) {
     wait_until(
         "her usual profile, then her token forgotten",
-        Duration::from_secs(60),
+        within,
         || {
             world.slack.display_name("U0ANA0001") == "Ana"
                 && world.slack.member("U0ANA0001").photo.is_none()
-                && !has_key(&world, "tokens/")
-                && !has_key(&world, "disconnects/")
+                && !has_key(world, "tokens/")
+                && !has_key(world, "disconnects/")
         },
     );
     wait_until("a Home that says so", Duration::from_secs(20), || {
