@@ -117,8 +117,8 @@ fn a_member_adds_a_preset_with_a_photo_and_it_applies_at_once() {
 
     wait_until("the new preset in effect", Duration::from_secs(20), || {
         world.slack.display_name(ANA) == "Ana ☀"
+            && world.slack.member(ANA).photo.as_deref() == Some(&sun[..])
     });
-    assert_eq!(world.slack.member(ANA).photo.as_deref(), Some(&sun[..]));
     let home = world
         .slack
         .home(ANA)

@@ -54,7 +54,12 @@ impl Service {
         for user in self.expiries.due(crate::unix_now()) {
             self.reread_and_admit(&user, "their status lapsed");
         }
-        let asked: Vec<UserId> = std::mem::take(&mut *self.rereads.lock().expect("rereads lock"));
+        let mut asked: Vec<UserId> =
+            std::mem::take(&mut *self.rereads.lock().expect("rereads lock"));
+        // Asked twice (a pause that stopped a change, and the pause itself): read once, so no
+        // second read races the first one's writes.
+        asked.sort_unstable();
+        asked.dedup();
         for user in asked {
             self.reread_and_admit(&user, "paused or resumed");
         }
@@ -62,42 +67,28 @@ impl Service {
 
     /// Looks at `user` again soon (reading their profile off the ack path).
     pub(super) fn reread_later(&self, user: &UserId) {
-        self.rereads
-            .lock()
-            .expect("rereads lock")
-            .push(user.clone());
+        let mut rereads = self.rereads.lock().expect("rereads lock");
+        if !rereads.contains(user) {
+            rereads.push(user.clone());
+        }
     }
 
-    /// Reads a member's profile with their own token and hands it to the workers.
+    /// Hands a member to the workers, whose worker reads their profile first (so the profile
+    /// it plans from is never older than a write to them still under way).
     fn reread_and_admit(&self, user: &UserId, why: &str) {
-        let token = match self.engine.tokens().for_user(user) {
-            Ok(token) => token,
-            Err(err) => {
-                log::warn!("{user}: {why}, but: {err:#}");
-                self.disconnect_stalled(user, "your token could not be used");
-                return;
-            }
+        log::info!("{user}: {why}: looking at their profile again");
+        let request = Request {
+            user: user.clone(),
+            emoji: String::new(),
+            profile: Default::default(),
+            event_id: why.to_owned(),
+            attempt: 0,
+            reread: true,
         };
-        match self.engine.slack().profile_get(&token, user.as_str()) {
-            Ok(profile) => {
-                log::info!("{user}: {why}: looking at their profile again");
-                let request = Request {
-                    user: user.clone(),
-                    emoji: profile.status_emoji.trim().to_owned(),
-                    profile,
-                    event_id: why.to_owned(),
-                    attempt: 0,
-                };
-                // Not the loop guard's business: the status Slack shows may be the one
-                // applied (lapsed, or paused).
-                self.forget_guard(user);
-                let _ = self.admit(request, false, Arrival::Later);
-            }
-            Err(err) => {
-                log::warn!("{user}: {why}, but reading their profile failed: {err}");
-                self.disconnect_stalled(user, "Slack did not let statusinator read your profile");
-            }
-        }
+        // Not the loop guard's business: the status Slack shows may be the one applied
+        // (lapsed, or paused).
+        self.forget_guard(user);
+        let _ = self.admit(request, false, Arrival::Later);
     }
 }
 

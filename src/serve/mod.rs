@@ -345,6 +345,7 @@ impl Service {
             profile: event.profile,
             event_id: event.event_id,
             attempt: 0,
+            reread: false,
         };
         let outcome = if self.presets.contains(&request.user) {
             match self.admit(request, retry, Arrival::Event) {
@@ -389,16 +390,19 @@ impl Service {
         arrival: Arrival,
     ) -> Result<Admission, EventOutcome> {
         let mut guard = self.guard.lock().expect("guard lock");
-        if guard
-            .get(&request.user)
-            .is_some_and(|seen| seen.matches(&request))
+        if !request.reread
+            && guard
+                .get(&request.user)
+                .is_some_and(|seen| seen.matches(&request))
         {
             return Err(EventOutcome::Unchanged);
         }
         let admission = self.queue.offer(request.clone(), retry);
         if admission.kept() {
             self.wanted.settled_by(&request, retry);
-            guard.insert(request.user, Fingerprint::status(request.emoji));
+            if !request.reread {
+                guard.insert(request.user, Fingerprint::status(request.emoji));
+            }
         } else {
             match arrival {
                 // The newest word on this member.

@@ -29,6 +29,10 @@ pub struct Request {
     pub event_id: String,
     /// Earlier tries that failed for a reason that passes (Slack or the store unreachable).
     pub attempt: u32,
+    /// The worker reads the member's profile itself before planning (a lapse, a pause, a
+    /// disconnect): read then, it is never older than this process's own writes to them.
+    /// `emoji` and `profile` are empty until then.
+    pub reread: bool,
 }
 
 /// How a request was taken in.
@@ -284,6 +288,7 @@ mod tests {
             profile: Default::default(),
             event_id: format!("Ev{user}{emoji}"),
             attempt: 0,
+            reread: false,
         }
     }
 

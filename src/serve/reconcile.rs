@@ -83,6 +83,7 @@ impl Service {
                 profile: seen.profile,
                 event_id: "reconcile".to_owned(),
                 attempt: 0,
+                reread: false,
             };
             if self.admit(request, false, Arrival::Later).is_ok() {
                 handed += 1;

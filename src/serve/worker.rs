@@ -34,8 +34,45 @@ impl Service {
         }
     }
 
+    /// Reads the member's profile with their own token, for a request that asks for it.
+    fn read_profile(&self, request: &Request) -> anyhow::Result<Request> {
+        let user = &request.user;
+        let token = self.engine.tokens().for_user(user).inspect_err(|_| {
+            self.disconnect_stalled(user, "your token could not be used");
+        })?;
+        let profile = self
+            .engine
+            .slack()
+            .profile_get(&token, user.as_str())
+            .inspect_err(|_| {
+                self.disconnect_stalled(user, "Slack did not let statusinator read your profile");
+            })?;
+        Ok(Request {
+            emoji: profile.status_emoji.trim().to_owned(),
+            profile,
+            reread: false,
+            ..request.clone()
+        })
+    }
+
     /// Applies one request through the engine.
     fn apply(&self, request: &Request) -> ApplyOutcome {
+        let fresh;
+        let request = if request.reread {
+            match self.read_profile(request) {
+                Ok(read) => {
+                    fresh = read;
+                    &fresh
+                }
+                Err(err) => {
+                    let err = err.context(format!("reading the profile of {}", request.user));
+                    self.retry_later(request, &err);
+                    return ApplyOutcome::Failed;
+                }
+            }
+        } else {
+            request
+        };
         let user = &request.user;
         if let Err(err) = self.presets.refresh_if_due() {
             log::warn!(
@@ -159,8 +196,8 @@ impl Service {
             Err(err) if err.is::<apply::Stopped>() => {
                 log::info!("{err:#}");
                 self.forget(request);
-                // Their usual profile goes back, as for any pause.
-                self.reread_later(user);
+                // The pause, once stored, has their profile looked at again: their usual one
+                // goes back then.
                 ApplyOutcome::Paused
             }
             Err(err) => {
