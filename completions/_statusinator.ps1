@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('poll', 'poll', [CompletionResultType]::ParameterValue, 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -177,6 +178,22 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
         'statusinator;tokens;help;help' {
             break
         }
+        'statusinator;doctor' {
+            [CompletionResult]::new('--slack-oauth-url', '--slack-oauth-url', [CompletionResultType]::ParameterName, 'Slack''s OAuth authorize page (a test stand-in or a proxy goes here)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]')
+            [CompletionResult]::new('--slack-api-url', '--slack-api-url', [CompletionResultType]::ParameterName, 'Slack Web API base URL (a test stand-in or a proxy goes here)')
+            [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the checklist as JSON on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'statusinator;completions' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]')
             [CompletionResult]::new('--slack-api-url', '--slack-api-url', [CompletionResultType]::ParameterName, 'Slack Web API base URL (a test stand-in or a proxy goes here)')
@@ -197,6 +214,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('poll', 'poll', [CompletionResultType]::ParameterValue, 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -222,6 +240,9 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             break
         }
         'statusinator;help;tokens;new-key' {
+            break
+        }
+        'statusinator;help;doctor' {
             break
         }
         'statusinator;help;completions' {

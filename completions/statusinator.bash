@@ -22,6 +22,9 @@ _statusinator() {
             statusinator,completions)
                 cmd="statusinator__subcmd__completions"
                 ;;
+            statusinator,doctor)
+                cmd="statusinator__subcmd__doctor"
+                ;;
             statusinator,help)
                 cmd="statusinator__subcmd__help"
                 ;;
@@ -42,6 +45,9 @@ _statusinator() {
                 ;;
             statusinator__subcmd__help,completions)
                 cmd="statusinator__subcmd__help__subcmd__completions"
+                ;;
+            statusinator__subcmd__help,doctor)
+                cmd="statusinator__subcmd__help__subcmd__doctor"
                 ;;
             statusinator__subcmd__help,help)
                 cmd="statusinator__subcmd__help__subcmd__help"
@@ -89,7 +95,7 @@ _statusinator() {
 
     case "${cmd}" in
         statusinator)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll serve tokens completions help"
+            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll serve tokens doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -166,8 +172,38 @@ _statusinator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        statusinator__subcmd__doctor)
+            opts="-v -q -h -V --json --slack-oauth-url --store --slack-api-url --tokens --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --slack-oauth-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slack-api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         statusinator__subcmd__help)
-            opts="onboard apply poll serve tokens completions help"
+            opts="onboard apply poll serve tokens doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -195,6 +231,20 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        statusinator__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

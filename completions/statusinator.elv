@@ -34,6 +34,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand poll 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION'
             cand serve 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)'
             cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
+            cand doctor 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -162,6 +163,21 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         }
         &'statusinator;tokens;help;help'= {
         }
+        &'statusinator;doctor'= {
+            cand --slack-oauth-url 'Slack''s OAuth authorize page (a test stand-in or a proxy goes here)'
+            cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
+            cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
+            cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
+            cand --json 'Print the checklist as JSON on stdout'
+            cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand --quiet 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'statusinator;completions'= {
             cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
             cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
@@ -181,6 +197,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand poll 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION'
             cand serve 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)'
             cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
+            cand doctor 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -199,6 +216,8 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         &'statusinator;help;tokens;forget'= {
         }
         &'statusinator;help;tokens;new-key'= {
+        }
+        &'statusinator;help;doctor'= {
         }
         &'statusinator;help;completions'= {
         }

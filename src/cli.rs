@@ -94,6 +94,21 @@ const TOKENS_AFTER: &str = const_format::concatcp!(
     EXIT_CODES
 );
 
+const DOCTOR_AFTER: &str = const_format::concatcp!(
+    "Environment (besides the flags' own variables): every variable serve reads:
+  SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, STATUSINATOR_ADMIN_TOKEN
+  SLACK_TOKEN, SLACK_BOT_TOKEN
+  SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, STATUSINATOR_PUBLIC_URL, STATUSINATOR_SECRET_KEY
+",
+    AWS_VARS,
+    "
+
+Exit codes:
+  0  every check passed
+  1  something could not be reached (the store, Slack): try again
+  2  something to fix: each ✘ line says what"
+);
+
 const TOP_AFTER: &str = const_format::concatcp!(
     "Each command's --help lists the environment variables it reads.\n\n",
     EXIT_CODES
@@ -158,12 +173,33 @@ pub enum Command {
     #[command(after_help = TOKENS_AFTER)]
     Tokens(TokensArgs),
 
+    /// Check a setup before anyone relies on it: settings, store, tokens file, each token live
+    /// with the scopes it needs, the app-level token, the public URL; prints what to fix
+    #[command(after_help = DOCTOR_AFTER)]
+    Doctor(DoctorArgs),
+
     /// Print a shell completion script
     Completions {
         /// The shell to complete for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the checklist as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+
+    /// Slack's OAuth authorize page (a test stand-in or a proxy goes here)
+    #[arg(
+        long,
+        env = "SLACK_OAUTH_URL",
+        value_name = "URL",
+        default_value = "https://slack.com/oauth/v2/authorize"
+    )]
+    pub slack_oauth_url: String,
 }
 
 #[derive(Debug, Args)]

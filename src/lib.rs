@@ -21,6 +21,7 @@ pub mod apply;
 pub mod cli;
 pub mod connect;
 pub mod disconnect;
+pub mod doctor;
 pub mod events;
 pub mod exit;
 pub mod fetch;
@@ -37,6 +38,7 @@ pub mod redact;
 pub mod secret;
 pub mod serve;
 pub mod settings;
+pub mod setup;
 pub mod signals;
 pub mod slack;
 pub mod state;
@@ -85,6 +87,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tokens(args) => {
             let settings = Settings::from_args(&cli.global)?;
             commands::tokens(&settings, &args)
+        }
+        Command::Doctor(args) => {
+            let settings = Settings::from_args(&cli.global)?;
+            doctor::command(&settings, &args.slack_oauth_url, args.json)
         }
     }
 }
@@ -373,97 +379,23 @@ mod commands {
         Ok(ExitCode::Success)
     }
 
-    /// Connecting members: on with `SLACK_CLIENT_ID` and `SLACK_CLIENT_SECRET`, which then
-    /// need `STATUSINATOR_PUBLIC_URL` and `STATUSINATOR_SECRET_KEY`.
-    fn oauth_settings(args: &ServeArgs) -> Result<Option<crate::connect::OAuth>> {
-        let var = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let (id, secret) =
-            match (var("SLACK_CLIENT_ID"), var("SLACK_CLIENT_SECRET")) {
-                (None, None) => return Ok(None),
-                (Some(id), Some(secret)) => (id, secret),
-                (Some(_), None) => {
-                    return Err(UsageError::new(
-                        "SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not: copy the Client \
-                     Secret from your Slack app's Basic Information page, or unset both to turn \
-                     connecting off",
-                    )
-                    .into())
-                }
-                (None, Some(_)) => return Err(UsageError::new(
-                    "SLACK_CLIENT_SECRET is set but SLACK_CLIENT_ID is not: copy the Client ID \
-                     from your Slack app's Basic Information page, or unset both",
-                )
-                .into()),
-            };
-        let public_url = var("STATUSINATOR_PUBLIC_URL").ok_or_else(|| {
-            UsageError::new(
-                "connecting members (SLACK_CLIENT_ID) needs STATUSINATOR_PUBLIC_URL: serve's \
-                 https:// address as browsers reach it, which is also where Slack sends them \
-                 back (its /slack/oauth_redirect must be a Redirect URL of the app)",
-            )
-        })?;
-        let key = crate::settings::secret_key()?.ok_or_else(|| {
-            UsageError::new(
-                "connecting members (SLACK_CLIENT_ID) needs STATUSINATOR_SECRET_KEY to seal \
-                 their tokens: make one with `statusinator tokens new-key` and keep it safe",
-            )
-        })?;
-        let client = crate::slack::ClientCredentials {
-            id,
-            secret: crate::secret::SecretString::new(secret),
-        };
-        Ok(Some(crate::connect::OAuth::new(
-            client,
-            &public_url,
-            &args.slack_oauth_url,
-            key,
-        )?))
-    }
-
     pub fn serve(settings: &Settings, args: &ServeArgs) -> Result<ExitCode> {
-        let secret = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-                .map(crate::secret::SecretString::new)
-        };
-        let socket = match secret("SLACK_APP_TOKEN") {
-            None => None,
-            Some(token) if token.expose().starts_with("xapp-") => {
-                Some(crate::serve::SocketConfig {
-                    app_token: token,
-                    connections: usize::from(args.socket_connections),
-                })
-            }
-            Some(_) => {
-                return Err(UsageError::new(
-                    "SLACK_APP_TOKEN is not an app-level token (xapp-…): create one in your \
-                     Slack app's Basic Information page, under App-Level Tokens, with the \
-                     connections:write scope",
-                )
-                .into())
-            }
-        };
-        let signing_secret = secret("SLACK_SIGNING_SECRET");
-        if signing_secret.is_none() && socket.is_none() {
-            return Err(UsageError::new(
-                "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's \
-                 Basic Information page into it (or set SLACK_APP_TOKEN to take Slack's events \
-                 over Socket Mode)",
-            )
-            .into());
-        }
-        let oauth = oauth_settings(args)?;
+        // Every missing or invalid setting at once, each with its fix.
+        let setup = crate::setup::read(&args.slack_oauth_url)
+            .map_err(|problems| crate::setup::error(&problems))?;
+        let socket = setup
+            .app_token
+            .clone()
+            .map(|app_token| crate::serve::SocketConfig {
+                app_token,
+                connections: usize::from(args.socket_connections),
+            });
+        let oauth = setup.oauth.clone();
+        let signing_secret = setup.signing_secret.clone();
         let config = crate::serve::Config {
             listen: args.listen,
             signing_secret,
-            admin_token: secret("STATUSINATOR_ADMIN_TOKEN"),
+            admin_token: setup.admin_token.clone(),
             queue_capacity: args.queue_capacity as usize,
             dead_letter_capacity: args.dead_letter_capacity as usize,
             workers: usize::from(args.workers),
@@ -476,9 +408,15 @@ mod commands {
         };
         let store: Arc<dyn Store> = settings.store.open()?.into();
         let tokens = settings.tokens(&store)?;
-        if oauth.is_none() {
+        log::info!("setup: {}", setup.kind.name());
+        match &oauth {
             // With OAuth on, members connect once serve runs.
-            tokens.require_some_user_token()?;
+            Some(oauth) => log::info!(
+                "members connect at {}{}",
+                oauth.public_url.as_str().trim_end_matches('/'),
+                crate::connect::INSTALL_PATH
+            ),
+            None => tokens.require_some_user_token()?,
         }
         let slack = settings.slack()?;
         crate::serve::run(config, store, slack, tokens)?;

@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::browser::Browser;
-use support::serve::{Reply, Serve};
+use support::oauth::{
+    allow, callback, connect, install, install_at, new_key, serve_with_oauth, serve_with_oauth_and,
+    CLIENT_ID, CLIENT_SECRET,
+};
+use support::serve::Serve;
 use support::{images, wait_until, Scene, World};
-
-const CLIENT_ID: &str = "1234.5678";
-const CLIENT_SECRET: &str = "client-secret-0123456789";
 
 /// Ana onboarded (vacation: name and photo; default: name) and in the workspace, with no token
 /// anywhere: she connects herself.
@@ -27,43 +28,6 @@ fn ana(scene: Scene) -> World {
     }}));
     world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
     world
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// serve with connecting on, reachable at its public URL; `key` seals the tokens.
-fn serve_with_oauth(world: &World, key: &str) -> Serve {
-    serve_with_oauth_and(world, key, &[])
-}
-
-/// [`serve_with_oauth`] with more arguments.
-fn serve_with_oauth_and(world: &World, key: &str, extra: &[&str]) -> Serve {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let public = format!("http://127.0.0.1:{port}");
-    let mut args = vec!["--listen", &listen];
-    args.extend_from_slice(extra);
-    Serve::start(
-        world,
-        &args,
-        &[
-            ("SLACK_CLIENT_ID", CLIENT_ID),
-            ("SLACK_CLIENT_SECRET", CLIENT_SECRET),
-            ("STATUSINATOR_PUBLIC_URL", &public),
-            ("STATUSINATOR_SECRET_KEY", key),
-            ("SLACK_OAUTH_URL", &world.slack.authorize_url()),
-        ],
-    )
-}
-
-fn new_key() -> String {
-    statusinator::tokens::seal::SealKey::generate()
 }
 
 /// Every byte in the store, as text, for looking for a token in it.
@@ -158,59 +122,6 @@ fn a_member_connects_in_a_browser_and_their_status_drives_their_profile() {
         logs.contains("U0ANA0001 connected their profile in T0STANDIN"),
         "{logs}"
     );
-}
-
-/// The install page's state cookie and the Connect link on it.
-fn install(serve: &Serve) -> (String, String) {
-    install_at(serve, "/slack/install")
-}
-
-/// The same, for an install page's address with a query.
-fn install_at(serve: &Serve, path: &str) -> (String, String) {
-    let reply = serve.get(path);
-    assert_eq!(reply.status, 200);
-    let cookie = reply
-        .header("Set-Cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    (cookie, link_after(&reply.body, "href=\""))
-}
-
-/// The address in `page` right after `marker` (an attribute's opening), unescaped.
-fn link_after(page: &str, marker: &str) -> String {
-    page.split(marker)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&")
-}
-
-/// Follows the Connect link as Slack's Allow would: the redirect back, with a code.
-fn allow(world: &World, link: &str) -> String {
-    let page = reqwest::blocking::get(link).unwrap().text().unwrap();
-    let allow = link_after(&page, "id=\"allow\" href=\"");
-    let base = world
-        .slack
-        .authorize_url()
-        .replace("/oauth/v2/authorize", "");
-    let client = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let answer = client.get(format!("{base}{allow}")).send().unwrap();
-    assert_eq!(answer.status(), 302);
-    answer.headers()["location"].to_str().unwrap().to_owned()
-}
-
-fn callback(serve: &Serve, location: &str, cookie: Option<&str>) -> Reply {
-    let path = &location[location.find("/slack/oauth_redirect").unwrap()..];
-    let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
-    serve.request("GET", path, &headers, b"")
 }
 
 #[test]
@@ -376,15 +287,6 @@ fn a_sealed_token_copied_to_another_member_does_not_open_and_a_wrong_key_is_name
     assert!(out.status.success(), "{}", support::show(&out));
     let out = world.run(&["tokens", "forget", "U0BEN0002"]);
     assert_eq!(out.status.code(), Some(2));
-}
-
-/// Ana connects over HTTP (the browser's steps, without the browser).
-fn connect(world: &World, serve: &Serve) {
-    world.slack.sign_in("U0ANA0001");
-    let (cookie, link) = install(serve);
-    let location = allow(world, &link);
-    let reply = callback(serve, &location, Some(&cookie));
-    assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
 /// Ana connected through serve (stopped again) with rotation on: her first token has an

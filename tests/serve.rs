@@ -511,7 +511,27 @@ fn serve_without_a_signing_secret_or_with_a_busy_address_says_what_to_fix() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("SLACK_SIGNING_SECRET is not set"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SLACK_SIGNING_SECRET: it is not set"));
+
+    // Every problem at once, each named with its fix.
+    let out = world
+        .command()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("SLACK_SIGNING_SECRET")
+        .env("SLACK_CLIENT_ID", "1.2")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for var in [
+        "SLACK_SIGNING_SECRET:",
+        "SLACK_CLIENT_SECRET:",
+        "STATUSINATOR_PUBLIC_URL:",
+        "STATUSINATOR_SECRET_KEY:",
+    ] {
+        assert!(err.contains(var), "{var} in {err}");
+    }
+    assert!(err.contains("4 problems to fix"), "{err}");
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();

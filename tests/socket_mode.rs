@@ -272,7 +272,7 @@ fn a_token_that_is_not_an_app_token_is_refused_with_the_fix() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("SLACK_APP_TOKEN is not an app-level token (xapp-…)"),
+        stderr.contains("SLACK_APP_TOKEN: it is not an app-level token (xapp-…)"),
         "{stderr}"
     );
     assert!(!stderr.contains(&bot), "{stderr}");

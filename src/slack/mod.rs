@@ -260,7 +260,8 @@ pub struct SlackClient {
 
 /// What one attempt came to.
 enum Attempt {
-    Done(Value),
+    /// Slack's answer, and the token's scopes as its `x-oauth-scopes` header listed them.
+    Done(Value, Option<String>),
     RateLimited(Option<Duration>),
     Transient(String),
 }
@@ -306,10 +307,28 @@ impl SlackClient {
 
     /// `auth.test`: who the token belongs to.
     pub fn auth_test(&self, token: &Token) -> Result<Identity, SlackError> {
-        let value = self.call(Method::AuthTest, Auth::Bearer(token), &|req| {
-            req.post_json(&json!({}))
-        })?;
-        parse(Method::AuthTest, value)
+        self.auth_test_scopes(token).map(|(identity, _)| identity)
+    }
+
+    /// `auth.test`, with the token's scopes as Slack lists them in the `x-oauth-scopes` header
+    /// of its answer (`None` when Slack sent none).
+    pub fn auth_test_scopes(
+        &self,
+        token: &Token,
+    ) -> Result<(Identity, Option<Vec<String>>), SlackError> {
+        let (value, scopes) = self.call_full(
+            Method::AuthTest,
+            Auth::Bearer(token),
+            &|req| req.post_json(&json!({})),
+            &|| true,
+        )?;
+        let scopes = scopes.map(|s| {
+            s.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        });
+        Ok((parse(Method::AuthTest, value)?, scopes))
     }
 
     /// `users.profile.get` for `user`.
@@ -455,6 +474,18 @@ impl SlackClient {
         build: &dyn Fn(Call<'_>) -> RequestBuilder,
         go_on: &dyn Fn() -> bool,
     ) -> Result<Value, SlackError> {
+        self.call_full(method, auth, build, go_on)
+            .map(|(value, _)| value)
+    }
+
+    /// [`SlackClient::call_while`], with the `x-oauth-scopes` header of the answer.
+    fn call_full(
+        &self,
+        method: Method,
+        auth: Auth<'_>,
+        build: &dyn Fn(Call<'_>) -> RequestBuilder,
+        go_on: &dyn Fn() -> bool,
+    ) -> Result<(Value, Option<String>), SlackError> {
         let url = self
             .base
             .join(method.name())
@@ -485,7 +516,7 @@ impl SlackClient {
             let attempt = self.attempt(method, auth, request);
             self.pacer.finished(auth.team(), method, turn);
             match attempt? {
-                Attempt::Done(value) => return Ok(value),
+                Attempt::Done(value, scopes) => return Ok((value, scopes)),
                 Attempt::RateLimited(retry_after) => {
                     rate_limited += 1;
                     if rate_limited > self.policy.rate_limit_waits {
@@ -551,6 +582,11 @@ impl SlackClient {
         };
         let status = response.status();
         self.stats.count(method, status.as_u16().to_string());
+        let scopes = response
+            .headers()
+            .get("x-oauth-scopes")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let retry_after = response
             .headers()
             .get(reqwest::header::RETRY_AFTER)
@@ -573,7 +609,7 @@ impl SlackClient {
             detail: format!("HTTP {status}, not JSON; check --slack-api-url"),
         })?;
         if value.get("ok").and_then(Value::as_bool) == Some(true) {
-            return Ok(Attempt::Done(value));
+            return Ok(Attempt::Done(value, scopes));
         }
         let code = value
             .get("error")

@@ -261,8 +261,11 @@ impl Tokens {
             "there is no Slack user token for any member: {file} and SLACK_TOKEN is not set; \
              statusinator changes a profile only with its member's own user token (xoxp-…, \
              scopes users.profile:read and users.profile:write): put each member's token in a \
-             tokens file ({{\"U024BE7LH\": \"xoxp-…\"}}, chmod 600), or have members \
-             connect their profile through serve's /slack/install"
+             tokens file ({{\"U024BE7LH\": \"xoxp-…\"}}, chmod 600), or have members connect \
+             their profile through serve's /slack/install, which needs SLACK_CLIENT_ID and \
+             SLACK_CLIENT_SECRET (the app's Basic Information page), STATUSINATOR_PUBLIC_URL \
+             (serve's https:// address) and STATUSINATOR_SECRET_KEY (`statusinator tokens \
+             new-key`)"
         ))
         .into())
     }
@@ -426,6 +429,13 @@ impl Tokens {
             Ok(()) => log::info!("told {user} how to connect again"),
             Err(err) => log::warn!("could not tell {user} to connect again: {err}"),
         }
+    }
+
+    /// The tokens file's entries, by member (for checks; the secrets stay secret).
+    pub fn file_members(&self) -> Vec<(&UserId, &SecretString)> {
+        let mut out: Vec<_> = self.by_user.iter().collect();
+        out.sort_by(|a, b| a.0.cmp(b.0));
+        out
     }
 
     /// Whether `user` has a token of their own in the tokens file.

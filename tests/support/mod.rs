@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod images;
+pub mod oauth;
 pub mod proxy;
 pub mod serve;
 pub mod slack;

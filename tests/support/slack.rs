@@ -24,6 +24,7 @@
 //!   `invalid_trigger_id`); files members attach are served at their `url_private_download`
 //!   only with a bot token that has `files:read` (anything else is redirected to a sign-in
 //!   page, as Slack does); a bot token from an install has the scopes the install asked for;
+//! - every Web API answer to a known token lists the token's scopes in `x-oauth-scopes`;
 //! - OAuth v2 (slack-app-surfaces.md §1): `/oauth/v2/authorize` shows a consent page for the
 //!   member signed in to the stand-in's browser, whose Allow and Cancel send the browser back to
 //!   `redirect_uri` with `code`/`state` or `error=access_denied`; `oauth.v2.access` takes the
@@ -383,6 +384,17 @@ impl SlackStandIn {
             .collect()
     }
 
+    /// Gives a token these scopes (as an install that asked for them would).
+    pub fn set_scopes(&self, token: &str, scopes: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .tokens
+            .get_mut(token)
+            .unwrap()
+            .scopes = Some(scopes.split(',').map(str::to_owned).collect());
+    }
+
     /// Adds the app's bot user and returns its bot token.
     pub fn add_bot(&self) -> String {
         let token = format!("xoxb-bot-{:08x}", fastrand::u32(..));
@@ -625,7 +637,7 @@ fn handle(
         answer: Value::Null,
         at: started,
     };
-    let (status, retry_after, answer, changed, latency) = {
+    let (status, retry_after, answer, changed, latency, scopes) = {
         let mut st = state.lock().unwrap();
         let (status, retry_after, answer, changed) = answer(
             &mut st,
@@ -636,7 +648,16 @@ fn handle(
             &body,
         );
         let changed = changed.map(|id| st.members[&id].clone());
-        (status, retry_after, answer, changed, st.latency)
+        // Like Slack, every Web API answer to a known token lists its scopes.
+        let scopes = auth
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .and_then(|t| st.tokens.get(t))
+            .map(|info| match &info.scopes {
+                Some(scopes) => scopes.join(","),
+                None => default_scopes(info.kind).to_owned(),
+            });
+        (status, retry_after, answer, changed, st.latency, scopes)
     };
     // Wait outside the lock, so slow answers overlap as they do in Slack.
     if !latency.is_zero() {
@@ -669,7 +690,23 @@ fn handle(
                 .unwrap(),
         );
     }
+    if let Some(scopes) = scopes {
+        response = response.with_header(
+            format!("x-oauth-scopes: {scopes}")
+                .parse::<tiny_http::Header>()
+                .unwrap(),
+        );
+    }
     let _ = request.respond(response);
+}
+
+/// The scopes of a test's own tokens (made without an install): what the app needs.
+fn default_scopes(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "users.profile:read,users.profile:write",
+        Kind::Bot => "users:read,chat:write,commands,files:read",
+        Kind::App => "connections:write",
+    }
 }
 
 /// An attached file at its private URL: the bytes with a bot token, else Slack's redirect to

@@ -1,0 +1,564 @@
+//! `statusinator doctor`: checks a setup before anyone relies on it, and says what to fix.
+//!
+//! A checklist: the settings for the setup they describe (see [`crate::setup`]); the store and
+//! its `users.json`; the tokens file against the onboarded members (a mistyped member ID is
+//! found, with the onboarded ID it is probably meant to be); that every onboarded member has a
+//! token; that each token is live (`auth.test`) and has the scopes it needs (Slack lists a
+//! token's scopes in the `x-oauth-scopes` header of every answer); rotating tokens in the tokens
+//! file (never refreshed there); the app-level token (`apps.connections.open`); the public URL
+//! and the addresses to give Slack. Nothing is written, and no token is shown.
+
+use serde::Serialize;
+
+use crate::connect::{BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, USER_SCOPES};
+use crate::exit::ExitCode;
+use crate::presets::UserId;
+use crate::settings::Settings;
+use crate::setup::{self, Kind};
+use crate::slack::{SlackClient, SlackError};
+use crate::store::{self, Store};
+use crate::tokens::{Token, TokenSource, Tokens};
+
+/// Tokens checked with Slack at most (members beyond are counted, not called for).
+const MAX_TOKEN_CHECKS: usize = 50;
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    /// Something to fix (exit 2).
+    Fix,
+    /// Something could not be reached, which may pass (exit 1).
+    Unreachable,
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: Status,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// The whole checklist.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub ok: bool,
+    /// The setup the settings describe (`None` when they have problems).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup_name: Option<&'static str>,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    /// 0 all good, 2 something to fix, else 1 something unreachable.
+    pub fn exit_code(&self) -> ExitCode {
+        if self.checks.iter().any(|c| c.status == Status::Fix) {
+            ExitCode::Usage
+        } else if self.checks.iter().any(|c| c.status == Status::Unreachable) {
+            ExitCode::Failure
+        } else {
+            ExitCode::Success
+        }
+    }
+
+    /// The checklist as a person reads it.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "statusinator doctor: {}\n",
+            self.setup_name.unwrap_or("settings to fix first")
+        );
+        for check in &self.checks {
+            let mark = match check.status {
+                Status::Ok => "✔",
+                Status::Fix => "✘",
+                Status::Unreachable => "?",
+            };
+            out.push_str(&format!("{mark} {}: {}\n", check.name, check.detail));
+            if let Some(fix) = &check.fix {
+                out.push_str(&format!("    fix: {fix}\n"));
+            }
+        }
+        let (fix, away) = (
+            self.checks
+                .iter()
+                .filter(|c| c.status == Status::Fix)
+                .count(),
+            self.checks
+                .iter()
+                .filter(|c| c.status == Status::Unreachable)
+                .count(),
+        );
+        out.push_str(&match (fix, away) {
+            (0, 0) => "all good\n".to_owned(),
+            (0, n) => format!("{n} could not be checked (unreachable); try again\n"),
+            (n, _) => format!("{n} thing{} to fix\n", if n == 1 { "" } else { "s" }),
+        });
+        out
+    }
+}
+
+/// The checklist being written.
+#[derive(Default)]
+struct Checklist(Vec<Check>);
+
+impl Checklist {
+    fn ok(&mut self, name: &str, detail: impl Into<String>) {
+        self.push(name, Status::Ok, detail.into(), None);
+    }
+
+    fn fix(&mut self, name: &str, detail: impl Into<String>, fix: impl Into<String>) {
+        self.push(name, Status::Fix, detail.into(), Some(fix.into()));
+    }
+
+    fn unreachable(&mut self, name: &str, detail: impl Into<String>) {
+        self.push(
+            name,
+            Status::Unreachable,
+            detail.into(),
+            Some("check the network and try again".to_owned()),
+        );
+    }
+
+    /// An error: a usage error is something to fix, anything else unreachable.
+    fn error(&mut self, name: &str, err: &anyhow::Error) {
+        let detail = crate::redact::error(err);
+        if ExitCode::for_error(err) == ExitCode::Usage {
+            self.push(name, Status::Fix, detail, None);
+        } else {
+            self.unreachable(name, detail);
+        }
+    }
+
+    fn push(&mut self, name: &str, status: Status, detail: String, fix: Option<String>) {
+        self.0.push(Check {
+            name: name.to_owned(),
+            status,
+            detail,
+            fix,
+        });
+    }
+}
+
+/// Runs every check; `oauth_url` is Slack's authorize page (`SLACK_OAUTH_URL`).
+pub fn run(settings: &Settings, oauth_url: &str) -> Report {
+    let mut list = Checklist::default();
+    let setup = match setup::read(oauth_url) {
+        Ok(setup) => {
+            list.ok("settings", format!("complete for {}", setup.kind.name()));
+            Some(setup)
+        }
+        Err(problems) => {
+            for problem in problems {
+                list.fix(problem.var, "missing or invalid", problem.fix);
+            }
+            None
+        }
+    };
+    let slack = match settings.slack() {
+        Ok(slack) => Some(slack),
+        Err(err) => {
+            list.error("SLACK_API_URL", &err);
+            None
+        }
+    };
+    if let Some(setup) = &setup {
+        check_urls(&mut list, setup);
+        if let (Some(app_token), Some(slack)) = (&setup.app_token, &slack) {
+            let token = Token {
+                secret: app_token.clone(),
+                source: TokenSource::AppToken,
+                team: None,
+            };
+            match slack.open_connection(&token) {
+                Ok(_) => list.ok(
+                    "app-level token",
+                    "SLACK_APP_TOKEN opens Socket Mode connections",
+                ),
+                Err(err) => slack_error(&mut list, "app-level token", &err),
+            }
+        }
+    }
+    let store: Option<std::sync::Arc<dyn Store>> = match settings.store.open() {
+        Ok(store) => Some(store.into()),
+        Err(err) => {
+            list.error("store", &err);
+            None
+        }
+    };
+    let Some(store) = store else {
+        return report(setup.as_ref(), list);
+    };
+    let users = match store::require_users(store.as_ref()) {
+        Ok(users) => {
+            list.ok(
+                "store",
+                format!(
+                    "{} holds presets of {} member{}",
+                    store.location(store::USERS_KEY),
+                    users.users.len(),
+                    if users.users.len() == 1 { "" } else { "s" }
+                ),
+            );
+            Some(users)
+        }
+        Err(err) => {
+            list.error("store", &err);
+            None
+        }
+    };
+    let tokens = match settings.tokens(&store) {
+        Ok(tokens) => tokens,
+        Err(err) => {
+            list.error("tokens file", &err);
+            return report(setup.as_ref(), list);
+        }
+    };
+    let onboarded: Vec<UserId> = users
+        .as_ref()
+        .map(|u| u.users.keys().cloned().collect())
+        .unwrap_or_default();
+    check_tokens_file(&mut list, &tokens, &onboarded, users.is_some());
+    if let Some(slack) = &slack {
+        check_members(&mut list, &tokens, &onboarded, slack, setup.as_ref());
+        check_bots(&mut list, &tokens, slack, setup.as_ref());
+    }
+    report(setup.as_ref(), list)
+}
+
+fn report(setup: Option<&setup::Setup>, list: Checklist) -> Report {
+    let mut report = Report {
+        ok: false,
+        setup: setup.map(|s| s.kind.id()),
+        setup_name: setup.map(|s| s.kind.name()),
+        checks: list.0,
+    };
+    report.ok = report.exit_code() == ExitCode::Success;
+    report
+}
+
+/// The public URL, and the addresses to give Slack in the app's settings.
+fn check_urls(list: &mut Checklist, setup: &setup::Setup) {
+    let Some(oauth) = &setup.oauth else {
+        if setup.kind == Kind::RequestUrlTokensFile {
+            list.ok(
+                "Slack's addresses",
+                "Event Subscriptions, Interactivity and the /statusinator command all go to \
+                 https://<serve's address>/slack/events",
+            );
+        }
+        return;
+    };
+    let base = oauth.public_url.as_str().trim_end_matches('/').to_owned();
+    let mut urls = vec![format!("Redirect URL {base}{REDIRECT_PATH}")];
+    if setup.kind == Kind::RequestUrlOAuth {
+        urls.insert(
+            0,
+            format!("Request URL (events, interactivity, /statusinator) {base}/slack/events"),
+        );
+    }
+    if oauth.public_url.path() != "/" {
+        list.fix(
+            "public URL",
+            format!("STATUSINATOR_PUBLIC_URL has a path ({base})"),
+            "give serve's address alone (https://status.example.com): statusinator adds \
+             /slack/events, /slack/install and /slack/oauth_redirect, the paths in the manifest",
+        );
+        return;
+    }
+    list.ok(
+        "public URL",
+        format!(
+            "{base} ({}); members connect at {base}{INSTALL_PATH}",
+            urls.join(", ")
+        ),
+    );
+}
+
+/// The tokens file against the onboarded members.
+fn check_tokens_file(list: &mut Checklist, tokens: &Tokens, onboarded: &[UserId], known: bool) {
+    let entries = tokens.file_members();
+    if entries.is_empty() {
+        return;
+    }
+    let mut clean = true;
+    for (user, secret) in &entries {
+        if known && !onboarded.contains(user) {
+            clean = false;
+            let near = nearest(user, onboarded)
+                .map(|n| format!(" (did you mean {n}?)"))
+                .unwrap_or_default();
+            list.fix(
+                "tokens file",
+                format!("{user} has a token but is not onboarded{near}"),
+                format!(
+                    "correct the member ID in the tokens file, or onboard {user}'s presets \
+                     (statusinator onboard FILE)"
+                ),
+            );
+        }
+        if secret.expose().starts_with("xoxe.") {
+            clean = false;
+            list.fix(
+                "tokens file",
+                format!("{user}'s token is a rotating one (xoxe.…), which lapses in 12 hours"),
+                "a token in the tokens file is never refreshed: have the member connect at \
+                 serve's /slack/install instead (connected tokens are refreshed), or use an app \
+                 without token rotation",
+            );
+        }
+    }
+    if clean {
+        list.ok(
+            "tokens file",
+            format!(
+                "{} member ID{}, each onboarded",
+                entries.len(),
+                if entries.len() == 1 { "" } else { "s" }
+            ),
+        );
+    }
+}
+
+/// The onboarded ID one or two edits away from `user`, if there is exactly one such.
+fn nearest<'a>(user: &UserId, onboarded: &'a [UserId]) -> Option<&'a UserId> {
+    let close: Vec<&UserId> = onboarded
+        .iter()
+        .filter(|o| edit_distance(o.as_str(), user.as_str()) <= 2)
+        .collect();
+    (close.len() == 1).then(|| close[0])
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            previous = here;
+        }
+    }
+    row[b.len()]
+}
+
+/// Every onboarded member has a token; the tokens are live, their own, with the user scopes.
+fn check_members(
+    list: &mut Checklist,
+    tokens: &Tokens,
+    onboarded: &[UserId],
+    slack: &SlackClient,
+    setup: Option<&setup::Setup>,
+) {
+    let connect_at = setup
+        .and_then(|s| s.oauth.as_ref())
+        .map(|o| {
+            format!(
+                "have them connect at {}{INSTALL_PATH}",
+                o.public_url.as_str().trim_end_matches('/')
+            )
+        })
+        .unwrap_or_else(|| {
+            "add their user token to the tokens file, or turn connecting on (SLACK_CLIENT_ID…) \
+             so they connect themselves"
+                .to_owned()
+        });
+    let needed: Vec<&str> = USER_SCOPES.split(',').collect();
+    let (mut good, mut checked) = (0, 0);
+    for user in onboarded {
+        let token = match tokens.for_user(user) {
+            Ok(token) => token,
+            Err(err) => {
+                let fix = if ExitCode::for_error(&err) == ExitCode::Usage {
+                    connect_at.clone()
+                } else {
+                    "check the store and try again".to_owned()
+                };
+                list.push(
+                    "member tokens",
+                    if fix == connect_at {
+                        Status::Fix
+                    } else {
+                        Status::Unreachable
+                    },
+                    crate::redact::error(&err),
+                    Some(fix),
+                );
+                continue;
+            }
+        };
+        if checked >= MAX_TOKEN_CHECKS {
+            continue;
+        }
+        checked += 1;
+        match slack.auth_test_scopes(&token) {
+            Ok((identity, scopes)) => {
+                if identity.user_id != user.as_str() {
+                    list.fix(
+                        "member tokens",
+                        format!(
+                            "{} belongs to {}, not {user}",
+                            token.source, identity.user_id
+                        ),
+                        format!(
+                            "Slack changes only the token owner's own profile: give {user}'s own \
+                             user token (xoxp-…)"
+                        ),
+                    );
+                    continue;
+                }
+                let missing = missing(&needed, scopes.as_deref());
+                if !missing.is_empty() {
+                    list.fix(
+                        "member tokens",
+                        format!("{} lacks {}", token.source, missing.join(", ")),
+                        format!(
+                            "{user} must authorize the app again with the user scopes \
+                             {USER_SCOPES}"
+                        ),
+                    );
+                    continue;
+                }
+                good += 1;
+            }
+            Err(err) => slack_error(list, "member tokens", &err),
+        }
+    }
+    if onboarded.is_empty() {
+        return;
+    }
+    let more = onboarded.len().saturating_sub(checked);
+    if good == checked && list.0.iter().all(|c| c.name != "member tokens") {
+        list.ok(
+            "member tokens",
+            format!(
+                "{good} member token{} live, each the member's own, with {USER_SCOPES}{}",
+                if good == 1 { "" } else { "s" },
+                if more > 0 {
+                    format!(" ({more} more have a token; not called for)")
+                } else {
+                    String::new()
+                }
+            ),
+        );
+    }
+}
+
+/// The bot tokens: one per workspace (or SLACK_BOT_TOKEN), live, with every bot scope.
+fn check_bots(
+    list: &mut Checklist,
+    tokens: &Tokens,
+    slack: &SlackClient,
+    setup: Option<&setup::Setup>,
+) {
+    let bots = tokens.bots();
+    if bots.is_empty() {
+        let fix = match setup.and_then(|s| s.oauth.as_ref()) {
+            Some(oauth) => format!(
+                "no workspace has installed the bot yet: open {}{INSTALL_PATH} once (the first \
+                 member to connect installs it)",
+                oauth.public_url.as_str().trim_end_matches('/')
+            ),
+            None => "set SLACK_BOT_TOKEN to the Bot User OAuth Token of your Slack app's \
+                     Install App page: the Home tab, the preset modal and direct messages use it"
+                .to_owned(),
+        };
+        list.fix("bot token", "there is no bot token", fix);
+        return;
+    }
+    let needed: Vec<&str> = BOT_SCOPES.split(',').collect();
+    for bot in bots {
+        match slack.auth_test_scopes(&bot) {
+            Ok((_, scopes)) => {
+                let missing = missing(&needed, scopes.as_deref());
+                if missing.is_empty() {
+                    list.ok(
+                        "bot token",
+                        format!("{} is live, with {BOT_SCOPES}", bot.source),
+                    );
+                } else {
+                    list.fix(
+                        "bot token",
+                        format!("{} lacks {}", bot.source, missing.join(", ")),
+                        "add the scopes in your Slack app's OAuth & Permissions page (the \
+                         manifests in examples/ list them) and install the app to the workspace \
+                         again, or open serve's /slack/install once",
+                    );
+                }
+            }
+            Err(err) => slack_error(list, "bot token", &err),
+        }
+    }
+}
+
+/// The needed scopes a token's list lacks (all of them when Slack listed none).
+fn missing<'a>(needed: &[&'a str], scopes: Option<&[String]>) -> Vec<&'a str> {
+    needed
+        .iter()
+        .filter(|n| !scopes.is_some_and(|s| s.iter().any(|s| s == *n)))
+        .copied()
+        .collect()
+}
+
+fn slack_error(list: &mut Checklist, name: &str, err: &SlackError) {
+    match err {
+        SlackError::Api { .. } => {
+            list.fix(name, err.to_string(), "see the advice above");
+            if let Some(last) = list.0.last_mut() {
+                last.fix = None;
+            }
+        }
+        _ => list.unreachable(name, err.to_string()),
+    }
+}
+
+/// `doctor` as a command: the checklist on stdout (or JSON), its exit code.
+pub fn command(settings: &Settings, oauth_url: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let report = run(settings, oauth_url);
+    if json {
+        crate::out::line(&serde_json::to_string_pretty(&report)?);
+    } else {
+        crate::out::text(&report.render());
+    }
+    Ok(report.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_near_miss_is_suggested_only_when_it_is_the_only_one() {
+        let onboarded: Vec<UserId> = ["U0G9QF9C6", "U024BE7LH"]
+            .iter()
+            .map(|u| UserId::parse(u).unwrap())
+            .collect();
+        let typo = UserId::parse("U0G9QF9C").unwrap();
+        assert_eq!(
+            nearest(&typo, &onboarded).map(UserId::as_str),
+            Some("U0G9QF9C6")
+        );
+        let far = UserId::parse("U999").unwrap();
+        assert_eq!(nearest(&far, &onboarded), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn missing_scopes_are_named() {
+        let has = vec!["users:read".to_owned(), "chat:write".to_owned()];
+        assert_eq!(
+            missing(&["users:read", "files:read"], Some(&has)),
+            vec!["files:read"]
+        );
+        assert_eq!(missing(&["a"], None), vec!["a"]);
+    }
+}

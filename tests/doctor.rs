@@ -1,0 +1,212 @@
+//! `statusinator doctor` on each of the three setups, against the Slack stand-in: all ✔ when
+//! the setup is right, and each mistake an admin makes named with its fix.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::oauth::{connect, new_key, serve_with_oauth_env, CLIENT_ID, CLIENT_SECRET};
+use support::serve::{Serve, SECRET};
+use support::{images, World};
+
+/// Ana onboarded (vacation: name and photo).
+fn ana(world: &World) {
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.onboard(json!({"U0ANA0001": {
+        ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}
+    }}));
+}
+
+/// `doctor --json` with these variables: the exit code and the checklist.
+fn doctor(world: &World, env: &[(&str, &str)]) -> (Option<i32>, Value, String) {
+    let mut command = world.command();
+    command
+        .args(["doctor", "--json", "--slack-api-url", &world.slack.url])
+        .env("SLACK_OAUTH_URL", world.slack.authorize_url());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    world.assert_no_token_in(&out);
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", support::show(&out)));
+    (out.status.code(), report, support::stderr(&out))
+}
+
+fn assert_all_good(code: Option<i32>, report: &Value) {
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["ok"], true, "{report:#}");
+    for check in report["checks"].as_array().unwrap() {
+        assert_eq!(check["status"], "ok", "{check}");
+    }
+}
+
+/// The checks that failed: (name, detail, fix).
+fn failures(report: &Value) -> Vec<(String, String, String)> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] != "ok")
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["detail"].as_str().unwrap().to_owned(),
+                c["fix"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn request_url_with_a_tokens_file_all_good_and_its_mistakes_named() {
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    world.member("U0G9QF9C6", "Gus");
+    ana(&world);
+    world.onboard(json!({"U0G9QF9C6": {"default": {"name": "Gus"}}}));
+    let bot = world.slack.add_bot();
+    let tokens = world.tokens_path();
+    let tokens = tokens.to_str().unwrap();
+    let env = [
+        ("SLACK_SIGNING_SECRET", SECRET),
+        ("SLACK_BOT_TOKEN", bot.as_str()),
+        ("STATUSINATOR_TOKENS", tokens),
+    ];
+    let (code, report, _) = doctor(&world, &env);
+    assert_all_good(code, &report);
+    assert_eq!(report["setup"], "request_url_tokens_file");
+
+    // And serve starts in it.
+    let serve = Serve::start(&world, &[], &[("SLACK_BOT_TOKEN", &bot)]);
+    assert!(serve
+        .logs()
+        .contains("setup: Request URL with a tokens file"));
+
+    // A member ID mistyped in the tokens file, and a rotating token there.
+    let mut file: serde_json::Map<String, Value> =
+        serde_json::from_slice(&std::fs::read(tokens).unwrap()).unwrap();
+    let gus = file.remove("U0G9QF9C6").unwrap();
+    file.insert("U0G9QF9C".into(), gus);
+    file.insert("U0ANA0001".into(), "xoxe.xoxp-1-rotating".into());
+    std::fs::write(tokens, serde_json::to_vec(&file).unwrap()).unwrap();
+    let (code, report, _) = doctor(&world, &env);
+    assert_eq!(code, Some(2), "{report:#}");
+    let failed = failures(&report);
+    let text = format!("{failed:?}");
+    assert!(
+        text.contains("U0G9QF9C has a token but is not onboarded (did you mean U0G9QF9C6?)"),
+        "{text}"
+    );
+    assert!(text.contains("rotating one"), "{text}");
+    assert!(text.contains("U0G9QF9C6"), "Gus has no token: {text}");
+
+    // Nothing set at all: every missing setting at once.
+    let (code, report, _) = doctor(&world, &[("SLACK_CLIENT_ID", CLIENT_ID)]);
+    assert_eq!(code, Some(2));
+    let names: Vec<String> = failures(&report).into_iter().map(|f| f.0).collect();
+    for var in [
+        "SLACK_SIGNING_SECRET",
+        "SLACK_CLIENT_SECRET",
+        "STATUSINATOR_PUBLIC_URL",
+        "STATUSINATOR_SECRET_KEY",
+    ] {
+        assert!(names.iter().any(|n| n == var), "{var}: {names:?}");
+    }
+}
+
+#[test]
+fn request_url_with_members_connecting_all_good_and_a_bot_without_a_scope_named() {
+    let world = World::local();
+    world.slack.add_member("U0ANA0001", "Ana");
+    ana(&world);
+    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
+    let key = new_key();
+    let serve = serve_with_oauth_env(&world, &key, &[], &[]);
+    let public = serve.url.clone();
+    connect(&world, &serve);
+    assert!(serve
+        .logs()
+        .contains(&format!("members connect at {public}/slack/install")));
+    let env = [
+        ("SLACK_SIGNING_SECRET", SECRET),
+        ("SLACK_CLIENT_ID", CLIENT_ID),
+        ("SLACK_CLIENT_SECRET", CLIENT_SECRET),
+        ("STATUSINATOR_PUBLIC_URL", public.as_str()),
+        ("STATUSINATOR_SECRET_KEY", key.as_str()),
+    ];
+    let (code, report, _) = doctor(&world, &env);
+    assert_all_good(code, &report);
+    assert_eq!(report["setup"], "request_url_oauth");
+    let text = report.to_string();
+    assert!(text.contains(&format!("{public}/slack/events")), "{text}");
+    assert!(
+        text.contains(&format!("{public}/slack/oauth_redirect")),
+        "{text}"
+    );
+
+    // An installation from before files:read was asked for: named, with the fix.
+    let bot = world
+        .slack
+        .calls()
+        .iter()
+        .rev()
+        .find(|c| c.method == "oauth.v2.access")
+        .and_then(|c| c.answer["access_token"].as_str().map(str::to_owned))
+        .unwrap();
+    world
+        .slack
+        .set_scopes(&bot, "users:read,chat:write,commands");
+    let (code, report, _) = doctor(&world, &env);
+    assert_eq!(code, Some(2), "{report:#}");
+    let failed = failures(&report);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, "bot token");
+    assert!(failed[0].1.contains("lacks files:read"), "{failed:?}");
+    assert!(failed[0].2.contains("install the app"), "{failed:?}");
+}
+
+#[test]
+fn socket_mode_with_members_connecting_all_good_and_human_readable() {
+    let world = World::local();
+    world.slack.add_member("U0ANA0001", "Ana");
+    ana(&world);
+    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
+    let (app_token, _socket) = world.slack.socket_mode();
+    let key = new_key();
+    let serve = serve_with_oauth_env(&world, &key, &[], &[("SLACK_APP_TOKEN", &app_token)]);
+    let public = serve.url.clone();
+    connect(&world, &serve);
+    assert!(serve
+        .logs()
+        .contains("setup: Socket Mode with members connecting (OAuth)"));
+    let env = [
+        ("SLACK_APP_TOKEN", app_token.as_str()),
+        ("SLACK_CLIENT_ID", CLIENT_ID),
+        ("SLACK_CLIENT_SECRET", CLIENT_SECRET),
+        ("STATUSINATOR_PUBLIC_URL", public.as_str()),
+        ("STATUSINATOR_SECRET_KEY", key.as_str()),
+    ];
+    let (code, report, _) = doctor(&world, &env);
+    assert_all_good(code, &report);
+    assert_eq!(report["setup"], "socket_mode_oauth");
+
+    // The same as a person reads it.
+    let mut command = world.command();
+    command
+        .args(["doctor", "--slack-api-url", &world.slack.url])
+        .env("SLACK_OAUTH_URL", world.slack.authorize_url())
+        .env_remove("SLACK_SIGNING_SECRET");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "{}", support::show(&out));
+    let text = support::stdout(&out);
+    assert!(
+        text.starts_with("statusinator doctor: Socket Mode with members connecting (OAuth)\n"),
+        "{text}"
+    );
+    assert!(text.contains("✔ app-level token"), "{text}");
+    assert!(text.ends_with("all good\n"), "{text}");
+    assert!(!text.contains('✘'), "{text}");
+}

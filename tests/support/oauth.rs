@@ -1,0 +1,118 @@
+#![allow(dead_code)]
+
+//! Connecting members through the OAuth routes of serve, over HTTP (the browser's steps
+//! without a browser), against the stand-in's consent page.
+
+use super::serve::{Reply, Serve};
+use super::World;
+
+pub const CLIENT_ID: &str = "1234.5678";
+pub const CLIENT_SECRET: &str = "client-secret-0123456789";
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// serve with connecting on, reachable at its public URL; `key` seals the tokens.
+pub fn serve_with_oauth(world: &World, key: &str) -> Serve {
+    serve_with_oauth_and(world, key, &[])
+}
+
+/// [`serve_with_oauth`] with more arguments.
+pub fn serve_with_oauth_and(world: &World, key: &str, extra: &[&str]) -> Serve {
+    serve_with_oauth_env(world, key, extra, &[])
+}
+
+/// [`serve_with_oauth`] with more arguments and more environment.
+pub fn serve_with_oauth_env(
+    world: &World,
+    key: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Serve {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let public = format!("http://127.0.0.1:{port}");
+    let mut args = vec!["--listen", &listen];
+    args.extend_from_slice(extra);
+    let authorize = world.slack.authorize_url();
+    let mut vars = vec![
+        ("SLACK_CLIENT_ID", CLIENT_ID),
+        ("SLACK_CLIENT_SECRET", CLIENT_SECRET),
+        ("STATUSINATOR_PUBLIC_URL", public.as_str()),
+        ("STATUSINATOR_SECRET_KEY", key),
+        ("SLACK_OAUTH_URL", authorize.as_str()),
+    ];
+    vars.extend_from_slice(env);
+    Serve::start(world, &args, &vars)
+}
+
+pub fn new_key() -> String {
+    statusinator::tokens::seal::SealKey::generate()
+}
+
+/// The install page's state cookie and the Connect link on it.
+pub fn install(serve: &Serve) -> (String, String) {
+    install_at(serve, "/slack/install")
+}
+
+/// The same, for an install page's address with a query.
+pub fn install_at(serve: &Serve, path: &str) -> (String, String) {
+    let reply = serve.get(path);
+    assert_eq!(reply.status, 200);
+    let cookie = reply
+        .header("Set-Cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    (cookie, link_after(&reply.body, "href=\""))
+}
+
+/// The address in `page` right after `marker` (an attribute's opening), unescaped.
+pub fn link_after(page: &str, marker: &str) -> String {
+    page.split(marker)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+}
+
+/// Follows the Connect link as Slack's Allow would: the redirect back, with a code.
+pub fn allow(world: &World, link: &str) -> String {
+    let page = reqwest::blocking::get(link).unwrap().text().unwrap();
+    let allow = link_after(&page, "id=\"allow\" href=\"");
+    let base = world
+        .slack
+        .authorize_url()
+        .replace("/oauth/v2/authorize", "");
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answer = client.get(format!("{base}{allow}")).send().unwrap();
+    assert_eq!(answer.status(), 302);
+    answer.headers()["location"].to_str().unwrap().to_owned()
+}
+
+pub fn callback(serve: &Serve, location: &str, cookie: Option<&str>) -> Reply {
+    let path = &location[location.find("/slack/oauth_redirect").unwrap()..];
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
+    serve.request("GET", path, &headers, b"")
+}
+
+/// Ana connects over HTTP (the browser's steps, without the browser).
+pub fn connect(world: &World, serve: &Serve) {
+    world.slack.sign_in("U0ANA0001");
+    let (cookie, link) = install(serve);
+    let location = allow(world, &link);
+    let reply = callback(serve, &location, Some(&cookie));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
