@@ -377,6 +377,14 @@ impl Drop for Serve {
             let _ = child.kill();
             let _ = child.wait();
         }
+        // A failing test shows what serve logged, the last of it, to tell what went wrong.
+        if std::thread::panicking() {
+            if let Some(logs) = self.stderr.take().and_then(|t| t.join().ok()) {
+                let lines: Vec<&str> = logs.lines().collect();
+                let tail = &lines[lines.len().saturating_sub(150)..];
+                eprintln!("--- serve's last log lines ---\n{}", tail.join("\n"));
+            }
+        }
     }
 }
 
