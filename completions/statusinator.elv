@@ -35,6 +35,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand serve 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)'
             cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
             cand doctor 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix'
+            cand man 'Print the manual page (roff) of statusinator, or of one of its commands'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -122,7 +123,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand forget 'Remove a member''s connected token from the store; their presets stay, and they connect again to come back'
+            cand forget 'Remove a member''s connected tokens (in every workspace) from the store; their presets stay, and they connect again to come back'
             cand new-key 'Print a fresh key for STATUSINATOR_SECRET_KEY (32 random bytes, base64)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -153,7 +154,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand --version 'Print version'
         }
         &'statusinator;tokens;help'= {
-            cand forget 'Remove a member''s connected token from the store; their presets stay, and they connect again to come back'
+            cand forget 'Remove a member''s connected tokens (in every workspace) from the store; their presets stay, and they connect again to come back'
             cand new-key 'Print a fresh key for STATUSINATOR_SECRET_KEY (32 random bytes, base64)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -169,6 +170,19 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
             cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
             cand --json 'Print the checklist as JSON on stdout'
+            cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand --quiet 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'statusinator;man'= {
+            cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
+            cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
+            cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
             cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
             cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
             cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
@@ -198,6 +212,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand serve 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)'
             cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
             cand doctor 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix'
+            cand man 'Print the manual page (roff) of statusinator, or of one of its commands'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -210,7 +225,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         &'statusinator;help;serve'= {
         }
         &'statusinator;help;tokens'= {
-            cand forget 'Remove a member''s connected token from the store; their presets stay, and they connect again to come back'
+            cand forget 'Remove a member''s connected tokens (in every workspace) from the store; their presets stay, and they connect again to come back'
             cand new-key 'Print a fresh key for STATUSINATOR_SECRET_KEY (32 random bytes, base64)'
         }
         &'statusinator;help;tokens;forget'= {
@@ -218,6 +233,8 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         &'statusinator;help;tokens;new-key'= {
         }
         &'statusinator;help;doctor'= {
+        }
+        &'statusinator;help;man'= {
         }
         &'statusinator;help;completions'= {
         }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the checked-in shell completion scripts from the CLI definition.
+# Regenerates the checked-in shell completion scripts and manual pages from the CLI definition.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet
@@ -9,4 +9,9 @@ $bin completions zsh > completions/_statusinator
 $bin completions fish > completions/statusinator.fish
 $bin completions powershell > completions/_statusinator.ps1
 $bin completions elvish > completions/statusinator.elv
-echo "completions/ updated"
+mkdir -p man
+$bin man > man/statusinator.1
+for command in onboard apply poll serve tokens doctor completions; do
+    $bin man "$command" > "man/statusinator-$command.1"
+done
+echo "completions/ and man/ updated"

@@ -44,10 +44,18 @@ const ONBOARD_AFTER: &str = const_format::concatcp!(
     EXIT_CODES
 );
 
+/// What a command that uses members' connected tokens reads.
+const CONNECTED_VARS: &str =
+    "  STATUSINATOR_SECRET_KEY   the key connected tokens are sealed with (to use them)
+  SLACK_CLIENT_ID, SLACK_CLIENT_SECRET
+                            the app's credentials: a connected token due is refreshed first
+";
+
 const APPLY_AFTER: &str = const_format::concatcp!(
     "Environment (besides the flags' own variables):
-  SLACK_TOKEN           user token (xoxp-…) for members without an entry in the tokens file
+  SLACK_TOKEN               user token (xoxp-…) for members without an entry in the tokens file
 ",
+    CONNECTED_VARS,
     AWS_VARS,
     "\n\n",
     EXIT_CODES
@@ -55,10 +63,12 @@ const APPLY_AFTER: &str = const_format::concatcp!(
 
 const POLL_AFTER: &str = const_format::concatcp!(
     "Environment (besides the flags' own variables):
-  SLACK_TOKEN           user token (xoxp-…) for members without an entry in the tokens file
-  SLACK_BOT_TOKEN       bot token (xoxb-…, users:read): reads statuses with paged users.list
-                        when that takes fewer calls
+  SLACK_TOKEN               user token (xoxp-…) for members without an entry in the tokens file
+  SLACK_BOT_TOKEN           bot token (xoxb-…, users:read): reads statuses with paged users.list
+                            when that takes fewer calls (each installation's bot, when members
+                            connected)
 ",
+    CONNECTED_VARS,
     AWS_VARS,
     "\n\n",
     EXIT_CODES
@@ -108,6 +118,17 @@ Exit codes:
   1  something could not be reached (the store, Slack): try again
   2  something to fix: each ✘ line says what"
 );
+
+const FORGET_AFTER: &str = const_format::concatcp!(
+    "Environment (besides the flags' own variables):\n",
+    AWS_VARS,
+    "\n\n",
+    EXIT_CODES
+);
+
+const NEW_KEY_AFTER: &str = const_format::concatcp!("Environment: none read.\n\n", EXIT_CODES);
+
+const COMPLETIONS_AFTER: &str = const_format::concatcp!("Environment: none read.\n\n", EXIT_CODES);
 
 const TOP_AFTER: &str = const_format::concatcp!(
     "Each command's --help lists the environment variables it reads.\n\n",
@@ -179,10 +200,19 @@ pub enum Command {
     Doctor(DoctorArgs),
 
     /// Print a shell completion script
+    #[command(after_help = COMPLETIONS_AFTER)]
     Completions {
         /// The shell to complete for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+
+    /// Print the manual page (roff) of statusinator, or of one of its commands
+    #[command(hide = true)]
+    Man {
+        /// The command (onboard, apply, poll, serve, tokens, doctor); none for the whole
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
     },
 }
 
@@ -214,14 +244,16 @@ pub struct TokensArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TokensAction {
-    /// Remove a member's connected token from the store; their presets stay, and they connect
-    /// again to come back
+    /// Remove a member's connected tokens (in every workspace) from the store; their presets
+    /// stay, and they connect again to come back
+    #[command(after_help = FORGET_AFTER)]
     Forget {
         /// The member ID (U… or W…)
         #[arg(value_name = "USER")]
         user: String,
     },
     /// Print a fresh key for STATUSINATOR_SECRET_KEY (32 random bytes, base64)
+    #[command(after_help = NEW_KEY_AFTER)]
     NewKey,
 }
 
@@ -250,7 +282,8 @@ pub struct ApplyArgs {
     #[arg(value_name = "USER")]
     pub user: String,
 
-    /// The emoji whose preset to apply (:palm_tree:, palm_tree) or default
+    /// The emoji whose preset to apply (:palm_tree:, palm_tree), default, or usual (the
+    /// member's usual name and photo back)
     #[arg(value_name = "EMOJI")]
     pub emoji: String,
 
@@ -377,6 +410,39 @@ pub fn command() -> clap::Command {
         .collect();
     command.mut_subcommand("completions", |sub| sub.args(globals))
 }
+
+/// The manual page of statusinator (`None`) or of one of its commands, as roff.
+pub fn man_page(name: Option<&str>) -> Result<Vec<u8>, String> {
+    let top = command();
+    let page = match name {
+        None => top,
+        Some(name) => {
+            let sub = top
+                .get_subcommands()
+                .find(|c| c.get_name() == name && !c.is_hide_set())
+                .ok_or_else(|| format!("statusinator has no command {name:?}"))?
+                .clone();
+            sub.display_name(format!("statusinator-{name}"))
+                .bin_name(format!("statusinator {name}"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// The commands that have a manual page of their own.
+pub const MAN_COMMANDS: [&str; 7] = [
+    "onboard",
+    "apply",
+    "poll",
+    "serve",
+    "tokens",
+    "doctor",
+    "completions",
+];
 
 /// Parses the process's arguments (exiting with clap's message and code 2 on a mistake).
 pub fn parse() -> Cli {

@@ -59,13 +59,43 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs one command line: results to stdout, logs to stderr.
+/// Runs one command line: results to stdout, logs to stderr. A command asked for `--json`
+/// prints a JSON result on failure too (`{"ok": false, "error": …, "exit_code": …}`), unless it
+/// printed its own.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    let json = match &cli.command {
+        Command::Onboard(args) => args.json,
+        Command::Apply(args) => args.json,
+        Command::Poll(args) => args.json,
+        Command::Tokens(args) => args.json,
+        Command::Doctor(args) => args.json,
+        Command::Serve(_) | Command::Completions { .. } | Command::Man { .. } => false,
+    };
+    let result = run_command(cli);
+    if let Err(err) = &result {
+        if json && !out::printed() {
+            let failed = serde_json::json!({
+                "ok": false,
+                "error": redact::error(err),
+                "exit_code": ExitCode::for_error(err) as u8,
+            });
+            out::line(&serde_json::to_string_pretty(&failed)?);
+        }
+    }
+    result
+}
+
+fn run_command(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut cli::command(), "statusinator", &mut out);
             crate::out::text(&String::from_utf8_lossy(&out));
+            Ok(ExitCode::Success)
+        }
+        Command::Man { command } => {
+            let page = cli::man_page(command.as_deref()).map_err(exit::UsageError::new)?;
+            crate::out::text(&String::from_utf8_lossy(&page));
             Ok(ExitCode::Success)
         }
         Command::Onboard(args) => {

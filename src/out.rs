@@ -6,9 +6,16 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static CLOSED: AtomicBool = AtomicBool::new(false);
+static PRINTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether anything was printed (or tried) on standard output.
+pub fn printed() -> bool {
+    PRINTED.load(Ordering::Relaxed)
+}
 
 /// Prints `text` as it is.
 pub fn text(text: &str) {
+    PRINTED.store(true, Ordering::Relaxed);
     if CLOSED.load(Ordering::Relaxed) {
         return;
     }

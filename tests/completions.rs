@@ -1,4 +1,5 @@
-//! The completion scripts under `completions/` are what the binary prints.
+//! The completion scripts under `completions/` and the manual pages under `man/` are what the
+//! binary prints; every command's help names what it reads and its exit codes.
 
 use std::process::Command;
 
@@ -55,11 +56,36 @@ fn every_commands_help_names_the_environment_it_reads_and_the_exit_codes() {
                 "SLACK_TOKEN",
                 "SLACK_API_URL",
                 "AWS_REGION",
+                "STATUSINATOR_SECRET_KEY",
+                "SLACK_CLIENT_ID",
+                "SLACK_CLIENT_SECRET",
+                "usual",
             ],
         ),
         (
             "poll",
-            &["SLACK_TOKEN", "SLACK_BOT_TOKEN", "AWS_SECRET_ACCESS_KEY"],
+            &[
+                "SLACK_TOKEN",
+                "SLACK_BOT_TOKEN",
+                "AWS_SECRET_ACCESS_KEY",
+                "STATUSINATOR_SECRET_KEY",
+                "SLACK_CLIENT_ID",
+            ],
+        ),
+        (
+            "tokens",
+            &["STATUSINATOR_SECRET_KEY", "SLACK_TOKEN", "SLACK_BOT_TOKEN"],
+        ),
+        (
+            "doctor",
+            &[
+                "SLACK_SIGNING_SECRET",
+                "SLACK_APP_TOKEN",
+                "SLACK_CLIENT_ID",
+                "STATUSINATOR_PUBLIC_URL",
+                "STATUSINATOR_SECRET_KEY",
+                "STATUSINATOR_TOKENS",
+            ],
         ),
         (
             "serve",
@@ -81,7 +107,11 @@ fn every_commands_help_names_the_environment_it_reads_and_the_exit_codes() {
             );
         }
         assert!(text.contains("Exit codes:"), "{text}");
-        assert!(text.contains("2  usage or configuration error"), "{text}");
+        assert!(
+            text.contains("2  usage or configuration error")
+                || text.contains("2  something to fix"),
+            "{text}"
+        );
         // Global options stand apart from the command's own.
         let global = text
             .find("Global options:")
@@ -91,6 +121,40 @@ fn every_commands_help_names_the_environment_it_reads_and_the_exit_codes() {
     }
     let top = help(&[]);
     assert!(top.contains("Exit codes:"), "{top}");
+    for command in [
+        &["tokens", "forget"][..],
+        &["tokens", "new-key"],
+        &["completions"],
+    ] {
+        let text = help(command);
+        assert!(text.contains("Environment"), "{command:?}: {text}");
+        assert!(text.contains("Exit codes:"), "{command:?}: {text}");
+    }
+}
+
+#[test]
+fn checked_in_man_pages_match_the_binary() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/man");
+    let mut pages = vec![(None, "statusinator.1".to_owned())];
+    for command in statusinator::cli::MAN_COMMANDS {
+        pages.push((Some(command), format!("statusinator-{command}.1")));
+    }
+    for (command, file) in pages {
+        let out = Command::new(env!("CARGO_BIN_EXE_statusinator"))
+            .arg("man")
+            .args(command)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let checked_in = std::fs::read(format!("{dir}/{file}")).unwrap_or_default();
+        assert!(
+            out.stdout == checked_in,
+            "man/{file} is out of date: run scripts/completions.sh and commit the result"
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(".SH NAME"), "{file}");
+        assert!(text.contains("Exit codes"), "{file}");
+    }
 }
 
 #[test]

@@ -355,7 +355,7 @@ fn two_processes_make_one_refresh(latency: Duration) {
     assert_eq!(spent_refresh_tokens(&world), 1);
     let report = tokens_json(&world, &key);
     assert_eq!(report["members"][0]["state"], "connected", "{report}");
-    let expires = report["members"][0]["expiresAt"].as_u64().unwrap();
+    let expires = report["members"][0]["expires_at"].as_u64().unwrap();
     assert!(
         expires > support::serve::now() + 40_000,
         "the refreshed token's end"

@@ -98,7 +98,7 @@ pub struct Plan {
     #[serde(skip)]
     pub keep_usual: bool,
     /// What the member changed by hand: kept as their usual first.
-    #[serde(rename = "handEdit", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hand_edit: Option<HandEdit>,
     /// When the status lapses, if it does.
     #[serde(skip)]

@@ -15,11 +15,11 @@ pub struct MemberLine {
     pub source: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
-    #[serde(rename = "teamName", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub team_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<String>,
-    #[serde(rename = "expiresAt", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
     /// `connected`, `disconnected` (with why), `sealed with another key`, `damaged`, or for
     /// the tokens file `given`.
@@ -30,11 +30,8 @@ pub struct MemberLine {
 #[derive(Debug, Clone, Serialize)]
 pub struct InstallationLine {
     pub team: String,
-    #[serde(rename = "teamName")]
     pub team_name: String,
-    #[serde(rename = "botUserId")]
     pub bot_user_id: String,
-    #[serde(rename = "installedBy")]
     pub installed_by: String,
     pub state: String,
 }
@@ -45,10 +42,8 @@ pub struct Report {
     pub members: Vec<MemberLine>,
     pub installations: Vec<InstallationLine>,
     /// `SLACK_TOKEN` is set (for members without a token of their own).
-    #[serde(rename = "slackToken")]
     pub slack_token: bool,
     /// `SLACK_BOT_TOKEN` is set (for workspaces without an installation).
-    #[serde(rename = "slackBotToken")]
     pub slack_bot_token: bool,
     /// Token records that could not be read, each named with why: skipped, the rest listed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
