@@ -29,12 +29,16 @@ fn help_list_and_unknown_words_are_answered_at_once_and_only_to_the_member() {
             "{text}: {answer}"
         );
     }
-    // Another member, not onboarded: told so, nothing else.
+    // Another member, not onboarded: told so, and where to add one (the Home tab's button).
     let reply = serve.slash("U0BEN0002", "list");
-    assert!(reply.json()["text"]
-        .as_str()
-        .unwrap()
-        .contains("no presets yet"));
+    let text = reply.json()["text"].as_str().unwrap().to_owned();
+    assert!(text.contains("no presets yet"), "{text}");
+    assert!(
+        text.contains("Home tab") && text.contains("Add a preset"),
+        "{text}"
+    );
+    let help = serve.slash("U0BEN0002", "help").json()["text"].to_string();
+    assert!(help.contains("Home"), "{help}");
     // Unsigned: refused, as any request to the URL.
     let reply = serve.request(
         "POST",
@@ -57,7 +61,7 @@ fn help_list_and_unknown_words_are_answered_at_once_and_only_to_the_member() {
     );
     assert_eq!(
         serve.metric("statusinator_events_total{outcome=\"command\"}"),
-        5.0
+        6.0
     );
 
     // Another command pointed at the same URL: a polite refusal, and nothing is paused.

@@ -16,7 +16,8 @@ use crate::state;
 pub const COMMAND: &str = "/statusinator";
 
 const HELP: &str = "*statusinator* changes your display name and photo when you pick a status \
-emoji, and puts your usual ones back when you clear it.\n\
+emoji, and puts your usual ones back when you clear it. Open statusinator's *Home* tab (click \
+statusinator under Apps) to connect, add, edit or remove presets, pause or disconnect.\n\
 • `/statusinator list`: your presets\n\
 • `/statusinator pause`: stop changing your profile (your usual one comes back)\n\
 • `/statusinator resume`: start again, with your current status\n\
@@ -72,7 +73,8 @@ impl Service {
     fn list(&self, user: &UserId) -> Answer {
         let Some(presets) = self.presets.get(user) else {
             return ephemeral(
-                "You have no presets yet: ask the admin who set up statusinator to add some.",
+                "You have no presets yet: open statusinator's Home tab and choose *Add a \
+                 preset* (an emoji, a name and a photo).",
             );
         };
         let mut lines = vec!["Your presets:".to_owned()];
@@ -106,8 +108,8 @@ impl Service {
             pause,
         });
         ephemeral(if pause {
-            "Paused: statusinator puts your usual name and photo back and changes nothing \
-             until you `/statusinator resume`."
+            "Paused: statusinator changes nothing more until you `/statusinator resume`. If a \
+             preset of yours is in effect, your usual name and photo come back."
         } else {
             "Resumed: your current status applies again."
         })
