@@ -34,6 +34,31 @@ pub const STATE_SECONDS: u64 = 600;
 /// preset modal (`files:read`). The manifests in `examples/` and the README list the same
 /// (a test keeps them so).
 pub const BOT_SCOPES: &str = "users:read,chat:write,commands,files:read";
+/// The bot scopes statusinator uses that `granted` (a comma-separated list, as Slack gives it)
+/// lacks.
+pub fn missing_bot_scopes(granted: &str) -> Vec<&'static str> {
+    BOT_SCOPES
+        .split(',')
+        .filter(|needed| !granted.split(',').any(|g| g.trim() == *needed))
+        .collect()
+}
+
+/// What to tell an admin whose workspace's installation lacks bot scopes.
+pub fn missing_scopes_fix(team: &str, missing: &[&str], install_url: Option<&str>) -> String {
+    format!(
+        "the installation of {team} lacks the bot scope{} {}: the preset modal cannot download \
+         members' photos without files:read, and the app needs every scope of the manifest; \
+         add them in your Slack app's OAuth & Permissions page (the manifests in examples/ \
+         list them) and install the app again{}",
+        if missing.len() == 1 { "" } else { "s" },
+        missing.join(", "),
+        match install_url {
+            Some(url) => format!(", or open {url} once"),
+            None => String::new(),
+        }
+    )
+}
+
 /// What a member grants: reading and changing their own profile (the manifests and the README
 /// list the same).
 pub const USER_SCOPES: &str = "users.profile:read,users.profile:write";

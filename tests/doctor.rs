@@ -210,3 +210,38 @@ fn socket_mode_with_members_connecting_all_good_and_human_readable() {
     assert!(text.ends_with("all good\n"), "{text}");
     assert!(!text.contains('✘'), "{text}");
 }
+
+/// An installation made before files:read was asked for: serve says so in its log at start,
+/// and the member who installed it sees what to fix on their Home tab.
+#[test]
+fn an_installation_missing_a_bot_scope_is_told_to_the_admin() {
+    let world = World::local();
+    world.slack.add_member("U0ANA0001", "Ana");
+    ana(&world);
+    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
+    let key = new_key();
+    let serve = serve_with_oauth_env(&world, &key, &[], &[]);
+    connect(&world, &serve);
+    drop(serve);
+    let record = world.scene.get("installations/T0STANDIN.json").unwrap();
+    let mut record: Value = serde_json::from_slice(&record).unwrap();
+    record["scopes"] = "users:read,chat:write,commands".into();
+    world.scene.put(
+        "installations/T0STANDIN.json",
+        &serde_json::to_vec(&record).unwrap(),
+    );
+
+    let serve = serve_with_oauth_env(&world, &key, &[], &[]);
+    serve.home_opened("U0ANA0001");
+    support::wait_until("Ana's Home", std::time::Duration::from_secs(20), || {
+        world.slack.home("U0ANA0001").is_some()
+    });
+    let home = world.slack.home("U0ANA0001").unwrap().to_string();
+    assert!(home.contains("who installed statusinator here"), "{home}");
+    assert!(home.contains("lacks the bot scope files:read"), "{home}");
+    let logs = serve.logs();
+    assert!(
+        logs.contains("the installation of T0STANDIN lacks the bot scope files:read"),
+        "{logs}"
+    );
+}

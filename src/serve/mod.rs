@@ -543,6 +543,8 @@ fn load_presets(service: &Service, stop: &Stop) {
                     if members == 1 { "" } else { "s" },
                     started.elapsed().as_secs_f64() * 1e3
                 );
+                // An installation missing a bot scope is told to the admin at once.
+                service.check_installations();
                 // What was applied before this process started (statuses that lapse later
                 // among it), without holding up the start.
                 if let Err(err) = service.learn_from_store() {

@@ -50,6 +50,8 @@ pub struct HomeFacts {
     pub presets: UserPresets,
     /// serve's public address, when set: each preset's photo shows as a thumbnail.
     pub public_url: Option<String>,
+    /// For the member who installed the app in the workspace: what to fix about it.
+    pub admin_notice: Option<String>,
 }
 
 /// Slack's mrkdwn needs `&`, `<` and `>` escaped.
@@ -103,6 +105,12 @@ pub fn view(facts: &HomeFacts) -> Value {
         "type": "header",
         "text": {"type": "plain_text", "text": "statusinator"}
     })];
+    if let Some(notice) = &facts.admin_notice {
+        blocks.push(section(format!(
+            ":warning: *For you, who installed statusinator here*: {}",
+            escape(notice)
+        )));
+    }
     blocks.push(section(
         "Pick a status emoji and your display name and photo change to the preset you chose \
          for it; clear it and your usual ones come back."
@@ -354,7 +362,8 @@ impl Service {
         let Some(bot) = self.bot_for(team, user) else {
             return;
         };
-        let facts = self.home_facts(user);
+        let mut facts = self.home_facts(user);
+        facts.admin_notice = self.installation_notice(team, user);
         match self
             .engine
             .slack()
@@ -362,6 +371,45 @@ impl Service {
         {
             Ok(()) => log::debug!("published {user}'s Home tab"),
             Err(err) => log::warn!("could not publish {user}'s Home tab: {err}"),
+        }
+    }
+
+    /// What the member who installed the app in `team` should fix about the installation
+    /// (missing bot scopes); `None` for everyone else.
+    fn installation_notice(&self, team: &str, user: &UserId) -> Option<String> {
+        let installation = crate::tokens::stored::load_installation(self.store, team)
+            .ok()
+            .flatten()
+            .filter(|i| &i.installed_by == user)?;
+        let missing = crate::connect::missing_bot_scopes(&installation.scopes);
+        (!missing.is_empty()).then(|| {
+            let install = self.oauth.as_ref().map(|o| o.install_url());
+            crate::connect::missing_scopes_fix(team, &missing, install.as_deref())
+        })
+    }
+
+    /// Warns, once at start, about each workspace whose installation lacks bot scopes.
+    pub(crate) fn check_installations(&self) {
+        let installations = match crate::tokens::stored::list_installations(self.store) {
+            Ok(installations) => installations,
+            Err(err) => {
+                log::warn!("reading the installations: {err:#}");
+                return;
+            }
+        };
+        let install = self.oauth.as_ref().map(|o| o.install_url());
+        for installation in installations {
+            let missing = crate::connect::missing_bot_scopes(&installation.scopes);
+            if !missing.is_empty() {
+                log::warn!(
+                    "{}",
+                    crate::connect::missing_scopes_fix(
+                        &installation.team,
+                        &missing,
+                        install.as_deref()
+                    )
+                );
+            }
         }
     }
 
@@ -387,6 +435,7 @@ impl Service {
                 .oauth
                 .as_ref()
                 .map(|oauth| oauth.public_url.as_str().to_owned()),
+            admin_notice: None,
         }
     }
 }
@@ -419,6 +468,7 @@ mod tests {
             applied: None,
             presets: presets(500),
             public_url: None,
+            admin_notice: None,
         };
         let view = view(&facts);
         let blocks = view["blocks"].as_array().unwrap();
