@@ -158,3 +158,64 @@ fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
     let ben = home_text(&world, "U0BEN0002", "Ben's Home", |t| t.contains("Paused"));
     assert!(ben.contains("*Not connected*"), "{ben}");
 }
+
+/// 120 members open their Home at once while Slack is slow: the Home publishes queue up, yet
+/// Ana's Add click opens its modal within the trigger's 3 s (modals have a worker of their own).
+#[test]
+fn a_click_opens_its_modal_whatever_home_publishes_wait() {
+    let (world, bot) = world();
+    let serve = start(&world, &bot);
+    world.slack.set_latency(Duration::from_millis(300));
+    for i in 0..120 {
+        assert_eq!(serve.home_opened(&format!("U0MANY{i:03}")).status, 200);
+    }
+    let trigger = world.slack.trigger("U0ANA0001");
+    assert_eq!(serve.click_on("U0ANA0001", "add", "", &trigger).status, 200);
+    wait_until("the preset modal", Duration::from_secs(20), || {
+        world.slack.modal("U0ANA0001").is_some()
+    });
+    let opened: Vec<_> = world
+        .slack
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "views.open")
+        .collect();
+    assert_eq!(opened.len(), 1);
+    assert_eq!(opened[0].status, 200, "{}", opened[0].answer);
+    assert_eq!(opened[0].answer["ok"], true, "{}", opened[0].answer);
+    assert!(
+        serve.health()["app_jobs"].as_u64().unwrap() > 0,
+        "Home publishes were still waiting"
+    );
+}
+
+/// One member opening their Home over and over: never two publishes of it at once, and a
+/// couple at the end instead of one a click.
+#[test]
+fn a_home_opened_a_thousand_times_is_published_one_at_a_time() {
+    let (world, bot) = world();
+    let serve = start(&world, &bot);
+    let latency = Duration::from_millis(200);
+    world.slack.set_latency(latency);
+    for _ in 0..1000 {
+        serve.home_opened("U0ANA0001");
+    }
+    wait_until("her Home", Duration::from_secs(20), || {
+        serve.health()["app_jobs"] == 0 && world.slack.home("U0ANA0001").is_some()
+    });
+    std::thread::sleep(latency * 2);
+    let publishes: Vec<Instant> = world
+        .slack
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "views.publish")
+        .map(|c| c.at)
+        .collect();
+    assert!(publishes.len() < 1000 / 10, "{} publishes", publishes.len());
+    for pair in publishes.windows(2) {
+        assert!(
+            pair[1].duration_since(pair[0]) >= latency,
+            "two publishes of her Home at once"
+        );
+    }
+}

@@ -620,9 +620,15 @@ pub fn run(
             .context("starting a worker")?;
     }
     for i in 0..app::WORKERS {
+        // The first opens modals only: a click's trigger never waits behind slower work.
+        let lane = if i == 0 {
+            app::Lane::Urgent
+        } else {
+            app::Lane::Any
+        };
         std::thread::Builder::new()
             .name(format!("app-{i}"))
-            .spawn(move || service.work_app())
+            .spawn(move || service.work_app(lane))
             .context("starting the app's workers")?;
     }
     {

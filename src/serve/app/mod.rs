@@ -12,7 +12,7 @@ pub mod home;
 pub mod modal;
 pub mod pictures;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
@@ -27,8 +27,18 @@ use crate::presets::{EmojiKey, UserId};
 /// again), so a flood of clicks cannot grow memory.
 const MAX_JOBS: usize = 10_000;
 
-/// The app's workers: enough that a slow download does not hold up a modal waiting to open.
-pub const WORKERS: usize = 2;
+/// The app's workers: one that only opens modals (a click's trigger lives 3 s, so it never
+/// waits behind anything), and two for the rest.
+pub const WORKERS: usize = 3;
+
+/// Which jobs a worker takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Only modals to open.
+    Urgent,
+    /// Modals to open first, then everything else.
+    Any,
+}
 
 /// Work for the app's workers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,54 +77,111 @@ pub enum Job {
     Disconnect { team: String, user: UserId },
 }
 
-/// The app's job queue: a modal to open goes first, a Home already waiting to be published is
-/// not queued twice.
+/// The app's job queue. A modal to open goes first, on a lane of its own. A member's Home is
+/// published by at most one worker at a time, with at most one more publish waiting: a member
+/// opening their Home a thousand times costs a couple of publishes, not a thousand.
+///
+/// Written by the threads that answer Slack (push) and the app workers (next, done); one lock,
+/// held only for the queue.
 #[derive(Debug, Default)]
 pub struct Jobs {
-    waiting: Mutex<VecDeque<Job>>,
+    queue: Mutex<Queue>,
     ready: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    urgent: VecDeque<Job>,
+    waiting: VecDeque<Job>,
+    /// Members whose Home a worker is publishing now.
+    publishing: HashSet<UserId>,
+}
+
+impl Queue {
+    fn len(&self) -> usize {
+        self.urgent.len() + self.waiting.len()
+    }
+
+    /// The next job for `lane`: a modal to open first; else the oldest job that is not a
+    /// publish of a Home being published now.
+    fn take(&mut self, lane: Lane) -> Option<Job> {
+        if let Some(job) = self.urgent.pop_front() {
+            return Some(job);
+        }
+        if lane == Lane::Urgent {
+            return None;
+        }
+        let at = self.waiting.iter().position(|job| match job {
+            Job::Publish { user, .. } => !self.publishing.contains(user),
+            _ => true,
+        })?;
+        let job = self.waiting.remove(at)?;
+        if let Job::Publish { user, .. } = &job {
+            self.publishing.insert(user.clone());
+        }
+        Some(job)
+    }
 }
 
 impl Jobs {
     pub fn push(&self, job: Job) {
-        let mut waiting = self.waiting.lock().expect("jobs lock");
-        if matches!(job, Job::Publish { .. }) && waiting.contains(&job) {
+        let mut queue = self.queue.lock().expect("jobs lock");
+        if matches!(job, Job::Publish { .. }) && queue.waiting.contains(&job) {
             return;
         }
-        if waiting.len() >= MAX_JOBS {
+        if queue.len() >= MAX_JOBS {
             log::warn!("the app's job queue is full ({MAX_JOBS}); dropped {job:?}");
             return;
         }
         if matches!(job, Job::OpenForm { .. }) {
-            waiting.push_front(job);
+            queue.urgent.push_back(job);
         } else {
-            waiting.push_back(job);
+            queue.waiting.push_back(job);
         }
-        drop(waiting);
-        self.ready.notify_one();
+        drop(queue);
+        self.ready.notify_all();
     }
 
-    /// The next job, waiting at most `wait`.
-    fn next(&self, wait: Duration) -> Option<Job> {
-        let waiting = self.waiting.lock().expect("jobs lock");
-        let (mut waiting, _) = self
-            .ready
-            .wait_timeout_while(waiting, wait, |w| w.is_empty())
-            .expect("jobs lock");
-        waiting.pop_front()
+    /// The next job for `lane`, waiting at most `wait`.
+    fn next(&self, lane: Lane, wait: Duration) -> Option<Job> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut queue = self.queue.lock().expect("jobs lock");
+        loop {
+            if let Some(job) = queue.take(lane) {
+                return Some(job);
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            queue = self.ready.wait_timeout(queue, left).expect("jobs lock").0;
+        }
+    }
+
+    /// A worker finished `job`: a Home it published may be published again.
+    fn done(&self, job: &Job) {
+        if let Job::Publish { user, .. } = job {
+            self.queue
+                .lock()
+                .expect("jobs lock")
+                .publishing
+                .remove(user);
+            self.ready.notify_all();
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.waiting.lock().expect("jobs lock").len()
+        self.queue.lock().expect("jobs lock").len()
     }
 }
 
 impl Service {
-    /// An app worker: runs jobs until the process ends.
-    pub(super) fn work_app(&self) {
+    /// An app worker on `lane`: runs jobs until the process ends.
+    pub(super) fn work_app(&self, lane: Lane) {
         loop {
-            if let Some(job) = self.jobs.next(Duration::from_secs(1)) {
-                self.run_job(job);
+            if let Some(job) = self.jobs.next(lane, Duration::from_secs(1)) {
+                self.run_job(job.clone());
+                self.jobs.done(&job);
             }
         }
     }
@@ -192,9 +259,36 @@ mod tests {
         jobs.push(open.clone());
         assert_eq!(jobs.len(), 3);
         let wait = Duration::from_millis(1);
-        assert_eq!(jobs.next(wait), Some(open));
-        assert_eq!(jobs.next(wait), Some(publish));
-        assert!(matches!(jobs.next(wait), Some(Job::Remove { .. })));
-        assert_eq!(jobs.next(wait), None);
+        // The urgent lane takes only modals to open.
+        assert_eq!(jobs.next(Lane::Urgent, wait), Some(open));
+        assert_eq!(jobs.next(Lane::Urgent, wait), None);
+        assert_eq!(jobs.next(Lane::Any, wait), Some(publish.clone()));
+        assert!(matches!(
+            jobs.next(Lane::Any, wait),
+            Some(Job::Remove { .. })
+        ));
+        assert_eq!(jobs.next(Lane::Any, wait), None);
+    }
+
+    #[test]
+    fn a_home_is_published_by_one_worker_with_one_more_waiting() {
+        let jobs = Jobs::default();
+        let ana = UserId::parse("U0ANA0001").unwrap();
+        let publish = Job::Publish {
+            team: "T1".into(),
+            user: ana,
+        };
+        let wait = Duration::from_millis(1);
+        jobs.push(publish.clone());
+        let first = jobs.next(Lane::Any, wait).unwrap();
+        // Opened again and again while it is published: one more waits, and no second worker
+        // takes it before the first is done.
+        for _ in 0..1000 {
+            jobs.push(publish.clone());
+        }
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs.next(Lane::Any, wait), None);
+        jobs.done(&first);
+        assert_eq!(jobs.next(Lane::Any, wait), Some(publish));
     }
 }
