@@ -181,14 +181,15 @@ impl OAuth {
         format!("{nonce}.{expires}.{}", self.mac(&nonce, expires))
     }
 
-    /// Checks a redirect's state against the cookie, its MAC and its age; returns its nonce.
-    /// (That it is used once is checked against the store: [`OAuth::complete`].)
-    pub fn check_state<'a>(
+    /// Checks a redirect's state against the cookie, its MAC and its age; returns what names
+    /// it in the store once used (`<expires>.<nonce>`: that it is used once is checked against
+    /// the store, [`OAuth::complete`], and the mark can go once the state has expired).
+    pub fn check_state(
         &self,
-        state: Option<&'a str>,
+        state: Option<&str>,
         cookie: Option<&str>,
         now: u64,
-    ) -> Result<&'a str, StateProblem> {
+    ) -> Result<String, StateProblem> {
         let state = state
             .filter(|s| !s.is_empty())
             .ok_or(StateProblem::Missing)?;
@@ -211,7 +212,7 @@ impl OAuth {
         if cookie != Some(state) {
             return Err(StateProblem::OtherBrowser);
         }
-        Ok(nonce)
+        Ok(format!("{expires}.{nonce}"))
     }
 
     /// Slack's authorize URL for `state`: the member's user scopes, and the bot scopes too

@@ -396,3 +396,156 @@ fn serve_with_a_swapped_tokens_file_never_shows_a_token() {
     world.assert_no_token_in(&out);
     assert!(stderr(&out).contains("xoxp-(redacted)"), "{}", show(&out));
 }
+
+/// A PNG of `size` bytes or a little more: a 600 px picture with a private ancillary chunk of
+/// filler before its end (decoders skip it; Slack would take it).
+fn big_png(size: usize) -> Vec<u8> {
+    let picture = images::png(600, 600, 5);
+    let end = picture.len() - 12; // the IEND chunk
+    let filler = vec![0u8; size];
+    let mut chunk = Vec::new();
+    chunk.extend_from_slice(&(filler.len() as u32).to_be_bytes());
+    let mut typed = b"prVt".to_vec();
+    typed.extend_from_slice(&filler);
+    chunk.extend_from_slice(&typed);
+    // The CRC is not checked for an unknown ancillary chunk by the readers that matter here.
+    chunk.extend_from_slice(&[0, 0, 0, 0]);
+    let mut out = picture[..end].to_vec();
+    out.extend_from_slice(&chunk);
+    out.extend_from_slice(&picture[end..]);
+    out
+}
+
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// 100 clients ask for a 15 MiB preset photo and never read: serve holds one copy of it and a
+/// slice per client, not a copy each. HEAD answers as GET does, without the body.
+#[test]
+fn a_big_picture_to_many_clients_that_never_read_costs_one_copy() {
+    let _turn = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    world.scene.write("big.png", big_png(15 * 1024 * 1024));
+    world.onboard(json!({"U0ANA0001": {":x:": {"name": "Ana", "picture": "big.png"}}}));
+    let key = world.picture_key("U0ANA0001", ":x:");
+    let serve = Serve::start(&world, &[], &[]);
+    let address: SocketAddr = serve.address().parse().unwrap();
+    let path = format!("/pictures/{key}");
+
+    let head = serve.request("HEAD", &path, &[], b"");
+    assert_eq!(head.status, 200);
+    let length: usize = head.header("content-length").unwrap().parse().unwrap();
+    assert!(length > 15 * 1024 * 1024, "{length}");
+    assert!(head.body.is_empty());
+    let get = serve.get(&path);
+    assert_eq!(get.status, 200);
+    assert_eq!(get.bytes.len(), length);
+
+    let pid = serve.child.as_ref().unwrap().id();
+    let before = resident_kib(pid);
+    let mut clients = Vec::new();
+    for _ in 0..100 {
+        let mut stream = connect_from(HOSTILE, address, true).unwrap();
+        stream
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .unwrap();
+        clients.push(stream);
+    }
+    wait_until(
+        "every client's request is taken",
+        Duration::from_secs(30),
+        || serve.health()["connections"].as_u64().unwrap_or(0) >= 100,
+    );
+    // Each answer has gone as far as a client that never reads lets it.
+    std::thread::sleep(Duration::from_secs(2));
+    let grown = resident_kib(pid).saturating_sub(before);
+    assert!(grown < 50 * 1024, "resident memory grew by {grown} KiB");
+    eprintln!("100 never-reading clients of a 15 MiB picture: +{grown} KiB resident");
+    drop(clients);
+}
+
+/// 1,000 junk redirects from one address (a state and cookie got from the install page, with
+/// made-up codes): a few code exchanges reach Slack, the rest are refused before any Slack
+/// call or store write, and a real member connects meanwhile.
+#[test]
+fn junk_oauth_redirects_cannot_spend_slacks_budget() {
+    use support::oauth::{
+        allow, callback, install, new_key, serve_with_oauth, CLIENT_ID, CLIENT_SECRET,
+    };
+    let _turn = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
+    let world = World::local();
+    world.slack.add_member("U0ANA0001", "Ana");
+    world.onboard(json!({"U0ANA0001": {"default": {"name": "Ana"}}}));
+    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    let address: SocketAddr = serve.address().parse().unwrap();
+
+    // The attacker's own state and cookie, honestly got.
+    let (cookie, link) = install(&serve);
+    let state = link
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let flood = std::thread::spawn(move || {
+        let mut answers = BTreeMap::new();
+        for i in 0..1000 {
+            let Some(mut stream) = connect_from(HOSTILE, address, false) else {
+                continue;
+            };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+            let request = format!(
+                "GET /slack/oauth_redirect?code=junk-{i}&state={state} HTTP/1.1\r\nHost: x\r\n\
+                 Cookie: {cookie}\r\nConnection: close\r\n\r\n"
+            );
+            if stream.write_all(request.as_bytes()).is_err() {
+                continue;
+            }
+            let reply = support::serve::read_reply(&mut stream);
+            *answers.entry(reply.status).or_insert(0) += 1;
+        }
+        answers
+    });
+
+    // Ana connects from her own browser meanwhile.
+    world.slack.sign_in("U0ANA0001");
+    let started = Instant::now();
+    let (cookie, link) = install(&serve);
+    let location = allow(&world, &link);
+    let reply = callback(&serve, &location, Some(&cookie));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    eprintln!("Ana connected in {:?} during the flood", started.elapsed());
+
+    let answers = flood.join().unwrap();
+    eprintln!("the flood's answers: {answers:?}");
+    let junk_exchanges = world
+        .slack
+        .calls()
+        .iter()
+        .filter(|c| c.method == "oauth.v2.access" && c.answer["error"] == "invalid_code")
+        .count();
+    assert!(
+        junk_exchanges <= 5,
+        "{junk_exchanges} junk codes reached Slack"
+    );
+    assert!(answers.get(&429).copied().unwrap_or(0) > 900, "{answers:?}");
+    // The used states it wrote go once they expire (a sweep removes them).
+    let used = world
+        .scene
+        .snapshot()
+        .keys()
+        .filter(|k| k.starts_with("oauth/used/"))
+        .count();
+    assert!(used <= 2, "{used} used-state marks");
+}

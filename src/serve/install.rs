@@ -2,8 +2,53 @@
 //! [`crate::connect`]). Bolt's paths and state cookie; pages from [`super::pages`]. No token
 //! and no code ever reach a page or a log line.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
 use super::{pages, Answer, Service};
 use crate::connect::{ConnectError, StateProblem, STATE_COOKIE, STATE_SECONDS};
+
+/// Code exchanges one client address may start in a burst, and how often it earns another:
+/// a flood of junk redirects from one address cannot spend the Slack budget everyone shares.
+const EXCHANGES_BURST: f64 = 5.0;
+const EXCHANGE_EVERY_SECONDS: f64 = 12.0;
+/// Addresses remembered at most (the oldest are forgotten past it).
+const EXCHANGE_ADDRESSES: usize = 10_000;
+
+/// A token bucket of code exchanges per client address. Written by the threads that work
+/// redirects; one lock, held only for the map.
+#[derive(Debug, Default)]
+pub struct ExchangeLimit {
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl ExchangeLimit {
+    /// Takes one exchange for `peer`; false when it has none left for now.
+    pub fn take(&self, peer: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().expect("exchanges lock");
+        if buckets.len() >= EXCHANGE_ADDRESSES && !buckets.contains_key(&peer) {
+            // Forget the addresses that are full again (they lose nothing).
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + at.elapsed().as_secs_f64() / EXCHANGE_EVERY_SECONDS < EXCHANGES_BURST
+            });
+            if buckets.len() >= EXCHANGE_ADDRESSES {
+                return false;
+            }
+        }
+        let (tokens, at) = buckets.entry(peer).or_insert((EXCHANGES_BURST, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() / EXCHANGE_EVERY_SECONDS)
+            .min(EXCHANGES_BURST);
+        *at = now;
+        if *tokens < 1.0 {
+            return false;
+        }
+        *tokens -= 1.0;
+        true
+    }
+}
 
 /// The cookie's attributes: only sent back to `/slack`, never to scripts, Lax so that Slack's
 /// top-level redirect carries it, Secure on https.
@@ -26,7 +71,7 @@ fn state_cookie(header: Option<&str>) -> Option<&str> {
 fn html(status: u16, body: String) -> Answer {
     Answer {
         content_type: "text/html; charset=utf-8",
-        body: body.into_bytes(),
+        body: body.into_bytes().into(),
         ..Answer::empty(status)
     }
 }
@@ -76,7 +121,13 @@ impl Service {
 
     /// Slack's redirect back: checks, connects, and shows the outcome; the cookie is cleared
     /// whatever happens.
-    pub fn oauth_redirect(&self, query: &str, cookie_header: Option<&str>, now: u64) -> Answer {
+    pub fn oauth_redirect(
+        &self,
+        query: &str,
+        cookie_header: Option<&str>,
+        now: u64,
+        peer: IpAddr,
+    ) -> Answer {
         let Some(oauth) = &self.oauth else {
             return off();
         };
@@ -132,7 +183,21 @@ impl Service {
                 "Slack's answer had no code in it. Start again.".to_owned(),
             );
         };
-        match oauth.complete(self.store, self.engine.slack(), nonce, code, now) {
+        // The state is good; a code exchange costs Slack's budget: a few per address.
+        if !self.exchanges.take(peer) {
+            log::warn!("refused a code exchange from {peer}: too many from that address");
+            return Answer {
+                retry_after: Some(EXCHANGE_EVERY_SECONDS as u64),
+                ..fail(
+                    429,
+                    "Too many tries",
+                    "Too many connections were tried from your address. Wait a minute, then \
+                     start again."
+                        .to_owned(),
+                )
+            };
+        }
+        match oauth.complete(self.store, self.engine.slack(), &nonce, code, now) {
             Ok(connected) => {
                 log::info!(
                     "{} connected their profile in {} ({})",
@@ -188,6 +253,16 @@ fn state_advice(problem: StateProblem) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_gets_a_burst_of_exchanges_then_one_now_and_then() {
+        let limit = ExchangeLimit::default();
+        let junk: IpAddr = "127.0.0.9".parse().unwrap();
+        let member: IpAddr = "127.0.0.10".parse().unwrap();
+        let taken = (0..100).filter(|_| limit.take(junk)).count();
+        assert_eq!(taken, EXCHANGES_BURST as usize);
+        assert!(limit.take(member), "another address is not held up");
+    }
 
     #[test]
     fn the_state_cookie_is_found_among_others_and_set_as_bolt_sets_it() {

@@ -104,7 +104,8 @@ pub struct SocketConfig {
 pub struct Answer {
     pub status: u16,
     pub content_type: &'static str,
-    pub body: Vec<u8>,
+    /// Shared, not copied: a picture served to many clients is one buffer.
+    pub body: bytes::Bytes,
     /// Send `X-Slack-No-Retry: 1`.
     pub no_retry: bool,
     /// Send `Retry-After: seconds`.
@@ -120,7 +121,7 @@ impl Answer {
         Answer {
             status,
             content_type: "text/plain; charset=utf-8",
-            body: Vec::new(),
+            body: bytes::Bytes::new(),
             no_retry: false,
             retry_after: None,
             set_cookie: None,
@@ -132,7 +133,7 @@ impl Answer {
         let mut body = text.into().into_bytes();
         body.push(b'\n');
         Answer {
-            body,
+            body: body.into(),
             ..Answer::empty(status)
         }
     }
@@ -141,7 +142,9 @@ impl Answer {
         Answer {
             status,
             content_type: "application/json",
-            body: serde_json::to_vec(value).expect("JSON values serialize"),
+            body: serde_json::to_vec(value)
+                .expect("JSON values serialize")
+                .into(),
             no_retry: false,
             retry_after: None,
             set_cookie: None,
@@ -199,6 +202,12 @@ impl Fingerprint {
     }
 }
 
+/// Pages that read the store or call Slack worked at once; more wait their turn as a 503.
+const PAGE_WORK: usize = 8;
+
+/// How often used OAuth states are swept from the store.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
 /// Where a request came from, for what the wanted statuses keep when the queues are full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Arrival {
@@ -252,6 +261,15 @@ pub struct Service {
     socket: transport::socket::Gauge,
     /// Members connecting themselves; `None` when it is not set up.
     oauth: Option<crate::connect::OAuth>,
+    /// Slots for the pages that read the store or call Slack (install, redirect, pictures):
+    /// bounded, so a flood of them cannot take every thread.
+    page_work: tokio::sync::Semaphore,
+    /// Code exchanges allowed per client address.
+    exchanges: install::ExchangeLimit,
+    /// Preset photos served lately, shared by every client asking for them.
+    pictures: app::pictures::Shared,
+    /// When used OAuth states were last swept from the store.
+    swept: Mutex<Instant>,
 }
 
 impl Service {
@@ -298,6 +316,10 @@ impl Service {
             socket: transport::socket::Gauge::default(),
             disconnecting: Mutex::default(),
             oauth: config.oauth.clone(),
+            page_work: tokio::sync::Semaphore::new(PAGE_WORK),
+            exchanges: install::ExchangeLimit::default(),
+            pictures: app::pictures::Shared::default(),
+            swept: Mutex::new(Instant::now()),
         })
     }
 
@@ -475,6 +497,7 @@ impl Service {
     fn refresh_held(&self, stop: &Stop) {
         while !stop.requested() {
             self.engine.flush_deferred();
+            self.sweep_used_states();
             self.retry_due();
             self.restore_lapsed();
             self.feed_wanted();
@@ -495,6 +518,25 @@ impl Service {
                     stop.sleep(cache::CHECK_EVERY);
                 }
             }
+        }
+    }
+
+    /// Removes the marks of used OAuth states once they expired (at most once a minute).
+    fn sweep_used_states(&self) {
+        if self.oauth.is_none() {
+            return;
+        }
+        {
+            let mut swept = self.swept.lock().expect("swept lock");
+            if swept.elapsed() < SWEEP_EVERY {
+                return;
+            }
+            *swept = Instant::now();
+        }
+        match crate::tokens::stored::sweep_used_states(self.store, crate::unix_now()) {
+            Ok(0) => {}
+            Ok(n) => log::debug!("swept {n} used OAuth state(s)"),
+            Err(err) => log::warn!("sweeping used OAuth states: {err:#}"),
         }
     }
 

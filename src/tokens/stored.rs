@@ -364,10 +364,14 @@ pub fn list_installations(store: &dyn Store) -> Result<Vec<Installation>> {
     Ok(out)
 }
 
-/// Marks a state as used; `false` when it was used before (on this replica or another): the
-/// create is conditional, so of two uses at once one wins.
-pub fn use_state_once(store: &dyn Store, nonce: &str, now: u64) -> Result<bool> {
-    let key = format!("oauth/used/{nonce}");
+/// Where used OAuth states are marked.
+pub const USED_STATES_PREFIX: &str = "oauth/used/";
+
+/// Marks a state as used (`used`: `<expires>.<nonce>`, from [`crate::connect::OAuth::check_state`]);
+/// `false` when it was used before (on this replica or another): the create is conditional, so
+/// of two uses at once one wins.
+pub fn use_state_once(store: &dyn Store, used: &str, now: u64) -> Result<bool> {
+    let key = format!("{USED_STATES_PREFIX}{used}");
     let mut fresh = false;
     store.update(&key, "text/plain", &mut |current| {
         if current.is_some() {
@@ -378,6 +382,25 @@ pub fn use_state_once(store: &dyn Store, nonce: &str, now: u64) -> Result<bool> 
         Ok(Some(now.to_string().into_bytes()))
     })?;
     Ok(fresh)
+}
+
+/// Removes the marks of used states that have expired (an expired state is refused anyway);
+/// returns how many went.
+pub fn sweep_used_states(store: &dyn Store, now: u64) -> Result<usize> {
+    let mut removed = 0;
+    for listed in store.list(USED_STATES_PREFIX)? {
+        let expires = listed
+            .key
+            .strip_prefix(USED_STATES_PREFIX)
+            .and_then(|rest| rest.split_once('.'))
+            .and_then(|(expires, _)| expires.parse::<u64>().ok());
+        // A mark of the earlier layout (no expiry in its name) is at most as useful.
+        if expires.is_none_or(|at| at < now) {
+            store.delete(&listed.key)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -484,8 +507,11 @@ mod tests {
     fn a_state_is_used_once() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::new(dir.path().to_path_buf());
-        assert!(use_state_once(&store, "abc", 1).unwrap());
-        assert!(!use_state_once(&store, "abc", 2).unwrap());
-        assert!(use_state_once(&store, "abd", 2).unwrap());
+        assert!(use_state_once(&store, "100.abc", 1).unwrap());
+        assert!(!use_state_once(&store, "100.abc", 2).unwrap());
+        assert!(use_state_once(&store, "200.abd", 2).unwrap());
+        // Once expired, the marks go.
+        assert_eq!(sweep_used_states(&store, 150).unwrap(), 1);
+        assert_eq!(store.list(USED_STATES_PREFIX).unwrap().len(), 1);
     }
 }

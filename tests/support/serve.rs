@@ -199,7 +199,11 @@ impl Serve {
         stream.write_all(head.as_bytes()).unwrap();
         // The service may answer (413) and close before reading a large body.
         let _ = stream.write_all(body);
-        read_reply(&mut stream)
+        if method == "HEAD" {
+            read_head_reply(&mut stream)
+        } else {
+            read_reply(&mut stream)
+        }
     }
 
     /// Posts a body to the Events URL, signed now.
@@ -390,6 +394,15 @@ impl Drop for Serve {
 
 /// Reads one HTTP/1.1 answer (Content-Length framed, or until the connection closes).
 pub fn read_reply(stream: &mut TcpStream) -> Reply {
+    read_reply_of(stream, false)
+}
+
+/// Reads the answer to a HEAD: its head alone (its Content-Length is the GET's body's).
+pub fn read_head_reply(stream: &mut TcpStream) -> Reply {
+    read_reply_of(stream, true)
+}
+
+fn read_reply_of(stream: &mut TcpStream, head_only: bool) -> Reply {
     let mut reader = BufReader::new(stream);
     let mut status_line = String::new();
     reader.read_line(&mut status_line).unwrap();
@@ -416,6 +429,7 @@ pub fn read_reply(stream: &mut TcpStream) -> Reply {
         .map(|(_, v)| v.parse::<usize>().unwrap());
     let mut body = Vec::new();
     match length {
+        _ if head_only => {}
         Some(n) => {
             body.resize(n, 0);
             reader.read_exact(&mut body).unwrap();

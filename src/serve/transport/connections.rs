@@ -41,6 +41,11 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// The client's address.
+    pub fn peer(&self) -> IpAddr {
+        self.peer
+    }
+
     /// A request arrived: the connection is not idle until it is answered.
     pub fn begin(&self) {
         self.busy.store(true, Ordering::Relaxed);

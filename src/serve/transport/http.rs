@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
@@ -34,6 +34,13 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client must take each part of an answer within this (one that never reads is cut off).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// What one connection buffers at most, reading or writing.
+const MAX_BUF: usize = 128 * 1024;
+/// The answer when every slot for slow pages is taken.
+const BUSY: &str = "busy: try again in a few seconds";
+/// Blocking threads the HTTP runtime may use at most (pages that read the store or call Slack,
+/// `POST /onboard`).
+const BLOCKING_THREADS: usize = 16;
 /// How often idle connections are looked at under pressure.
 const SHED_EVERY: Duration = Duration::from_millis(250);
 /// Connections waiting to be accepted, in the kernel.
@@ -65,6 +72,7 @@ pub fn serve(
         .clamp(1, 8);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
+        .max_blocking_threads(BLOCKING_THREADS)
         .thread_name("http")
         .enable_all()
         .build()
@@ -123,6 +131,8 @@ async fn serve_connection(
     let http = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
+        // Bounds what one connection buffers, either way (a request head; an answer's slices).
+        .max_buf_size(MAX_BUF)
         .keep_alive(true)
         .serve_connection(
             TokioIo::new(Box::pin(io)),
@@ -130,7 +140,7 @@ async fn serve_connection(
                 let state = state.clone();
                 async move {
                     state.begin();
-                    let answer = handle(service, request).await;
+                    let answer = handle(service, request, state.peer()).await;
                     state.end(service.connections.now_ms());
                     answer
                 }
@@ -153,10 +163,34 @@ async fn serve_connection(
     service.connections.closed(&connection);
 }
 
+/// Runs `work` (a store read, a Slack call) on the runtime's bounded pool of blocking threads,
+/// holding one of `permits`; with none free, the answer is 503 at once (Retry-After: 2). No
+/// request starts a thread of its own.
+async fn off_runtime(
+    permits: &'static tokio::sync::Semaphore,
+    busy: &'static str,
+    work: impl FnOnce() -> Answer + Send + 'static,
+) -> Answer {
+    let Ok(permit) = permits.try_acquire() else {
+        return Answer {
+            retry_after: Some(2),
+            ..Answer::text(503, busy)
+        };
+    };
+    let answer = tokio::task::spawn_blocking(move || {
+        let answer = work();
+        drop(permit);
+        answer
+    })
+    .await;
+    answer.unwrap_or_else(|_| Answer::text(500, "the request stopped unexpectedly"))
+}
+
 async fn handle(
     service: &'static Service,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+    peer: std::net::IpAddr,
+) -> Result<Response<Chunks>, Infallible> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let answer = match (&parts.method, parts.uri.path()) {
@@ -186,13 +220,11 @@ async fn handle(
         (&Method::GET, "/healthz") => service.health(),
         (&Method::GET, "/slack/install") => {
             let query = parts.uri.query().unwrap_or_default().to_owned();
-            // Looks up the workspace's installation: off the runtime.
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            std::thread::spawn(move || {
-                let _ = tx.send(service.install_page(&query, crate::unix_now()));
-            });
-            rx.await
-                .unwrap_or_else(|_| Answer::text(500, "the install page stopped unexpectedly"))
+            // Looks up the workspace's installation.
+            off_runtime(&service.page_work, BUSY, move || {
+                service.install_page(&query, crate::unix_now())
+            })
+            .await
         }
         (&Method::GET, "/slack/oauth_redirect") => {
             let query = parts.uri.query().unwrap_or_default().to_owned();
@@ -201,25 +233,23 @@ async fn handle(
                 .get(hyper::header::COOKIE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            // The exchange waits on Slack and the store: off the runtime.
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            std::thread::spawn(move || {
-                let _ =
-                    tx.send(service.oauth_redirect(&query, cookie.as_deref(), crate::unix_now()));
-            });
-            rx.await
-                .unwrap_or_else(|_| Answer::text(500, "connecting stopped unexpectedly"))
+            // The exchange waits on Slack and the store.
+            off_runtime(&service.page_work, BUSY, move || {
+                service.oauth_redirect(&query, cookie.as_deref(), crate::unix_now(), peer)
+            })
+            .await
         }
-        (&Method::GET, path) if path.starts_with(crate::serve::app::pictures::PREFIX) => {
+        // HEAD as GET: hyper sends the head alone, with the body's length.
+        (&Method::GET | &Method::HEAD, path)
+            if path.starts_with(crate::serve::app::pictures::PREFIX) =>
+        {
             let path = path.to_owned();
-            // A store read: off the runtime.
-            tokio::task::spawn_blocking(move || service.picture(&path))
-                .await
-                .unwrap_or_else(|_| Answer::text(500, "reading the picture stopped unexpectedly"))
+            // A store read (unless the picture is in memory already).
+            off_runtime(&service.page_work, BUSY, move || service.picture(&path)).await
         }
         (&Method::GET, "/metrics") => Answer {
             content_type: "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            body: service.metrics_text().into_bytes(),
+            body: service.metrics_text().into_bytes().into(),
             ..Answer::empty(200)
         },
         (&Method::POST, "/onboard") => {
@@ -237,13 +267,13 @@ async fn handle(
                 match read_body(body, &parts.headers, ONBOARD_BODY_LIMIT).await {
                     Ok(bytes) => {
                         // Downloads and store writes block: they run off the runtime.
-                        let (tx, rx) = tokio::sync::oneshot::channel();
-                        std::thread::spawn(move || {
+                        let answer = tokio::task::spawn_blocking(move || {
                             let answer = service.onboard(authorization.as_deref(), &query, bytes);
                             drop(permit);
-                            let _ = tx.send(answer);
-                        });
-                        rx.await.unwrap_or_else(|_| {
+                            answer
+                        })
+                        .await;
+                        answer.unwrap_or_else(|_| {
                             Answer::text(500, "onboarding stopped unexpectedly")
                         })
                     }
@@ -280,8 +310,43 @@ fn method_not_allowed(allowed: &'static str) -> Answer {
     Answer::text(405, format!("use {allowed}"))
 }
 
-fn respond(answer: Answer) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(answer.body)));
+/// A body sent in slices of [`CHUNK`] bytes of one shared buffer: the next slice is taken only
+/// once the last is written, so a client that reads slowly (or never) holds a slice of memory,
+/// not a copy of the whole (a 15 MiB picture served to 100 clients is one 15 MiB buffer).
+pub struct Chunks {
+    bytes: Bytes,
+}
+
+/// The largest slice of a body written at once.
+const CHUNK: usize = 64 * 1024;
+
+impl hyper::body::Body for Chunks {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        if self.bytes.is_empty() {
+            return std::task::Poll::Ready(None);
+        }
+        let take = self.bytes.len().min(CHUNK);
+        let chunk = self.bytes.split_to(take);
+        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.bytes.len() as u64)
+    }
+}
+
+fn respond(answer: Answer) -> Response<Chunks> {
+    let mut response = Response::new(Chunks { bytes: answer.body });
     *response.status_mut() =
         StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
