@@ -87,6 +87,15 @@ impl EmojiKey {
         self.0 == USUAL_KEY
     }
 
+    /// A key as a record of what was applied holds it: a preset's key, or `usual` (which a
+    /// presets file would read as the colon code `:usual:`).
+    pub fn from_record(input: &str) -> Result<Self, String> {
+        if input.trim() == USUAL_KEY {
+            return Ok(Self::usual());
+        }
+        Self::parse(input)
+    }
+
     /// Parses a colon code, with or without its colons (`palm_tree` becomes `:palm_tree:`), or
     /// `default`.
     pub fn parse(input: &str) -> Result<Self, String> {

@@ -145,6 +145,13 @@ impl Service {
         }
         // Another replica may be writing this member right now (the echo of its writes reaches
         // this one too): the engine claims the member first.
+        log::debug!(
+            "{user}: planned {:?} (keep usual: {}, hand edit: {:?}) from the record {:?}",
+            plan.writes,
+            plan.keep_usual,
+            plan.hand_edit,
+            recorded
+        );
         // A pause answered while this change is written stops it before its next write.
         let go_on = || paused || self.pauses.wished(user) != Some(true);
         match self

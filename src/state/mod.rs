@@ -36,8 +36,12 @@ pub struct Applied {
     /// emoji given to `apply`.
     #[serde(default)]
     pub emoji: String,
-    /// The preset that was applied for it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The preset that was applied for it (`usual`: the member's usual profile).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "recorded_preset"
+    )]
     pub preset: Option<EmojiKey>,
     /// The display name statusinator last wrote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,6 +68,13 @@ pub struct Applied {
         skip_serializing_if = "Option::is_none"
     )]
     pub status_expires_at: Option<u64>,
+}
+
+/// Reads a recorded preset key, `usual` included (see [`EmojiKey::from_record`]).
+fn recorded_preset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<EmojiKey>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|key| EmojiKey::from_record(&key).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 /// A member's usual display name and photo: what they had before statusinator first changed
@@ -502,6 +513,18 @@ mod tests {
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
+    }
+
+    #[test]
+    fn a_record_of_the_usual_profile_reads_back_as_the_usual_profile() {
+        let (_dir, store) = store();
+        let ana = UserId::parse("U0T1").unwrap();
+        record(&store, &ana, 5, None, |a| {
+            a.preset = Some(EmojiKey::usual())
+        })
+        .unwrap();
+        let preset = load_user(&store, &ana).unwrap().unwrap().preset.unwrap();
+        assert!(preset.is_usual(), "{preset:?}");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! - past `max` connections in all, the oldest idle connection of any address is shed;
 //! - under pressure (more than half of either bound in use), a connection idle for longer than
 //!   [`PRESSURE_IDLE`] is shed by [`Registry::shed_idle`], so keep-alive clients and slow
-//!   header senders cannot sit on slots they do not use.
+//!   header senders cannot sit on slots they do not use; an address holding at most [`FEW`]
+//!   connections (Slack, a member's browser) keeps its own.
 //!
 //! Shedding asks the connection to close once its current answer is written (hyper's graceful
 //! shutdown); a connection that cannot even do that (a client that never reads) is dropped
@@ -23,6 +24,9 @@ use tokio::sync::Notify;
 
 /// Under pressure, a connection idle this long is shed.
 pub const PRESSURE_IDLE: Duration = Duration::from_secs(1);
+
+/// Under pressure, the idle connections of an address holding at most this many are kept.
+pub const FEW: usize = 8;
 
 /// A shed connection gets this long to finish the answer it is writing.
 pub const SHED_GRACE: Duration = Duration::from_secs(1);
@@ -189,9 +193,13 @@ impl Registry {
         let cutoff = self
             .now_ms()
             .saturating_sub(PRESSURE_IDLE.as_millis() as u64);
+        // An address holding only a few connections (Slack, a browser) is left alone: the
+        // pressure comes from those holding many, and a fresh client whose request this busy
+        // process has not read yet must not be taken for an idle one.
         let idle: Vec<u64> = inner
             .open
             .values()
+            .filter(|c| inner.per_peer.get(&c.peer).copied().unwrap_or(0) > FEW)
             .filter(|c| c.idle_since().is_some_and(|since| since < cutoff))
             .map(|c| c.id)
             .collect();
@@ -263,17 +271,23 @@ mod tests {
     }
 
     #[test]
-    fn idle_connections_are_shed_only_under_pressure() {
-        let registry = Registry::new(10, 10);
-        let quiet = registry.admit(ip(2)).unwrap();
-        quiet.end(0);
+    fn idle_connections_are_shed_only_under_pressure_and_not_an_addresss_few() {
+        let registry = Registry::new(40, 40);
+        let quiet: Vec<_> = (0..10).map(|_| registry.admit(ip(2)).unwrap()).collect();
+        for c in &quiet {
+            c.end(0);
+        }
+        let slack = registry.admit(ip(1)).unwrap();
         std::thread::sleep(PRESSURE_IDLE + Duration::from_millis(50));
         assert_eq!(registry.shed_idle(), 0, "no pressure: idle is fine");
-        let mut more: Vec<_> = (0..5).map(|_| registry.admit(ip(3)).unwrap()).collect();
-        for c in &mut more {
+        let more: Vec<_> = (0..10).map(|_| registry.admit(ip(3)).unwrap()).collect();
+        for c in &more {
             c.begin();
         }
-        assert_eq!(registry.shed_idle(), 1, "six of ten: the idle one goes");
-        assert_eq!(registry.counts().open, 5);
+        // 21 of 40: the idle ones of the address holding many go; Slack's one stays.
+        assert_eq!(registry.shed_idle(), 10);
+        assert_eq!(registry.counts().open, 11);
+        registry.closed(&slack);
+        assert_eq!(registry.counts().open, 10);
     }
 }
