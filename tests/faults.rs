@@ -452,3 +452,41 @@ fn after_a_sigkill_serve_converges_by_itself_with_its_reconciling_cycle() {
     }
     assert!(logs.contains("reconciled: "), "{logs}");
 }
+
+/// With the store gone, the member's commands and clicks and /healthz are still answered at
+/// once, from memory: `/statusinator list` knows she is paused without asking the store.
+#[test]
+fn with_the_store_gone_commands_clicks_and_health_answer_from_memory() {
+    let world = ana(Scene::s3());
+    world.put_member_state("U0ANA0001", json!({"pausedAt": 1_700_000_000}));
+    let proxy = Proxy::start(endpoint(&world.scene).trim_start_matches("http://"));
+    let serve = Serve::start(&world, &[], &[("AWS_ENDPOINT_URL", &proxy.url)]);
+    wait_until("serve read who is paused", Duration::from_secs(20), || {
+        serve.slash("U0ANA0001", "list").json()["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("You are paused"))
+    });
+
+    proxy.cut();
+    let answered = |what: &str, reply: support::serve::Reply, sent: Instant| {
+        assert_eq!(reply.status, 200, "{what}: {}", reply.body);
+        let took = sent.elapsed();
+        assert!(took < Duration::from_secs(3), "{what} took {took:?}");
+        reply
+    };
+    let sent = Instant::now();
+    let list = answered("list", serve.slash("U0ANA0001", "list"), sent);
+    assert!(list.json()["text"].to_string().contains("You are paused"));
+    let sent = Instant::now();
+    answered("resume", serve.slash("U0ANA0001", "resume"), sent);
+    let sent = Instant::now();
+    answered("a Home click", serve.click("U0ANA0001", "disconnect"), sent);
+    let sent = Instant::now();
+    answered("a Home opening", serve.home_opened("U0ANA0001"), sent);
+    let sent = Instant::now();
+    answered("/healthz", serve.get("/healthz"), sent);
+    // The resume holds from its answer, store or not.
+    let list = serve.slash("U0ANA0001", "list");
+    assert!(!list.json()["text"].to_string().contains("You are paused"));
+    proxy.restore();
+}

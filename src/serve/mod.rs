@@ -457,12 +457,17 @@ impl Service {
     /// returns what it cost.
     fn learn_from_store(&self) -> Result<state::index::Cost> {
         let mut recorded = Vec::new();
+        let mut paused = std::collections::HashSet::new();
         let cost = state::index::for_each(self.store, true, |user, member| {
             if let Some(applied) = &member.applied {
                 recorded.push((user.clone(), applied.clone()));
             }
+            if member.paused_at.is_some() {
+                paused.insert(user.clone());
+            }
         })?;
         self.learn_applied(recorded);
+        self.pauses.stored_all(paused);
         Ok(cost)
     }
 

@@ -82,9 +82,13 @@ impl Service {
         let presets = self.presets.get(user);
         // Another process (poll, a second serve) may have applied since: its record wins.
         let (recorded, usual, paused) = match state::load_state(self.store, user) {
-            Ok(state) => state.map_or((None, None, false), |s| {
-                (s.applied, s.usual, s.paused_at.is_some())
-            }),
+            Ok(state) => {
+                let found = state.map_or((None, None, false), |s| {
+                    (s.applied, s.usual, s.paused_at.is_some())
+                });
+                self.pauses.stored_as(user, found.2);
+                found
+            }
             Err(err) => {
                 log::warn!("{err:#}; using what this process last applied for {user}");
                 let recorded = self

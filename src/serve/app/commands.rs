@@ -85,11 +85,8 @@ impl Service {
                 home::preset_words(preset)
             ));
         }
-        let paused = self.pauses.wished(user).unwrap_or_else(|| {
-            state::load_state(self.store, user)
-                .is_ok_and(|m| m.is_some_and(|m| m.paused_at.is_some()))
-        });
-        if paused {
+        // From memory: the answer never waits on the store.
+        if self.pauses.is_paused(user) {
             lines.push("You are paused: `/statusinator resume` to start again.".to_owned());
         }
         ephemeral(lines.join("\n"))
@@ -119,6 +116,7 @@ impl Service {
     /// profile back (paused) or applies the current status (resumed).
     pub(crate) fn set_paused(&self, user: &UserId, pause: bool) -> anyhow::Result<()> {
         let changed = state::set_paused(self.store, user, pause.then_some(crate::unix_now()))?;
+        self.pauses.stored_as(user, pause);
         if changed {
             log::info!(
                 "{user} {} statusinator",
