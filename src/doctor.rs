@@ -128,7 +128,7 @@ impl Checklist {
     /// An error: a usage error is something to fix, anything else unreachable.
     fn error(&mut self, name: &str, err: &anyhow::Error) {
         let detail = crate::redact::error(err);
-        if ExitCode::for_error(err) == ExitCode::Usage {
+        if crate::exit_code_for(err) == ExitCode::Usage {
             self.push(name, Status::Fix, detail, None);
         } else {
             self.unreachable(name, detail);
@@ -378,7 +378,7 @@ fn check_members(
         let token = match tokens.for_user(user) {
             Ok(token) => token,
             Err(err) => {
-                let fix = if ExitCode::for_error(&err) == ExitCode::Usage {
+                let fix = if crate::exit_code_for(&err) == ExitCode::Usage {
                     connect_at.clone()
                 } else {
                     "check the store and try again".to_owned()

@@ -10,21 +10,6 @@ pub enum ExitCode {
     Usage = 2,
 }
 
-impl ExitCode {
-    /// The code for an error: `Usage` when a [`UsageError`] (or a list of problems in an input)
-    /// is anywhere in its chain.
-    pub fn for_error(err: &anyhow::Error) -> ExitCode {
-        let usage = |cause: &(dyn std::error::Error + 'static)| {
-            cause.is::<UsageError>() || cause.is::<crate::onboard::Problems>()
-        };
-        if err.chain().any(usage) {
-            ExitCode::Usage
-        } else {
-            ExitCode::Failure
-        }
-    }
-}
-
 impl From<ExitCode> for std::process::ExitCode {
     fn from(code: ExitCode) -> Self {
         std::process::ExitCode::from(code as u8)

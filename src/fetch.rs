@@ -271,7 +271,7 @@ impl Fetcher {
         &self,
         url: &str,
         limit: u64,
-        token: &crate::tokens::Token,
+        token: &crate::slack::Token,
     ) -> Result<Vec<u8>, FetchError> {
         if self.only.is_none() {
             return Err(FetchError::Failed);
@@ -283,7 +283,7 @@ impl Fetcher {
         &self,
         url: &str,
         limit: u64,
-        token: Option<&crate::tokens::Token>,
+        token: Option<&crate::slack::Token>,
     ) -> Result<Vec<u8>, FetchError> {
         let url = Url::parse(url).map_err(|_| FetchError::Failed)?;
         let client = if let Some(only) = &self.only {

@@ -51,6 +51,20 @@ use cli::{Cli, Command};
 use exit::ExitCode;
 use settings::Settings;
 
+/// The exit code for an error, decided here at the top: `Usage` when a
+/// [`exit::UsageError`] (or an input's list of [`onboard::Problems`]) is anywhere in its chain,
+/// else `Failure`.
+pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
+    let usage = |cause: &(dyn std::error::Error + 'static)| {
+        cause.is::<exit::UsageError>() || cause.is::<onboard::Problems>()
+    };
+    if err.chain().any(usage) {
+        ExitCode::Usage
+    } else {
+        ExitCode::Failure
+    }
+}
+
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -77,7 +91,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let failed = serde_json::json!({
                 "ok": false,
                 "error": redact::error(err),
-                "exit_code": ExitCode::for_error(err) as u8,
+                "exit_code": exit_code_for(err) as u8,
             });
             out::line(&serde_json::to_string_pretty(&failed)?);
         }
@@ -362,7 +376,7 @@ mod commands {
                 // next one tries again; once, it is the command's error.
                 Err(err) if args.every.is_some() => {
                     log::error!("poll cycle failed: {err:#}");
-                    ExitCode::for_error(&err)
+                    crate::exit_code_for(&err)
                 }
                 Err(err) => return Err(err),
             };

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use statusinator::exit::ExitCode;
 use statusinator::redact;
 use statusinator::settings::log_filter;
 
@@ -33,7 +32,7 @@ fn main() -> std::process::ExitCode {
         Ok(code) => code.into(),
         Err(err) => {
             eprintln!("error: {}", redact::error(&err));
-            ExitCode::for_error(&err).into()
+            statusinator::exit_code_for(&err).into()
         }
     }
 }

@@ -6,6 +6,7 @@
 mod error;
 pub mod oauth;
 mod pacing;
+pub mod token;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +23,7 @@ pub use pacing::Pacer;
 
 use crate::exit::UsageError;
 use crate::picture::Format;
-use crate::tokens::Token;
+pub use token::{Token, TokenSource};
 
 /// The app's OAuth client credentials (`SLACK_CLIENT_ID`, `SLACK_CLIENT_SECRET`).
 #[derive(Debug, Clone)]
