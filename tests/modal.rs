@@ -377,3 +377,36 @@ fn an_admins_onboard_and_a_members_submit_at_the_same_moment_both_survive() {
     assert_eq!(users["users"][ANA].as_object().unwrap().len(), 5, "{users}");
     assert_eq!(users["users"][BEN].as_object().unwrap().len(), 5, "{users}");
 }
+
+/// A stop with a save still waiting (both app workers busy publishing, Slack slow): the modal
+/// does not stay on *Saving…*; it says the preset was not saved, with the form as filled.
+#[test]
+fn a_stop_never_leaves_a_modal_saving() {
+    let (world, bot) = world();
+    let serve = Serve::start(
+        &world,
+        &["--drain-timeout", "1s"],
+        &[("SLACK_BOT_TOKEN", &bot)],
+    );
+    let (id, form) = open(&world, &serve, ANA, "add", "");
+    world.slack.set_latency(Duration::from_secs(3));
+    // Two slow Home publishes take both workers of the general lane.
+    serve.home_opened(ANA);
+    serve.home_opened(BEN);
+    let file = world.slack.attach(ANA, "sun.png", images::png(600, 600, 7));
+    let reply = serve.submit(
+        ANA,
+        &id,
+        &form,
+        values(":sunny:", Some("Ana ☀"), vec![file]),
+    );
+    assert_eq!(reply.json()["response_action"], "update");
+    let (code, logs) = serve.terminate();
+    assert_eq!(code, Some(0), "{logs}");
+    assert!(logs.contains("not worked before the stop"), "{logs}");
+    let (_, view) = world.slack.modal(ANA).unwrap();
+    let text = view.to_string();
+    assert!(!text.contains("Saving your"), "{text}");
+    assert!(text.contains("press Save again"), "{text}");
+    assert!(text.contains("Ana ☀"), "the form as filled: {text}");
+}

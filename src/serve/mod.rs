@@ -750,10 +750,20 @@ pub fn run(
     }
 
     log::info!("stopping: no more requests; finishing the queued work");
+    let deadline = Instant::now() + config.drain_timeout;
     service.queue.close();
-    let left = service
-        .queue
-        .wait_idle(Instant::now() + config.drain_timeout);
+    let left = service.queue.wait_idle(deadline);
+    // The app's jobs: what waits is worked until the same deadline; what is left is kept or
+    // told (see settle_jobs).
+    let jobs_left = service.jobs.close(deadline);
+    if !jobs_left.is_empty() {
+        log::warn!(
+            "{} app job{} not worked before the stop: keeping what members were told",
+            jobs_left.len(),
+            if jobs_left.len() == 1 { "" } else { "s" }
+        );
+        service.settle_jobs(jobs_left);
+    }
     if service.engine.flush_deferred() > 0 {
         let unrecorded = service.engine.deferred_members();
         let names: Vec<&str> = unrecorded.iter().map(UserId::as_str).collect();

@@ -95,6 +95,10 @@ struct Queue {
     waiting: VecDeque<Job>,
     /// Members whose Home a worker is publishing now.
     publishing: HashSet<UserId>,
+    /// Stopping: workers finish what waits, then end.
+    closed: bool,
+    /// Workers still running.
+    running: usize,
 }
 
 impl Queue {
@@ -151,7 +155,7 @@ impl Jobs {
                 return Some(job);
             }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
+            if left.is_zero() || queue.closed {
                 return None;
             }
             queue = self.ready.wait_timeout(queue, left).expect("jobs lock").0;
@@ -173,15 +177,88 @@ impl Jobs {
     pub fn len(&self) -> usize {
         self.queue.lock().expect("jobs lock").len()
     }
+
+    /// A worker starts.
+    fn started(&self) {
+        self.queue.lock().expect("jobs lock").running += 1;
+    }
+
+    /// Whether a worker should end: stopping, and nothing left for it.
+    fn finished(&self, lane: Lane) -> bool {
+        let mut queue = self.queue.lock().expect("jobs lock");
+        let left = match lane {
+            Lane::Urgent => !queue.urgent.is_empty(),
+            Lane::Any => queue.len() > 0,
+        };
+        if queue.closed && !left {
+            queue.running -= 1;
+            drop(queue);
+            self.ready.notify_all();
+            return true;
+        }
+        false
+    }
+
+    /// Stops taking new work; waits until the workers finished what waits, or `deadline`.
+    /// Returns the jobs nobody got to.
+    pub fn close(&self, deadline: std::time::Instant) -> Vec<Job> {
+        let mut queue = self.queue.lock().expect("jobs lock");
+        queue.closed = true;
+        self.ready.notify_all();
+        while queue.running > 0 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            queue = self.ready.wait_timeout(queue, left).expect("jobs lock").0;
+        }
+        let mut left: Vec<Job> = queue.urgent.drain(..).collect();
+        left.extend(queue.waiting.drain(..));
+        left
+    }
 }
 
 impl Service {
-    /// An app worker on `lane`: runs jobs until the process ends.
+    /// An app worker on `lane`: runs jobs until the queue is closed and nothing is left.
     pub(super) fn work_app(&self, lane: Lane) {
+        self.jobs.started();
         loop {
             if let Some(job) = self.jobs.next(lane, Duration::from_secs(1)) {
                 self.run_job(job.clone());
                 self.jobs.done(&job);
+            } else if self.jobs.finished(lane) {
+                return;
+            }
+        }
+    }
+
+    /// At a stop, the app's jobs nobody got to within the drain: what a member was told
+    /// happened is kept (a pause, a wish to disconnect, a removal), and a modal still saying
+    /// *Saving…* says it was not saved. Home views and modals to open are let go (the member
+    /// opens them again).
+    pub(crate) fn settle_jobs(&self, left: Vec<Job>) {
+        for job in left {
+            match job {
+                Job::Pause { user, pause, .. } => {
+                    if let Err(err) = self.set_paused(&user, pause) {
+                        log::error!("{err:#}");
+                    }
+                }
+                Job::Disconnect { team, user } => {
+                    if let Err(err) =
+                        crate::disconnect::wish(self.store, &team, &user, crate::unix_now())
+                    {
+                        log::error!("{user}'s wish to disconnect is lost at the stop: {err:#}");
+                    }
+                }
+                Job::Remove { user, emoji, .. } => self.remove_preset(&user, &emoji),
+                Job::Save {
+                    team,
+                    user,
+                    view_id,
+                    filled,
+                } => self.not_saved(&team, &user, &view_id, &filled),
+                Job::OpenForm { .. } | Job::Publish { .. } => {}
             }
         }
     }
@@ -268,6 +345,24 @@ mod tests {
             Some(Job::Remove { .. })
         ));
         assert_eq!(jobs.next(Lane::Any, wait), None);
+    }
+
+    #[test]
+    fn closing_hands_back_what_nobody_got_to() {
+        let jobs = Jobs::default();
+        let ana = UserId::parse("U0ANA0001").unwrap();
+        jobs.push(Job::Pause {
+            team: None,
+            user: ana,
+            pause: true,
+        });
+        let left = jobs.close(std::time::Instant::now());
+        assert!(matches!(left.as_slice(), [Job::Pause { pause: true, .. }]));
+        assert_eq!(
+            jobs.next(Lane::Any, Duration::from_secs(5)),
+            None,
+            "closed: no wait"
+        );
     }
 
     #[test]

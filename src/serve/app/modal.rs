@@ -361,6 +361,29 @@ impl Service {
     }
 
     /// Stores a submitted preset, then tells the member in the modal (an app worker).
+    /// At a stop before a save could be worked: the modal says so, with the form as they
+    /// filled it, instead of *Saving…* for good.
+    pub(super) fn not_saved(&self, team: &str, user: &UserId, view_id: &str, filled: &Filled) {
+        let Some(bot) = self.bot_for(team, user) else {
+            return;
+        };
+        let editing = filled
+            .editing
+            .as_ref()
+            .and_then(|e| self.presets.get(user)?.remove_entry(e));
+        let view = form(
+            editing.as_ref().map(|(e, p)| (e, p)),
+            Some(filled),
+            Some(
+                "statusinator was restarting and could not save this: press Save again in a \
+                 moment",
+            ),
+        );
+        if let Err(err) = self.engine.slack().update_view(&bot, view_id, &view) {
+            log::warn!("could not tell {user} their preset was not saved: {err}");
+        }
+    }
+
     pub(super) fn save_preset(&self, team: &str, user: &UserId, view_id: &str, filled: Filled) {
         let Some(bot) = self.bot_for(team, user) else {
             return;
