@@ -16,6 +16,19 @@ fn ana(world: &World) {
     }}));
 }
 
+/// Ana onboarded, the app's OAuth set up, and serve started with these variables; Ana
+/// connected through it (which installs the bot). Returns the world, the sealing key and serve.
+fn ana_connected(env: &[(&str, &str)]) -> (World, String, Serve) {
+    let world = World::local();
+    world.slack.add_member("U0ANA0001", "Ana");
+    ana(&world);
+    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
+    let key = new_key();
+    let serve = serve_with_oauth_env(&world, &key, &[], env);
+    connect(&world, &serve);
+    (world, key, serve)
+}
+
 /// `doctor --json` with these variables: the exit code and the checklist.
 fn doctor(world: &World, env: &[(&str, &str)]) -> (Option<i32>, Value, String) {
     let mut command = world.command();
@@ -116,14 +129,8 @@ fn request_url_with_a_tokens_file_all_good_and_its_mistakes_named() {
 
 #[test]
 fn request_url_with_members_connecting_all_good_and_a_bot_without_a_scope_named() {
-    let world = World::local();
-    world.slack.add_member("U0ANA0001", "Ana");
-    ana(&world);
-    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
-    let key = new_key();
-    let serve = serve_with_oauth_env(&world, &key, &[], &[]);
+    let (world, key, serve) = ana_connected(&[]);
     let public = serve.url.clone();
-    connect(&world, &serve);
     assert!(serve
         .logs()
         .contains(&format!("members connect at {public}/slack/install")));
@@ -215,13 +222,7 @@ fn socket_mode_with_members_connecting_all_good_and_human_readable() {
 /// and the member who installed it sees what to fix on their Home tab.
 #[test]
 fn an_installation_missing_a_bot_scope_is_told_to_the_admin() {
-    let world = World::local();
-    world.slack.add_member("U0ANA0001", "Ana");
-    ana(&world);
-    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
-    let key = new_key();
-    let serve = serve_with_oauth_env(&world, &key, &[], &[]);
-    connect(&world, &serve);
+    let (world, key, serve) = ana_connected(&[]);
     drop(serve);
     let record = world.scene.get("installations/T0STANDIN.json").unwrap();
     let mut record: Value = serde_json::from_slice(&record).unwrap();

@@ -360,13 +360,15 @@ impl Service {
         }
     }
 
-    /// Stores a submitted preset, then tells the member in the modal (an app worker).
-    /// At a stop before a save could be worked: the modal says so, with the form as they
-    /// filled it, instead of *Saving…* for good.
-    pub(super) fn not_saved(&self, team: &str, user: &UserId, view_id: &str, filled: &Filled) {
-        let Some(bot) = self.bot_for(team, user) else {
-            return;
-        };
+    /// Shows the member their form again, as they filled it, with `problem` to fix.
+    fn show_form_again(
+        &self,
+        bot: &crate::slack::Token,
+        user: &UserId,
+        view_id: &str,
+        filled: &Filled,
+        problem: &str,
+    ) {
         let editing = filled
             .editing
             .as_ref()
@@ -374,34 +376,35 @@ impl Service {
         let view = form(
             editing.as_ref().map(|(e, p)| (e, p)),
             Some(filled),
-            Some(
-                "statusinator was restarting and could not save this: press Save again in a \
-                 moment",
-            ),
+            Some(problem),
         );
-        if let Err(err) = self.engine.slack().update_view(&bot, view_id, &view) {
-            log::warn!("could not tell {user} their preset was not saved: {err}");
+        if let Err(err) = self.engine.slack().update_view(bot, view_id, &view) {
+            log::warn!("could not show {user} their preset form again: {err}");
         }
     }
 
+    /// At a stop before a save could be worked: the modal says so, with the form as they
+    /// filled it, instead of *Saving…* for good.
+    pub(super) fn not_saved(&self, team: &str, user: &UserId, view_id: &str, filled: &Filled) {
+        if let Some(bot) = self.bot_for(team, user) {
+            self.show_form_again(
+                &bot,
+                user,
+                view_id,
+                filled,
+                "statusinator was restarting and could not save this: press Save again in a \
+                 moment",
+            );
+        }
+    }
+
+    /// Stores a submitted preset, then tells the member in the modal (an app worker).
     pub(super) fn save_preset(&self, team: &str, user: &UserId, view_id: &str, filled: Filled) {
         let Some(bot) = self.bot_for(team, user) else {
             return;
         };
-        let editing = filled
-            .editing
-            .as_ref()
-            .and_then(|e| self.presets.get(user)?.remove_entry(e));
-        let show_again = |problem: &str| {
-            let view = form(
-                editing.as_ref().map(|(e, p)| (e, p)),
-                Some(&filled),
-                Some(problem),
-            );
-            if let Err(err) = self.engine.slack().update_view(&bot, view_id, &view) {
-                log::warn!("could not show {user} what to fix in the preset form: {err}");
-            }
-        };
+        let show_again =
+            |problem: &str| self.show_form_again(&bot, user, view_id, &filled, problem);
         let picture = match &filled.picture {
             None => None,
             Some(file) => match self.store_picture(user, &bot, file) {
