@@ -98,6 +98,9 @@ struct Step {
     finish: Option<(String, EmojiKey, Option<u64>)>,
     /// The claim on the member this step releases (the last step's, when claiming).
     release: Option<String>,
+    /// With the usual profile put back and the photo set by hand kept as the usual one: that
+    /// photo (its key) and its `avatar_hash` are what is in effect now, written or not.
+    usual_photo: Option<(Option<String>, Option<String>)>,
 }
 
 impl Step {
@@ -126,6 +129,10 @@ impl Step {
             entry.preset = Some(preset.clone());
             entry.status_expires_at = *expires;
         }
+        if let Some((picture, avatar_hash)) = &self.usual_photo {
+            entry.picture = picture.clone();
+            entry.avatar_hash = avatar_hash.clone();
+        }
     }
 }
 
@@ -140,6 +147,7 @@ pub fn after(recorded: Option<&Applied>, plan: &Plan) -> Applied {
             avatar_hash: None,
             finish: None,
             release: None,
+            usual_photo: None,
         }
         .apply_to(&mut entry);
     }
@@ -347,22 +355,29 @@ impl<'a> Engine<'a> {
                 _ => Ok(()),
             }
         };
-        let step = |write: Option<&Write>, avatar_hash: Option<String>, last: bool| Step {
-            user: plan.user.clone(),
-            now,
-            write: write.cloned(),
-            avatar_hash,
-            finish: last.then(|| {
-                (
-                    plan.emoji.clone(),
-                    plan.preset.clone(),
-                    plan.status_expires_at,
-                )
-            }),
-            release: self.claimant.clone().filter(|_| last),
-        };
+        // Set when the usual profile goes back with a photo set by hand kept as the usual one.
+        let mut usual_photo: Option<(Option<String>, Option<String>)> = None;
+        let step =
+            |write: Option<&Write>,
+             avatar_hash: Option<String>,
+             last: bool,
+             usual_photo: &Option<(Option<String>, Option<String>)>| Step {
+                user: plan.user.clone(),
+                now,
+                write: write.cloned(),
+                avatar_hash,
+                finish: last.then(|| {
+                    (
+                        plan.emoji.clone(),
+                        plan.preset.clone(),
+                        plan.status_expires_at,
+                    )
+                }),
+                release: self.claimant.clone().filter(|_| last),
+                usual_photo: usual_photo.clone().filter(|_| last),
+            };
         if plan.writes.is_empty() && plan.hand_edit.is_none() {
-            return self.record(step(None, None, true));
+            return self.record(step(None, None, true, &None));
         }
         // Read every picture before anything else, so a missing one changes nothing.
         let mut pictures = HashMap::new();
@@ -385,10 +400,17 @@ impl<'a> Engine<'a> {
                     .profile_get(&token, plan.user.as_str())
                     .inspect_err(refused)?,
             };
-            self.keep_usual(plan, &shown, now)?;
+            let kept = self.keep_usual(plan, &shown, now)?;
+            // Putting the usual profile back, the photo they set by hand is the usual one and
+            // is in effect already: the record says so (nothing is written over it later).
+            if plan.preset.is_usual() {
+                if let Some(picture) = kept {
+                    usual_photo = Some((picture, shown.avatar_hash.clone()));
+                }
+            }
         }
         if plan.writes.is_empty() {
-            return self.record(step(None, None, true));
+            return self.record(step(None, None, true, &usual_photo));
         }
         let last = plan.writes.len() - 1;
         for (i, write) in plan.writes.iter().enumerate() {
@@ -415,7 +437,7 @@ impl<'a> Engine<'a> {
                     avatar_hash = self.avatar_hash(&token, &plan.user);
                 }
             }
-            self.record(step(Some(write), avatar_hash, i == last))?;
+            self.record(step(Some(write), avatar_hash, i == last, &usual_photo))?;
         }
         Ok(())
     }
@@ -434,8 +456,11 @@ impl<'a> Engine<'a> {
 
     /// Keeps the member's usual profile from what Slack shows: before the first change (only
     /// when none is kept), or the name and photo they set by hand (replacing the kept one).
-    fn keep_usual(&self, plan: &Plan, shown: &Profile, now: u64) -> Result<()> {
+    /// Returns the photo kept from a hand edit (its key; `None` inside: Slack's default
+    /// avatar), when one was.
+    fn keep_usual(&self, plan: &Plan, shown: &Profile, now: u64) -> Result<Option<Option<String>>> {
         let user = &plan.user;
+        let mut kept_photo = None;
         if plan.keep_usual {
             let usual = Usual {
                 name: shown.display_name.clone(),
@@ -461,12 +486,13 @@ impl<'a> Engine<'a> {
             if edit.photo {
                 usual.picture = self.keep_photo(user, shown)?;
                 usual.custom_photo = shown.is_custom_image;
+                kept_photo = Some(usual.picture.clone());
             }
             usual.kept_at = now;
             applied::keep_usual(self.store, user, &usual, true)?;
             log::info!("{user} changed their profile by hand: that is their usual now");
         }
-        Ok(())
+        Ok(kept_photo)
     }
 
     /// The member's own photo as Slack shows it, downloaded from Slack's image hosts (the
