@@ -216,12 +216,9 @@ pub enum Command {
     },
 }
 
+/// Slack's OAuth authorize page, for the commands that read the connecting settings.
 #[derive(Debug, Args)]
-pub struct DoctorArgs {
-    /// Print the checklist as JSON on stdout
-    #[arg(long)]
-    pub json: bool,
-
+pub struct OAuthUrlArg {
     /// Slack's OAuth authorize page (a test stand-in or a proxy goes here)
     #[arg(
         long,
@@ -230,6 +227,16 @@ pub struct DoctorArgs {
         default_value = "https://slack.com/oauth/v2/authorize"
     )]
     pub slack_oauth_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the checklist as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub oauth_url: OAuthUrlArg,
 }
 
 #[derive(Debug, Args)]
@@ -353,14 +360,8 @@ pub struct ServeArgs {
           default_value = "15m", value_parser = parse_every_or_never)]
     pub reconcile_every: std::time::Duration,
 
-    /// Slack's OAuth authorize page (a test stand-in or a proxy goes here)
-    #[arg(
-        long,
-        env = "SLACK_OAUTH_URL",
-        value_name = "URL",
-        default_value = "https://slack.com/oauth/v2/authorize"
-    )]
-    pub slack_oauth_url: String,
+    #[command(flatten)]
+    pub oauth_url: OAuthUrlArg,
 
     /// HTTP connections open at once; past it, the oldest idle one is closed to make room
     #[arg(long, env = "STATUSINATOR_MAX_CONNECTIONS", value_name = "N", default_value_t = 4096,

@@ -134,7 +134,7 @@ fn run_command(cli: Cli) -> Result<ExitCode> {
         }
         Command::Doctor(args) => {
             let settings = Settings::from_args(&cli.global)?;
-            doctor::command(&settings, &args.slack_oauth_url, args.json)
+            doctor::command(&settings, &args.oauth_url.slack_oauth_url, args.json)
         }
     }
 }
@@ -425,7 +425,7 @@ mod commands {
 
     pub fn serve(settings: &Settings, args: &ServeArgs) -> Result<ExitCode> {
         // Every missing or invalid setting at once, each with its fix.
-        let setup = crate::setup::read(&args.slack_oauth_url)
+        let setup = crate::setup::read(&args.oauth_url.slack_oauth_url)
             .map_err(|problems| crate::setup::error(&problems))?;
         let socket = setup
             .app_token
