@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::metrics::EventOutcome;
-use super::{lifecycle, Answer, Service};
+use super::{Answer, Service};
 use crate::events::{Envelope, SlashCommand};
 
 /// What Slack sent, once the transport trusts it.
@@ -48,17 +48,18 @@ impl Service {
                 users,
                 bots,
             } => {
-                // Store work: off the ack path.
-                let store = self.store;
-                std::thread::spawn(move || {
-                    lifecycle::tokens_revoked(store, &team_id, &users, &bots)
+                // Store work: an app job, off the ack path.
+                self.jobs.push(super::app::Job::TokensRevoked {
+                    team: team_id,
+                    users,
+                    bots,
                 });
                 (EventOutcome::Lifecycle, Answer::empty(200))
             }
             Envelope::HomeOpened { team_id, user } => self.home_opened(team_id, &user),
             Envelope::AppUninstalled { team_id } => {
-                let store = self.store;
-                std::thread::spawn(move || lifecycle::app_uninstalled(store, &team_id));
+                self.jobs
+                    .push(super::app::Job::AppUninstalled { team: team_id });
                 (EventOutcome::Lifecycle, Answer::empty(200))
             }
         }

@@ -75,6 +75,14 @@ pub enum Job {
     Publish { team: String, user: UserId },
     /// Store a member's wish to disconnect, then have their usual profile put back.
     Disconnect { team: String, user: UserId },
+    /// Slack's `tokens_revoked`: forget those tokens.
+    TokensRevoked {
+        team: String,
+        users: Vec<String>,
+        bots: Vec<String>,
+    },
+    /// Slack's `app_uninstalled`: forget the workspace's installation and tokens.
+    AppUninstalled { team: String },
 }
 
 /// The app's job queue. A modal to open goes first, on a lane of its own. A member's Home is
@@ -258,6 +266,8 @@ impl Service {
                     view_id,
                     filled,
                 } => self.not_saved(&team, &user, &view_id, &filled),
+                // What Slack revoked is forgotten, stop or not.
+                job @ (Job::TokensRevoked { .. } | Job::AppUninstalled { .. }) => self.run_job(job),
                 Job::OpenForm { .. } | Job::Publish { .. } => {}
             }
         }
@@ -291,6 +301,12 @@ impl Service {
             }
             Job::Publish { team, user } => self.publish_home(&team, &user),
             Job::Disconnect { team, user } => self.store_disconnect(&team, &user),
+            Job::TokensRevoked { team, users, bots } => {
+                crate::serve::lifecycle::tokens_revoked(self.store, &team, &users, &bots)
+            }
+            Job::AppUninstalled { team } => {
+                crate::serve::lifecycle::app_uninstalled(self.store, &team)
+            }
         }
     }
 
