@@ -172,45 +172,69 @@ fn events_clicks_submissions_and_commands_all_come_over_the_socket() {
     assert!(socket.redelivered().is_empty(), "every event acked in time");
 }
 
+/// When a moment happened, from a timeline.
+fn at(timeline: &[(Instant, Moment)], wanted: &Moment) -> Instant {
+    timeline
+        .iter()
+        .find(|(_, m)| m == wanted)
+        .map(|(t, _)| *t)
+        .unwrap_or_else(|| panic!("{wanted:?} in {timeline:?}"))
+}
+
+fn closed(socket: &SocketMode, connection: usize) -> bool {
+    socket
+        .timeline()
+        .iter()
+        .any(|(_, m)| *m == Moment::Closed(connection))
+}
+
 #[test]
 fn a_refresh_opens_the_new_connection_before_the_old_one_closes() {
     let (world, bot, app_token, socket) = world();
     let _serve = start(&world, &bot, &app_token, &["--socket-connections", "1"]);
     let old = socket.wait_open(1, Duration::from_secs(20))[0];
 
-    // An event on its way on the old connection as Slack asks for the refresh is neither
-    // lost nor applied twice.
+    // The replacement takes its time to say hello: the old connection is still read, and
+    // what comes on it acknowledged at once, all the while.
+    socket.delay_next_hello(Duration::from_secs(4));
     world.slack.set_status(ANA, ":palm_tree:");
     socket.disconnect(old, "refresh_requested");
     let on_its_way = socket.envelope(Some(old), "events_api", event(&world));
+    let mut meanwhile = Vec::new();
+    for _ in 0..3 {
+        let id = socket.envelope(
+            Some(old),
+            "slash_commands",
+            json!({"command": "/statusinator", "text": "help", "user_id": ANA,
+                   "team_id": support::serve::TEAM, "trigger_id": "1.2.3",
+                   "response_url": "https://hooks.slack.com/commands/T0STANDIN/1/x"}),
+        );
+        let ack = socket
+            .ack(&id, Duration::from_secs(3))
+            .expect("the old connection acknowledges while its replacement opens");
+        assert!(ack["payload"]["text"].is_string(), "{ack}");
+        meanwhile.push(id);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(
+        !closed(&socket, old),
+        "the old one is open until the new one says hello"
+    );
+    assert!(socket.ack(&on_its_way, Duration::from_secs(3)).is_some());
     wait_until("the old connection closed", Duration::from_secs(20), || {
-        socket
-            .timeline()
-            .iter()
-            .any(|(_, m)| *m == Moment::Closed(old))
+        closed(&socket, old)
     });
     let timeline = socket.timeline();
-    let at = |wanted: &Moment| {
-        timeline
-            .iter()
-            .find(|(_, m)| m == wanted)
-            .map(|(t, _)| *t)
-            .unwrap_or_else(|| panic!("{wanted:?} in {timeline:?}"))
-    };
     let new = socket.open()[0];
     assert_ne!(new, old);
     assert!(
-        at(&Moment::Hello(new)) < at(&Moment::Closed(old)),
+        at(&timeline, &Moment::Hello(new)) < at(&timeline, &Moment::Closed(old)),
         "the new connection said hello before the old one closed: {timeline:?}"
     );
-    let acked_first = socket.ack(&on_its_way, Duration::from_secs(5)).is_some();
-    let redelivered = socket.redelivered();
     assert!(
-        acked_first
-            || redelivered
-                .iter()
-                .any(|(id, _, _)| socket.ack(id, Duration::from_secs(10)).is_some()),
-        "the event was acknowledged on one connection or the other: {redelivered:?}"
+        socket.redelivered().is_empty(),
+        "nothing was left for Slack to deliver again: {:?}",
+        socket.redelivered()
     );
     wait_until("the vacation preset", Duration::from_secs(20), || {
         world.slack.display_name(ANA) == "Ana (away)"
@@ -233,6 +257,85 @@ fn a_refresh_opens_the_new_connection_before_the_old_one_closes() {
         })
         .collect();
     assert_eq!(names, ["Ana (away)", "Ana"]);
+}
+
+#[test]
+fn a_replacement_that_fails_leaves_the_working_connection_open_until_one_succeeds() {
+    let (world, bot, app_token, socket) = world();
+    let serve = start(&world, &bot, &app_token, &["--socket-connections", "1"]);
+    let old = socket.wait_open(1, Duration::from_secs(20))[0];
+    let opens = || {
+        world
+            .slack
+            .calls()
+            .iter()
+            .filter(|c| c.method == "apps.connections.open")
+            .count()
+    };
+    assert_eq!(opens(), 1);
+    socket.refuse_next(1);
+    socket.disconnect(old, "warning");
+    // The failed handshake, then a second attempt that works.
+    wait_until("a replacement that works", Duration::from_secs(30), || {
+        socket.open().iter().any(|id| *id != old)
+    });
+    assert!(opens() >= 3, "a second replacement was asked for");
+    wait_until("the old connection closed", Duration::from_secs(20), || {
+        closed(&socket, old)
+    });
+    let timeline = socket.timeline();
+    let new = socket.open()[0];
+    assert!(at(&timeline, &Moment::Hello(new)) < at(&timeline, &Moment::Closed(old)));
+    world.slack.set_status(ANA, ":palm_tree:");
+    acked(&socket, "events_api", event(&world));
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name(ANA) == "Ana (away)"
+    });
+    let logs = serve.logs();
+    assert!(
+        logs.contains("the replacement failed") && logs.contains("keeping the current one"),
+        "{logs}"
+    );
+}
+
+#[test]
+fn a_connection_whose_frame_trickles_in_is_replaced_and_a_stop_is_not_held_up_by_it() {
+    let (world, bot, app_token, socket) = world();
+    let serve = start(
+        &world,
+        &bot,
+        &app_token,
+        &["--socket-connections", "1", "--drain-timeout", "2s"],
+    );
+    let first = socket.wait_open(1, Duration::from_secs(20))[0];
+    // A byte every 100 ms: never a whole message, never a pause long enough to time out.
+    socket.drip(first);
+    wait_until("a new connection", Duration::from_secs(35), || {
+        socket.open().iter().any(|id| *id != first)
+    });
+    wait_until("the trickling one closed", Duration::from_secs(10), || {
+        closed(&socket, first)
+    });
+    world.slack.set_status(ANA, ":palm_tree:");
+    acked(&socket, "events_api", event(&world));
+    wait_until("the vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name(ANA) == "Ana (away)"
+    });
+    assert!(serve.metric("statusinator_socket_reconnects_total{reason=\"silent\"}") >= 1.0);
+
+    // The new one trickles too, when the stop comes: serve still ends within the drain
+    // timeout and two seconds.
+    let second = socket.open()[0];
+    socket.drip(second);
+    let stopping = Instant::now();
+    let (code, logs) = serve.terminate();
+    let took = stopping.elapsed();
+    assert_eq!(code, Some(0), "{logs}");
+    assert!(
+        took < Duration::from_secs(4),
+        "SIGTERM took {took:?} with a 2 s drain timeout: {logs}"
+    );
+    assert!(logs.contains("no whole message from Slack"), "{logs}");
 }
 
 #[test]

@@ -743,14 +743,14 @@ pub fn run(
         None => Vec::new(),
     };
     transport::http::serve(service, listener, &stop)?;
+    // The drain's deadline counts from the stop.
+    let deadline = Instant::now() + config.drain_timeout;
     // Socket Mode connections close (acknowledging what is still on its way) before the
-    // queue is drained.
-    for socket in sockets {
-        let _ = socket.join();
-    }
+    // queue is closed; the workers go on meanwhile. A connection that will not close is
+    // left behind.
+    transport::socket::join(sockets, Instant::now() + transport::socket::STOP_GRACE);
 
     log::info!("stopping: no more requests; finishing the queued work");
-    let deadline = Instant::now() + config.drain_timeout;
     service.queue.close();
     let left = service.queue.wait_idle(deadline);
     // The app's jobs: what waits is worked until the same deadline; what is left is kept or

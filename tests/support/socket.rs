@@ -33,6 +33,8 @@ enum Out {
     Envelope(String, String),
     /// Cut the TCP connection with no close frame.
     Kill,
+    /// A frame written a byte every 100 ms, until the connection is gone.
+    Drip(String),
 }
 
 struct Unacked {
@@ -62,6 +64,12 @@ struct Hub {
     /// When each envelope was written to its connection, and when its ack was read.
     written_at: HashMap<String, Instant>,
     acked_at: HashMap<String, Instant>,
+    /// How long the next connections wait before their hello, one each.
+    hello_delays: std::collections::VecDeque<Duration>,
+    /// Handshakes still to refuse (401), as a failing edge does.
+    refusals: usize,
+    /// Connections dripping a frame now.
+    dripping: HashSet<usize>,
 }
 
 /// The Socket Mode server; stops accepting when dropped.
@@ -306,9 +314,54 @@ impl SocketMode {
         self.send_to(connection, Out::Text(message.to_string()));
     }
 
+    /// The next connection waits `delay` between its handshake and its hello.
+    pub fn delay_next_hello(&self, delay: Duration) {
+        self.hub.0.lock().unwrap().hello_delays.push_back(delay);
+    }
+
+    /// The next `count` handshakes are refused.
+    pub fn refuse_next(&self, count: usize) {
+        self.hub.0.lock().unwrap().refusals += count;
+    }
+
+    /// Starts writing an envelope on `connection` one byte every 100 ms (a frame that is never
+    /// whole in any reasonable time); waits until its first bytes are out.
+    pub fn drip(&self, connection: usize) {
+        let text = json!({"envelope_id": "drip", "type": "events_api",
+                          "payload": {"padding": "x".repeat(2000)}})
+        .to_string();
+        self.send_to(connection, Out::Drip(text));
+        let (lock, changed) = &*self.hub;
+        let hub = lock.lock().unwrap();
+        let _ = changed
+            .wait_timeout_while(hub, Duration::from_secs(10), |h| {
+                !h.dripping.contains(&connection)
+            })
+            .unwrap();
+    }
+
     /// Cuts a connection with no close frame, as a network failure does.
     pub fn kill(&self, connection: usize) {
         self.send_to(connection, Out::Kill);
+    }
+}
+
+/// Writes a text frame a byte every 100 ms until the other side is gone.
+fn drip(tcp: &mut TcpStream, text: &str, hub: &Arc<(Mutex<Hub>, Condvar)>, id: usize) {
+    use std::io::Write;
+    let length = u16::try_from(text.len()).unwrap().to_be_bytes();
+    let mut frame = vec![0x81, 126, length[0], length[1]];
+    frame.extend_from_slice(text.as_bytes());
+    for (i, byte) in frame.iter().enumerate() {
+        if tcp.write_all(&[*byte]).is_err() {
+            break;
+        }
+        if i == 0 {
+            moment(hub, |h| {
+                h.dripping.insert(id);
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -329,7 +382,13 @@ fn connection(stream: TcpStream, hub: &Arc<(Mutex<Hub>, Condvar)>) {
             .find(|(k, _)| k == "ticket")
             .map(|(_, v)| v.into_owned())
             .unwrap_or_default();
-        if hub.0.lock().unwrap().tickets.remove(&ticket) {
+        let refused = {
+            let mut h = hub.0.lock().unwrap();
+            let refuse = h.refusals > 0;
+            h.refusals = h.refusals.saturating_sub(1);
+            refuse
+        };
+        if !refused && hub.0.lock().unwrap().tickets.remove(&ticket) {
             Ok(response)
         } else {
             let mut refused = ErrorResponse::new(Some("invalid or used ticket".into()));
@@ -353,6 +412,10 @@ fn connection(stream: TcpStream, hub: &Arc<(Mutex<Hub>, Condvar)>) {
         ));
         let _ = socket.close(None);
         return;
+    }
+    let delay = hub.0.lock().unwrap().hello_delays.pop_front();
+    if let Some(delay) = delay {
+        std::thread::sleep(delay);
     }
     let hello = json!({
         "type": "hello", "num_connections": hub.0.lock().unwrap().open.len() + 1,
@@ -384,6 +447,11 @@ fn connection(stream: TcpStream, hub: &Arc<(Mutex<Hub>, Condvar)>) {
                 Out::Kill => {
                     let _ = socket.get_ref().shutdown(std::net::Shutdown::Both);
                     Ok(())
+                }
+                Out::Drip(text) => {
+                    drip(socket.get_mut(), &text, hub, id);
+                    open = false;
+                    break;
                 }
             };
             if sent.is_err() {

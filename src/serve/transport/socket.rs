@@ -1,20 +1,28 @@
 //! Socket Mode: serve opens the connections itself (`apps.connections.open` with the app-level
 //! token, then a WebSocket), so Slack needs no public Request URL.
 //!
-//! Each of the configured connections is kept by its own thread. Every envelope (`events_api`,
-//! `interactive`, `slash_commands`) goes to the same inbox as an HTTP request and is
-//! acknowledged at once with `{"envelope_id"}`, plus the handler's answer as `payload` where
-//! Slack takes one (a command's message, a modal's `response_action`). An event the queues have
-//! no room for is left unacknowledged, so Slack delivers it again, as a 503 does over HTTP.
+//! Each of the configured connections is kept by its own thread (`socket-N`), which alone reads
+//! and writes it. Every envelope (`events_api`, `interactive`, `slash_commands`) goes to the
+//! same inbox as an HTTP request and is acknowledged at once with `{"envelope_id"}`, plus the
+//! handler's answer as `payload` where Slack takes one (a command's message, a modal's
+//! `response_action`). An event the queues have no room for is left unacknowledged, so Slack
+//! delivers it again, as a 503 does over HTTP.
+//!
+//! Every read has a deadline of its own ([`Timed`]): a frame that trickles in a byte at a time
+//! never holds the thread, so pings go out, silence is noticed and a stop is heard on time.
 //!
 //! Slack asks for a refresh every few hours (`disconnect` with `refresh_requested`, or a
-//! `warning` before a cut): the new connection is opened, and says hello, before the old one is
-//! closed, so there is no moment without one. A connection that breaks, or stops answering
-//! pings for 20 s, is opened again after a capped, jittered backoff.
+//! `warning` before a cut). The replacement is opened beside (`socket-N-next`, one at a time
+//! per connection) while the old one is still read and acknowledged; only when the new one has
+//! said hello is the old one closed, and it is still read until Slack's close comes. A
+//! replacement that fails is tried again after a backoff, the old connection working meanwhile.
+//! A connection that breaks, or says nothing for 20 s, is opened again after a capped, jittered
+//! backoff.
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -29,21 +37,91 @@ use crate::serve::{Answer, Service, SocketConfig};
 use crate::signals::Stop;
 use crate::tokens::{Token, TokenSource};
 
-/// How often serve pings Slack, and how long it waits for any word before calling the
+/// How often serve pings Slack, and how long it waits for any whole message before calling the
 /// connection dead.
 const PING_EVERY: Duration = Duration::from_secs(5);
 const SILENT_FOR: Duration = Duration::from_secs(20);
-/// How long reads wait, so pings and a stop are never late by more than this.
+/// How long one read waits, so pings and a stop are never late by more than this.
 const READ_TICK: Duration = Duration::from_millis(250);
+/// The same while a replaced connection is being closed beside: both are read in turn.
+const SHORT_TICK: Duration = Duration::from_millis(50);
 /// Connecting (TCP, TLS, the WebSocket handshake and Slack's hello) must take no longer.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A write that cannot go out for this long means the connection is gone.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a closing connection is read for envelopes still on their way.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// At a stop, how long the last connection is read for envelopes on their way before its
+/// thread ends (serve waits for the threads no longer than [`STOP_GRACE`]).
+const STOP_CLOSE: Duration = Duration::from_secs(1);
+pub const STOP_GRACE: Duration = Duration::from_millis(1500);
 /// Backoff between attempts to connect: doubling from the first to the cap, with jitter.
 const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 const BACKOFF_CAP: Duration = Duration::from_secs(60);
 
-type Link = WebSocket<MaybeTlsStream<TcpStream>>;
+/// A TCP stream whose reads end at a deadline set before each read: when it passes, a read
+/// says `WouldBlock` (tungstenite keeps what part of a frame it has and goes on next time),
+/// however slowly bytes keep coming.
+#[derive(Debug)]
+struct Timed {
+    tcp: TcpStream,
+    until: Option<Instant>,
+    /// The read timeout last set on the socket, to set it only when it changes much.
+    timeout: Option<Duration>,
+}
+
+impl Timed {
+    fn new(tcp: TcpStream) -> Timed {
+        Timed {
+            tcp,
+            until: None,
+            timeout: None,
+        }
+    }
+}
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(until) = self.until {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(ErrorKind::WouldBlock.into());
+            }
+            let left = left.max(Duration::from_millis(1));
+            if self
+                .timeout
+                .is_none_or(|set| set.abs_diff(left) > Duration::from_millis(5))
+            {
+                self.tcp.set_read_timeout(Some(left))?;
+                self.timeout = Some(left);
+            }
+        }
+        self.tcp.read(buf)
+    }
+}
+
+impl Write for Timed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
+type Link = WebSocket<MaybeTlsStream<Timed>>;
+
+/// Reads one message from `link`, waiting no longer than `wait` for it to be whole.
+fn read_within(link: &mut Link, wait: Duration) -> tungstenite::Result<Message> {
+    let until = Instant::now() + wait;
+    match link.get_mut() {
+        MaybeTlsStream::Plain(timed) => timed.until = Some(until),
+        MaybeTlsStream::Rustls(tls) => tls.get_mut().until = Some(until),
+        _ => {}
+    }
+    link.read()
+}
 
 /// Connections open now (said hello), for `/healthz` and `/metrics`.
 #[derive(Debug, Default)]
@@ -60,15 +138,13 @@ impl Gauge {
 
 /// Why a connection ended.
 enum Ended {
-    /// Slack asked for a new connection (`refresh_requested`, `warning`): open it first.
-    Refresh(Link, &'static str),
     /// Broken (`lost`), silent (`silent`), or closed by Slack (`too_many_websockets`,
     /// `closed`): connect again after a backoff.
     Lost(&'static str, String),
     /// Socket Mode is off in the app's settings (`link_disabled`).
     Disabled,
     /// serve is stopping.
-    Stopping(Link),
+    Stopping,
 }
 
 /// What to do with one message from Slack.
@@ -123,7 +199,7 @@ pub fn start(
     service: &'static Service,
     config: &SocketConfig,
     stop: &Stop,
-) -> Result<Vec<std::thread::JoinHandle<()>>> {
+) -> Result<Vec<JoinHandle<()>>> {
     let token = Token {
         secret: config.app_token.clone(),
         source: TokenSource::AppToken,
@@ -138,88 +214,283 @@ pub fn start(
             let (token, stop) = (token.clone(), stop.clone());
             std::thread::Builder::new()
                 .name(format!("socket-{i}"))
-                .spawn(move || keep(service, i, &token, &stop))
+                .spawn(move || Keeper::new(service, i, token, stop).keep())
                 .context("starting a Socket Mode connection")
         })
         .collect()
 }
 
-/// Keeps one connection open until `stop`.
-fn keep(service: &'static Service, slot: usize, token: &Token, stop: &Stop) {
-    let mut backoff = Backoff::new();
-    let mut ready: Option<Link> = None;
-    loop {
-        if stop.requested() {
-            return;
+/// Waits for the connection keepers to end, at most until `deadline`: a keeper busy with a
+/// connection that will not close is left behind (the process ends without it).
+pub fn join(keepers: Vec<JoinHandle<()>>, deadline: Instant) {
+    for keeper in keepers {
+        while !keeper.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
         }
-        let link = match ready.take() {
-            Some(link) => link,
-            None => match connect(service, token, stop) {
+        if keeper.is_finished() {
+            let _ = keeper.join();
+        } else {
+            log::warn!("a Socket Mode connection did not close in time; leaving it");
+        }
+    }
+}
+
+/// One connection's keeper: its thread owns the connection, the one being replaced while it
+/// closes, and the replacement being opened.
+struct Keeper {
+    service: &'static Service,
+    slot: usize,
+    token: Token,
+    stop: Stop,
+    backoff: Backoff,
+    /// Replaced connections still read until Slack closes them, with when to give up.
+    closing: Vec<(Link, Instant)>,
+    /// A replacement being opened beside (after `refresh_requested` or `warning`).
+    next: Option<JoinHandle<Result<Link, ConnectError>>>,
+    /// When to try a failed replacement again.
+    retry_next: Option<Instant>,
+}
+
+impl Keeper {
+    fn new(service: &'static Service, slot: usize, token: Token, stop: Stop) -> Keeper {
+        Keeper {
+            service,
+            slot,
+            token,
+            stop,
+            backoff: Backoff::new(),
+            closing: Vec::new(),
+            next: None,
+            retry_next: None,
+        }
+    }
+
+    /// Keeps one connection open until the stop.
+    fn keep(mut self) {
+        loop {
+            if self.stop.requested() {
+                return;
+            }
+            let link = match connect(self.service, &self.token, &self.stop) {
                 Ok(link) => {
-                    backoff.reset();
+                    self.backoff.reset();
                     link
                 }
                 Err(err) => {
                     let wait = if err.refused {
                         // Not a passing failure: said loudly, then tried again only slowly.
-                        log::error!("Socket Mode connection {slot}: {:#}", err.error);
-                        service.metrics.socket_reconnect("refused");
+                        log::error!("Socket Mode connection {}: {:#}", self.slot, err.error);
+                        self.service.metrics.socket_reconnect("refused");
                         BACKOFF_CAP
                     } else {
-                        log::warn!("Socket Mode connection {slot}: {:#}", err.error);
-                        backoff.wait()
+                        log::warn!("Socket Mode connection {}: {:#}", self.slot, err.error);
+                        self.backoff.wait()
                     };
-                    if stop.sleep(wait) {
+                    if self.stop.sleep(wait) {
                         return;
                     }
                     continue;
                 }
-            },
-        };
-        service.socket.open.fetch_add(1, Ordering::Relaxed);
-        let ended = run(service, link, stop);
-        service.socket.open.fetch_sub(1, Ordering::Relaxed);
-        match ended {
-            Ended::Refresh(old, reason) => {
-                log::info!("Socket Mode connection {slot}: Slack asked for a new one ({reason})");
-                service.metrics.socket_reconnect(reason);
-                // The new one first: the old one is read until it is closed.
-                service.socket.open.fetch_add(1, Ordering::Relaxed);
-                let new = connect(service, token, stop);
-                service.socket.open.fetch_sub(1, Ordering::Relaxed);
-                close(service, old);
-                match new {
-                    Ok(link) => ready = Some(link),
-                    Err(err) => {
-                        log::warn!("Socket Mode connection {slot}: {:#}", err.error);
-                        if stop.sleep(backoff.wait()) {
-                            return;
-                        }
-                    }
+            };
+            let gauge = &self.service.socket.open;
+            gauge.fetch_add(1, Ordering::Relaxed);
+            let ended = self.run(link);
+            gauge.fetch_sub(1, Ordering::Relaxed);
+            let slot = self.slot;
+            let wait = match ended {
+                Ended::Stopping => return,
+                Ended::Lost(reason, why) => {
+                    log::warn!("Socket Mode connection {slot} lost ({why}); connecting again");
+                    self.service.metrics.socket_reconnect(reason);
+                    self.backoff.wait()
                 }
-            }
-            Ended::Lost(reason, why) => {
-                log::warn!("Socket Mode connection {slot} lost ({why}); connecting again");
-                service.metrics.socket_reconnect(reason);
-                if stop.sleep(backoff.wait()) {
-                    return;
+                Ended::Disabled => {
+                    log::error!(
+                        "Slack turned Socket Mode off for this app (link_disabled): turn it on \
+                         again in the app's settings (Socket Mode), or unset SLACK_APP_TOKEN \
+                         and give a Request URL; trying again every minute meanwhile"
+                    );
+                    self.service.metrics.socket_reconnect("link_disabled");
+                    BACKOFF_CAP
                 }
-            }
-            Ended::Disabled => {
-                log::error!(
-                    "Slack turned Socket Mode off for this app (link_disabled): turn it on again \
-                     in the app's settings (Socket Mode), or unset SLACK_APP_TOKEN and give a \
-                     Request URL; trying again every minute meanwhile"
-                );
-                service.metrics.socket_reconnect("link_disabled");
-                if stop.sleep(BACKOFF_CAP) {
-                    return;
-                }
-            }
-            Ended::Stopping(link) => {
-                close(service, link);
+            };
+            if self.stop.sleep(wait) {
                 return;
             }
+        }
+    }
+
+    /// Starts opening a replacement beside, unless one is on its way.
+    fn replace(&mut self) {
+        if self.next.is_some() {
+            return;
+        }
+        self.retry_next = None;
+        let (service, token, stop) = (self.service, self.token.clone(), self.stop.clone());
+        match std::thread::Builder::new()
+            .name(format!("socket-{}-next", self.slot))
+            .spawn(move || connect(service, &token, &stop))
+        {
+            Ok(handle) => self.next = Some(handle),
+            Err(err) => {
+                log::warn!("Socket Mode: cannot open a replacement now: {err}");
+                self.retry_next = Some(Instant::now() + self.backoff.wait());
+            }
+        }
+    }
+
+    /// The replacement, once it said hello. `wait`: wait for it to be done either way.
+    fn replacement(&mut self, wait: bool) -> Option<Link> {
+        let handle = self.next.take()?;
+        if !wait && !handle.is_finished() {
+            self.next = Some(handle);
+            return None;
+        }
+        match handle.join() {
+            Ok(Ok(link)) => {
+                self.backoff.reset();
+                Some(link)
+            }
+            Ok(Err(err)) => {
+                log::warn!(
+                    "Socket Mode connection {}: the replacement failed ({:#}); keeping the \
+                     current one meanwhile",
+                    self.slot,
+                    err.error
+                );
+                self.retry_next = Some(Instant::now() + self.backoff.wait());
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// Reads the replaced connections being closed, acknowledging what still comes on them.
+    fn read_closing(&mut self) {
+        let service = self.service;
+        self.closing.retain_mut(|(link, until)| {
+            if Instant::now() >= *until {
+                return false;
+            }
+            match read_within(link, Duration::from_millis(10)) {
+                Ok(Message::Text(text)) => {
+                    if let Heard::Ack(ack) = hear(service, &text) {
+                        let _ = link.send(Message::text(ack));
+                    }
+                    true
+                }
+                Ok(_) => true,
+                Err(err) if timed_out(&err) => true,
+                Err(_) => false,
+            }
+        });
+    }
+
+    /// Reads a connection, acknowledging every envelope, until it ends; a refresh swaps in
+    /// the replacement once it said hello.
+    fn run(&mut self, mut link: Link) -> Ended {
+        let mut heard = Instant::now();
+        let mut pinged = Instant::now();
+        loop {
+            if self.stop.requested() {
+                close(self.service, link, STOP_CLOSE);
+                return Ended::Stopping;
+            }
+            self.read_closing();
+            if self.retry_next.is_some_and(|at| Instant::now() >= at) {
+                self.replace();
+            }
+            if let Some(new) = self.replacement(false) {
+                log::info!("Socket Mode connection {}: replaced", self.slot);
+                let _ = link.close(None);
+                self.closing.push((link, Instant::now() + CLOSE_GRACE));
+                link = new;
+                heard = Instant::now();
+                pinged = Instant::now();
+            }
+            let lost = if heard.elapsed() > SILENT_FOR {
+                Some((
+                    "silent",
+                    format!("no whole message from Slack for {SILENT_FOR:?}"),
+                ))
+            } else if pinged.elapsed() >= PING_EVERY {
+                pinged = Instant::now();
+                link.send(Message::Ping(Vec::new().into()))
+                    .err()
+                    .map(|err| ("lost", format!("sending a ping failed: {err}")))
+            } else {
+                None
+            };
+            let lost = lost.or_else(|| {
+                let tick = if self.closing.is_empty() {
+                    READ_TICK
+                } else {
+                    SHORT_TICK
+                };
+                match read_within(&mut link, tick) {
+                    Ok(Message::Text(text)) => {
+                        heard = Instant::now();
+                        match hear(self.service, &text) {
+                            Heard::Nothing => None,
+                            Heard::Ack(ack) => link
+                                .send(Message::text(ack))
+                                .err()
+                                .map(|err| ("lost", format!("acknowledging failed: {err}"))),
+                            Heard::Disconnect(reason) => match reason.as_str() {
+                                "link_disabled" => Some(("link_disabled", String::new())),
+                                "too_many_websockets" => Some((
+                                    "too_many_websockets",
+                                    "Slack has too many connections for this app (at most \
+                                     10; another serve with the same app token holds some)"
+                                        .to_owned(),
+                                )),
+                                other => {
+                                    let reason = if other == "warning" {
+                                        "warning"
+                                    } else {
+                                        "refresh_requested"
+                                    };
+                                    log::info!(
+                                        "Socket Mode connection {}: Slack asked for a new one \
+                                         ({reason})",
+                                        self.slot
+                                    );
+                                    self.service.metrics.socket_reconnect(reason);
+                                    self.replace();
+                                    None
+                                }
+                            },
+                        }
+                    }
+                    Ok(Message::Close(_)) => Some(("closed", "Slack closed it".to_owned())),
+                    Ok(_) => {
+                        heard = Instant::now();
+                        None
+                    }
+                    Err(err) if timed_out(&err) => None,
+                    Err(err) => Some(("lost", err.to_string())),
+                }
+            });
+            let Some((reason, why)) = lost else {
+                continue;
+            };
+            if reason == "link_disabled" {
+                return Ended::Disabled;
+            }
+            // A replacement on its way takes over at once, with no backoff.
+            if self.next.is_some() {
+                if let Some(new) = self.replacement(true) {
+                    log::info!(
+                        "Socket Mode connection {}: {why}; its replacement takes over",
+                        self.slot
+                    );
+                    link = new;
+                    heard = Instant::now();
+                    pinged = Instant::now();
+                    continue;
+                }
+            }
+            return Ended::Lost(reason, why);
         }
     }
 }
@@ -273,20 +544,25 @@ fn open_link(url: &str, plain_allowed: bool, stop: &Stop) -> Result<Link> {
         .with_context(|| format!("resolving {host}"))?
         .next()
         .ok_or_else(|| anyhow!("{host} has no address"))?;
-    let stream = TcpStream::connect_timeout(&address, CONNECT_TIMEOUT)
+    let tcp = TcpStream::connect_timeout(&address, CONNECT_TIMEOUT)
         .with_context(|| format!("connecting to {host}"))?;
-    stream.set_read_timeout(Some(CONNECT_TIMEOUT))?;
-    stream.set_write_timeout(Some(CONNECT_TIMEOUT))?;
-    let _ = stream.set_nodelay(true);
+    tcp.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let _ = tcp.set_nodelay(true);
+    let started = Instant::now();
+    let mut stream = Timed::new(tcp);
+    // The handshake as a whole has the connect deadline, however slowly it trickles.
+    stream.until = Some(started + CONNECT_TIMEOUT);
     let (mut link, _) = tungstenite::client_tls_with_config(url, stream, None, None)
         .map_err(|err| anyhow!("the Socket Mode handshake with {host} failed: {err}"))?;
     // Slack says hello first; nothing else is expected before it.
-    let started = Instant::now();
     loop {
-        if stop.requested() || started.elapsed() > CONNECT_TIMEOUT {
+        if stop.requested() {
+            bail!("stopping");
+        }
+        if started.elapsed() > CONNECT_TIMEOUT {
             bail!("{host} said no hello within {CONNECT_TIMEOUT:?}");
         }
-        match link.read() {
+        match read_within(&mut link, READ_TICK) {
             Ok(Message::Text(text)) => {
                 let message: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
                 match message["type"].as_str() {
@@ -299,15 +575,10 @@ fn open_link(url: &str, plain_allowed: bool, stop: &Stop) -> Result<Link> {
                 }
             }
             Ok(_) => {}
+            Err(err) if timed_out(&err) => {}
             Err(err) => bail!("the Socket Mode connection to {host} broke: {err}"),
         }
     }
-    let tcp = match link.get_ref() {
-        MaybeTlsStream::Plain(tcp) => tcp,
-        MaybeTlsStream::Rustls(tls) => tls.get_ref(),
-        _ => bail!("an unexpected kind of stream"),
-    };
-    tcp.set_read_timeout(Some(READ_TICK))?;
     log::info!("Socket Mode: connected to {host}");
     Ok(link)
 }
@@ -316,63 +587,17 @@ fn timed_out(err: &tungstenite::Error) -> bool {
     matches!(err, tungstenite::Error::Io(io) if matches!(io.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut))
 }
 
-/// Reads a connection, acknowledging every envelope, until it ends.
-fn run(service: &Service, mut link: Link, stop: &Stop) -> Ended {
-    let mut heard = Instant::now();
-    let mut pinged = Instant::now();
-    loop {
-        if stop.requested() {
-            return Ended::Stopping(link);
-        }
-        if heard.elapsed() > SILENT_FOR {
-            return Ended::Lost("silent", format!("no word from Slack for {SILENT_FOR:?}"));
-        }
-        if pinged.elapsed() >= PING_EVERY {
-            pinged = Instant::now();
-            if let Err(err) = link.send(Message::Ping(Vec::new().into())) {
-                return Ended::Lost("lost", format!("sending a ping failed: {err}"));
-            }
-        }
-        match link.read() {
-            Ok(Message::Text(text)) => {
-                heard = Instant::now();
-                match hear(service, &text) {
-                    Heard::Nothing => {}
-                    Heard::Ack(ack) => {
-                        if let Err(err) = link.send(Message::text(ack)) {
-                            return Ended::Lost("lost", format!("acknowledging failed: {err}"));
-                        }
-                    }
-                    Heard::Disconnect(reason) => {
-                        return match reason.as_str() {
-                            "link_disabled" => Ended::Disabled,
-                            "too_many_websockets" => Ended::Lost(
-                                "too_many_websockets",
-                                "Slack has too many connections for this app (at most 10; \
-                                 another serve with the same app token holds some)"
-                                    .to_owned(),
-                            ),
-                            "warning" => Ended::Refresh(link, "warning"),
-                            _ => Ended::Refresh(link, "refresh_requested"),
-                        }
-                    }
-                }
-            }
-            Ok(Message::Close(_)) => return Ended::Lost("closed", "Slack closed it".to_owned()),
-            Ok(_) => heard = Instant::now(),
-            Err(err) if timed_out(&err) => {}
-            Err(err) => return Ended::Lost("lost", err.to_string()),
-        }
-    }
-}
-
 /// Closes a connection: envelopes still arriving are acknowledged until Slack's close comes
-/// (or [`CLOSE_GRACE`] passes).
-fn close(service: &Service, mut link: Link) {
+/// (or `grace` passes).
+fn close(service: &Service, mut link: Link, grace: Duration) {
     let _ = link.close(None);
-    let started = Instant::now();
-    while started.elapsed() < CLOSE_GRACE {
-        match link.read() {
+    let until = Instant::now() + grace;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match read_within(&mut link, left.min(READ_TICK)) {
             Ok(Message::Text(text)) => {
                 if let Heard::Ack(ack) = hear(service, &text) {
                     let _ = link.send(Message::text(ack));
@@ -385,7 +610,6 @@ fn close(service: &Service, mut link: Link) {
     }
 }
 
-/// What Slack sent, handed to the inbox; the acknowledgement to send, if any.
 /// A Socket Mode message, its payload left unparsed (an event's is read once, by the same
 /// reader as an HTTP body).
 #[derive(serde::Deserialize)]
