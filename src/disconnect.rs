@@ -80,7 +80,7 @@ pub enum Finished {
 
 /// Finishes one wish: the member's usual profile back with their own token (as a pause
 /// would), then [`forget`].
-pub fn finish(engine: &Engine<'_>, team: &str, user: &UserId) -> Result<Finished> {
+pub fn finish(engine: &Engine, team: &str, user: &UserId) -> Result<Finished> {
     let store = engine.store();
     let member = state::load_state(store, user)?.unwrap_or_default();
     let none = UserPresets::default();
@@ -103,7 +103,7 @@ pub fn finish(engine: &Engine<'_>, team: &str, user: &UserId) -> Result<Finished
 
 /// Finishes every waiting wish (poll's turn); a failure is logged and left for the next turn.
 /// Returns how many were finished.
-pub fn finish_pending(engine: &Engine<'_>) -> Result<usize> {
+pub fn finish_pending(engine: &Engine) -> Result<usize> {
     let mut done = 0;
     for (team, user) in pending(engine.store())? {
         match finish(engine, &team, &user) {

@@ -212,7 +212,7 @@ pub fn run(settings: &Settings, oauth_url: &str) -> Report {
             None
         }
     };
-    let tokens = match settings.tokens(&store) {
+    let tokens = match settings.tokens(&store, slack.as_ref()) {
         Ok(tokens) => tokens,
         Err(err) => {
             list.error("tokens file", &err);
@@ -375,8 +375,20 @@ fn check_members(
     let needed: Vec<&str> = USER_SCOPES.split(',').collect();
     let (mut good, mut checked) = (0, 0);
     for user in onboarded {
-        let token = match tokens.for_user(user) {
-            Ok(token) => token,
+        // Looked up only: doctor refreshes nothing and tells nobody.
+        let found = tokens.lookup(user).and_then(|found| match found {
+            crate::tokens::Found::Token(token) => Ok(Some(token)),
+            // Connected, due for a refresh that serve or poll makes before using it.
+            crate::tokens::Found::Due { .. } => Ok(None),
+            crate::tokens::Found::Disconnected(disconnected) => Err(disconnected.into()),
+        });
+        let token = match found {
+            Ok(Some(token)) => token,
+            Ok(None) => {
+                good += 1;
+                checked += 1;
+                continue;
+            }
             Err(err) => {
                 let fix = if crate::exit_code_for(&err) == ExitCode::Usage {
                     connect_at.clone()

@@ -42,6 +42,7 @@ pub mod setup;
 pub mod signals;
 pub mod slack;
 pub mod state;
+pub mod statuses;
 pub mod store;
 pub mod tokens;
 
@@ -56,7 +57,9 @@ use settings::Settings;
 /// else `Failure`.
 pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
     let usage = |cause: &(dyn std::error::Error + 'static)| {
-        cause.is::<exit::UsageError>() || cause.is::<onboard::Problems>()
+        cause.is::<exit::UsageError>()
+            || cause.is::<onboard::Problems>()
+            || cause.is::<tokens::Disconnected>()
     };
     if err.chain().any(usage) {
         ExitCode::Usage
@@ -207,12 +210,22 @@ mod commands {
         };
         let plan = apply::plan(&user, &target, facts, true, crate::unix_now())?
             .expect("a named emoji or the usual profile resolves to writes or fails");
-        let tokens = settings.tokens(&store)?;
+        let slack = settings.slack()?;
+        let tokens = Arc::new(settings.tokens(&store, Some(&slack))?);
+        // A member whose connection stopped working is told how to connect again.
+        let remind = |err: &anyhow::Error| {
+            if let Some(disconnected) = err.downcast_ref::<crate::tokens::Disconnected>() {
+                tokens.remind(disconnected);
+            }
+        };
         // A dry run sends nothing, so it needs no token; it says which one a real run would use.
         let token = match tokens.for_user(&user) {
             Ok(token) => Some(token.source.to_string()),
             Err(_) if args.dry_run => None,
-            Err(err) => return Err(err),
+            Err(err) => {
+                remind(&err);
+                return Err(err);
+            }
         };
         let outcome = if args.dry_run {
             apply::Outcome {
@@ -222,12 +235,11 @@ mod commands {
         } else {
             // A store of an earlier layout: this member's object is made from their old
             // record when it is first written (serve and poll migrate everyone).
-            let slack = settings.slack()?;
             // Claimed like serve's and poll's writes, so a serve running beside it takes the
             // echo of these writes for what it is, and nobody writes the member twice.
             let instance = crate::state::instance_name("apply");
-            let engine = Engine::new(store.as_ref(), &slack, &tokens).claiming_as(&instance);
-            apply_claimed(&engine, plan)?
+            let engine = Engine::new(store.clone(), slack, tokens.clone()).claiming_as(&instance);
+            apply_claimed(&engine, plan).inspect_err(remind)?
         };
         if args.json {
             let mut out = serde_json::to_value(&outcome)?;
@@ -277,7 +289,7 @@ mod commands {
 
     /// Applies `plan` under a claim on the member, waiting while another process (serve, poll,
     /// another apply) writes them; then only what is still missing is written.
-    fn apply_claimed(engine: &Engine<'_>, plan: apply::Plan) -> Result<apply::Outcome> {
+    fn apply_claimed(engine: &Engine, plan: apply::Plan) -> Result<apply::Outcome> {
         let started = std::time::Instant::now();
         loop {
             match engine.execute_claimed(&plan, crate::unix_now())? {
@@ -313,11 +325,11 @@ mod commands {
     pub fn poll(settings: &Settings, args: &PollArgs) -> Result<ExitCode> {
         let stop = crate::signals::Stop::on_signals()?;
         let store: Arc<dyn Store> = settings.store.open()?.into();
-        let tokens = settings.tokens(&store)?;
+        let slack = settings.slack()?;
+        let tokens = Arc::new(settings.tokens(&store, Some(&slack))?);
         if !args.dry_run || tokens.bots().is_empty() {
             tokens.require_some_user_token()?;
         }
-        let slack = settings.slack()?;
         // A store of an earlier layout is migrated beside the cycle, not before it.
         let migration = (!args.dry_run).then(|| {
             let (store, stop) = (store.clone(), stop.clone());
@@ -325,7 +337,7 @@ mod commands {
                 crate::state::migrate::migrate(store.as_ref(), &|| stop.requested())
             })
         });
-        let code = poll_cycles(args, &store, &slack, &tokens, &stop);
+        let code = poll_cycles(args, &store, slack, tokens, &stop);
         if let Some(migration) = migration {
             match migration.join() {
                 Ok(Ok(_)) => {}
@@ -340,12 +352,12 @@ mod commands {
     fn poll_cycles(
         args: &PollArgs,
         store: &Arc<dyn Store>,
-        slack: &crate::slack::SlackClient,
-        tokens: &crate::tokens::Tokens,
+        slack: Arc<crate::slack::SlackClient>,
+        tokens: Arc<crate::tokens::Tokens>,
         stop: &crate::signals::Stop,
     ) -> Result<ExitCode> {
         let instance = crate::state::instance_name("poll");
-        let engine = Engine::new(store.as_ref(), slack, tokens).claiming_as(&instance);
+        let engine = Engine::new(store.clone(), slack, tokens).claiming_as(&instance);
         let options = crate::poll::Options {
             concurrency: usize::from(args.concurrency),
             dry_run: args.dry_run,
@@ -353,7 +365,7 @@ mod commands {
         };
         loop {
             let started = std::time::Instant::now();
-            let code = match crate::poll::cycle(&engine, slack, tokens, options, stop) {
+            let code = match crate::poll::cycle(&engine, options, stop) {
                 Ok(report) => {
                     if args.json {
                         let mut out = serde_json::to_value(&report)?;
@@ -396,7 +408,7 @@ mod commands {
             return Ok(ExitCode::Success);
         }
         let store: Arc<dyn Store> = settings.store.open()?.into();
-        let tokens = settings.tokens(&store)?;
+        let tokens = settings.tokens(&store, Some(&settings.slack()?))?;
         if let Some(TokensAction::Forget { user }) = &args.action {
             let user = UserId::parse(user.trim()).map_err(UsageError::new)?;
             let forgotten = crate::tokens::stored::forget_all_of(store.as_ref(), &user)?;
@@ -451,7 +463,8 @@ mod commands {
             socket,
         };
         let store: Arc<dyn Store> = settings.store.open()?.into();
-        let tokens = settings.tokens(&store)?;
+        let slack = settings.slack()?;
+        let tokens = Arc::new(settings.tokens(&store, Some(&slack))?);
         log::info!("setup: {}", setup.kind.name());
         match &oauth {
             // With OAuth on, members connect once serve runs.
@@ -462,7 +475,6 @@ mod commands {
             ),
             None => tokens.require_some_user_token()?,
         }
-        let slack = settings.slack()?;
         crate::serve::run(config, store, slack, tokens)?;
         Ok(ExitCode::Success)
     }

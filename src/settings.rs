@@ -28,14 +28,23 @@ impl Settings {
         })
     }
 
-    /// The Slack client for `--slack-api-url`.
-    pub fn slack(&self) -> Result<SlackClient> {
-        SlackClient::new(&self.slack_api_url, RetryPolicy::default())
+    /// The Slack client for `--slack-api-url`: one per process, so every call (refreshes and
+    /// messages among them) is paced and counted with the rest.
+    pub fn slack(&self) -> Result<Arc<SlackClient>> {
+        Ok(Arc::new(SlackClient::new(
+            &self.slack_api_url,
+            RetryPolicy::default(),
+        )?))
     }
 
     /// The tokens file, `SLACK_TOKEN` and `SLACK_BOT_TOKEN`, and the tokens members connected,
-    /// sealed in `store` (opened with `STATUSINATOR_SECRET_KEY`).
-    pub fn tokens(&self, store: &Arc<dyn Store>) -> Result<Tokens> {
+    /// sealed in `store` (opened with `STATUSINATOR_SECRET_KEY`). Rotating tokens are
+    /// refreshed through `slack` (without it, they are used until they lapse).
+    pub fn tokens(
+        &self,
+        store: &Arc<dyn Store>,
+        slack: Option<&Arc<SlackClient>>,
+    ) -> Result<Tokens> {
         let tokens = Tokens::load(
             self.tokens_file.as_deref(),
             std::env::var("SLACK_TOKEN").ok(),
@@ -44,7 +53,7 @@ impl Settings {
         Ok(tokens.with_vault(Vault {
             store: store.clone(),
             key: secret_key()?,
-            refresher: self.refresher()?.map(Arc::new),
+            refresher: slack.and_then(|slack| self.refresher(slack)).map(Arc::new),
             instance: crate::state::instance_name("tokens"),
             install_url: std::env::var("STATUSINATOR_PUBLIC_URL")
                 .ok()
@@ -55,7 +64,10 @@ impl Settings {
     }
 
     /// What refreshing rotating tokens needs, when the app's credentials are set.
-    pub fn refresher(&self) -> Result<Option<crate::tokens::rotation::Refresher>> {
+    pub fn refresher(
+        &self,
+        slack: &Arc<SlackClient>,
+    ) -> Option<crate::tokens::rotation::Refresher> {
         let var = |name: &str| {
             std::env::var(name)
                 .ok()
@@ -63,15 +75,15 @@ impl Settings {
                 .filter(|v| !v.is_empty())
         };
         let (Some(id), Some(secret)) = (var("SLACK_CLIENT_ID"), var("SLACK_CLIENT_SECRET")) else {
-            return Ok(None);
+            return None;
         };
-        Ok(Some(crate::tokens::rotation::Refresher {
+        Some(crate::tokens::rotation::Refresher {
             client: crate::slack::ClientCredentials {
                 id,
                 secret: crate::secret::SecretString::new(secret),
             },
-            slack: self.slack()?,
-        }))
+            slack: slack.clone(),
+        })
     }
 }
 

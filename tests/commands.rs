@@ -175,12 +175,18 @@ fn a_pause_stops_a_change_a_worker_is_writing() {
             && world.slack.member("U0ANA0001").photo == Some(images::jpeg(700, 700, 9))
             && serve.health()["queue"] == 0
     });
-    for (method, at) in preset_writes(&world) {
-        assert!(
-            at < answered,
-            "{method} started after the pause was answered"
-        );
-    }
+    // A write already on its way when the pause was answered may reach Slack just after the
+    // answer (its request is read a moment later on a busy machine): at most that one, the
+    // name, the plan's first write. The photo, the next one, is never written.
+    let after: Vec<String> = preset_writes(&world)
+        .into_iter()
+        .filter(|(_, at)| *at >= answered)
+        .map(|(method, _)| method)
+        .collect();
+    assert!(
+        after.is_empty() || after == ["users.profile.set"],
+        "preset writes that reached Slack after the pause was answered: {after:?}"
+    );
     assert!(
         !preset_writes(&world)
             .iter()

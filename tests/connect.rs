@@ -396,7 +396,7 @@ fn tokens_in_process(world: &World, key: &str) -> statusinator::tokens::Tokens {
                 id: CLIENT_ID.into(),
                 secret: statusinator::secret::SecretString::new(CLIENT_SECRET),
             },
-            slack,
+            slack: std::sync::Arc::new(slack),
         })),
         instance: "serve-test".into(),
         install_url: None,

@@ -72,10 +72,10 @@ impl PictureCache {
 
 /// Makes planned writes with each member's own token and records them.
 #[derive(Debug)]
-pub struct Engine<'a> {
-    store: &'a dyn Store,
-    slack: &'a SlackClient,
-    tokens: &'a Tokens,
+pub struct Engine {
+    store: Arc<dyn Store>,
+    slack: Arc<SlackClient>,
+    tokens: Arc<Tokens>,
     pictures: PictureCache,
     /// Who each token belongs to (`auth.test`), by where it came from.
     owners: Mutex<HashMap<crate::tokens::TokenSource, String>>,
@@ -157,8 +157,8 @@ pub fn after(recorded: Option<&Applied>, plan: &Plan) -> Applied {
     entry
 }
 
-impl<'a> Engine<'a> {
-    pub fn new(store: &'a dyn Store, slack: &'a SlackClient, tokens: &'a Tokens) -> Self {
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, slack: Arc<SlackClient>, tokens: Arc<Tokens>) -> Self {
         Engine {
             store,
             slack,
@@ -178,15 +178,25 @@ impl<'a> Engine<'a> {
     }
 
     pub fn store(&self) -> &dyn Store {
-        self.store
+        self.store.as_ref()
     }
 
     pub fn slack(&self) -> &SlackClient {
-        self.slack
+        &self.slack
     }
 
     pub fn tokens(&self) -> &Tokens {
-        self.tokens
+        &self.tokens
+    }
+
+    /// The store, to keep beside the engine.
+    pub fn store_handle(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    /// The process's one Slack client, to keep beside the engine.
+    pub fn slack_handle(&self) -> Arc<SlackClient> {
+        self.slack.clone()
     }
 
     /// Makes the plan's writes in order, recording each as it succeeds; an empty plan only
@@ -222,7 +232,14 @@ impl<'a> Engine<'a> {
             .as_deref()
             .expect("execute_claimed needs claiming_as");
         let user = &plan.user;
-        let claimed = applied::claim(self.store, user, instance, &plan.emoji, now, CLAIM_HOLD);
+        let claimed = applied::claim(
+            self.store.as_ref(),
+            user,
+            instance,
+            &plan.emoji,
+            now,
+            CLAIM_HOLD,
+        );
         let (plan, recorded, held) = match claimed {
             Ok(Claimed::Held(other)) => return Ok(Run::Elsewhere(other)),
             Ok(Claimed::Ours(recorded)) => (plan.rebased(recorded.as_ref()), recorded, true),
@@ -239,7 +256,7 @@ impl<'a> Engine<'a> {
             self.execute(&plan, now).map(|_| ())
         } else {
             // The claim is renewed while the plan runs; each write is made only while it holds.
-            let renew = || applied::renew_claim(self.store, user, instance, CLAIM_HOLD);
+            let renew = || applied::renew_claim(self.store.as_ref(), user, instance, CLAIM_HOLD);
             crate::lease::hold(crate::lease::RENEW_EVERY, renew, |lease| {
                 let context = || format!("{} ({})", plan.user, display_emoji(&plan.emoji));
                 self.run(&plan, now, Some(lease), go_on)
@@ -248,7 +265,7 @@ impl<'a> Engine<'a> {
         };
         // The plan's last record released the claim; anything else lets it go here.
         if idle || done.is_err() {
-            if let Err(err) = applied::release(self.store, user, instance) {
+            if let Err(err) = applied::release(self.store.as_ref(), user, instance) {
                 log::warn!("{err:#}; the claim lapses in at most {CLAIM_HOLD} s");
             }
         }
@@ -270,12 +287,12 @@ impl<'a> Engine<'a> {
     /// written in order: while any wait, new ones wait behind them.
     fn record(&self, step: Step) -> Result<()> {
         let Some(deferred) = &self.deferred else {
-            return step.record(self.store);
+            return step.record(self.store.as_ref());
         };
         let mut waiting = deferred.lock().expect("deferred lock");
-        Self::flush_locked(self.store, &mut waiting);
+        Self::flush_locked(self.store.as_ref(), &mut waiting);
         if waiting.is_empty() {
-            match step.record(self.store) {
+            match step.record(self.store.as_ref()) {
                 Ok(()) => return Ok(()),
                 Err(err) => log::warn!(
                     "{err:#}; Slack has the change, and it is recorded once the store answers"
@@ -292,7 +309,7 @@ impl<'a> Engine<'a> {
             None => 0,
             Some(deferred) => {
                 let mut waiting = deferred.lock().expect("deferred lock");
-                Self::flush_locked(self.store, &mut waiting);
+                Self::flush_locked(self.store.as_ref(), &mut waiting);
                 waiting.len()
             }
         }
@@ -383,12 +400,15 @@ impl<'a> Engine<'a> {
         let mut pictures = HashMap::new();
         for write in &plan.writes {
             if let Write::Photo { picture } = write {
-                pictures.insert(picture.clone(), self.pictures.get(self.store, picture)?);
+                pictures.insert(
+                    picture.clone(),
+                    self.pictures.get(self.store.as_ref(), picture)?,
+                );
             }
         }
         let token = self.tokens.for_user(&plan.user)?;
         // A token Slack refuses for good disconnects its member (when they connected it).
-        let refused = |err: &crate::slack::SlackError| self.tokens.token_failed(&token, err);
+        let refused = |err| self.refused(&token, err);
         // Only the member's own token, before anything is read or written with it.
         self.check_owner(&token, &plan.user)?;
         // The usual profile first: kept before the first change, updated with a hand edit.
@@ -398,7 +418,7 @@ impl<'a> Engine<'a> {
                 None => self
                     .slack
                     .profile_get(&token, plan.user.as_str())
-                    .inspect_err(refused)?,
+                    .map_err(refused)?,
             };
             let kept = self.keep_usual(plan, &shown, now)?;
             // Putting the usual profile back, the photo they set by hand is the usual one and
@@ -420,19 +440,19 @@ impl<'a> Engine<'a> {
                 Write::Name { display_name } => {
                     self.slack
                         .set_display_name(&token, display_name)
-                        .inspect_err(refused)?;
+                        .map_err(refused)?;
                     log::info!("{}: display name set to {display_name:?}", plan.user);
                 }
                 Write::Photo { picture } => {
                     let (bytes, format) = &pictures[picture];
                     self.slack
                         .set_photo(&token, bytes, *format)
-                        .inspect_err(refused)?;
+                        .map_err(refused)?;
                     log::info!("{}: photo set to {picture}", plan.user);
                     avatar_hash = self.avatar_hash(&token, &plan.user);
                 }
                 Write::DeletePhoto => {
-                    self.slack.delete_photo(&token).inspect_err(refused)?;
+                    self.slack.delete_photo(&token).map_err(refused)?;
                     log::info!("{}: photo removed (they had none of their own)", plan.user);
                     avatar_hash = self.avatar_hash(&token, &plan.user);
                 }
@@ -440,6 +460,15 @@ impl<'a> Engine<'a> {
             self.record(step(Some(write), avatar_hash, i == last, &usual_photo))?;
         }
         Ok(())
+    }
+
+    /// Slack's refusal of `token`, as the error to return: the member it disconnected (the
+    /// caller decides whether to tell them), else Slack's own error.
+    fn refused(&self, token: &Token, err: crate::slack::SlackError) -> anyhow::Error {
+        match self.tokens.token_failed(token, &err) {
+            Some(disconnected) => disconnected.into(),
+            None => err.into(),
+        }
     }
 
     /// The `avatar_hash` Slack shows right after statusinator's photo write: the mark of its
@@ -468,7 +497,7 @@ impl<'a> Engine<'a> {
                 custom_photo: shown.is_custom_image,
                 kept_at: now,
             };
-            applied::keep_usual(self.store, user, &usual, false)?;
+            applied::keep_usual(self.store.as_ref(), user, &usual, false)?;
             log::info!(
                 "{user}: kept their usual profile (name {:?}, {})",
                 usual.name,
@@ -479,7 +508,7 @@ impl<'a> Engine<'a> {
             );
         }
         if let Some(edit) = &plan.hand_edit {
-            let mut usual = applied::load_usual(self.store, user)?.unwrap_or_default();
+            let mut usual = applied::load_usual(self.store.as_ref(), user)?.unwrap_or_default();
             if let Some(name) = &edit.name {
                 usual.name = name.clone();
             }
@@ -489,7 +518,7 @@ impl<'a> Engine<'a> {
                 kept_photo = Some(usual.picture.clone());
             }
             usual.kept_at = now;
-            applied::keep_usual(self.store, user, &usual, true)?;
+            applied::keep_usual(self.store.as_ref(), user, &usual, true)?;
             log::info!("{user} changed their profile by hand: that is their usual now");
         }
         Ok(kept_photo)
@@ -514,7 +543,7 @@ impl<'a> Engine<'a> {
                 .and_then(|bytes| picture::check(&bytes).map(|c| (bytes, c.format)));
             match checked {
                 Ok((bytes, format)) => {
-                    return picture::keep(self.store, user, &bytes, format).map(Some);
+                    return picture::keep(self.store.as_ref(), user, &bytes, format).map(Some);
                 }
                 Err(reason) => last = reason,
             }
@@ -539,7 +568,7 @@ impl<'a> Engine<'a> {
                 let identity = self
                     .slack
                     .auth_test(token)
-                    .inspect_err(|err| self.tokens.token_failed(token, err))?;
+                    .map_err(|err| self.refused(token, err))?;
                 self.owners
                     .lock()
                     .expect("owners lock")

@@ -2,6 +2,11 @@
 //! through Slack's OAuth (sealed in the store, see [`stored`]), else `SLACK_TOKEN`; a
 //! workspace's bot token from its installation, else `SLACK_BOT_TOKEN`. A token is a
 //! [`SecretString`]; what travels into messages is only where it came from.
+//!
+//! Looking a token up ([`Tokens::lookup`]) only reads: it says what it found, a token, one due
+//! for a refresh, or a member disconnected since a given moment. Its caller decides what to do
+//! about it: [`Tokens::for_user`] refreshes a due token before handing it over; a disconnected
+//! member is reminded ([`Tokens::remind`]) by whoever holds the error, serve as an app job.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -53,6 +58,54 @@ pub struct Vault {
 /// A member is reminded to connect again at most this often.
 pub const REMIND_EVERY: u64 = 24 * 3600;
 
+/// A member whose connected token stopped working: nothing is changed for them until they
+/// connect again. As an error, it says so and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disconnected {
+    pub user: UserId,
+    pub team: String,
+    /// What Slack said (`token_revoked`, `invalid_refresh_token`, …).
+    pub reason: String,
+    /// When (unix seconds).
+    pub since: u64,
+}
+
+impl std::fmt::Display for Disconnected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is disconnected ({}) since {}: their token no longer works, so nothing is \
+             changed for them until they connect their profile again (serve's /slack/install)",
+            self.user,
+            self.reason,
+            humantime::format_rfc3339_seconds(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.since)
+            )
+        )
+    }
+}
+
+impl std::error::Error for Disconnected {}
+
+/// What looking up a member's token found.
+#[derive(Debug, Clone)]
+pub enum Found {
+    /// A token to use now.
+    Token(Token),
+    /// A connected token due for a refresh (or past its end) in `team`.
+    Due { team: String },
+    /// The member's connection stopped working.
+    Disconnected(Disconnected),
+}
+
+/// What serve's schedule of refreshes did.
+#[derive(Debug, Default)]
+pub struct Refreshed {
+    pub count: usize,
+    /// Members whose refresh Slack refused for good: to be reminded.
+    pub disconnected: Vec<Disconnected>,
+}
+
 impl Tokens {
     /// Reads the tokens file (refusing one readable by group or others) and takes `SLACK_TOKEN`
     /// and `SLACK_BOT_TOKEN` as given.
@@ -97,25 +150,35 @@ impl Tokens {
         self.vault.as_ref()
     }
 
-    /// The token that acts for `user`: their tokens-file entry, else the token they connected,
-    /// else `SLACK_TOKEN`.
+    /// The token that acts for `user`: their tokens-file entry, else the token they connected
+    /// (refreshed first when it is due), else `SLACK_TOKEN`. A disconnected member is a
+    /// [`Disconnected`] error; nobody is told here.
     pub fn for_user(&self, user: &UserId) -> anyhow::Result<Token> {
+        match self.lookup(user)? {
+            Found::Token(token) => Ok(token),
+            Found::Due { team } => self.refresh(&team, user),
+            Found::Disconnected(disconnected) => Err(disconnected.into()),
+        }
+    }
+
+    /// What acts for `user`, read and nothing else: no refresh, no message.
+    pub fn lookup(&self, user: &UserId) -> anyhow::Result<Found> {
         if let Some(secret) = self.by_user.get(user) {
-            return Ok(Token {
+            return Ok(Found::Token(Token {
                 secret: secret.clone(),
                 source: TokenSource::File(user.clone()),
                 team: None,
-            });
+            }));
         }
-        if let Some(token) = self.connected(user)? {
-            return Ok(token);
+        if let Some(found) = self.connected(user)? {
+            return Ok(found);
         }
         if let Some(secret) = &self.fallback {
-            return Ok(Token {
+            return Ok(Found::Token(Token {
                 secret: secret.clone(),
                 source: TokenSource::SlackToken,
                 team: None,
-            });
+            }));
         }
         let file = match &self.file {
             Some(path) => format!("add \"{user}\": \"xoxp-…\" to {}", path.display()),
@@ -134,7 +197,7 @@ impl Tokens {
     /// The token `user` connected through Slack, opened; `None` when they did not connect.
     /// A member connected in several workspaces acts with a working one (the first by
     /// workspace ID).
-    fn connected(&self, user: &UserId) -> anyhow::Result<Option<Token>> {
+    fn connected(&self, user: &UserId) -> anyhow::Result<Option<Found>> {
         let Some(vault) = &self.vault else {
             return Ok(None);
         };
@@ -150,14 +213,13 @@ impl Tokens {
         let location = vault
             .store
             .location(&stored::member_key(&record.team, user));
-        if let Connection::Disconnected { reason, .. } = &record.connection {
-            self.remind(user, &record.team, reason);
-            return Err(UsageError::new(format!(
-                "{user} is disconnected ({reason}): their token no longer works, so nothing is \
-                 changed for them until they connect their profile again (serve's \
-                 /slack/install)"
-            ))
-            .into());
+        if let Connection::Disconnected { reason, at } = &record.connection {
+            return Ok(Some(Found::Disconnected(Disconnected {
+                user: user.clone(),
+                team: record.team.clone(),
+                reason: reason.clone(),
+                since: *at,
+            })));
         }
         let Some(key) = &vault.key else {
             return Err(UsageError::new(format!(
@@ -167,32 +229,71 @@ impl Tokens {
             ))
             .into());
         };
-        let record = if rotation::due(&record, crate::unix_now()) {
-            match rotation::fresh(
-                vault.store.as_ref(),
-                key,
-                vault.refresher.as_deref(),
-                &record.team,
-                user,
-                &vault.instance,
-            ) {
-                Ok(record) => record,
-                Err(err) => {
-                    self.remind_if_disconnected(&record.team, user);
-                    return Err(err);
-                }
-            }
-        } else {
-            record
-        };
+        if rotation::due(&record, crate::unix_now()) {
+            return Ok(Some(Found::Due { team: record.team }));
+        }
         let secret = record
             .open_access(key)
             .map_err(|err| UsageError::new(format!("the token record {location}: {err}")))?;
-        Ok(Some(Token {
+        Ok(Some(Found::Token(Token {
             secret,
             source: TokenSource::Connected(user.clone()),
             team: Some(record.team.clone()),
-        }))
+        })))
+    }
+
+    /// Refreshes `user`'s connected token in `team` when it is due (or waits for whoever is
+    /// refreshing it), then hands it over. A refresh Slack refused for good is a
+    /// [`Disconnected`] error.
+    pub fn refresh(&self, team: &str, user: &UserId) -> anyhow::Result<Token> {
+        let Some(Vault {
+            store,
+            key: Some(key),
+            refresher,
+            instance,
+            ..
+        }) = &self.vault
+        else {
+            anyhow::bail!("{user}'s connected token cannot be opened here");
+        };
+        let record = rotation::fresh(
+            store.as_ref(),
+            key,
+            refresher.as_deref(),
+            team,
+            user,
+            instance,
+        )
+        .map_err(|err| match self.disconnected(team, user) {
+            Some(disconnected) => disconnected.into(),
+            None => err,
+        })?;
+        let secret = record.open_access(key).map_err(|err| {
+            UsageError::new(format!(
+                "the token record {}: {err}",
+                store.location(&stored::member_key(team, user))
+            ))
+        })?;
+        Ok(Token {
+            secret,
+            source: TokenSource::Connected(user.clone()),
+            team: Some(record.team),
+        })
+    }
+
+    /// The member's record in `team` says they are disconnected.
+    fn disconnected(&self, team: &str, user: &UserId) -> Option<Disconnected> {
+        let vault = self.vault.as_ref()?;
+        let record = stored::load_member(vault.store.as_ref(), team, user).ok()??;
+        match record.connection {
+            Connection::Disconnected { reason, at } => Some(Disconnected {
+                user: user.clone(),
+                team: record.team,
+                reason,
+                since: at,
+            }),
+            Connection::Connected => None,
+        }
     }
 
     /// The bot token, for reads.
@@ -234,15 +335,20 @@ impl Tokens {
 
     /// Slack refused `token` for good: a connected member is marked disconnected, so nothing
     /// uses it again until they connect again; unless their record holds another token by
-    /// then (refreshed meanwhile), which is not the one refused.
-    pub fn token_failed(&self, token: &Token, err: &crate::slack::SlackError) {
+    /// then (refreshed meanwhile), which is not the one refused. Returns the member as now
+    /// disconnected, for the caller to tell them.
+    pub fn token_failed(
+        &self,
+        token: &Token,
+        err: &crate::slack::SlackError,
+    ) -> Option<Disconnected> {
         let (TokenSource::Connected(user), Some(vault), Some(team)) =
             (&token.source, &self.vault, &token.team)
         else {
-            return;
+            return None;
         };
         if !rotation::is_dead(err) && err.code() != Some("token_expired") {
-            return;
+            return None;
         }
         let reason = err.code().unwrap_or("refused");
         let still = |r: &stored::MemberToken| match &vault.key {
@@ -255,7 +361,7 @@ impl Tokens {
         if let Err(e) = rotation::disconnect(store, team, user, reason, crate::unix_now(), &still) {
             log::warn!("could not mark {user} disconnected: {e:#}");
         }
-        self.remind_if_disconnected(team, user);
+        self.disconnected(team, user)
     }
 
     /// A bot token for each workspace statusinator can read: every installation's; without
@@ -316,9 +422,9 @@ impl Tokens {
         self.bot()
     }
 
-    /// Refreshes every connected token that is due (serve's schedule), and reminds members
-    /// whose refresh Slack refused. Returns how many it refreshed.
-    pub fn refresh_due(&self) -> anyhow::Result<usize> {
+    /// Refreshes every connected token that is due (serve's schedule). Says how many it
+    /// refreshed, and who Slack refused a refresh for good (to be reminded).
+    pub fn refresh_due(&self) -> anyhow::Result<Refreshed> {
         let Some(Vault {
             store,
             key: Some(key),
@@ -327,38 +433,33 @@ impl Tokens {
             ..
         }) = &self.vault
         else {
-            return Ok(0);
+            return Ok(Refreshed::default());
         };
         let now = crate::unix_now();
-        let mut refreshed = 0;
+        let mut refreshed = Refreshed::default();
         for record in stored::list_members(store.as_ref())?.records {
             if !rotation::due(&record, now) {
                 continue;
             }
             let (team, user) = (&record.team, &record.user);
             match rotation::fresh(store.as_ref(), key, Some(refresher), team, user, instance) {
-                Ok(_) => refreshed += 1,
+                Ok(_) => refreshed.count += 1,
                 Err(err) => {
                     log::warn!("{err:#}");
-                    self.remind_if_disconnected(team, user);
+                    refreshed.disconnected.extend(self.disconnected(team, user));
                 }
             }
         }
         Ok(refreshed)
     }
 
-    fn remind_if_disconnected(&self, team: &str, user: &UserId) {
-        let Some(vault) = &self.vault else { return };
-        if let Ok(Some(record)) = stored::load_member(vault.store.as_ref(), team, user) {
-            if let Connection::Disconnected { reason, .. } = &record.connection {
-                self.remind(user, &record.team, reason);
-            }
-        }
-    }
-
     /// Tells a disconnected member, with the bot, how to connect again; at most once a day
-    /// (claimed in their record, so replicas do not repeat it).
-    fn remind(&self, user: &UserId, team: &str, reason: &str) {
+    /// (claimed in their record, so replicas do not repeat it). Writes the store and calls
+    /// Slack: serve does it as an app job.
+    pub fn remind(&self, disconnected: &Disconnected) {
+        let Disconnected {
+            user, team, reason, ..
+        } = disconnected;
         let Some(vault) = &self.vault else { return };
         let (Some(url), Some(refresher)) = (&vault.install_url, &vault.refresher) else {
             return;

@@ -39,7 +39,7 @@ const WAIT_FOR_OTHERS: Duration = Duration::from_secs(90);
 #[derive(Debug)]
 pub struct Refresher {
     pub client: ClientCredentials,
-    pub slack: SlackClient,
+    pub slack: std::sync::Arc<SlackClient>,
 }
 
 /// Whether a record's token is due for a refresh at `now`.

@@ -5,11 +5,12 @@
 
 use serde_json::json;
 
+use super::App;
 use super::{home, Job};
 use crate::events::SlashCommand;
 use crate::presets::UserId;
 use crate::serve::metrics::EventOutcome;
-use crate::serve::{Answer, Service};
+use crate::serve::Answer;
 use crate::state;
 
 /// The command's name, as the app's manifest declares it.
@@ -30,7 +31,7 @@ fn ephemeral(text: impl Into<String>) -> Answer {
     )
 }
 
-impl Service {
+impl App {
     pub(crate) fn command(&self, command: SlashCommand) -> (EventOutcome, Answer) {
         let Ok(user) = UserId::parse(&command.user_id) else {
             return (
@@ -86,7 +87,7 @@ impl Service {
             ));
         }
         // From memory: the answer never waits on the store.
-        if self.pauses.is_paused(user) {
+        if self.status.pauses.is_paused(user) {
             lines.push("You are paused: `/statusinator resume` to start again.".to_owned());
         }
         ephemeral(lines.join("\n"))
@@ -98,7 +99,7 @@ impl Service {
             return ephemeral("You have no presets yet, so there is nothing to pause or resume.");
         }
         // In effect before the answer leaves; an app worker then stores it.
-        self.pauses.wish(&user, pause);
+        self.status.pauses.wish(&user, pause);
         self.jobs.push(Job::Pause {
             team: Some(team.to_owned()).filter(|t| !t.is_empty()),
             user,
@@ -115,8 +116,12 @@ impl Service {
     /// Pauses or resumes a member: the flag is stored now, and a worker then puts the usual
     /// profile back (paused) or applies the current status (resumed).
     pub(crate) fn set_paused(&self, user: &UserId, pause: bool) -> anyhow::Result<()> {
-        let changed = state::set_paused(self.store, user, pause.then_some(crate::unix_now()))?;
-        self.pauses.stored_as(user, pause);
+        let changed = state::set_paused(
+            self.store.as_ref(),
+            user,
+            pause.then_some(crate::unix_now()),
+        )?;
+        self.status.pauses.stored_as(user, pause);
         if changed {
             log::info!(
                 "{user} {} statusinator",
@@ -124,7 +129,7 @@ impl Service {
             );
         }
         // Off the ack path: the member's profile is read, then worked as an event.
-        self.reread_later(user);
+        self.status.reread_later(user);
         Ok(())
     }
 }

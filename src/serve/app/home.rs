@@ -7,13 +7,14 @@
 
 use serde_json::{json, Value};
 
+use super::App;
 use super::Job;
 use crate::events::BlockAction;
 use crate::presets::{EmojiKey, Preset, UserId, UserPresets};
 use crate::serve::metrics::EventOutcome;
-use crate::serve::{Answer, Service};
+use crate::serve::Answer;
 use crate::state::{self, Applied};
-use crate::tokens::TokenSource;
+use crate::tokens::{Found, TokenSource};
 
 /// Slack's limit on blocks in a view is 100; each preset takes two (what it does, its
 /// buttons), the rest of the view at most a dozen.
@@ -245,7 +246,7 @@ fn applied_words(applied: Option<&Applied>) -> String {
     escape(&format!(":arrow_forward: *Active*: {status}; {what}."))
 }
 
-impl Service {
+impl App {
     /// `app_home_opened`: the view is published off the ack path.
     pub(crate) fn home_opened(&self, team: String, user: &str) -> (EventOutcome, Answer) {
         let Ok(user) = UserId::parse(user) else {
@@ -277,7 +278,7 @@ impl Service {
             PAUSE | RESUME => {
                 // In effect before the answer leaves; an app worker then stores it.
                 let pause = action.action_id == PAUSE;
-                self.pauses.wish(&user, pause);
+                self.status.pauses.wish(&user, pause);
                 Job::Pause {
                     team: Some(team),
                     user,
@@ -307,7 +308,7 @@ impl Service {
             DISCONNECT => {
                 // Answered now; an app worker stores the wish, then the usual profile goes
                 // back and the token is forgotten (see disconnect.rs).
-                self.start_disconnecting(&team, &user);
+                self.status.leaving.mark(&team, &user);
                 Job::Disconnect { team, user }
             }
             // Connect is a link: Slack still tells of the click.
@@ -320,7 +321,7 @@ impl Service {
     /// Takes a preset out of `users.json`, merged like any writer's change so a concurrent
     /// onboard is kept (an app worker).
     pub(super) fn remove_preset(&self, user: &UserId, emoji: &EmojiKey) {
-        let removed = crate::store::update_users(self.store, crate::unix_now(), |file| {
+        let removed = crate::store::update_users(self.store.as_ref(), crate::unix_now(), |file| {
             let Some(presets) = file.users.get_mut(user) else {
                 return Ok(false);
             };
@@ -337,7 +338,7 @@ impl Service {
                     log::warn!("could not read users.json again: {err:#}");
                 }
                 // Their status may have used it.
-                self.reread_later(user);
+                self.status.reread_later(user);
             }
             Ok((false, _)) => log::debug!("{user} had no {emoji} preset to remove"),
             Err(err) => log::error!("{user} asked to remove their {emoji} preset, but: {err:#}"),
@@ -346,7 +347,7 @@ impl Service {
 
     /// The workspace's bot token, or a warning that says how to get one.
     pub(super) fn bot_for(&self, team: &str, user: &UserId) -> Option<crate::tokens::Token> {
-        let bot = self.engine.tokens().bot_for(team);
+        let bot = self.tokens().bot_for(team);
         if bot.is_none() {
             log::warn!(
                 "{user} used the Home tab, but there is no bot token for workspace {}: install \
@@ -365,7 +366,6 @@ impl Service {
         let mut facts = self.home_facts(user);
         facts.admin_notice = self.installation_notice(team, user);
         match self
-            .engine
             .slack()
             .publish_home(&bot, user.as_str(), &view(&facts))
         {
@@ -377,7 +377,7 @@ impl Service {
     /// What the member who installed the app in `team` should fix about the installation
     /// (missing bot scopes); `None` for everyone else.
     fn installation_notice(&self, team: &str, user: &UserId) -> Option<String> {
-        let installation = crate::tokens::stored::load_installation(self.store, team)
+        let installation = crate::tokens::stored::load_installation(self.store.as_ref(), team)
             .ok()
             .flatten()
             .filter(|i| &i.installed_by == user)?;
@@ -390,7 +390,7 @@ impl Service {
 
     /// Warns, once at start, about each workspace whose installation lacks bot scopes.
     pub(crate) fn check_installations(&self) {
-        let installations = match crate::tokens::stored::list_installations(self.store) {
+        let installations = match crate::tokens::stored::list_installations(self.store.as_ref()) {
             Ok(installations) => installations,
             Err(err) => {
                 log::warn!("reading the installations: {err:#}");
@@ -414,15 +414,17 @@ impl Service {
     }
 
     fn home_facts(&self, user: &UserId) -> HomeFacts {
-        let link = match self.engine.tokens().for_user(user) {
-            Ok(token) => Link::Connected {
+        // Looked up only: publishing a Home refreshes no token and tells nobody.
+        let link = match self.tokens().lookup(user) {
+            Ok(Found::Token(token)) => Link::Connected {
                 by_admin: !matches!(token.source, TokenSource::Connected(_)),
             },
-            Err(_) => Link::NotConnected {
+            Ok(Found::Due { .. }) => Link::Connected { by_admin: false },
+            Ok(Found::Disconnected(_)) | Err(_) => Link::NotConnected {
                 connect: self.oauth.as_ref().map(|oauth| oauth.install_url()),
             },
         };
-        let member = state::load_state(self.store, user).unwrap_or_else(|err| {
+        let member = state::load_state(self.store.as_ref(), user).unwrap_or_else(|err| {
             log::warn!("{err:#}");
             None
         });

@@ -6,229 +6,142 @@
 //! The member is always the signed payload's own `user.id` (or a command's `user_id`): values a
 //! member can type or a view carries only ever name which of their own presets.
 
+pub mod admin_onboard;
 pub mod commands;
 pub mod disconnect;
 pub mod home;
+pub mod install;
+pub mod jobs;
+pub mod lifecycle;
 pub mod modal;
+pub mod pages;
 pub mod pictures;
 
-use std::collections::{HashSet, VecDeque};
-use std::sync::{Condvar, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::metrics::EventOutcome;
-use super::{Answer, Service};
 use crate::events::Interaction;
-use crate::presets::{EmojiKey, UserId};
+use crate::presets::UserId;
+use crate::secret::SecretString;
+use crate::serve::metrics::EventOutcome;
+use crate::serve::status::presets::PresetCache;
+use crate::serve::status::{Notice, Status};
+use crate::serve::Answer;
+use crate::slack::SlackClient;
+use crate::store::Store;
+use crate::tokens::Tokens;
 
-/// Jobs waiting at most; beyond it new ones are dropped with a warning (the member can click
-/// again), so a flood of clicks cannot grow memory.
-const MAX_JOBS: usize = 10_000;
+pub use jobs::{Job, Jobs, Lane, WORKERS};
 
-/// The app's workers: one that only opens modals (a click's trigger lives 3 s, so it never
-/// waits behind anything), and two for the rest.
-pub const WORKERS: usize = 3;
+/// How often used OAuth states are swept from the store.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-/// Which jobs a worker takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lane {
-    /// Only modals to open.
-    Urgent,
-    /// Modals to open first, then everything else.
-    Any,
+/// The app's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Members connecting themselves through Slack's OAuth; `None`: off.
+    pub oauth: Option<crate::connect::OAuth>,
+    /// `POST /onboard` is on only with this.
+    pub admin_token: Option<SecretString>,
 }
 
-/// Work for the app's workers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Job {
-    /// Open the preset modal with the click's `trigger_id` (Slack honours it for 3 s): empty
-    /// for a new preset, filled to edit one.
-    OpenForm {
-        team: String,
-        user: UserId,
-        trigger_id: String,
-        editing: Option<EmojiKey>,
-    },
-    /// Store a submitted preset (picture downloaded and checked first), then say so in the
-    /// modal.
-    Save {
-        team: String,
-        user: UserId,
-        view_id: String,
-        filled: modal::Filled,
-    },
-    /// Take one of a member's presets out of `users.json`.
-    Remove {
-        team: String,
-        user: UserId,
-        emoji: EmojiKey,
-    },
-    /// Pause or resume a member (the flag is stored, then their profile worked again).
-    Pause {
-        team: Option<String>,
-        user: UserId,
-        pause: bool,
-    },
-    /// Publish a member's Home view.
-    Publish { team: String, user: UserId },
-    /// Store a member's wish to disconnect, then have their usual profile put back.
-    Disconnect { team: String, user: UserId },
-    /// Slack's `tokens_revoked`: forget those tokens.
-    TokensRevoked {
-        team: String,
-        users: Vec<String>,
-        bots: Vec<String>,
-    },
-    /// Slack's `app_uninstalled`: forget the workspace's installation and tokens.
-    AppUninstalled { team: String },
+/// The Slack app: its handlers answer from memory and queue [`Job`]s for its own workers
+/// (`app-N`), which alone call Slack or write the store for it. It reads the status pipeline's
+/// pauses and leaving members and asks it to look at members again; it never writes a member's
+/// profile itself.
+#[derive(Debug)]
+pub struct App {
+    status: Arc<Status>,
+    presets: Arc<PresetCache>,
+    store: Arc<dyn Store>,
+    jobs: Arc<Jobs>,
+    oauth: Option<crate::connect::OAuth>,
+    admin_token: Option<SecretString>,
+    /// Code exchanges allowed per client address.
+    exchanges: install::ExchangeLimit,
+    /// Preset photos served lately, shared by every client asking for them.
+    pictures: pictures::Shared,
+    /// When used OAuth states were last swept from the store (an idle worker's chore).
+    swept: Mutex<Instant>,
 }
 
-/// The app's job queue. A modal to open goes first, on a lane of its own. A member's Home is
-/// published by at most one worker at a time, with at most one more publish waiting: a member
-/// opening their Home a thousand times costs a couple of publishes, not a thousand.
-///
-/// Written by the threads that answer Slack (push) and the app workers (next, done); one lock,
-/// held only for the queue.
-#[derive(Debug, Default)]
-pub struct Jobs {
-    queue: Mutex<Queue>,
-    ready: Condvar,
-}
-
-#[derive(Debug, Default)]
-struct Queue {
-    urgent: VecDeque<Job>,
-    waiting: VecDeque<Job>,
-    /// Members whose Home a worker is publishing now.
-    publishing: HashSet<UserId>,
-    /// Stopping: workers finish what waits, then end.
-    closed: bool,
-    /// Workers still running.
-    running: usize,
-}
-
-impl Queue {
-    fn len(&self) -> usize {
-        self.urgent.len() + self.waiting.len()
+impl App {
+    /// `jobs` is the queue the status pipeline's notices already go to.
+    pub fn new(
+        status: Arc<Status>,
+        presets: Arc<PresetCache>,
+        jobs: Arc<Jobs>,
+        settings: Settings,
+    ) -> App {
+        App {
+            store: status.engine().store_handle(),
+            status,
+            presets,
+            jobs,
+            oauth: settings.oauth,
+            admin_token: settings.admin_token,
+            exchanges: install::ExchangeLimit::default(),
+            pictures: pictures::Shared::default(),
+            swept: Mutex::new(Instant::now()),
+        }
     }
 
-    /// The next job for `lane`: a modal to open first; else the oldest job that is not a
-    /// publish of a Home being published now.
-    fn take(&mut self, lane: Lane) -> Option<Job> {
-        if let Some(job) = self.urgent.pop_front() {
-            return Some(job);
+    /// The job a notice of the status pipeline becomes.
+    pub fn job_for(notice: Notice) -> Job {
+        match notice {
+            Notice::Home { team, user } => Job::Publish { team, user },
+            Notice::Tell { team, user, text } => Job::Tell { team, user, text },
+            Notice::Remind(disconnected) => Job::Remind(disconnected),
         }
-        if lane == Lane::Urgent {
-            return None;
-        }
-        let at = self.waiting.iter().position(|job| match job {
-            Job::Publish { user, .. } => !self.publishing.contains(user),
-            _ => true,
-        })?;
-        let job = self.waiting.remove(at)?;
-        if let Job::Publish { user, .. } = &job {
-            self.publishing.insert(user.clone());
-        }
-        Some(job)
     }
-}
 
-impl Jobs {
-    pub fn push(&self, job: Job) {
-        let mut queue = self.queue.lock().expect("jobs lock");
-        if matches!(job, Job::Publish { .. }) && queue.waiting.contains(&job) {
+    pub fn jobs(&self) -> &Jobs {
+        &self.jobs
+    }
+
+    fn slack(&self) -> &SlackClient {
+        self.status.engine().slack()
+    }
+
+    fn tokens(&self) -> &Tokens {
+        self.status.engine().tokens()
+    }
+
+    /// Removes the marks of used OAuth states once they expired (at most once a minute).
+    fn sweep_used_states(&self) {
+        if self.oauth.is_none() {
             return;
         }
-        if queue.len() >= MAX_JOBS {
-            log::warn!("the app's job queue is full ({MAX_JOBS}); dropped {job:?}");
-            return;
-        }
-        if matches!(job, Job::OpenForm { .. }) {
-            queue.urgent.push_back(job);
-        } else {
-            queue.waiting.push_back(job);
-        }
-        drop(queue);
-        self.ready.notify_all();
-    }
-
-    /// The next job for `lane`, waiting at most `wait`.
-    fn next(&self, lane: Lane, wait: Duration) -> Option<Job> {
-        let deadline = std::time::Instant::now() + wait;
-        let mut queue = self.queue.lock().expect("jobs lock");
-        loop {
-            if let Some(job) = queue.take(lane) {
-                return Some(job);
+        {
+            let mut swept = self.swept.lock().expect("swept lock");
+            if swept.elapsed() < SWEEP_EVERY {
+                return;
             }
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() || queue.closed {
-                return None;
+            *swept = Instant::now();
+        }
+        match crate::tokens::stored::sweep_used_states(self.store.as_ref(), crate::unix_now()) {
+            Ok(0) => {}
+            Ok(n) => log::debug!("swept {n} used OAuth state(s)"),
+            Err(err) => log::warn!("sweeping used OAuth states: {err:#}"),
+        }
+    }
+
+    /// Tells a member something in a direct message from their workspace's bot.
+    fn tell(&self, team: &str, user: &UserId, text: &str) {
+        match self.tokens().bot_for(team) {
+            Some(bot) => {
+                if let Err(err) = self.slack().post_message(&bot, user.as_str(), text) {
+                    log::warn!("could not tell {user}: {err}");
+                }
             }
-            queue = self.ready.wait_timeout(queue, left).expect("jobs lock").0;
+            None => log::warn!("no bot token for {team} to tell {user}"),
         }
     }
 
-    /// A worker finished `job`: a Home it published may be published again.
-    fn done(&self, job: &Job) {
-        if let Job::Publish { user, .. } = job {
-            self.queue
-                .lock()
-                .expect("jobs lock")
-                .publishing
-                .remove(user);
-            self.ready.notify_all();
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.queue.lock().expect("jobs lock").len()
-    }
-
-    /// A worker starts.
-    fn started(&self) {
-        self.queue.lock().expect("jobs lock").running += 1;
-    }
-
-    /// Whether a worker should end: stopping, and nothing left for it.
-    fn finished(&self, lane: Lane) -> bool {
-        let mut queue = self.queue.lock().expect("jobs lock");
-        let left = match lane {
-            Lane::Urgent => !queue.urgent.is_empty(),
-            Lane::Any => queue.len() > 0,
-        };
-        if queue.closed && !left {
-            queue.running -= 1;
-            drop(queue);
-            self.ready.notify_all();
-            return true;
-        }
-        false
-    }
-
-    /// Stops taking new work; waits until the workers finished what waits, or `deadline`.
-    /// Returns the jobs nobody got to.
-    pub fn close(&self, deadline: std::time::Instant) -> Vec<Job> {
-        let mut queue = self.queue.lock().expect("jobs lock");
-        queue.closed = true;
-        self.ready.notify_all();
-        while queue.running > 0 {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            queue = self.ready.wait_timeout(queue, left).expect("jobs lock").0;
-        }
-        let mut left: Vec<Job> = queue.urgent.drain(..).collect();
-        left.extend(queue.waiting.drain(..));
-        left
-    }
-}
-
-impl Service {
     /// An app worker on `lane`: runs jobs until the queue is closed and nothing is left.
-    pub(super) fn work_app(&self, lane: Lane) {
+    pub fn work(&self, lane: Lane) {
         self.jobs.started();
         loop {
             if let Some(job) = self.jobs.next(lane, Duration::from_secs(1)) {
@@ -236,6 +149,9 @@ impl Service {
                 self.jobs.done(&job);
             } else if self.jobs.finished(lane) {
                 return;
+            } else if lane == Lane::Any {
+                // Idle for a second: the chores.
+                self.sweep_used_states();
             }
         }
     }
@@ -244,7 +160,7 @@ impl Service {
     /// happened is kept (a pause, a wish to disconnect, a removal), and a modal still saying
     /// *Saving…* says it was not saved. Home views and modals to open are let go (the member
     /// opens them again).
-    pub(crate) fn settle_jobs(&self, left: Vec<Job>) {
+    pub fn settle_jobs(&self, left: Vec<Job>) {
         for job in left {
             match job {
                 Job::Pause { user, pause, .. } => {
@@ -253,9 +169,12 @@ impl Service {
                     }
                 }
                 Job::Disconnect { team, user } => {
-                    if let Err(err) =
-                        crate::disconnect::wish(self.store, &team, &user, crate::unix_now())
-                    {
+                    if let Err(err) = crate::disconnect::wish(
+                        self.store.as_ref(),
+                        &team,
+                        &user,
+                        crate::unix_now(),
+                    ) {
                         log::error!("{user}'s wish to disconnect is lost at the stop: {err:#}");
                     }
                 }
@@ -268,7 +187,7 @@ impl Service {
                 } => self.not_saved(&team, &user, &view_id, &filled),
                 // What Slack revoked is forgotten, stop or not.
                 job @ (Job::TokensRevoked { .. } | Job::AppUninstalled { .. }) => self.run_job(job),
-                Job::OpenForm { .. } | Job::Publish { .. } => {}
+                Job::OpenForm { .. } | Job::Publish { .. } | Job::Tell { .. } | Job::Remind(_) => {}
             }
         }
     }
@@ -301,17 +220,17 @@ impl Service {
             }
             Job::Publish { team, user } => self.publish_home(&team, &user),
             Job::Disconnect { team, user } => self.store_disconnect(&team, &user),
+            Job::Tell { team, user, text } => self.tell(&team, &user, &text),
+            Job::Remind(disconnected) => self.tokens().remind(&disconnected),
             Job::TokensRevoked { team, users, bots } => {
-                crate::serve::lifecycle::tokens_revoked(self.store, &team, &users, &bots)
+                lifecycle::tokens_revoked(self.store.as_ref(), &team, &users, &bots)
             }
-            Job::AppUninstalled { team } => {
-                crate::serve::lifecycle::app_uninstalled(self.store, &team)
-            }
+            Job::AppUninstalled { team } => lifecycle::app_uninstalled(self.store.as_ref(), &team),
         }
     }
 
     /// An interactivity payload: a button on the Home tab or in a modal, a modal submitted.
-    pub(super) fn interaction(&self, payload: &Value) -> (EventOutcome, Answer) {
+    pub fn interaction(&self, payload: &Value) -> (EventOutcome, Answer) {
         match Interaction::from_payload(payload) {
             Interaction::Action(action) => self.home_action(action),
             Interaction::Submission(submission) => self.submitted(submission),
@@ -321,85 +240,5 @@ impl Service {
                 (EventOutcome::Ignored, Answer::empty(200))
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_modal_to_open_goes_first_and_a_home_is_queued_once() {
-        let jobs = Jobs::default();
-        let ana = UserId::parse("U0ANA0001").unwrap();
-        let publish = Job::Publish {
-            team: "T1".into(),
-            user: ana.clone(),
-        };
-        jobs.push(publish.clone());
-        jobs.push(Job::Remove {
-            team: "T1".into(),
-            user: ana.clone(),
-            emoji: EmojiKey::parse(":x:").unwrap(),
-        });
-        jobs.push(publish.clone());
-        let open = Job::OpenForm {
-            team: "T1".into(),
-            user: ana,
-            trigger_id: "1.2.3".into(),
-            editing: None,
-        };
-        jobs.push(open.clone());
-        assert_eq!(jobs.len(), 3);
-        let wait = Duration::from_millis(1);
-        // The urgent lane takes only modals to open.
-        assert_eq!(jobs.next(Lane::Urgent, wait), Some(open));
-        assert_eq!(jobs.next(Lane::Urgent, wait), None);
-        assert_eq!(jobs.next(Lane::Any, wait), Some(publish.clone()));
-        assert!(matches!(
-            jobs.next(Lane::Any, wait),
-            Some(Job::Remove { .. })
-        ));
-        assert_eq!(jobs.next(Lane::Any, wait), None);
-    }
-
-    #[test]
-    fn closing_hands_back_what_nobody_got_to() {
-        let jobs = Jobs::default();
-        let ana = UserId::parse("U0ANA0001").unwrap();
-        jobs.push(Job::Pause {
-            team: None,
-            user: ana,
-            pause: true,
-        });
-        let left = jobs.close(std::time::Instant::now());
-        assert!(matches!(left.as_slice(), [Job::Pause { pause: true, .. }]));
-        assert_eq!(
-            jobs.next(Lane::Any, Duration::from_secs(5)),
-            None,
-            "closed: no wait"
-        );
-    }
-
-    #[test]
-    fn a_home_is_published_by_one_worker_with_one_more_waiting() {
-        let jobs = Jobs::default();
-        let ana = UserId::parse("U0ANA0001").unwrap();
-        let publish = Job::Publish {
-            team: "T1".into(),
-            user: ana,
-        };
-        let wait = Duration::from_millis(1);
-        jobs.push(publish.clone());
-        let first = jobs.next(Lane::Any, wait).unwrap();
-        // Opened again and again while it is published: one more waits, and no second worker
-        // takes it before the first is done.
-        for _ in 0..1000 {
-            jobs.push(publish.clone());
-        }
-        assert_eq!(jobs.len(), 1);
-        assert_eq!(jobs.next(Lane::Any, wait), None);
-        jobs.done(&first);
-        assert_eq!(jobs.next(Lane::Any, wait), Some(publish));
     }
 }

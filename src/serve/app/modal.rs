@@ -15,13 +15,14 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::home::{emoji_label, preset_words};
+use super::App;
 use super::Job;
 use crate::events::ViewSubmission;
 use crate::onboard::MAX_PICTURE_BYTES;
 use crate::picture::{self, MAX_SIDE, MIN_SIDE};
 use crate::presets::{check_name, EmojiKey, Preset, UserId, UserPresets};
 use crate::serve::metrics::EventOutcome;
-use crate::serve::{Answer, Service};
+use crate::serve::Answer;
 use crate::tokens::Token;
 
 /// The modal's `callback_id`.
@@ -308,7 +309,7 @@ fn read_file(file: &Value) -> Result<SlackFile, String> {
     })
 }
 
-impl Service {
+impl App {
     /// A modal submitted: problems are answered inline at once; a good submission is saved by
     /// an app worker after the ack.
     pub(crate) fn submitted(&self, submission: ViewSubmission) -> (EventOutcome, Answer) {
@@ -354,7 +355,7 @@ impl Service {
         let presets = self.presets.get(user).unwrap_or_default();
         let editing = editing.and_then(|e| presets.get(&e).map(|p| (e, p.clone())));
         let view = form(editing.as_ref().map(|(e, p)| (e, p)), None, None);
-        match self.engine.slack().open_view(&bot, trigger_id, &view) {
+        match self.slack().open_view(&bot, trigger_id, &view) {
             Ok(_) => log::debug!("opened the preset form for {user}"),
             Err(err) => log::warn!("could not open the preset form for {user}: {err}"),
         }
@@ -378,7 +379,7 @@ impl Service {
             Some(filled),
             Some(problem),
         );
-        if let Err(err) = self.engine.slack().update_view(bot, view_id, &view) {
+        if let Err(err) = self.slack().update_view(bot, view_id, &view) {
             log::warn!("could not show {user} their preset form again: {err}");
         }
     }
@@ -422,9 +423,9 @@ impl Service {
                     log::warn!("could not read users.json again: {err:#}");
                 }
                 // Their status may use it: it applies at once.
-                self.reread_later(user);
+                self.status.reread_later(user);
                 let view = saved(&filled.emoji, &preset);
-                if let Err(err) = self.engine.slack().update_view(&bot, view_id, &view) {
+                if let Err(err) = self.slack().update_view(&bot, view_id, &view) {
                     log::warn!("could not tell {user} their preset is saved: {err}");
                 }
                 self.publish_home(team, user);
@@ -449,7 +450,7 @@ impl Service {
         file: &SlackFile,
     ) -> Result<String, String> {
         let shown = crate::redact::excerpt(&file.name);
-        let fetcher = crate::fetch::Fetcher::slack_images(self.engine.slack().base())
+        let fetcher = crate::fetch::Fetcher::slack_images(self.slack().base())
             .map_err(|err| format!("statusinator could not download {shown}: {err:#}"))?;
         let bytes = fetcher
             .get_private(&file.url, MAX_PICTURE_BYTES, bot)
@@ -463,7 +464,7 @@ impl Service {
                 ),
             })?;
         let checked = picture::check(&bytes).map_err(|reason| format!("{shown}: {reason}"))?;
-        picture::keep(self.store, user, &bytes, checked.format).map_err(|err| {
+        picture::keep(self.store.as_ref(), user, &bytes, checked.format).map_err(|err| {
             log::error!("storing {user}'s picture failed: {err:#}");
             "Storing the photo did not work just now (the store did not answer): try again in a \
              minute"
@@ -479,31 +480,32 @@ impl Service {
         filled: &Filled,
         picture: Option<String>,
     ) -> anyhow::Result<Option<Preset>> {
-        let (preset, _) = crate::store::update_users(self.store, crate::unix_now(), |file| {
-            let mine = file.users.get(user);
-            let kept = filled
-                .editing
-                .as_ref()
-                .and_then(|e| mine?.get(e)?.picture.clone());
-            let preset = Preset {
-                name: filled.name.clone(),
-                picture: picture.clone().or(kept),
-            };
-            if preset.name.is_none() && preset.picture.is_none() {
-                return Ok(None);
-            }
-            if let Some(old) = filled.editing.as_ref().filter(|e| **e != filled.emoji) {
-                if let Some(mine) = file.users.get_mut(user) {
-                    mine.remove(old);
+        let (preset, _) =
+            crate::store::update_users(self.store.as_ref(), crate::unix_now(), |file| {
+                let mine = file.users.get(user);
+                let kept = filled
+                    .editing
+                    .as_ref()
+                    .and_then(|e| mine?.get(e)?.picture.clone());
+                let preset = Preset {
+                    name: filled.name.clone(),
+                    picture: picture.clone().or(kept),
+                };
+                if preset.name.is_none() && preset.picture.is_none() {
+                    return Ok(None);
                 }
-            }
-            let incoming = BTreeMap::from([(
-                user.clone(),
-                UserPresets::from([(filled.emoji.clone(), preset.clone())]),
-            )]);
-            file.merge(&incoming, false);
-            Ok(Some(preset))
-        })?;
+                if let Some(old) = filled.editing.as_ref().filter(|e| **e != filled.emoji) {
+                    if let Some(mine) = file.users.get_mut(user) {
+                        mine.remove(old);
+                    }
+                }
+                let incoming = BTreeMap::from([(
+                    user.clone(),
+                    UserPresets::from([(filled.emoji.clone(), preset.clone())]),
+                )]);
+                file.merge(&incoming, false);
+                Ok(Some(preset))
+            })?;
         Ok(preset)
     }
 }

@@ -8,9 +8,10 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 
+use super::App;
 use crate::picture::Format;
 use crate::presets::UserId;
-use crate::serve::{Answer, Service};
+use crate::serve::Answer;
 
 /// Bytes of pictures kept in memory at most, shared by every client asking for them.
 const SHARED_BYTES: usize = 64 * 1024 * 1024;
@@ -51,7 +52,7 @@ pub fn url(public: &str, key: &str) -> String {
     format!("{}{PREFIX}{key}", public.trim_end_matches('/'))
 }
 
-impl Service {
+impl App {
     /// Answers a request for a preset's photo (a store read: off the HTTP runtime). The bytes
     /// are shared by every client asking for the same picture (see [`Shared`]).
     pub(crate) fn picture(&self, path: &str) -> Answer {

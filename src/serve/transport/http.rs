@@ -1,9 +1,12 @@
 //! The HTTP side: hyper on a small tokio runtime. Every request is answered from memory; slow or
 //! silent clients are cut off by timeouts and never hold a thread, and no address can hold every
 //! connection (see [`super::connections`]): a fresh client, Slack included, always gets in.
+//!
+//! The server owns the connections (written by the runtime's threads: the accept loop admits
+//! and sheds, each connection's task marks itself busy or idle) and the slots for pages that
+//! read the store or call Slack. Slack's requests go to the inbox; the pages to the app.
 
 use std::convert::Infallible;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,11 +19,14 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio_io_timeout::TimeoutStream;
 
+use super::connections::Registry;
 use super::connections::{Connection, SHED_GRACE};
-use crate::events::{self, SignatureError, RETRY_NUM_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use crate::serve::inbox::Inbound;
+use crate::events::{RETRY_NUM_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::serve::app::App;
+use crate::serve::health::Watch;
+use crate::serve::inbox::{EventRequest, Inbox};
 use crate::serve::metrics::EventOutcome;
-use crate::serve::{Answer, Service};
+use crate::serve::Answer;
 use crate::signals::Stop;
 
 /// The largest body the Events URL reads.
@@ -45,6 +51,23 @@ const BLOCKING_THREADS: usize = 16;
 const SHED_EVERY: Duration = Duration::from_millis(250);
 /// Connections waiting to be accepted, in the kernel.
 const BACKLOG: i32 = 4096;
+/// Pages that read the store or call Slack worked at once; more wait their turn as a 503.
+const PAGE_WORK: usize = 8;
+
+/// The HTTP server: its routes, its connections and its bounded slots for slow pages.
+#[derive(Debug)]
+pub struct Server {
+    inbox: Arc<Inbox>,
+    app: Arc<App>,
+    watch: Arc<Watch>,
+    /// Every open connection, by peer (shared with `/healthz`).
+    connections: Arc<Registry>,
+    /// `POST /onboard` is worked one at a time.
+    onboarding: Arc<tokio::sync::Semaphore>,
+    /// Slots for the pages that read the store or call Slack (install, redirect, pictures):
+    /// bounded, so a flood of them cannot take every thread.
+    page_work: Arc<tokio::sync::Semaphore>,
+}
 
 /// Binds the listening socket, with room in the kernel's backlog for a burst of connections.
 pub fn bind(address: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
@@ -60,12 +83,25 @@ pub fn bind(address: std::net::SocketAddr) -> std::io::Result<std::net::TcpListe
     Ok(socket.into())
 }
 
-/// Serves until `stop` is raised, then stops accepting and returns.
-pub fn serve(
-    service: &'static Service,
-    listener: std::net::TcpListener,
-    stop: &Stop,
-) -> Result<()> {
+impl Server {
+    pub fn new(inbox: Arc<Inbox>, app: Arc<App>, watch: Arc<Watch>) -> Arc<Server> {
+        Arc::new(Server {
+            inbox,
+            app,
+            connections: watch.connections.clone(),
+            watch,
+            onboarding: Arc::new(tokio::sync::Semaphore::new(1)),
+            page_work: Arc::new(tokio::sync::Semaphore::new(PAGE_WORK)),
+        })
+    }
+
+    /// Serves until `stop` is raised, then stops accepting and returns.
+    pub fn serve(self: Arc<Self>, listener: std::net::TcpListener, stop: &Stop) -> Result<()> {
+        serve(self, listener, stop)
+    }
+}
+
+fn serve(server: Arc<Server>, listener: std::net::TcpListener, stop: &Stop) -> Result<()> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -92,23 +128,23 @@ pub fn serve(
                         Err(err) => {
                             // Out of file descriptors, most likely: shed what is idle.
                             log::warn!("accepting a connection failed: {err}");
-                            service.connections.shed_idle();
+                            server.connections.shed_idle();
                             tokio::time::sleep(Duration::from_millis(50)).await;
                             continue;
                         }
                     };
                     // Room is made for it, or (every slot busy answering) it is closed.
-                    let Some(connection) = service.connections.admit(peer.ip()) else {
+                    let Some(connection) = server.connections.admit(peer.ip()) else {
                         continue;
                     };
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(serve_connection(service, stream, connection));
+                    tokio::spawn(serve_connection(server.clone(), stream, connection));
                 }
                 _ = tick.tick() => {
                     if stop.requested() {
                         break;
                     }
-                    service.connections.shed_idle();
+                    server.connections.shed_idle();
                 }
             }
         }
@@ -121,13 +157,14 @@ pub fn serve(
 
 /// Serves one connection until it closes, is shed, or breaks a timeout.
 async fn serve_connection(
-    service: &'static Service,
+    server: Arc<Server>,
     stream: tokio::net::TcpStream,
     connection: Arc<Connection>,
 ) {
     let mut io = TimeoutStream::new(stream);
     io.set_write_timeout(Some(WRITE_TIMEOUT));
     let state = connection.clone();
+    let answering = server.clone();
     let http = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
@@ -137,11 +174,11 @@ async fn serve_connection(
         .serve_connection(
             TokioIo::new(Box::pin(io)),
             hyper::service::service_fn(move |request| {
-                let state = state.clone();
+                let (state, server) = (state.clone(), answering.clone());
                 async move {
                     state.begin();
-                    let answer = handle(service, request, state.peer()).await;
-                    state.end(service.connections.now_ms());
+                    let answer = handle(&server, request, state.peer()).await;
+                    state.end(server.connections.now_ms());
                     answer
                 }
             }),
@@ -160,18 +197,18 @@ async fn serve_connection(
             let _ = tokio::time::timeout(SHED_GRACE, http.as_mut()).await;
         }
     }
-    service.connections.closed(&connection);
+    server.connections.closed(&connection);
 }
 
 /// Runs `work` (a store read, a Slack call) on the runtime's bounded pool of blocking threads,
 /// holding one of `permits`; with none free, the answer is 503 at once (Retry-After: 2). No
 /// request starts a thread of its own.
 async fn off_runtime(
-    permits: &'static tokio::sync::Semaphore,
+    permits: &Arc<tokio::sync::Semaphore>,
     busy: &'static str,
     work: impl FnOnce() -> Answer + Send + 'static,
 ) -> Answer {
-    let Ok(permit) = permits.try_acquire() else {
+    let Ok(permit) = permits.clone().try_acquire_owned() else {
         return Answer {
             retry_after: Some(2),
             ..Answer::text(503, busy)
@@ -187,7 +224,7 @@ async fn off_runtime(
 }
 
 async fn handle(
-    service: &'static Service,
+    server: &Arc<Server>,
     request: Request<Incoming>,
     peer: std::net::IpAddr,
 ) -> Result<Response<Chunks>, Infallible> {
@@ -198,7 +235,7 @@ async fn handle(
             match read_body(body, &parts.headers, EVENTS_BODY_LIMIT).await {
                 Ok(bytes) => {
                     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-                    service.event(
+                    server.inbox.event(
                         EventRequest {
                             content_type: header("content-type"),
                             timestamp: header(TIMESTAMP_HEADER),
@@ -211,18 +248,19 @@ async fn handle(
                 }
                 Err(answer) => {
                     if answer.status == 413 {
-                        service.metrics.event(EventOutcome::TooLarge);
+                        server.inbox.metrics().event(EventOutcome::TooLarge);
                     }
                     answer
                 }
             }
         }
-        (&Method::GET, "/healthz") => service.health(),
+        (&Method::GET, "/healthz") => server.watch.health(),
         (&Method::GET, "/slack/install") => {
             let query = parts.uri.query().unwrap_or_default().to_owned();
             // Looks up the workspace's installation.
-            off_runtime(&service.page_work, BUSY, move || {
-                service.install_page(&query, crate::unix_now())
+            let app = server.app.clone();
+            off_runtime(&server.page_work, BUSY, move || {
+                app.install_page(&query, crate::unix_now())
             })
             .await
         }
@@ -234,8 +272,9 @@ async fn handle(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             // The exchange waits on Slack and the store.
-            off_runtime(&service.page_work, BUSY, move || {
-                service.oauth_redirect(&query, cookie.as_deref(), crate::unix_now(), peer)
+            let app = server.app.clone();
+            off_runtime(&server.page_work, BUSY, move || {
+                app.oauth_redirect(&query, cookie.as_deref(), crate::unix_now(), peer)
             })
             .await
         }
@@ -245,11 +284,12 @@ async fn handle(
         {
             let path = path.to_owned();
             // A store read (unless the picture is in memory already).
-            off_runtime(&service.page_work, BUSY, move || service.picture(&path)).await
+            let app = server.app.clone();
+            off_runtime(&server.page_work, BUSY, move || app.picture(&path)).await
         }
         (&Method::GET, "/metrics") => Answer {
             content_type: "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            body: service.metrics_text().into_bytes().into(),
+            body: server.watch.metrics_text().into_bytes().into(),
             ..Answer::empty(200)
         },
         (&Method::POST, "/onboard") => {
@@ -261,14 +301,15 @@ async fn handle(
             let query = parts.uri.query().unwrap_or_default().to_owned();
             // Refuse before reading a large body when the token is wrong, and take one
             // onboard at a time: bodies are large and pictures are decoded in memory.
-            if let Some(refusal) = service.onboard_refusal(authorization.as_deref()) {
+            if let Some(refusal) = server.app.onboard_refusal(authorization.as_deref()) {
                 refusal
-            } else if let Ok(permit) = service.onboarding.try_acquire() {
+            } else if let Ok(permit) = server.onboarding.clone().try_acquire_owned() {
                 match read_body(body, &parts.headers, ONBOARD_BODY_LIMIT).await {
                     Ok(bytes) => {
                         // Downloads and store writes block: they run off the runtime.
+                        let app = server.app.clone();
                         let answer = tokio::task::spawn_blocking(move || {
-                            let answer = service.onboard(authorization.as_deref(), &query, bytes);
+                            let answer = app.onboard(authorization.as_deref(), &query, bytes);
                             drop(permit);
                             answer
                         })
@@ -301,7 +342,7 @@ async fn handle(
         ),
     };
     if parts.uri.path() == "/slack/events" {
-        service.ack_took(started.elapsed());
+        server.inbox.ack_took(started.elapsed());
     }
     Ok(respond(answer))
 }
@@ -390,91 +431,5 @@ async fn read_body(body: Incoming, headers: &HeaderMap, limit: usize) -> Result<
         Ok(Err(err)) if err.is::<http_body_util::LengthLimitError>() => Err(too_large()),
         Ok(Err(err)) => Err(Answer::text(400, format!("reading the body failed: {err}"))),
         Err(_) => Err(Answer::text(408, "the body did not arrive in time")),
-    }
-}
-
-/// A request to the Events URL, as the HTTP side hands it over.
-#[derive(Debug, Clone, Copy)]
-pub struct EventRequest<'a> {
-    /// `Content-Type`: events are JSON, interactivity and commands form-encoded.
-    pub content_type: Option<&'a str>,
-    pub timestamp: Option<&'a str>,
-    pub signature: Option<&'a str>,
-    /// `X-Slack-Retry-Num` was present.
-    pub retry: bool,
-    pub body: &'a [u8],
-}
-
-impl Service {
-    /// Handles a request to the Events URL; never waits on Slack or the store.
-    pub fn event(&self, request: EventRequest<'_>, now: u64) -> Answer {
-        let (outcome, answer) = self.event_outcome(request, now);
-        self.metrics.event(outcome);
-        answer
-    }
-
-    pub fn ack_took(&self, took: Duration) {
-        self.metrics.ack(took);
-    }
-
-    fn event_outcome(&self, request: EventRequest<'_>, now: u64) -> (EventOutcome, Answer) {
-        // Read once: an unsigned certificate check is told apart before the signature check.
-        let form = events::is_form(request.content_type, request.body)
-            .then(|| events::parse_form(request.body));
-        if form == Some(Ok(events::Form::SslCheck)) {
-            // Slack's certificate check is the one request it does not sign; it asks nothing.
-            return (EventOutcome::Ignored, Answer::empty(200));
-        }
-        let Some(verifier) = &self.verifier else {
-            return (
-                EventOutcome::BadSignature,
-                Answer::text(
-                    401,
-                    "this serve takes Slack's requests over Socket Mode and has no signing \
-                     secret to check this one: set SLACK_SIGNING_SECRET to take them here too",
-                ),
-            );
-        };
-        if let Err(err) = verifier.verify(request.timestamp, request.signature, request.body, now) {
-            self.log_bad_signature(err);
-            return (
-                EventOutcome::BadSignature,
-                Answer::text(401, format!("invalid request signature: {err}")),
-            );
-        }
-        let inbound = if let Some(form) = form {
-            match form {
-                Ok(events::Form::Command(command)) => Inbound::Command(command),
-                Ok(events::Form::Interaction(payload)) => Inbound::Interaction(payload),
-                Ok(events::Form::SslCheck) => return (EventOutcome::Ignored, Answer::empty(200)),
-                Err(err) => {
-                    log::warn!("a signed form to the Request URL was not understood: {err}");
-                    return (EventOutcome::Malformed, Answer::text(400, err.to_string()));
-                }
-            }
-        } else {
-            match events::parse(request.body) {
-                Ok(envelope) => Inbound::Event {
-                    envelope,
-                    retry: request.retry,
-                },
-                Err(err) => {
-                    log::warn!("a signed request to the Events URL was not understood: {err}");
-                    let text = crate::redact::secrets(&err.to_string()).into_owned();
-                    return (EventOutcome::Malformed, Answer::text(400, text));
-                }
-            }
-        };
-        self.dispatch(inbound)
-    }
-
-    fn log_bad_signature(&self, err: SignatureError) {
-        // The first, then one in a hundred: a scan cannot flood the log.
-        let n = self.bad_signatures.fetch_add(1, Ordering::Relaxed) + 1;
-        if n == 1 {
-            log::warn!("refused a request to the Events URL: {err}");
-        } else if n.is_multiple_of(100) {
-            log::warn!("refused {n} requests to the Events URL so far; the latest: {err}");
-        }
     }
 }

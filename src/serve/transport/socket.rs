@@ -22,6 +22,7 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -31,10 +32,11 @@ use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
 use crate::events::{self, SlashCommand};
-use crate::serve::inbox::Inbound;
-use crate::serve::metrics::EventOutcome;
-use crate::serve::{Answer, Service, SocketConfig};
+use crate::serve::inbox::{Inbound, Inbox};
+use crate::serve::metrics::{EventOutcome, Metrics};
+use crate::serve::{Answer, SocketConfig};
 use crate::signals::Stop;
+use crate::slack::SlackClient;
 use crate::tokens::{Token, TokenSource};
 
 /// How often serve pings Slack, and how long it waits for any whole message before calling the
@@ -194,27 +196,33 @@ impl Backoff {
     }
 }
 
+/// What the connection keepers are given: the inbox to hand envelopes to, the Slack client
+/// (for `apps.connections.open`), the gauge they keep, and the metrics.
+#[derive(Debug, Clone)]
+pub struct Parts {
+    pub inbox: Arc<Inbox>,
+    pub slack: Arc<SlackClient>,
+    pub gauge: Arc<Gauge>,
+    pub metrics: Arc<Metrics>,
+}
+
 /// Starts the connection keepers; they return once `stop` is raised.
-pub fn start(
-    service: &'static Service,
-    config: &SocketConfig,
-    stop: &Stop,
-) -> Result<Vec<JoinHandle<()>>> {
+pub fn start(parts: Parts, config: &SocketConfig, stop: &Stop) -> Result<Vec<JoinHandle<()>>> {
     let token = Token {
         secret: config.app_token.clone(),
         source: TokenSource::AppToken,
         team: None,
     };
-    service
-        .socket
+    parts
+        .gauge
         .wanted
         .store(config.connections, Ordering::Relaxed);
     (0..config.connections)
         .map(|i| {
-            let (token, stop) = (token.clone(), stop.clone());
+            let (parts, token, stop) = (parts.clone(), token.clone(), stop.clone());
             std::thread::Builder::new()
                 .name(format!("socket-{i}"))
-                .spawn(move || Keeper::new(service, i, token, stop).keep())
+                .spawn(move || Keeper::new(parts, i, token, stop).keep())
                 .context("starting a Socket Mode connection")
         })
         .collect()
@@ -238,7 +246,7 @@ pub fn join(keepers: Vec<JoinHandle<()>>, deadline: Instant) {
 /// One connection's keeper: its thread owns the connection, the one being replaced while it
 /// closes, and the replacement being opened.
 struct Keeper {
-    service: &'static Service,
+    parts: Parts,
     slot: usize,
     token: Token,
     stop: Stop,
@@ -252,9 +260,9 @@ struct Keeper {
 }
 
 impl Keeper {
-    fn new(service: &'static Service, slot: usize, token: Token, stop: Stop) -> Keeper {
+    fn new(parts: Parts, slot: usize, token: Token, stop: Stop) -> Keeper {
         Keeper {
-            service,
+            parts,
             slot,
             token,
             stop,
@@ -271,7 +279,7 @@ impl Keeper {
             if self.stop.requested() {
                 return;
             }
-            let link = match connect(self.service, &self.token, &self.stop) {
+            let link = match connect(&self.parts.slack, &self.token, &self.stop) {
                 Ok(link) => {
                     self.backoff.reset();
                     link
@@ -280,7 +288,7 @@ impl Keeper {
                     let wait = if err.refused {
                         // Not a passing failure: said loudly, then tried again only slowly.
                         log::error!("Socket Mode connection {}: {:#}", self.slot, err.error);
-                        self.service.metrics.socket_reconnect("refused");
+                        self.parts.metrics.socket_reconnect("refused");
                         BACKOFF_CAP
                     } else {
                         log::warn!("Socket Mode connection {}: {:#}", self.slot, err.error);
@@ -292,16 +300,15 @@ impl Keeper {
                     continue;
                 }
             };
-            let gauge = &self.service.socket.open;
-            gauge.fetch_add(1, Ordering::Relaxed);
+            self.parts.gauge.open.fetch_add(1, Ordering::Relaxed);
             let ended = self.run(link);
-            gauge.fetch_sub(1, Ordering::Relaxed);
+            self.parts.gauge.open.fetch_sub(1, Ordering::Relaxed);
             let slot = self.slot;
             let wait = match ended {
                 Ended::Stopping => return,
                 Ended::Lost(reason, why) => {
                     log::warn!("Socket Mode connection {slot} lost ({why}); connecting again");
-                    self.service.metrics.socket_reconnect(reason);
+                    self.parts.metrics.socket_reconnect(reason);
                     self.backoff.wait()
                 }
                 Ended::Disabled => {
@@ -310,7 +317,7 @@ impl Keeper {
                          again in the app's settings (Socket Mode), or unset SLACK_APP_TOKEN \
                          and give a Request URL; trying again every minute meanwhile"
                     );
-                    self.service.metrics.socket_reconnect("link_disabled");
+                    self.parts.metrics.socket_reconnect("link_disabled");
                     BACKOFF_CAP
                 }
             };
@@ -326,10 +333,14 @@ impl Keeper {
             return;
         }
         self.retry_next = None;
-        let (service, token, stop) = (self.service, self.token.clone(), self.stop.clone());
+        let (slack, token, stop) = (
+            self.parts.slack.clone(),
+            self.token.clone(),
+            self.stop.clone(),
+        );
         match std::thread::Builder::new()
             .name(format!("socket-{}-next", self.slot))
-            .spawn(move || connect(service, &token, &stop))
+            .spawn(move || connect(&slack, &token, &stop))
         {
             Ok(handle) => self.next = Some(handle),
             Err(err) => {
@@ -367,14 +378,14 @@ impl Keeper {
 
     /// Reads the replaced connections being closed, acknowledging what still comes on them.
     fn read_closing(&mut self) {
-        let service = self.service;
+        let inbox = &self.parts.inbox;
         self.closing.retain_mut(|(link, until)| {
             if Instant::now() >= *until {
                 return false;
             }
             match read_within(link, Duration::from_millis(10)) {
                 Ok(Message::Text(text)) => {
-                    if let Heard::Ack(ack) = hear(service, &text) {
+                    if let Heard::Ack(ack) = hear(inbox, &text) {
                         let _ = link.send(Message::text(ack));
                     }
                     true
@@ -393,7 +404,7 @@ impl Keeper {
         let mut pinged = Instant::now();
         loop {
             if self.stop.requested() {
-                close(self.service, link, STOP_CLOSE);
+                close(&self.parts.inbox, link, STOP_CLOSE);
                 return Ended::Stopping;
             }
             self.read_closing();
@@ -430,7 +441,7 @@ impl Keeper {
                 match read_within(&mut link, tick) {
                     Ok(Message::Text(text)) => {
                         heard = Instant::now();
-                        match hear(self.service, &text) {
+                        match hear(&self.parts.inbox, &text) {
                             Heard::Nothing => None,
                             Heard::Ack(ack) => link
                                 .send(Message::text(ack))
@@ -455,7 +466,7 @@ impl Keeper {
                                          ({reason})",
                                         self.slot
                                     );
-                                    self.service.metrics.socket_reconnect(reason);
+                                    self.parts.metrics.socket_reconnect(reason);
                                     self.replace();
                                     None
                                 }
@@ -496,10 +507,8 @@ impl Keeper {
 }
 
 /// Asks Slack for a URL and connects to it, up to Slack's hello.
-fn connect(service: &Service, token: &Token, stop: &Stop) -> Result<Link, ConnectError> {
-    let url = service
-        .engine
-        .slack()
+fn connect(slack: &SlackClient, token: &Token, stop: &Stop) -> Result<Link, ConnectError> {
+    let url = slack
         .open_connection(token)
         .map_err(|err| match err.code() {
             Some(
@@ -519,11 +528,7 @@ fn connect(service: &Service, token: &Token, stop: &Stop) -> Result<Link, Connec
             },
             _ => anyhow!("opening a Socket Mode connection failed: {err}").into(),
         })?;
-    Ok(open_link(
-        &url,
-        service.engine.slack().base().scheme() == "http",
-        stop,
-    )?)
+    Ok(open_link(&url, slack.base().scheme() == "http", stop)?)
 }
 
 /// Connects to a Socket Mode URL, up to Slack's hello.
@@ -589,7 +594,7 @@ fn timed_out(err: &tungstenite::Error) -> bool {
 
 /// Closes a connection: envelopes still arriving are acknowledged until Slack's close comes
 /// (or `grace` passes).
-fn close(service: &Service, mut link: Link, grace: Duration) {
+fn close(inbox: &Inbox, mut link: Link, grace: Duration) {
     let _ = link.close(None);
     let until = Instant::now() + grace;
     loop {
@@ -599,7 +604,7 @@ fn close(service: &Service, mut link: Link, grace: Duration) {
         }
         match read_within(&mut link, left.min(READ_TICK)) {
             Ok(Message::Text(text)) => {
-                if let Heard::Ack(ack) = hear(service, &text) {
+                if let Heard::Ack(ack) = hear(inbox, &text) {
                     let _ = link.send(Message::text(ack));
                 }
             }
@@ -664,7 +669,7 @@ fn inbound(
 }
 
 /// What Slack sent, handed to the inbox; the acknowledgement to send, if any.
-fn hear(service: &Service, text: &str) -> Heard {
+fn hear(inbox: &Inbox, text: &str) -> Heard {
     let started = Instant::now();
     let Ok(message) = serde_json::from_str::<Incoming<'_>>(text) else {
         log::warn!("Socket Mode: a message that is not JSON");
@@ -684,23 +689,23 @@ fn hear(service: &Service, text: &str) -> Heard {
         "slash_commands" => "slash_commands",
         _ => {
             log::debug!("Socket Mode: acknowledged a {kind} envelope this version ignores");
-            service.metrics.event(EventOutcome::Ignored);
-            service.metrics.envelope("other", EventOutcome::Ignored);
+            inbox.metrics().event(EventOutcome::Ignored);
+            inbox.metrics().envelope("other", EventOutcome::Ignored);
             return Heard::Ack(json!({ "envelope_id": envelope_id }).to_string());
         }
     };
     let payload = message.payload.map_or("null", |p| p.get());
     let retry = message.retry_attempt.unwrap_or(0) > 0;
     let (outcome, answer) = match inbound(kind, envelope_id, payload, retry) {
-        Ok(inbound) => service.dispatch(inbound),
+        Ok(inbound) => inbox.dispatch(inbound),
         Err(err) => {
             log::warn!("Socket Mode: a {kind} envelope was not understood: {err}");
             (EventOutcome::Malformed, Answer::empty(400))
         }
     };
-    service.metrics.event(outcome);
-    service.metrics.envelope(label, outcome);
-    service.ack_took(started.elapsed());
+    inbox.metrics().event(outcome);
+    inbox.metrics().envelope(label, outcome);
+    inbox.ack_took(started.elapsed());
     // Busy: Slack delivers an unacknowledged event again.
     if answer.status == 503 && !answer.no_retry && kind == "events_api" {
         return Heard::Nothing;

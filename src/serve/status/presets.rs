@@ -33,7 +33,7 @@ struct Checked {
 /// The presets, by member.
 #[derive(Debug)]
 pub struct PresetCache {
-    store: &'static dyn Store,
+    store: std::sync::Arc<dyn Store>,
     users: RwLock<Arc<PresetTable>>,
     checked: Mutex<Checked>,
     pending: Mutex<HashMap<UserId, Request>>,
@@ -47,7 +47,7 @@ pub struct PresetCache {
 
 impl PresetCache {
     /// An empty cache; [`PresetCache::load`] fills it.
-    pub fn new(store: &'static dyn Store) -> PresetCache {
+    pub fn new(store: std::sync::Arc<dyn Store>) -> PresetCache {
         PresetCache {
             store,
             users: RwLock::new(Arc::new(PresetTable::default())),
@@ -70,7 +70,7 @@ impl PresetCache {
         if version.is_none() {
             log::warn!(
                 "{}; serving with no members until then",
-                store::no_presets_yet(self.store)
+                store::no_presets_yet(self.store.as_ref())
             );
         }
         let members = self.reread(&mut checked, version)?;
@@ -163,7 +163,7 @@ impl PresetCache {
 
     /// Reads `users.json` (at `version`) into the cache; returns how many members it has.
     fn reread(&self, checked: &mut Checked, version: Option<String>) -> Result<usize> {
-        let users = store::load_preset_table(self.store)?;
+        let users = store::load_preset_table(self.store.as_ref())?;
         let members = users.len();
         *self.users.write().expect("cache lock") = Arc::new(users);
         *checked = Checked {

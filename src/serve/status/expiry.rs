@@ -9,7 +9,7 @@ use std::collections::{BinaryHeap, HashSet};
 use std::sync::Mutex;
 
 use super::queue::Request;
-use super::{Arrival, Service};
+use super::{Arrival, Status};
 use crate::presets::UserId;
 
 /// When members' statuses lapse, soonest first.
@@ -47,7 +47,7 @@ impl Expiries {
     }
 }
 
-impl Service {
+impl Status {
     /// Reads the profile of each member whose status has just lapsed, or who asked to be
     /// looked at again (paused, resumed), and hands it to the workers as an event would.
     pub(super) fn restore_lapsed(&self) {
@@ -66,7 +66,7 @@ impl Service {
     }
 
     /// Looks at `user` again soon (reading their profile off the ack path).
-    pub(super) fn reread_later(&self, user: &UserId) {
+    pub fn reread_later(&self, user: &UserId) {
         let mut rereads = self.rereads.lock().expect("rereads lock");
         if !rereads.contains(user) {
             rereads.push(user.clone());

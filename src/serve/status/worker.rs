@@ -5,21 +5,21 @@
 
 use std::time::Instant;
 
-use super::metrics::ApplyOutcome;
 use super::queue::Request;
-use super::{Arrival, Fingerprint, Service, CLAIM_RECHECK, RETRY_LATER};
+use super::{Arrival, Fingerprint, Status, CLAIM_RECHECK, RETRY_LATER};
 use crate::apply::{self, Run, Target};
 use crate::exit::UsageError;
 use crate::presets::UserId;
+use crate::serve::metrics::ApplyOutcome;
 use crate::state::{self, Applied};
 
-impl Service {
+impl Status {
     /// A worker: takes requests until the queue is closed and empty.
     pub fn work(&self) {
         while let Some(request) = self.queue.take(None) {
             let outcome = self.apply(&request);
             self.metrics.apply(outcome);
-            if self.disconnecting(&request.user) {
+            if self.leaving.contains(&request.user) {
                 match outcome {
                     ApplyOutcome::Failed => self.disconnect_stalled(
                         &request.user,
@@ -81,7 +81,7 @@ impl Service {
         }
         let presets = self.presets.get(user);
         // Another process (poll, a second serve) may have applied since: its record wins.
-        let (recorded, usual, paused) = match state::load_state(self.store, user) {
+        let (recorded, usual, paused) = match state::load_state(self.engine.store(), user) {
             Ok(state) => {
                 let found = state.map_or((None, None, false), |s| {
                     (s.applied, s.usual, s.paused_at.is_some())
@@ -115,7 +115,7 @@ impl Service {
         };
         // Paused (as asked here just now, else as stored) or disconnecting: only the usual
         // profile, whatever the status.
-        let paused = self.pauses.wished(user).unwrap_or(paused) || self.disconnecting(user);
+        let paused = self.pauses.wished(user).unwrap_or(paused) || self.leaving.contains(user);
         let target = if paused {
             Target::Usual
         } else {
@@ -171,7 +171,7 @@ impl Service {
                 }
                 // What Slack shows now: the name written, and the photo's avatar_hash as read
                 // back (in the store's record): the echoes of these writes are no news.
-                match state::load_user(self.store, user) {
+                match state::load_user(self.engine.store(), user) {
                     Ok(Some(applied)) if applied.emoji == plan.emoji => self
                         .fingerprint(user, Fingerprint::applied(&applied, Some(&request.profile))),
                     _ => {}
@@ -238,7 +238,14 @@ impl Service {
     }
 
     /// Logs a failure; one that passes (Slack or the store unreachable) is tried again later.
+    /// A member whose connection stopped working is reminded how to connect again (an app
+    /// job), and not tried again.
     fn retry_later(&self, request: &Request, err: &anyhow::Error) {
+        if let Some(disconnected) = err.downcast_ref::<crate::tokens::Disconnected>() {
+            log::warn!("{err:#}");
+            (self.notify)(super::Notice::Remind(disconnected.clone()));
+            return;
+        }
         let lasting = err.chain().any(|cause| {
             cause.is::<UsageError>()
                 || matches!(

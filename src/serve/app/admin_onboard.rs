@@ -4,11 +4,12 @@
 
 use bytes::Bytes;
 
-use super::{Answer, Service};
+use super::App;
 use crate::onboard;
 use crate::secret::SecretString;
+use crate::serve::Answer;
 
-impl Service {
+impl App {
     /// Why `POST /onboard` is refused before its body is read: off (404) or not authorized
     /// (401); `None` when it may go on.
     pub fn onboard_refusal(&self, authorization: Option<&str>) -> Option<Answer> {
@@ -64,7 +65,7 @@ impl Service {
                 }
             }
         };
-        match onboard::execute(self.store, &plan, options, crate::unix_now()) {
+        match onboard::execute(self.store.as_ref(), &plan, options, crate::unix_now()) {
             Ok(report) => {
                 if !options.dry_run {
                     if let Err(err) = self.presets.reload() {

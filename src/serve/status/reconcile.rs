@@ -1,5 +1,5 @@
 //! serve's own reconciling cycle. Every `--reconcile-every` (and once shortly after start) it
-//! reads every onboarded member's status the way `poll` does, and hands each member whose status
+//! reads every onboarded member's status the way `poll` does ([`crate::statuses`]), and hands each member whose status
 //! is not the one applied to the workers as a wanted status. So a deployment that runs only
 //! `serve` converges after a crash (acknowledged events lost with the process), a shed burst, or
 //! a status that expired without an event; the workers, the loop guard and the claims do the
@@ -8,9 +8,9 @@
 use std::time::{Duration, Instant};
 
 use super::queue::Request;
-use super::{Arrival, Service};
-use crate::poll;
+use super::{Arrival, Status};
 use crate::signals::Stop;
+use crate::statuses::{self, ReadOptions};
 
 /// The first cycle runs this long after start (or after `every`, if that is sooner), so a
 /// restart converges soon without holding up the start itself.
@@ -20,14 +20,14 @@ const FIRST_CYCLE_AFTER: Duration = Duration::from_secs(10);
 const CONCURRENCY: usize = 4;
 
 /// Runs cycles every `every` until `stop`.
-pub(super) fn run(service: &Service, every: Duration, stop: &Stop) {
+pub fn run(status: &Status, every: Duration, stop: &Stop) {
     let mut next = Instant::now() + FIRST_CYCLE_AFTER.min(every);
     loop {
         if stop.sleep(next.saturating_duration_since(Instant::now())) {
             return;
         }
         let started = Instant::now();
-        match service.reconcile(stop) {
+        match status.reconcile(stop) {
             Ok(wanted) => log::info!(
                 "reconciled: {wanted} member{} to change, in {:.1} s",
                 if wanted == 1 { "" } else { "s" },
@@ -39,7 +39,7 @@ pub(super) fn run(service: &Service, every: Duration, stop: &Stop) {
     }
 }
 
-impl Service {
+impl Status {
     /// One cycle: reads every member's status and queues (as wanted) those whose status is not
     /// the one applied or being applied. Returns how many it handed over.
     fn reconcile(&self, stop: &Stop) -> anyhow::Result<usize> {
@@ -50,19 +50,21 @@ impl Service {
         let cost = self.learn_from_store()?;
         log::debug!("reconcile read the applied state: {cost:?}");
         let members: Vec<_> = self.presets.snapshot().users().cloned().collect();
-        let options = poll::Options {
+        let options = ReadOptions {
             concurrency: CONCURRENCY,
-            dry_run: false,
             progress: false,
         };
-        let (seen, _) = poll::read_statuses(
-            self.store,
+        let (seen, reads) = statuses::read_statuses(
+            self.engine.store(),
             self.engine.slack(),
             self.engine.tokens(),
             &members,
             options,
             stop,
         )?;
+        for disconnected in reads.disconnected {
+            (self.notify)(super::Notice::Remind(disconnected));
+        }
         let mut handed = 0;
         for (user, status) in seen {
             let seen = match status {

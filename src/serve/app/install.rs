@@ -7,8 +7,9 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::{pages, Answer, Service};
+use super::{pages, App};
 use crate::connect::{ConnectError, StateProblem, STATE_COOKIE, STATE_SECONDS};
+use crate::serve::Answer;
 
 /// Code exchanges one client address may start in a burst, and how often it earns another:
 /// a flood of junk redirects from one address cannot spend the Slack budget everyone shares.
@@ -89,7 +90,7 @@ fn off() -> Answer {
     )
 }
 
-impl Service {
+impl App {
     /// The install page, with a fresh state in its link and in the cookie. With `?team=T…`
     /// (the link the app gives a member), a workspace that has the bot already asks its member
     /// for their own authorization only.
@@ -107,7 +108,7 @@ impl Service {
             });
         let installed = team.as_deref().is_some_and(|team| {
             matches!(
-                crate::tokens::stored::load_installation(self.store, team),
+                crate::tokens::stored::load_installation(self.store.as_ref(), team),
                 Ok(Some(_))
             )
         });
@@ -197,7 +198,7 @@ impl Service {
                 )
             };
         }
-        match oauth.complete(self.store, self.engine.slack(), &nonce, code, now) {
+        match oauth.complete(self.store.as_ref(), self.slack(), &nonce, code, now) {
             Ok(connected) => {
                 log::info!(
                     "{} connected their profile in {} ({})",

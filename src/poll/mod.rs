@@ -1,0 +1,185 @@
+//! poll: one reconciling cycle. Read every onboarded member's status (see
+//! [`crate::statuses`]), compare it with what was last applied, and apply only the differences
+//! through the apply engine. One member's failure never stops the others.
+
+mod report;
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+
+use crate::apply::{self, Engine, Run, Target, Write};
+use crate::parallel;
+use crate::presets::UserId;
+use crate::progress;
+use crate::signals::Stop;
+use crate::state;
+use crate::statuses::{read_statuses, ReadOptions};
+use crate::store;
+
+pub use report::{MemberOutcome, MemberReport, Report, UsualReport, Writes};
+
+/// Options of a poll cycle.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Members read and applied at once.
+    pub concurrency: usize,
+    /// Read and plan; write nothing.
+    pub dry_run: bool,
+    /// A progress bar on a terminal.
+    pub progress: bool,
+}
+
+/// Runs one cycle. `stop` ends it between members.
+pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
+    let (slack, tokens) = (engine.slack(), engine.tokens());
+    let store = engine.store();
+    let users = store::require_users(store)?;
+    let recorded = state::load_all(store, !options.dry_run)?;
+    let members: Vec<UserId> = users.users.keys().cloned().collect();
+    // Members who asked to disconnect get nothing but their usual profile, after the cycle.
+    let leaving = crate::disconnect::pending_members(store)?;
+
+    let reading = ReadOptions {
+        concurrency: options.concurrency,
+        progress: options.progress,
+    };
+    let (seen, read) = read_statuses(store, slack, tokens, &members, reading, stop)?;
+    // Members whose connection stopped working are told how to connect again (once a day).
+    if !options.dry_run {
+        for disconnected in &read.disconnected {
+            tokens.remind(disconnected);
+        }
+    }
+
+    // Plan every member, then apply those with something to do.
+    let mut reports: BTreeMap<UserId, MemberReport> = BTreeMap::new();
+    let mut work = Vec::new();
+    for user in &members {
+        let mut report = MemberReport {
+            user: user.clone(),
+            status: None,
+            preset: None,
+            outcome: MemberOutcome::Unchanged,
+            writes: Vec::new(),
+            error: None,
+            usual: None,
+        };
+        match seen.get(user) {
+            None => report.outcome = MemberOutcome::Stopped,
+            Some(Err(error)) => {
+                report.outcome = MemberOutcome::Failed;
+                report.error = Some(error.clone());
+            }
+            Some(Ok(s)) if s.deleted => report.outcome = MemberOutcome::Deactivated,
+            Some(Ok(_)) if leaving.contains(user) => report.outcome = MemberOutcome::Disconnecting,
+            Some(Ok(_)) if recorded.get(user).is_some_and(|m| m.paused_at.is_some()) => {
+                report.outcome = MemberOutcome::Paused
+            }
+            Some(Ok(s)) => {
+                report.status = Some(s.status_emoji.clone());
+                let state = recorded.get(user);
+                let previous = state.and_then(|s| s.applied.as_ref());
+                let usual = state.and_then(|s| s.usual.as_ref());
+                report.usual = usual.map(|u| UsualReport {
+                    name: u.name.clone(),
+                    picture: u.picture.clone(),
+                });
+                let facts = apply::Facts {
+                    presets: &users.users[user],
+                    shown: Some(&s.profile),
+                    recorded: previous,
+                    usual,
+                };
+                let target = Target::Status(s.status_emoji.clone());
+                match apply::plan(user, &target, facts, false, crate::unix_now()) {
+                    Ok(None) => report.outcome = MemberOutcome::NoPreset,
+                    Ok(Some(plan)) => {
+                        report.preset = Some(plan.preset.clone());
+                        report.writes = plan.writes.clone();
+                        if !plan.writes.is_empty() {
+                            report.outcome = MemberOutcome::Applied;
+                        }
+                        if !plan.changes_nothing(previous) {
+                            work.push(plan);
+                        }
+                    }
+                    Err(err) => {
+                        report.outcome = MemberOutcome::Failed;
+                        report.error = Some(crate::redact::error(&err));
+                    }
+                }
+            }
+        }
+        reports.insert(user.clone(), report);
+    }
+
+    if !options.dry_run {
+        let bar = progress::bar(work.len() as u64, "applying", options.progress);
+        let results = parallel::map(&work, options.concurrency, |plan| {
+            if stop.requested() {
+                return None;
+            }
+            let result = engine.execute_claimed(plan, crate::unix_now());
+            bar.inc(1);
+            Some(result)
+        });
+        bar.finish_and_clear();
+        if !leaving.is_empty() && !stop.requested() {
+            crate::disconnect::finish_pending(engine)?;
+        }
+        for (plan, result) in work.iter().zip(results) {
+            let report = reports
+                .get_mut(&plan.user)
+                .expect("planned members have reports");
+            match result {
+                None => {
+                    report.outcome = MemberOutcome::Stopped;
+                    report.writes.clear();
+                }
+                Some(Ok(Run::Done { plan: done, .. })) => {
+                    // Less what another process wrote since the statuses were read.
+                    if done.writes.is_empty() {
+                        report.outcome = MemberOutcome::Unchanged;
+                    }
+                    report.writes = done.writes;
+                }
+                Some(Ok(Run::Elsewhere(claim))) => {
+                    log::info!("{}: {} is writing them; left to it", plan.user, claim.by);
+                    report.outcome = MemberOutcome::Elsewhere;
+                    report.writes.clear();
+                }
+                Some(Err(err)) => {
+                    log::error!("{err:#}");
+                    if let Some(disconnected) = err.downcast_ref::<crate::tokens::Disconnected>() {
+                        tokens.remind(disconnected);
+                    }
+                    report.outcome = MemberOutcome::Failed;
+                    report.error = Some(crate::redact::error(&err));
+                    report.writes.clear();
+                }
+            }
+        }
+    }
+
+    let members: Vec<MemberReport> = reports.into_values().collect();
+    let mut writes = Writes::default();
+    for m in members
+        .iter()
+        .filter(|m| m.outcome == MemberOutcome::Applied)
+    {
+        for w in &m.writes {
+            match w {
+                Write::Name { .. } => writes.profile_set += 1,
+                Write::Photo { .. } => writes.set_photo += 1,
+                Write::DeletePhoto => writes.delete_photo += 1,
+            }
+        }
+    }
+    Ok(Report {
+        dry_run: options.dry_run,
+        read,
+        writes,
+        members,
+    })
+}

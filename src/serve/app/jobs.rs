@@ -1,0 +1,300 @@
+//! The app's job queue: bounded, prioritised, with one owner per kind of work. A modal to open
+//! goes first, on a lane of its own. A member's Home is published by at most one worker at a
+//! time, with at most one more publish waiting: a member opening their Home a thousand times
+//! costs a couple of publishes, not a thousand.
+//!
+//! Written by the threads that answer Slack, the status workers (through notices) and the app
+//! workers (push), and by the app workers (next, done); one lock, held only for the queue.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use super::modal;
+use crate::presets::{EmojiKey, UserId};
+
+/// Jobs waiting at most; beyond it new ones are dropped with a warning (the member can click
+/// again), so a flood of clicks cannot grow memory.
+const MAX_JOBS: usize = 10_000;
+
+/// The app's workers: one that only opens modals (a click's trigger lives 3 s, so it never
+/// waits behind anything), and two for the rest.
+pub const WORKERS: usize = 3;
+
+/// Which jobs a worker takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Only modals to open.
+    Urgent,
+    /// Modals to open first, then everything else.
+    Any,
+}
+
+/// Work for the app's workers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// Open the preset modal with the click's `trigger_id` (Slack honours it for 3 s): empty
+    /// for a new preset, filled to edit one.
+    OpenForm {
+        team: String,
+        user: UserId,
+        trigger_id: String,
+        editing: Option<EmojiKey>,
+    },
+    /// Store a submitted preset (picture downloaded and checked first), then say so in the
+    /// modal.
+    Save {
+        team: String,
+        user: UserId,
+        view_id: String,
+        filled: modal::Filled,
+    },
+    /// Take one of a member's presets out of `users.json`.
+    Remove {
+        team: String,
+        user: UserId,
+        emoji: EmojiKey,
+    },
+    /// Pause or resume a member (the flag is stored, then their profile worked again).
+    Pause {
+        team: Option<String>,
+        user: UserId,
+        pause: bool,
+    },
+    /// Publish a member's Home view.
+    Publish { team: String, user: UserId },
+    /// Store a member's wish to disconnect, then have their usual profile put back.
+    Disconnect { team: String, user: UserId },
+    /// Tell a member something in a direct message from the bot.
+    Tell {
+        team: String,
+        user: UserId,
+        text: String,
+    },
+    /// Remind a disconnected member how to connect again (at most once a day).
+    Remind(crate::tokens::Disconnected),
+    /// Slack's `tokens_revoked`: forget those tokens.
+    TokensRevoked {
+        team: String,
+        users: Vec<String>,
+        bots: Vec<String>,
+    },
+    /// Slack's `app_uninstalled`: forget the workspace's installation and tokens.
+    AppUninstalled { team: String },
+}
+
+/// The app's job queue.
+#[derive(Debug, Default)]
+pub struct Jobs {
+    queue: Mutex<Queue>,
+    ready: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    urgent: VecDeque<Job>,
+    waiting: VecDeque<Job>,
+    /// Members whose Home a worker is publishing now.
+    publishing: HashSet<UserId>,
+    /// Stopping: workers finish what waits, then end.
+    closed: bool,
+    /// Workers still running.
+    running: usize,
+}
+
+impl Queue {
+    fn len(&self) -> usize {
+        self.urgent.len() + self.waiting.len()
+    }
+
+    /// The next job for `lane`: a modal to open first; else the oldest job that is not a
+    /// publish of a Home being published now.
+    fn take(&mut self, lane: Lane) -> Option<Job> {
+        if let Some(job) = self.urgent.pop_front() {
+            return Some(job);
+        }
+        if lane == Lane::Urgent {
+            return None;
+        }
+        let at = self.waiting.iter().position(|job| match job {
+            Job::Publish { user, .. } => !self.publishing.contains(user),
+            _ => true,
+        })?;
+        let job = self.waiting.remove(at)?;
+        if let Job::Publish { user, .. } = &job {
+            self.publishing.insert(user.clone());
+        }
+        Some(job)
+    }
+}
+
+impl Jobs {
+    pub fn push(&self, job: Job) {
+        let mut queue = self.queue.lock().expect("jobs lock");
+        if matches!(job, Job::Publish { .. }) && queue.waiting.contains(&job) {
+            return;
+        }
+        if queue.len() >= MAX_JOBS {
+            log::warn!("the app's job queue is full ({MAX_JOBS}); dropped {job:?}");
+            return;
+        }
+        if matches!(job, Job::OpenForm { .. }) {
+            queue.urgent.push_back(job);
+        } else {
+            queue.waiting.push_back(job);
+        }
+        drop(queue);
+        self.ready.notify_all();
+    }
+
+    /// The next job for `lane`, waiting at most `wait`.
+    pub(super) fn next(&self, lane: Lane, wait: Duration) -> Option<Job> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut queue = self.queue.lock().expect("jobs lock");
+        loop {
+            if let Some(job) = queue.take(lane) {
+                return Some(job);
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() || queue.closed {
+                return None;
+            }
+            queue = self.ready.wait_timeout(queue, left).expect("jobs lock").0;
+        }
+    }
+
+    /// A worker finished `job`: a Home it published may be published again.
+    pub(super) fn done(&self, job: &Job) {
+        if let Job::Publish { user, .. } = job {
+            self.queue
+                .lock()
+                .expect("jobs lock")
+                .publishing
+                .remove(user);
+            self.ready.notify_all();
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.queue.lock().expect("jobs lock").len()
+    }
+
+    /// A worker starts.
+    pub(super) fn started(&self) {
+        self.queue.lock().expect("jobs lock").running += 1;
+    }
+
+    /// Whether a worker should end: stopping, and nothing left for it.
+    pub(super) fn finished(&self, lane: Lane) -> bool {
+        let mut queue = self.queue.lock().expect("jobs lock");
+        let left = match lane {
+            Lane::Urgent => !queue.urgent.is_empty(),
+            Lane::Any => queue.len() > 0,
+        };
+        if queue.closed && !left {
+            queue.running -= 1;
+            drop(queue);
+            self.ready.notify_all();
+            return true;
+        }
+        false
+    }
+
+    /// Stops taking new work; waits until the workers finished what waits, or `deadline`.
+    /// Returns the jobs nobody got to.
+    pub fn close(&self, deadline: std::time::Instant) -> Vec<Job> {
+        let mut queue = self.queue.lock().expect("jobs lock");
+        queue.closed = true;
+        self.ready.notify_all();
+        while queue.running > 0 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            queue = self.ready.wait_timeout(queue, left).expect("jobs lock").0;
+        }
+        let mut left: Vec<Job> = queue.urgent.drain(..).collect();
+        left.extend(queue.waiting.drain(..));
+        left
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_modal_to_open_goes_first_and_a_home_is_queued_once() {
+        let jobs = Jobs::default();
+        let ana = UserId::parse("U0ANA0001").unwrap();
+        let publish = Job::Publish {
+            team: "T1".into(),
+            user: ana.clone(),
+        };
+        jobs.push(publish.clone());
+        jobs.push(Job::Remove {
+            team: "T1".into(),
+            user: ana.clone(),
+            emoji: EmojiKey::parse(":x:").unwrap(),
+        });
+        jobs.push(publish.clone());
+        let open = Job::OpenForm {
+            team: "T1".into(),
+            user: ana,
+            trigger_id: "1.2.3".into(),
+            editing: None,
+        };
+        jobs.push(open.clone());
+        assert_eq!(jobs.len(), 3);
+        let wait = Duration::from_millis(1);
+        // The urgent lane takes only modals to open.
+        assert_eq!(jobs.next(Lane::Urgent, wait), Some(open));
+        assert_eq!(jobs.next(Lane::Urgent, wait), None);
+        assert_eq!(jobs.next(Lane::Any, wait), Some(publish.clone()));
+        assert!(matches!(
+            jobs.next(Lane::Any, wait),
+            Some(Job::Remove { .. })
+        ));
+        assert_eq!(jobs.next(Lane::Any, wait), None);
+    }
+
+    #[test]
+    fn closing_hands_back_what_nobody_got_to() {
+        let jobs = Jobs::default();
+        let ana = UserId::parse("U0ANA0001").unwrap();
+        jobs.push(Job::Pause {
+            team: None,
+            user: ana,
+            pause: true,
+        });
+        let left = jobs.close(std::time::Instant::now());
+        assert!(matches!(left.as_slice(), [Job::Pause { pause: true, .. }]));
+        assert_eq!(
+            jobs.next(Lane::Any, Duration::from_secs(5)),
+            None,
+            "closed: no wait"
+        );
+    }
+
+    #[test]
+    fn a_home_is_published_by_one_worker_with_one_more_waiting() {
+        let jobs = Jobs::default();
+        let ana = UserId::parse("U0ANA0001").unwrap();
+        let publish = Job::Publish {
+            team: "T1".into(),
+            user: ana,
+        };
+        let wait = Duration::from_millis(1);
+        jobs.push(publish.clone());
+        let first = jobs.next(Lane::Any, wait).unwrap();
+        // Opened again and again while it is published: one more waits, and no second worker
+        // takes it before the first is done.
+        for _ in 0..1000 {
+            jobs.push(publish.clone());
+        }
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs.next(Lane::Any, wait), None);
+        jobs.done(&first);
+        assert_eq!(jobs.next(Lane::Any, wait), Some(publish));
+    }
+}

@@ -1,0 +1,74 @@
+//! What serve shows of itself: `/healthz` (JSON, for probes and people) and `/metrics`
+//! (OpenMetrics). It reads every part and writes none.
+
+use std::sync::Arc;
+
+use crate::serve::app::App;
+use crate::serve::metrics::{Levels, Metrics};
+use crate::serve::status::presets::PresetCache;
+use crate::serve::status::Status;
+use crate::serve::transport::connections::Registry;
+use crate::serve::transport::socket::Gauge;
+use crate::serve::Answer;
+
+/// The parts `/healthz` and `/metrics` read.
+#[derive(Debug)]
+pub struct Watch {
+    pub status: Arc<Status>,
+    pub app: Arc<App>,
+    pub presets: Arc<PresetCache>,
+    pub metrics: Arc<Metrics>,
+    pub connections: Arc<Registry>,
+    pub sockets: Arc<Gauge>,
+    /// This process's name in claims on members.
+    pub instance: String,
+}
+
+impl Watch {
+    pub fn metrics_text(&self) -> String {
+        let depths = self.status.depths();
+        self.metrics.render(Levels {
+            queue: depths.queue,
+            dead_letter: depths.dead_letter,
+            wanted: depths.wanted,
+            members: self.presets.len(),
+            presets_vanished: self.presets.vanished(),
+            connections: self.connections.counts(),
+            sockets: self.sockets.open(),
+        })
+    }
+
+    pub fn health(&self) -> Answer {
+        let depths = self.status.depths();
+        let mut alarms = Vec::new();
+        if self.presets.vanished() {
+            let store = self.status.engine().store();
+            alarms.push(format!(
+                "{} has vanished from the store; serving the members in memory",
+                store.location(crate::store::USERS_KEY)
+            ));
+        }
+        Answer::json(
+            200,
+            &serde_json::json!({
+                "ok": true,
+                "alarms": alarms,
+                "presets": if self.presets.loaded() { "loaded" } else { "loading" },
+                "members": self.presets.len(),
+                "queue": depths.queue,
+                "dead_letter": depths.dead_letter,
+                "unrecorded": depths.unrecorded,
+                "retrying": depths.retrying,
+                "wanted": depths.wanted,
+                "lapsing": depths.lapsing,
+                "app_jobs": self.app.jobs().len(),
+                "socket_mode": {
+                    "open": self.sockets.open(),
+                    "wanted": self.sockets.wanted.load(std::sync::atomic::Ordering::Relaxed),
+                },
+                "connections": self.connections.counts().open,
+                "instance": self.instance,
+            }),
+        )
+    }
+}
