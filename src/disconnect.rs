@@ -91,9 +91,9 @@ pub fn finish(engine: &Engine, team: &str, user: &UserId) -> Result<Finished> {
         usual: member.usual.as_ref(),
     };
     if member.usual.is_some() {
-        let plan = apply::plan(user, &Target::Usual, facts, false, crate::unix_now())?
+        let plan = apply::plan(user, &Target::Usual, facts, false, crate::clock::unix_now())?
             .expect("the usual profile resolves to writes");
-        if let Run::Elsewhere(_) = engine.execute_claimed(&plan, crate::unix_now())? {
+        if let Run::Elsewhere(_) = engine.execute_claimed(&plan, crate::clock::unix_now())? {
             return Ok(Finished::Elsewhere);
         }
     }

@@ -19,6 +19,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod clock;
 pub mod connect;
 pub mod disconnect;
 pub mod doctor;
@@ -66,14 +67,6 @@ pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
     } else {
         ExitCode::Failure
     }
-}
-
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// Runs one command line: results to stdout, logs to stderr. A command asked for `--json`
@@ -174,7 +167,7 @@ mod commands {
             dry_run: args.dry_run,
             progress,
         };
-        let report = onboard::execute(store.as_ref(), &plan, options, crate::unix_now())?;
+        let report = onboard::execute(store.as_ref(), &plan, options, crate::clock::unix_now())?;
         if args.json {
             let mut out = serde_json::to_value(&report)?;
             out["ok"] = true.into();
@@ -208,7 +201,7 @@ mod commands {
             recorded: member.applied.as_ref(),
             usual: member.usual.as_ref(),
         };
-        let plan = apply::plan(&user, &target, facts, true, crate::unix_now())?
+        let plan = apply::plan(&user, &target, facts, true, crate::clock::unix_now())?
             .expect("a named emoji or the usual profile resolves to writes or fails");
         let slack = settings.slack()?;
         let tokens = Arc::new(settings.tokens(&store, Some(&slack))?);
@@ -292,7 +285,7 @@ mod commands {
     fn apply_claimed(engine: &Engine, plan: apply::Plan) -> Result<apply::Outcome> {
         let started = std::time::Instant::now();
         loop {
-            match engine.execute_claimed(&plan, crate::unix_now())? {
+            match engine.execute_claimed(&plan, crate::clock::unix_now())? {
                 apply::Run::Done { plan, .. } => {
                     return Ok(apply::Outcome {
                         plan: *plan,

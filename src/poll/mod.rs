@@ -92,7 +92,7 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
                     usual,
                 };
                 let target = Target::Status(s.status_emoji.clone());
-                match apply::plan(user, &target, facts, false, crate::unix_now()) {
+                match apply::plan(user, &target, facts, false, crate::clock::unix_now()) {
                     Ok(None) => report.outcome = MemberOutcome::NoPreset,
                     Ok(Some(plan)) => {
                         report.preset = Some(plan.preset.clone());
@@ -120,7 +120,7 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
             if stop.requested() {
                 return None;
             }
-            let result = engine.execute_claimed(plan, crate::unix_now());
+            let result = engine.execute_claimed(plan, crate::clock::unix_now());
             bar.inc(1);
             Some(result)
         });

@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
+use crate::serve::answer::Answer;
 use crate::serve::app::App;
 use crate::serve::metrics::{Levels, Metrics};
 use crate::serve::status::presets::PresetCache;
 use crate::serve::status::Status;
 use crate::serve::transport::connections::Registry;
+use crate::serve::transport::http::Reports;
 use crate::serve::transport::socket::Gauge;
-use crate::serve::Answer;
 
 /// The parts `/healthz` and `/metrics` read.
 #[derive(Debug)]
@@ -24,8 +25,8 @@ pub struct Watch {
     pub instance: String,
 }
 
-impl Watch {
-    pub fn metrics_text(&self) -> String {
+impl Reports for Watch {
+    fn metrics_text(&self) -> String {
         let depths = self.status.depths();
         self.metrics.render(Levels {
             queue: depths.queue,
@@ -38,7 +39,7 @@ impl Watch {
         })
     }
 
-    pub fn health(&self) -> Answer {
+    fn health(&self) -> Answer {
         let depths = self.status.depths();
         let mut alarms = Vec::new();
         if self.presets.vanished() {

@@ -169,9 +169,17 @@ pub struct Levels {
     pub members: usize,
     /// `users.json` has vanished from the store.
     pub presets_vanished: bool,
-    pub connections: super::transport::connections::Counts,
+    pub connections: Counts,
     /// Socket Mode connections open.
     pub sockets: usize,
+}
+
+/// The HTTP connections' counts, for `/healthz` and `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub open: usize,
+    pub shed: u64,
+    pub refused: u64,
 }
 
 /// Every metric of the service.

@@ -15,9 +15,9 @@
 //! threads with one stop signal, and at a stop drains them within `--drain-timeout`. No answer
 //! waits on Slack or the store: what needs them is queued, bounded, and done afterwards.
 
-mod answer;
+pub mod answer;
 mod app;
-mod config;
+pub mod config;
 mod health;
 mod inbox;
 pub mod metrics;
@@ -304,8 +304,12 @@ pub fn run(
         )?,
         None => Vec::new(),
     };
-    let server =
-        transport::http::Server::new(parts.inbox.clone(), parts.app.clone(), parts.watch.clone());
+    let server = transport::http::Server::new(
+        parts.inbox.clone(),
+        parts.app.clone(),
+        parts.watch.clone(),
+        parts.watch.connections.clone(),
+    );
     server.serve(listener, &stop)?;
     // The drain's deadline counts from the stop.
     let deadline = Instant::now() + config.drain_timeout;

@@ -319,7 +319,7 @@ pub fn renew_claim(store: &dyn Store, user: &UserId, by: &str, hold: u64) -> Res
         let Some(claim) = state.claim.as_mut().filter(|c| c.by == by) else {
             return Ok(false);
         };
-        claim.until = crate::unix_now() + hold;
+        claim.until = crate::clock::unix_now() + hold;
         ours = true;
         Ok(true)
     })

@@ -229,7 +229,7 @@ impl Tokens {
             ))
             .into());
         };
-        if rotation::due(&record, crate::unix_now()) {
+        if rotation::due(&record, crate::clock::unix_now()) {
             return Ok(Some(Found::Due { team: record.team }));
         }
         let secret = record
@@ -358,7 +358,9 @@ impl Tokens {
             None => false,
         };
         let store = vault.store.as_ref();
-        if let Err(e) = rotation::disconnect(store, team, user, reason, crate::unix_now(), &still) {
+        if let Err(e) =
+            rotation::disconnect(store, team, user, reason, crate::clock::unix_now(), &still)
+        {
             log::warn!("could not mark {user} disconnected: {e:#}");
         }
         self.disconnected(team, user)
@@ -435,7 +437,7 @@ impl Tokens {
         else {
             return Ok(Refreshed::default());
         };
-        let now = crate::unix_now();
+        let now = crate::clock::unix_now();
         let mut refreshed = Refreshed::default();
         for record in stored::list_members(store.as_ref())?.records {
             if !rotation::due(&record, now) {
@@ -468,7 +470,7 @@ impl Tokens {
             log::warn!("{user} is disconnected, and there is no bot token for {team} to tell them");
             return;
         };
-        let now = crate::unix_now();
+        let now = crate::clock::unix_now();
         let mut due = false;
         let claimed = stored::update_member(vault.store.as_ref(), team, user, &mut |r| {
             // A conditional write may run this again on newer bytes: decide afresh each time.

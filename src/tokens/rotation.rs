@@ -110,7 +110,7 @@ pub fn fresh(
     // A name of this attempt's own: another thread of this process is another claimant.
     let claimant = format!("{by}/{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     loop {
-        let now = crate::unix_now();
+        let now = crate::clock::unix_now();
         let record = stored::load_member(store, team, user)?
             .ok_or_else(|| anyhow!("{user} has no connected token in {team} any more"))?;
         if !due(&record, now) {
@@ -173,7 +173,7 @@ fn renew_claim(store: &dyn Store, team: &str, user: &UserId, claimant: &str) -> 
         let Some(claim) = r.refreshing.as_mut().filter(|c| c.by == claimant) else {
             return Ok(false);
         };
-        claim.until = crate::unix_now() + lease::HOLD;
+        claim.until = crate::clock::unix_now() + lease::HOLD;
         ours = true;
         Ok(true)
     })?;
@@ -222,7 +222,7 @@ fn refresh(
         .oauth_refresh(&refresher.client, &refresh_token, &|| held.held());
     match answer {
         Ok(granted) => {
-            let now = crate::unix_now();
+            let now = crate::clock::unix_now();
             let mut updated = None;
             stored::update_member(store, team, user, &mut |r| {
                 updated = None;
@@ -247,7 +247,7 @@ fn refresh(
         Err(err) if is_dead(&err) => {
             let code = err.code().unwrap_or("refused").to_owned();
             // A fresher token may be in the store (another holder refreshed): not dead then.
-            let marked = disconnect(store, team, user, &code, crate::unix_now(), &|r| {
+            let marked = disconnect(store, team, user, &code, crate::clock::unix_now(), &|r| {
                 r.refresh == sent
             })?;
             if !marked {

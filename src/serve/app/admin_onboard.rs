@@ -7,7 +7,7 @@ use bytes::Bytes;
 use super::App;
 use crate::onboard;
 use crate::secret::SecretString;
-use crate::serve::Answer;
+use crate::serve::answer::Answer;
 
 impl App {
     /// Why `POST /onboard` is refused before its body is read: off (404) or not authorized
@@ -65,7 +65,12 @@ impl App {
                 }
             }
         };
-        match onboard::execute(self.store.as_ref(), &plan, options, crate::unix_now()) {
+        match onboard::execute(
+            self.store.as_ref(),
+            &plan,
+            options,
+            crate::clock::unix_now(),
+        ) {
             Ok(report) => {
                 if !options.dry_run {
                     if let Err(err) = self.presets.reload() {

@@ -9,8 +9,8 @@ use super::App;
 use super::{home, Job};
 use crate::events::SlashCommand;
 use crate::presets::UserId;
+use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
-use crate::serve::Answer;
 use crate::state;
 
 /// The command's name, as the app's manifest declares it.
@@ -119,7 +119,7 @@ impl App {
         let changed = state::set_paused(
             self.store.as_ref(),
             user,
-            pause.then_some(crate::unix_now()),
+            pause.then_some(crate::clock::unix_now()),
         )?;
         self.status.pauses.stored_as(user, pause);
         if changed {

@@ -24,7 +24,7 @@ impl App {
             self.publish_home(team, user);
             return;
         }
-        if let Err(err) = crate::disconnect::wish(store, team, user, crate::unix_now()) {
+        if let Err(err) = crate::disconnect::wish(store, team, user, crate::clock::unix_now()) {
             log::error!("{err:#}");
             self.status
                 .disconnect_stalled(user, "statusinator could not save your request");

@@ -11,8 +11,8 @@ use super::App;
 use super::Job;
 use crate::events::BlockAction;
 use crate::presets::{EmojiKey, Preset, UserId, UserPresets};
+use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
-use crate::serve::Answer;
 use crate::state::{self, Applied};
 use crate::tokens::{Found, TokenSource};
 
@@ -321,16 +321,17 @@ impl App {
     /// Takes a preset out of `users.json`, merged like any writer's change so a concurrent
     /// onboard is kept (an app worker).
     pub(super) fn remove_preset(&self, user: &UserId, emoji: &EmojiKey) {
-        let removed = crate::store::update_users(self.store.as_ref(), crate::unix_now(), |file| {
-            let Some(presets) = file.users.get_mut(user) else {
-                return Ok(false);
-            };
-            let removed = presets.remove(emoji).is_some();
-            if presets.is_empty() {
-                file.users.remove(user);
-            }
-            Ok(removed)
-        });
+        let removed =
+            crate::store::update_users(self.store.as_ref(), crate::clock::unix_now(), |file| {
+                let Some(presets) = file.users.get_mut(user) else {
+                    return Ok(false);
+                };
+                let removed = presets.remove(emoji).is_some();
+                if presets.is_empty() {
+                    file.users.remove(user);
+                }
+                Ok(removed)
+            });
         match removed {
             Ok((true, _)) => {
                 log::info!("{user} removed their {emoji} preset");

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::{pages, App};
 use crate::connect::{ConnectError, StateProblem, STATE_COOKIE, STATE_SECONDS};
-use crate::serve::Answer;
+use crate::serve::answer::Answer;
 
 /// Code exchanges one client address may start in a burst, and how often it earns another:
 /// a flood of junk redirects from one address cannot spend the Slack budget everyone shares.

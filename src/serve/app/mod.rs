@@ -25,10 +25,10 @@ use serde_json::Value;
 use crate::events::Interaction;
 use crate::presets::UserId;
 use crate::secret::SecretString;
+use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
 use crate::serve::status::presets::PresetCache;
 use crate::serve::status::{Notice, Status};
-use crate::serve::Answer;
 use crate::slack::SlackClient;
 use crate::store::Store;
 use crate::tokens::Tokens;
@@ -121,7 +121,10 @@ impl App {
             }
             *swept = Instant::now();
         }
-        match crate::tokens::stored::sweep_used_states(self.store.as_ref(), crate::unix_now()) {
+        match crate::tokens::stored::sweep_used_states(
+            self.store.as_ref(),
+            crate::clock::unix_now(),
+        ) {
             Ok(0) => {}
             Ok(n) => log::debug!("swept {n} used OAuth state(s)"),
             Err(err) => log::warn!("sweeping used OAuth states: {err:#}"),
@@ -173,7 +176,7 @@ impl App {
                         self.store.as_ref(),
                         &team,
                         &user,
-                        crate::unix_now(),
+                        crate::clock::unix_now(),
                     ) {
                         log::error!("{user}'s wish to disconnect is lost at the stop: {err:#}");
                     }

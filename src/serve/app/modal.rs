@@ -21,8 +21,8 @@ use crate::events::ViewSubmission;
 use crate::onboard::MAX_PICTURE_BYTES;
 use crate::picture::{self, MAX_SIDE, MIN_SIDE};
 use crate::presets::{check_name, EmojiKey, Preset, UserId, UserPresets};
+use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
-use crate::serve::Answer;
 use crate::tokens::Token;
 
 /// The modal's `callback_id`.
@@ -481,7 +481,7 @@ impl App {
         picture: Option<String>,
     ) -> anyhow::Result<Option<Preset>> {
         let (preset, _) =
-            crate::store::update_users(self.store.as_ref(), crate::unix_now(), |file| {
+            crate::store::update_users(self.store.as_ref(), crate::clock::unix_now(), |file| {
                 let mine = file.users.get(user);
                 let kept = filled
                     .editing

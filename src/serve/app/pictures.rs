@@ -11,7 +11,7 @@ use bytes::Bytes;
 use super::App;
 use crate::picture::Format;
 use crate::presets::UserId;
-use crate::serve::Answer;
+use crate::serve::answer::Answer;
 
 /// Bytes of pictures kept in memory at most, shared by every client asking for them.
 const SHARED_BYTES: usize = 64 * 1024 * 1024;

@@ -19,10 +19,10 @@ use serde_json::Value;
 
 use crate::events::{Envelope, SlashCommand, Verifier};
 use crate::secret::SecretString;
+use crate::serve::answer::Answer;
 use crate::serve::app::{App, Job};
 use crate::serve::metrics::{EventOutcome, Metrics};
 use crate::serve::status::Status;
-use crate::serve::Answer;
 
 pub use request_url::EventRequest;
 

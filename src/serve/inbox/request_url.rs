@@ -5,8 +5,8 @@ use std::sync::atomic::Ordering;
 
 use super::{Inbound, Inbox};
 use crate::events::{self, SignatureError};
+use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
-use crate::serve::Answer;
 
 /// A request to the Events URL, as the HTTP side hands it over.
 #[derive(Debug, Clone, Copy)]

@@ -51,7 +51,7 @@ impl Status {
     /// Reads the profile of each member whose status has just lapsed, or who asked to be
     /// looked at again (paused, resumed), and hands it to the workers as an event would.
     pub(super) fn restore_lapsed(&self) {
-        for user in self.expiries.due(crate::unix_now()) {
+        for user in self.expiries.due(crate::clock::unix_now()) {
             self.reread_and_admit(&user, "their status lapsed");
         }
         let mut asked: Vec<UserId> =

@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 use crate::apply::Engine;
 use crate::events::UserEvent;
 use crate::presets::UserId;
+use crate::serve::answer::Answer;
 use crate::serve::metrics::{EventOutcome, Metrics};
-use crate::serve::Answer;
 use crate::signals::Stop;
 use crate::state::{self, Applied};
 use presets::PresetCache;
@@ -312,7 +312,7 @@ impl Status {
     /// Takes what the store says was applied for members this process knows nothing about yet,
     /// into the loop guard, and schedules the statuses that lapse later.
     fn learn_applied(&self, recorded: Vec<(UserId, Applied)>) {
-        let now = crate::unix_now();
+        let now = crate::clock::unix_now();
         for chunk in recorded.chunks(10_000) {
             let mut guard = self.guard.lock().expect("guard lock");
             for (user, applied) in chunk {

@@ -124,7 +124,7 @@ impl Status {
         if paused && usual.is_none() {
             return ApplyOutcome::Paused;
         }
-        let plan = match apply::plan(user, &target, facts, false, crate::unix_now()) {
+        let plan = match apply::plan(user, &target, facts, false, crate::clock::unix_now()) {
             Ok(Some(plan)) => plan,
             Ok(None) => {
                 log::info!(
@@ -160,7 +160,7 @@ impl Status {
         let go_on = || paused || self.pauses.wished(user) != Some(true);
         match self
             .engine
-            .execute_claimed_while(&plan, crate::unix_now(), &go_on)
+            .execute_claimed_while(&plan, crate::clock::unix_now(), &go_on)
         {
             Ok(Run::Done {
                 plan,

@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
+use crate::serve::metrics::Counts;
+
 /// Under pressure, a connection idle this long is shed.
 pub const PRESSURE_IDLE: Duration = Duration::from_secs(1);
 
@@ -113,14 +115,6 @@ pub struct Registry {
     per_peer: usize,
     started: Instant,
     inner: Mutex<Inner>,
-}
-
-/// The registry's counts, for `/healthz` and `/metrics`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub open: usize,
-    pub shed: u64,
-    pub refused: u64,
 }
 
 impl Registry {

@@ -22,11 +22,10 @@ use tokio_io_timeout::TimeoutStream;
 use super::connections::Registry;
 use super::connections::{Connection, SHED_GRACE};
 use crate::events::{RETRY_NUM_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::serve::answer::Answer;
 use crate::serve::app::App;
-use crate::serve::health::Watch;
 use crate::serve::inbox::{EventRequest, Inbox};
 use crate::serve::metrics::EventOutcome;
-use crate::serve::Answer;
 use crate::signals::Stop;
 
 /// The largest body the Events URL reads.
@@ -54,12 +53,18 @@ const BACKLOG: i32 = 4096;
 /// Pages that read the store or call Slack worked at once; more wait their turn as a 503.
 const PAGE_WORK: usize = 8;
 
+/// What the server shows of the service at `/healthz` and `/metrics` (serve's health part).
+pub trait Reports: Send + Sync + std::fmt::Debug {
+    fn health(&self) -> Answer;
+    fn metrics_text(&self) -> String;
+}
+
 /// The HTTP server: its routes, its connections and its bounded slots for slow pages.
 #[derive(Debug)]
 pub struct Server {
     inbox: Arc<Inbox>,
     app: Arc<App>,
-    watch: Arc<Watch>,
+    reports: Arc<dyn Reports>,
     /// Every open connection, by peer (shared with `/healthz`).
     connections: Arc<Registry>,
     /// `POST /onboard` is worked one at a time.
@@ -84,12 +89,17 @@ pub fn bind(address: std::net::SocketAddr) -> std::io::Result<std::net::TcpListe
 }
 
 impl Server {
-    pub fn new(inbox: Arc<Inbox>, app: Arc<App>, watch: Arc<Watch>) -> Arc<Server> {
+    pub fn new(
+        inbox: Arc<Inbox>,
+        app: Arc<App>,
+        reports: Arc<dyn Reports>,
+        connections: Arc<Registry>,
+    ) -> Arc<Server> {
         Arc::new(Server {
             inbox,
             app,
-            connections: watch.connections.clone(),
-            watch,
+            reports,
+            connections,
             onboarding: Arc::new(tokio::sync::Semaphore::new(1)),
             page_work: Arc::new(tokio::sync::Semaphore::new(PAGE_WORK)),
         })
@@ -243,7 +253,7 @@ async fn handle(
                             retry: parts.headers.contains_key(RETRY_NUM_HEADER),
                             body: &bytes,
                         },
-                        crate::unix_now(),
+                        crate::clock::unix_now(),
                     )
                 }
                 Err(answer) => {
@@ -254,13 +264,13 @@ async fn handle(
                 }
             }
         }
-        (&Method::GET, "/healthz") => server.watch.health(),
+        (&Method::GET, "/healthz") => server.reports.health(),
         (&Method::GET, "/slack/install") => {
             let query = parts.uri.query().unwrap_or_default().to_owned();
             // Looks up the workspace's installation.
             let app = server.app.clone();
             off_runtime(&server.page_work, BUSY, move || {
-                app.install_page(&query, crate::unix_now())
+                app.install_page(&query, crate::clock::unix_now())
             })
             .await
         }
@@ -274,7 +284,7 @@ async fn handle(
             // The exchange waits on Slack and the store.
             let app = server.app.clone();
             off_runtime(&server.page_work, BUSY, move || {
-                app.oauth_redirect(&query, cookie.as_deref(), crate::unix_now(), peer)
+                app.oauth_redirect(&query, cookie.as_deref(), crate::clock::unix_now(), peer)
             })
             .await
         }
@@ -289,7 +299,7 @@ async fn handle(
         }
         (&Method::GET, "/metrics") => Answer {
             content_type: "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            body: server.watch.metrics_text().into_bytes().into(),
+            body: server.reports.metrics_text().into_bytes().into(),
             ..Answer::empty(200)
         },
         (&Method::POST, "/onboard") => {

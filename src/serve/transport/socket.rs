@@ -32,9 +32,10 @@ use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
 use crate::events::{self, SlashCommand};
+use crate::serve::answer::Answer;
+use crate::serve::config::SocketConfig;
 use crate::serve::inbox::{Inbound, Inbox};
 use crate::serve::metrics::{EventOutcome, Metrics};
-use crate::serve::{Answer, SocketConfig};
 use crate::signals::Stop;
 use crate::slack::SlackClient;
 use crate::tokens::{Token, TokenSource};
