@@ -19,7 +19,7 @@ pub mod answer;
 mod app;
 pub mod config;
 mod health;
-mod inbox;
+pub mod inbox;
 pub mod metrics;
 pub mod status;
 mod transport;
@@ -171,6 +171,140 @@ fn spawn(
         .with_context(|| format!("starting the {name} thread"))
 }
 
+/// serve's parts with their threads running: everything but the transports. [`run`] puts the
+/// HTTP server and Socket Mode in front of it; in-process tests feed its inbox directly.
+pub struct Running {
+    parts: Arc<Parts>,
+    stop: Stop,
+    migration: std::thread::JoinHandle<()>,
+}
+
+impl Running {
+    /// Builds the parts and starts their threads (workers, app workers, the tick, the token
+    /// refresher, the reconcile, the migration), all ending at `stop`.
+    pub fn start(
+        config: &Config,
+        store: Arc<dyn Store>,
+        slack: Arc<SlackClient>,
+        tokens: Arc<Tokens>,
+        stop: &Stop,
+    ) -> Result<Running> {
+        let instance = state::instance_name("serve");
+        let parts = Arc::new(Parts::build(
+            config,
+            store.clone(),
+            slack,
+            tokens.clone(),
+            &instance,
+        ));
+        // A store of an earlier layout is migrated beside the answering; members not migrated
+        // yet are read and written through their old record meanwhile.
+        let migration = {
+            let stop = stop.clone();
+            spawn("migrate".into(), move || {
+                if let Err(err) = state::migrate::migrate(store.as_ref(), &|| stop.requested()) {
+                    log::error!("{err:#}; members not migrated are still read from it");
+                }
+            })?
+        };
+        // users.json is read in the background: Slack is answered from the first moment, and
+        // events that come before it is in wait for it.
+        {
+            let (parts, stop) = (parts.clone(), stop.clone());
+            spawn("presets-load".into(), move || load_presets(&parts, &stop))?;
+        }
+        for i in 0..config.workers.max(1) {
+            let status = parts.status.clone();
+            spawn(format!("worker-{i}"), move || status.work())?;
+        }
+        for i in 0..app::WORKERS {
+            // The first opens modals only: a click's trigger never waits behind slower work.
+            let lane = if i == 0 {
+                app::Lane::Urgent
+            } else {
+                app::Lane::Any
+            };
+            let app = parts.app.clone();
+            spawn(format!("app-{i}"), move || app.work(lane))?;
+        }
+        {
+            let (status, stop) = (parts.status.clone(), stop.clone());
+            spawn("status-tick".into(), move || status.tick(&stop))?;
+        }
+        if tokens
+            .vault()
+            .is_some_and(|v| v.key.is_some() && v.refresher.is_some())
+        {
+            let (app, stop) = (parts.app.clone(), stop.clone());
+            spawn("rotation".into(), move || loop {
+                // Every connected token that is due, whether or not anything uses it; members
+                // whose refresh Slack refused are reminded by an app worker.
+                match tokens.refresh_due() {
+                    Ok(refreshed) => {
+                        if refreshed.count > 0 {
+                            log::info!(
+                                "refreshed {} connected token(s) before they lapse",
+                                refreshed.count
+                            );
+                        }
+                        for disconnected in refreshed.disconnected {
+                            app.jobs().push(app::Job::Remind(disconnected));
+                        }
+                    }
+                    Err(err) => log::warn!("checking tokens for refresh failed: {err:#}"),
+                }
+                if stop.sleep(ROTATION_CHECK_EVERY) {
+                    return;
+                }
+            })?;
+        }
+        if let Some(every) = config.reconcile_every {
+            let (status, stop) = (parts.status.clone(), stop.clone());
+            spawn("reconcile".into(), move || {
+                status::reconcile::run(&status, every, &stop)
+            })?;
+        }
+        Ok(Running {
+            parts,
+            stop: stop.clone(),
+            migration,
+        })
+    }
+
+    /// Where Slack's requests go, whichever way they came.
+    pub fn inbox(&self) -> &Arc<inbox::Inbox> {
+        &self.parts.inbox
+    }
+
+    /// What `/healthz` shows, as JSON.
+    pub fn health(&self) -> serde_json::Value {
+        use transport::http::Reports;
+        serde_json::from_slice(&self.parts.watch.health().body).expect("health is JSON")
+    }
+
+    /// Stops: the queue is closed and worked until `deadline`, the app's jobs too (what is left
+    /// of them is kept or told), and the migration stops at its next record. Returns the
+    /// members whose requests were not finished.
+    pub fn stop(self, deadline: Instant) -> Vec<UserId> {
+        self.stop.request();
+        let left = self.parts.status.drain(deadline);
+        // The app's jobs: what waits is worked until the same deadline; what is left is kept
+        // or told (see settle_jobs).
+        let jobs_left = self.parts.app.jobs().close(deadline);
+        if !jobs_left.is_empty() {
+            log::warn!(
+                "{} app job{} not worked before the stop: keeping what members were told",
+                jobs_left.len(),
+                if jobs_left.len() == 1 { "" } else { "s" }
+            );
+            self.parts.app.settle_jobs(jobs_left);
+        }
+        // The migration stops at its next record (what moved stays; the next start goes on).
+        let _ = self.migration.join();
+        left
+    }
+}
+
 /// Runs the service until SIGINT/SIGTERM, then finishes the queued work (at most
 /// `drain_timeout`) and returns.
 pub fn run(
@@ -180,15 +314,6 @@ pub fn run(
     tokens: Arc<Tokens>,
 ) -> Result<()> {
     let stop = Stop::on_signals()?;
-    let instance = state::instance_name("serve");
-    let parts = Arc::new(Parts::build(
-        &config,
-        store.clone(),
-        slack.clone(),
-        tokens.clone(),
-        &instance,
-    ));
-
     let listener = transport::http::bind(config.listen).map_err(|err| {
         UsageError::new(format!(
             "cannot listen on {}: {err}; choose another address with --listen or \
@@ -199,74 +324,8 @@ pub fn run(
     let address = listener
         .local_addr()
         .context("reading the listening address")?;
-
-    // A store of an earlier layout is migrated beside the answering; members not migrated yet
-    // are read and written through their old record meanwhile.
-    let migration = {
-        let (stop, store) = (stop.clone(), store.clone());
-        spawn("migrate".into(), move || {
-            if let Err(err) = state::migrate::migrate(store.as_ref(), &|| stop.requested()) {
-                log::error!("{err:#}; members not migrated are still read from it");
-            }
-        })?
-    };
-    // users.json is read in the background: Slack is answered from the first moment, and
-    // events that come before it is in wait for it.
-    {
-        let (parts, stop) = (parts.clone(), stop.clone());
-        spawn("presets-load".into(), move || load_presets(&parts, &stop))?;
-    }
-    for i in 0..config.workers.max(1) {
-        let status = parts.status.clone();
-        spawn(format!("worker-{i}"), move || status.work())?;
-    }
-    for i in 0..app::WORKERS {
-        // The first opens modals only: a click's trigger never waits behind slower work.
-        let lane = if i == 0 {
-            app::Lane::Urgent
-        } else {
-            app::Lane::Any
-        };
-        let app = parts.app.clone();
-        spawn(format!("app-{i}"), move || app.work(lane))?;
-    }
-    {
-        let (status, stop) = (parts.status.clone(), stop.clone());
-        spawn("status-tick".into(), move || status.tick(&stop))?;
-    }
-    if tokens
-        .vault()
-        .is_some_and(|v| v.key.is_some() && v.refresher.is_some())
-    {
-        let (tokens, app, stop) = (tokens.clone(), parts.app.clone(), stop.clone());
-        spawn("rotation".into(), move || loop {
-            // Every connected token that is due, whether or not anything uses it; members
-            // whose refresh Slack refused are reminded by an app worker.
-            match tokens.refresh_due() {
-                Ok(refreshed) => {
-                    if refreshed.count > 0 {
-                        log::info!(
-                            "refreshed {} connected token(s) before they lapse",
-                            refreshed.count
-                        );
-                    }
-                    for disconnected in refreshed.disconnected {
-                        app.jobs().push(app::Job::Remind(disconnected));
-                    }
-                }
-                Err(err) => log::warn!("checking tokens for refresh failed: {err:#}"),
-            }
-            if stop.sleep(ROTATION_CHECK_EVERY) {
-                return;
-            }
-        })?;
-    }
-    if let Some(every) = config.reconcile_every {
-        let (status, stop) = (parts.status.clone(), stop.clone());
-        spawn("reconcile".into(), move || {
-            status::reconcile::run(&status, every, &stop)
-        })?;
-    }
+    let running = Running::start(&config, store, slack.clone(), tokens, &stop)?;
+    let parts = running.parts.clone();
     log::info!(
         "listening on http://{address}: {} worker{}, queue {}, dead-letter queue {}; POST \
          /onboard {}",
@@ -295,7 +354,7 @@ pub fn run(
         Some(socket) => transport::socket::start(
             transport::socket::Parts {
                 inbox: parts.inbox.clone(),
-                slack: slack.clone(),
+                slack,
                 gauge: parts.sockets.clone(),
                 metrics: parts.metrics.clone(),
             },
@@ -319,20 +378,7 @@ pub fn run(
     transport::socket::join(sockets, Instant::now() + transport::socket::STOP_GRACE);
 
     log::info!("stopping: no more requests; finishing the queued work");
-    let left = parts.status.drain(deadline);
-    // The app's jobs: what waits is worked until the same deadline; what is left is kept or
-    // told (see settle_jobs).
-    let jobs_left = parts.app.jobs().close(deadline);
-    if !jobs_left.is_empty() {
-        log::warn!(
-            "{} app job{} not worked before the stop: keeping what members were told",
-            jobs_left.len(),
-            if jobs_left.len() == 1 { "" } else { "s" }
-        );
-        parts.app.settle_jobs(jobs_left);
-    }
-    // The migration stops at its next record (what moved stays; the next start goes on).
-    let _ = migration.join();
+    let left = running.stop(deadline);
     if left.is_empty() {
         log::info!("stopped: every queued request was worked");
     } else {

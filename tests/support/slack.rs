@@ -142,6 +142,8 @@ struct State {
     members: BTreeMap<String, Member>,
     tokens: HashMap<String, TokenInfo>,
     calls: Vec<Call>,
+    /// Web API methods as their requests arrive (a call is recorded in `calls` once answered).
+    arrived: Vec<String>,
     faults: HashMap<String, VecDeque<Fault>>,
     /// Per method: every call until then is answered with this fault.
     outages: HashMap<String, (Instant, Fault)>,
@@ -545,6 +547,12 @@ impl SlackStandIn {
         self.state.lock().unwrap().calls.clone()
     }
 
+    /// The Web API methods asked for so far, answered or not (with a latency set, a call is
+    /// in `calls` only once answered).
+    pub fn arrived(&self) -> Vec<String> {
+        self.state.lock().unwrap().arrived.clone()
+    }
+
     /// The methods called, in order.
     pub fn methods(&self) -> Vec<String> {
         self.calls().into_iter().map(|c| c.method).collect()
@@ -611,6 +619,7 @@ fn handle(
         return;
     }
     let method = path.trim_start_matches("/api/").to_owned();
+    state.lock().unwrap().arrived.push(method.clone());
     let http_method = request.method().as_str().to_owned();
     let header = |name: &'static str| {
         request

@@ -96,6 +96,8 @@ struct Queue {
     waiting: VecDeque<Job>,
     /// Members whose Home a worker is publishing now.
     publishing: HashSet<UserId>,
+    /// Saves a worker is at now: their modals say "Saving…" until they are done.
+    saving: Vec<Job>,
     /// Stopping: workers finish what waits, then end.
     closed: bool,
     /// Workers still running.
@@ -121,8 +123,12 @@ impl Queue {
             _ => true,
         })?;
         let job = self.waiting.remove(at)?;
-        if let Job::Publish { user, .. } = &job {
-            self.publishing.insert(user.clone());
+        match &job {
+            Job::Publish { user, .. } => {
+                self.publishing.insert(user.clone());
+            }
+            Job::Save { .. } => self.saving.push(job.clone()),
+            _ => {}
         }
         Some(job)
     }
@@ -165,13 +171,19 @@ impl Jobs {
 
     /// A worker finished `job`: a Home it published may be published again.
     pub(super) fn done(&self, job: &Job) {
-        if let Job::Publish { user, .. } = job {
-            self.queue
-                .lock()
-                .expect("jobs lock")
-                .publishing
-                .remove(user);
-            self.ready.notify_all();
+        let mut queue = self.queue.lock().expect("jobs lock");
+        match job {
+            Job::Publish { user, .. } => {
+                queue.publishing.remove(user);
+                drop(queue);
+                self.ready.notify_all();
+            }
+            Job::Save { .. } => {
+                if let Some(at) = queue.saving.iter().position(|saving| saving == job) {
+                    queue.saving.remove(at);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -201,7 +213,8 @@ impl Jobs {
     }
 
     /// Stops taking new work; waits until the workers finished what waits, or `deadline`.
-    /// Returns the jobs nobody got to.
+    /// Returns the jobs nobody got to, and the saves still under way at the deadline (the
+    /// process ends without them finishing: their modals must not stay on "Saving…").
     pub fn close(&self, deadline: std::time::Instant) -> Vec<Job> {
         let mut queue = self.queue.lock().expect("jobs lock");
         queue.closed = true;
@@ -215,6 +228,7 @@ impl Jobs {
         }
         let mut left: Vec<Job> = queue.urgent.drain(..).collect();
         left.extend(queue.waiting.drain(..));
+        left.append(&mut queue.saving);
         left
     }
 }
@@ -256,6 +270,32 @@ mod tests {
             Some(Job::Remove { .. })
         ));
         assert_eq!(jobs.next(Lane::Any, wait), None);
+    }
+
+    #[test]
+    fn a_save_under_way_at_the_deadline_is_handed_back_and_a_finished_one_is_not() {
+        let jobs = Jobs::default();
+        let save = |view: &str| Job::Save {
+            team: "T1".into(),
+            user: UserId::parse("U0ANA0001").unwrap(),
+            view_id: view.into(),
+            filled: modal::Filled {
+                emoji: EmojiKey::parse(":house:").unwrap(),
+                name: Some("Ana (home)".into()),
+                picture: None,
+                editing: None,
+            },
+        };
+        jobs.push(save("V1"));
+        jobs.push(save("V2"));
+        jobs.started();
+        let wait = Duration::from_millis(1);
+        let first = jobs.next(Lane::Any, wait).unwrap();
+        let second = jobs.next(Lane::Any, wait).unwrap();
+        jobs.done(&first);
+        // The worker is still at the second when the deadline comes.
+        let left = jobs.close(std::time::Instant::now());
+        assert_eq!(left, [second]);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! `response_action`). An event the queues have no room for is left unacknowledged, so Slack
 //! delivers it again, as a 503 does over HTTP.
 //!
-//! Every read has a deadline of its own ([`Timed`]): a frame that trickles in a byte at a time
+//! Every read has a deadline of its own (`link::Timed`): a frame that trickles in a byte at a time
 //! never holds the thread, so pings go out, silence is noticed and a stop is heard on time.
 //!
 //! Slack asks for a refresh every few hours (`disconnect` with `refresh_requested`, or a
@@ -19,26 +19,26 @@
 //! A connection that breaks, or says nothing for 20 s, is opened again after a capped, jittered
 //! backoff.
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+mod envelope;
+mod link;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context, Result};
-use serde_json::{json, Value};
-use tungstenite::stream::MaybeTlsStream;
-use tungstenite::{Message, WebSocket};
+use anyhow::{Context, Result};
+use tungstenite::Message;
 
-use crate::events::{self, SlashCommand};
-use crate::serve::answer::Answer;
 use crate::serve::config::SocketConfig;
-use crate::serve::inbox::{Inbound, Inbox};
-use crate::serve::metrics::{EventOutcome, Metrics};
+use crate::serve::inbox::Inbox;
+use crate::serve::metrics::Metrics;
 use crate::signals::Stop;
 use crate::slack::SlackClient;
 use crate::tokens::{Token, TokenSource};
+
+use envelope::{hear, Heard};
+use link::{close, connect, read_within, timed_out, ConnectError, Link};
 
 /// How often serve pings Slack, and how long it waits for any whole message before calling the
 /// connection dead.
@@ -62,70 +62,6 @@ pub const STOP_GRACE: Duration = Duration::from_millis(1500);
 const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 const BACKOFF_CAP: Duration = Duration::from_secs(60);
 
-/// A TCP stream whose reads end at a deadline set before each read: when it passes, a read
-/// says `WouldBlock` (tungstenite keeps what part of a frame it has and goes on next time),
-/// however slowly bytes keep coming.
-#[derive(Debug)]
-struct Timed {
-    tcp: TcpStream,
-    until: Option<Instant>,
-    /// The read timeout last set on the socket, to set it only when it changes much.
-    timeout: Option<Duration>,
-}
-
-impl Timed {
-    fn new(tcp: TcpStream) -> Timed {
-        Timed {
-            tcp,
-            until: None,
-            timeout: None,
-        }
-    }
-}
-
-impl Read for Timed {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if let Some(until) = self.until {
-            let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(ErrorKind::WouldBlock.into());
-            }
-            let left = left.max(Duration::from_millis(1));
-            if self
-                .timeout
-                .is_none_or(|set| set.abs_diff(left) > Duration::from_millis(5))
-            {
-                self.tcp.set_read_timeout(Some(left))?;
-                self.timeout = Some(left);
-            }
-        }
-        self.tcp.read(buf)
-    }
-}
-
-impl Write for Timed {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.tcp.write(buf)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.tcp.flush()
-    }
-}
-
-type Link = WebSocket<MaybeTlsStream<Timed>>;
-
-/// Reads one message from `link`, waiting no longer than `wait` for it to be whole.
-fn read_within(link: &mut Link, wait: Duration) -> tungstenite::Result<Message> {
-    let until = Instant::now() + wait;
-    match link.get_mut() {
-        MaybeTlsStream::Plain(timed) => timed.until = Some(until),
-        MaybeTlsStream::Rustls(tls) => tls.get_mut().until = Some(until),
-        _ => {}
-    }
-    link.read()
-}
-
 /// Connections open now (said hello), for `/healthz` and `/metrics`.
 #[derive(Debug, Default)]
 pub struct Gauge {
@@ -148,29 +84,6 @@ enum Ended {
     Disabled,
     /// serve is stopping.
     Stopping,
-}
-
-/// What to do with one message from Slack.
-enum Heard {
-    Nothing,
-    Ack(String),
-    Disconnect(String),
-}
-
-/// Why connecting failed.
-struct ConnectError {
-    /// Slack refused the app token: waiting longer changes nothing soon.
-    refused: bool,
-    error: anyhow::Error,
-}
-
-impl From<anyhow::Error> for ConnectError {
-    fn from(error: anyhow::Error) -> ConnectError {
-        ConnectError {
-            refused: false,
-            error,
-        }
-    }
 }
 
 /// Capped, jittered exponential backoff.
@@ -505,222 +418,6 @@ impl Keeper {
             return Ended::Lost(reason, why);
         }
     }
-}
-
-/// Asks Slack for a URL and connects to it, up to Slack's hello.
-fn connect(slack: &SlackClient, token: &Token, stop: &Stop) -> Result<Link, ConnectError> {
-    let url = slack
-        .open_connection(token)
-        .map_err(|err| match err.code() {
-            Some(
-                code @ ("invalid_auth"
-                | "not_authed"
-                | "not_allowed_token_type"
-                | "token_revoked"
-                | "missing_scope"
-                | "account_inactive"),
-            ) => ConnectError {
-                refused: true,
-                error: anyhow!(
-                    "Slack refused SLACK_APP_TOKEN ({code}): create an app-level token with \
-                     the connections:write scope in the app's Basic Information page (App-Level \
-                     Tokens), set it, and restart; trying again every minute meanwhile"
-                ),
-            },
-            _ => anyhow!("opening a Socket Mode connection failed: {err}").into(),
-        })?;
-    Ok(open_link(&url, slack.base().scheme() == "http", stop)?)
-}
-
-/// Connects to a Socket Mode URL, up to Slack's hello.
-fn open_link(url: &str, plain_allowed: bool, stop: &Stop) -> Result<Link> {
-    let parsed = url::Url::parse(url).map_err(|_| anyhow!("Slack gave no usable URL"))?;
-    match parsed.scheme() {
-        "wss" => {}
-        "ws" if plain_allowed => {}
-        _ => bail!(
-            "Slack gave a {}:// URL for Socket Mode, not wss://",
-            parsed.scheme()
-        ),
-    }
-    let host = parsed.host_str().unwrap_or_default().to_owned();
-    let port = parsed.port_or_known_default().unwrap_or(443);
-    let address = (host.as_str(), port)
-        .to_socket_addrs()
-        .with_context(|| format!("resolving {host}"))?
-        .next()
-        .ok_or_else(|| anyhow!("{host} has no address"))?;
-    let tcp = TcpStream::connect_timeout(&address, CONNECT_TIMEOUT)
-        .with_context(|| format!("connecting to {host}"))?;
-    tcp.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let _ = tcp.set_nodelay(true);
-    let started = Instant::now();
-    let mut stream = Timed::new(tcp);
-    // The handshake as a whole has the connect deadline, however slowly it trickles.
-    stream.until = Some(started + CONNECT_TIMEOUT);
-    let (mut link, _) = tungstenite::client_tls_with_config(url, stream, None, None)
-        .map_err(|err| anyhow!("the Socket Mode handshake with {host} failed: {err}"))?;
-    // Slack says hello first; nothing else is expected before it.
-    loop {
-        if stop.requested() {
-            bail!("stopping");
-        }
-        if started.elapsed() > CONNECT_TIMEOUT {
-            bail!("{host} said no hello within {CONNECT_TIMEOUT:?}");
-        }
-        match read_within(&mut link, READ_TICK) {
-            Ok(Message::Text(text)) => {
-                let message: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                match message["type"].as_str() {
-                    Some("hello") => break,
-                    Some("disconnect") => bail!(
-                        "Slack closed the new connection at once ({})",
-                        message["reason"].as_str().unwrap_or("no reason")
-                    ),
-                    _ => {}
-                }
-            }
-            Ok(_) => {}
-            Err(err) if timed_out(&err) => {}
-            Err(err) => bail!("the Socket Mode connection to {host} broke: {err}"),
-        }
-    }
-    log::info!("Socket Mode: connected to {host}");
-    Ok(link)
-}
-
-fn timed_out(err: &tungstenite::Error) -> bool {
-    matches!(err, tungstenite::Error::Io(io) if matches!(io.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut))
-}
-
-/// Closes a connection: envelopes still arriving are acknowledged until Slack's close comes
-/// (or `grace` passes).
-fn close(inbox: &Inbox, mut link: Link, grace: Duration) {
-    let _ = link.close(None);
-    let until = Instant::now() + grace;
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        match read_within(&mut link, left.min(READ_TICK)) {
-            Ok(Message::Text(text)) => {
-                if let Heard::Ack(ack) = hear(inbox, &text) {
-                    let _ = link.send(Message::text(ack));
-                }
-            }
-            Ok(_) => {}
-            Err(err) if timed_out(&err) => {}
-            Err(_) => break,
-        }
-    }
-}
-
-/// A Socket Mode message, its payload left unparsed (an event's is read once, by the same
-/// reader as an HTTP body).
-#[derive(serde::Deserialize)]
-struct Incoming<'a> {
-    #[serde(rename = "type", default)]
-    kind: &'a str,
-    #[serde(default)]
-    envelope_id: Option<&'a str>,
-    #[serde(default)]
-    reason: Option<&'a str>,
-    #[serde(borrow, default)]
-    payload: Option<&'a serde_json::value::RawValue>,
-    #[serde(default)]
-    accepts_response_payload: bool,
-    #[serde(default)]
-    retry_attempt: Option<u64>,
-}
-
-/// The inbox's kind of message for an envelope's payload.
-fn inbound(
-    kind: &str,
-    envelope_id: &str,
-    payload: &str,
-    retry: bool,
-) -> Result<Inbound, events::ParseError> {
-    let json = |payload: &str| {
-        serde_json::from_str::<Value>(payload)
-            .map_err(|err| events::ParseError::new(format!("payload: {err}")))
-    };
-    match kind {
-        "events_api" => {
-            let envelope = match events::parse(payload.as_bytes()) {
-                Ok(events::Envelope::Other { .. }) | Err(_) => {
-                    // Some deliveries carry the inner event alone.
-                    let event = json(payload)?;
-                    let body = json!({"type": "event_callback", "event_id": envelope_id,
-                                      "team_id": event["team"], "event": event});
-                    events::parse(body.to_string().as_bytes())?
-                }
-                Ok(envelope) => envelope,
-            };
-            Ok(Inbound::Event { envelope, retry })
-        }
-        "interactive" => Ok(Inbound::Interaction(json(payload)?)),
-        _ => {
-            let fields = json(payload)?;
-            SlashCommand::from_fields(|name| fields[name].as_str().map(str::to_owned))
-                .map(Inbound::Command)
-                .ok_or_else(|| events::ParseError::new("a slash command without its command"))
-        }
-    }
-}
-
-/// What Slack sent, handed to the inbox; the acknowledgement to send, if any.
-fn hear(inbox: &Inbox, text: &str) -> Heard {
-    let started = Instant::now();
-    let Ok(message) = serde_json::from_str::<Incoming<'_>>(text) else {
-        log::warn!("Socket Mode: a message that is not JSON");
-        return Heard::Nothing;
-    };
-    let kind = message.kind;
-    if kind == "disconnect" {
-        return Heard::Disconnect(message.reason.unwrap_or_default().to_owned());
-    }
-    let Some(envelope_id) = message.envelope_id else {
-        log::debug!("Socket Mode: a {kind} message");
-        return Heard::Nothing;
-    };
-    let label = match kind {
-        "events_api" => "events_api",
-        "interactive" => "interactive",
-        "slash_commands" => "slash_commands",
-        _ => {
-            log::debug!("Socket Mode: acknowledged a {kind} envelope this version ignores");
-            inbox.metrics().event(EventOutcome::Ignored);
-            inbox.metrics().envelope("other", EventOutcome::Ignored);
-            return Heard::Ack(json!({ "envelope_id": envelope_id }).to_string());
-        }
-    };
-    let payload = message.payload.map_or("null", |p| p.get());
-    let retry = message.retry_attempt.unwrap_or(0) > 0;
-    let (outcome, answer) = match inbound(kind, envelope_id, payload, retry) {
-        Ok(inbound) => inbox.dispatch(inbound),
-        Err(err) => {
-            log::warn!("Socket Mode: a {kind} envelope was not understood: {err}");
-            (EventOutcome::Malformed, Answer::empty(400))
-        }
-    };
-    inbox.metrics().event(outcome);
-    inbox.metrics().envelope(label, outcome);
-    inbox.ack_took(started.elapsed());
-    // Busy: Slack delivers an unacknowledged event again.
-    if answer.status == 503 && !answer.no_retry && kind == "events_api" {
-        return Heard::Nothing;
-    }
-    let mut ack = json!({ "envelope_id": envelope_id });
-    if message.accepts_response_payload
-        && answer.status == 200
-        && answer.content_type == "application/json"
-    {
-        if let Ok(payload) = serde_json::from_slice::<Value>(&answer.body) {
-            ack["payload"] = payload;
-        }
-    }
-    Heard::Ack(ack.to_string())
 }
 
 #[cfg(test)]
