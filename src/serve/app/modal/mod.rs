@@ -10,21 +10,25 @@
 //! update as `onboard`. The modal then says it is saved, or shows the form again with what to
 //! fix; a status that uses the preset applies at once.
 
+mod read;
+mod view;
+
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::home::{emoji_label, preset_words};
 use super::App;
 use super::Job;
 use crate::events::ViewSubmission;
 use crate::onboard::MAX_PICTURE_BYTES;
-use crate::picture::{self, MAX_SIDE, MIN_SIDE};
-use crate::presets::{check_name, EmojiKey, Preset, UserId, UserPresets};
+use crate::picture;
+use crate::presets::{EmojiKey, Preset, UserId, UserPresets};
 use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
 use crate::tokens::Token;
 
+pub use read::read;
+pub use view::{form, saved, saving};
 /// The modal's `callback_id`.
 pub const CALLBACK_ID: &str = "preset";
 /// Blocks (and their one element each) of the form.
@@ -49,264 +53,6 @@ pub struct Filled {
     pub picture: Option<SlackFile>,
     /// The preset being edited (the view's own metadata), when it is an edit.
     pub editing: Option<EmojiKey>,
-}
-
-fn plain(text: &str) -> Value {
-    json!({"type": "plain_text", "text": text})
-}
-
-fn mrkdwn_section(text: &str) -> Value {
-    json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-}
-
-/// The form: empty for a new preset, filled with `editing` (or what was typed, when it comes
-/// back with a problem).
-pub fn form(
-    editing: Option<(&EmojiKey, &Preset)>,
-    typed: Option<&Filled>,
-    problem: Option<&str>,
-) -> Value {
-    let emoji = typed
-        .map(|t| t.emoji.to_string())
-        .or_else(|| editing.map(|(e, _)| e.to_string()));
-    let name = typed
-        .map(|t| t.name.clone())
-        .or_else(|| editing.map(|(_, p)| p.name.clone()))
-        .flatten();
-    let has_picture = editing.is_some_and(|(_, p)| p.picture.is_some());
-    let mut blocks = Vec::new();
-    if let Some(problem) = problem {
-        blocks.push(mrkdwn_section(&format!(
-            ":warning: {}",
-            super::home::escape(problem)
-        )));
-    }
-    let mut emoji_input = json!({
-        "type": "plain_text_input", "action_id": EMOJI,
-        "placeholder": plain(":palm_tree:")
-    });
-    if let Some(emoji) = emoji {
-        emoji_input["initial_value"] = emoji.into();
-    }
-    blocks.push(json!({
-        "type": "input", "block_id": EMOJI, "label": plain("Status emoji"),
-        "hint": plain("The emoji's colon code, like :palm_tree:, or \"default\" for when no \
-                       other preset applies."),
-        "element": emoji_input
-    }));
-    let mut name_input = json!({
-        "type": "plain_text_input", "action_id": NAME,
-        "placeholder": plain("Ana (on vacation)")
-    });
-    if let Some(name) = name {
-        name_input["initial_value"] = name.into();
-    }
-    blocks.push(json!({
-        "type": "input", "block_id": NAME, "label": plain("Display name"), "optional": true,
-        "hint": plain("Up to 80 characters; leave it empty to keep your name as it is."),
-        "element": name_input
-    }));
-    blocks.push(json!({
-        "type": "input", "block_id": PICTURE, "label": plain("Photo"), "optional": true,
-        "hint": plain(if has_picture {
-            "This preset has a photo: leave this empty to keep it, or pick a new one (PNG, \
-             JPEG or GIF, 512 to 1024 px a side)."
-        } else {
-            "A PNG, JPEG or GIF, 512 to 1024 px a side."
-        }),
-        "element": {"type": "file_input", "action_id": PICTURE,
-                    "filetypes": FILETYPES, "max_files": 1}
-    }));
-    json!({
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "title": plain(if editing.is_some() { "Edit preset" } else { "New preset" }),
-        "submit": plain("Save"),
-        "close": plain("Cancel"),
-        "private_metadata": editing.map(|(e, _)| e.to_string()).unwrap_or_default(),
-        "blocks": blocks
-    })
-}
-
-/// What the modal shows between the ack and the preset being stored.
-pub fn saving(filled: &Filled) -> Value {
-    json!({
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "title": plain("Saving preset"),
-        "close": plain("Close"),
-        "blocks": [mrkdwn_section(&super::home::escape(&format!(
-            "Saving your {} preset{}: this view changes when it is stored.",
-            emoji_label(&filled.emoji),
-            if filled.picture.is_some() { " and its photo" } else { "" }
-        )))]
-    })
-}
-
-/// What the modal shows once the preset is stored.
-pub fn saved(emoji: &EmojiKey, preset: &Preset) -> Value {
-    json!({
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "title": plain("Preset saved"),
-        "close": plain("Done"),
-        "blocks": [mrkdwn_section(&super::home::escape(&format!(
-            ":white_check_mark: Saved: {} → {}. When your status uses it, your profile \
-             follows; your Home tab lists it.",
-            emoji_label(emoji),
-            preset_words(preset)
-        )))]
-    })
-}
-
-/// Slack's file object gives sizes as numbers, or as strings in some payloads.
-fn number(value: &Value) -> Option<u64> {
-    value
-        .as_u64()
-        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
-}
-
-/// Checks a submission with what its payload tells; the errors are keyed by block, each
-/// saying what to fix.
-pub fn read(
-    submission: &ViewSubmission,
-    existing: &UserPresets,
-) -> Result<Filled, BTreeMap<&'static str, String>> {
-    let field = |block: &str| &submission.values[block][block];
-    let mut errors = BTreeMap::new();
-    let editing = EmojiKey::parse(&submission.private_metadata)
-        .ok()
-        .filter(|e| existing.contains_key(e));
-    let typed_emoji = field(EMOJI)["value"].as_str().unwrap_or_default();
-    let emoji = match EmojiKey::parse(typed_emoji) {
-        Ok(emoji) if emoji.is_usual() => {
-            errors.insert(
-                EMOJI,
-                "\"usual\" is kept for your usual profile: pick a status emoji".to_owned(),
-            );
-            None
-        }
-        Ok(emoji) => {
-            if editing.as_ref() != Some(&emoji) && existing.contains_key(&emoji) {
-                errors.insert(
-                    EMOJI,
-                    format!(
-                        "You already have a {} preset: edit that one, or pick another emoji",
-                        emoji_label(&emoji)
-                    ),
-                );
-            }
-            Some(emoji)
-        }
-        Err(_) if typed_emoji.trim().is_empty() => {
-            errors.insert(
-                EMOJI,
-                "Give the status emoji's colon code, like :palm_tree:".to_owned(),
-            );
-            None
-        }
-        Err(err) => {
-            errors.insert(EMOJI, err);
-            None
-        }
-    };
-    let name = field(NAME)["value"]
-        .as_str()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned);
-    if let Some(Err(err)) = name.as_deref().map(check_name) {
-        errors.insert(NAME, err);
-    }
-    let files = field(PICTURE)["files"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let picture = match files.as_slice() {
-        [] => None,
-        [file] => match read_file(file) {
-            Ok(file) => Some(file),
-            Err(err) => {
-                errors.insert(PICTURE, err);
-                None
-            }
-        },
-        _ => {
-            errors.insert(PICTURE, "Pick one picture, not several".to_owned());
-            None
-        }
-    };
-    let keeps_picture = editing
-        .as_ref()
-        .and_then(|e| existing.get(e))
-        .is_some_and(|p| p.picture.is_some());
-    if name.is_none() && files.is_empty() && !keeps_picture {
-        errors.insert(
-            NAME,
-            "Give a display name, a photo or both: a preset with neither changes nothing"
-                .to_owned(),
-        );
-    }
-    match emoji {
-        Some(emoji) if errors.is_empty() => Ok(Filled {
-            emoji,
-            name,
-            picture,
-            editing,
-        }),
-        _ => Err(errors),
-    }
-}
-
-/// Checks an attached file by what Slack says of it; its bytes are checked again once
-/// downloaded.
-fn read_file(file: &Value) -> Result<SlackFile, String> {
-    let name = file["name"].as_str().unwrap_or("the file");
-    let shown = crate::redact::excerpt(name);
-    let filetype = file["filetype"].as_str().unwrap_or_default();
-    let mimetype = file["mimetype"].as_str().unwrap_or_default();
-    let image = FILETYPES.contains(&filetype.to_ascii_lowercase().as_str())
-        && (mimetype.is_empty() || mimetype.starts_with("image/"));
-    if !image {
-        return Err(format!(
-            "{shown} is not a PNG, JPEG or GIF image (Slack says {}): pick one of those",
-            if mimetype.is_empty() {
-                filetype
-            } else {
-                mimetype
-            }
-        ));
-    }
-    if let Some(size) = number(&file["size"]).filter(|s| *s > MAX_PICTURE_BYTES) {
-        return Err(format!(
-            "{shown} is {size} bytes, over the {MAX_PICTURE_BYTES}-byte limit: a 1024×1024 \
-             picture needs far less; export it smaller"
-        ));
-    }
-    if let (Some(w), Some(h)) = (number(&file["original_w"]), number(&file["original_h"])) {
-        let (min, max) = (MIN_SIDE as u64, MAX_SIDE as u64);
-        if w < min || h < min {
-            return Err(format!(
-                "{shown} is {w}×{h} px; Slack needs at least {min}×{min}: pick a larger image"
-            ));
-        }
-        if w > max || h > max {
-            return Err(format!(
-                "{shown} is {w}×{h} px; Slack takes at most {max}×{max}: scale it down"
-            ));
-        }
-    }
-    let url = file["url_private_download"]
-        .as_str()
-        .or_else(|| file["url_private"].as_str())
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| {
-            format!("Slack gave no way to download {shown}: attach it again from your computer")
-        })?;
-    Ok(SlackFile {
-        name: name.to_owned(),
-        url: url.to_owned(),
-    })
 }
 
 impl App {
@@ -513,6 +259,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn submission(emoji: &str, name: Option<&str>, files: Value, editing: &str) -> ViewSubmission {
         ViewSubmission {

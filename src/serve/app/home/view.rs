@@ -1,37 +1,15 @@
-//! The app's Home tab: each member's own view of statusinator (`app_home_opened` →
-//! `views.publish` with the workspace's bot token). It shows whether the member is connected
-//! (with the Connect link when not), whether statusinator is paused, what it last applied, and
-//! each of their presets with Edit and Remove; Add, Pause/Resume and Disconnect are buttons.
-//! Opening the tab is acknowledged at once; an app worker builds and publishes the view, and
-//! again after each change.
+//! The Home tab's view, built from what is known of the member (within Slack's limits on
+//! blocks and text; every name escaped).
 
 use serde_json::{json, Value};
 
-use super::App;
-use super::Job;
-use crate::events::BlockAction;
-use crate::presets::{EmojiKey, Preset, UserId, UserPresets};
-use crate::serve::answer::Answer;
-use crate::serve::metrics::EventOutcome;
-use crate::state::{self, Applied};
-use crate::tokens::{Found, TokenSource};
+use super::{ADD, DISCONNECT, EDIT, PAUSE, REMOVE, RESUME};
+use crate::presets::{EmojiKey, Preset, UserPresets};
+use crate::state::Applied;
 
 /// Slack's limit on blocks in a view is 100; each preset takes two (what it does, its
 /// buttons), the rest of the view at most a dozen.
 const MAX_PRESETS_SHOWN: usize = 40;
-
-/// The button that pauses statusinator for the member.
-pub const PAUSE: &str = "pause";
-/// The button that resumes it.
-pub const RESUME: &str = "resume";
-/// The button on a preset that removes it (its value: the preset's emoji).
-pub const REMOVE: &str = "remove";
-/// The button on a preset that opens it in the preset modal (its value: the preset's emoji).
-pub const EDIT: &str = "edit";
-/// The button that opens an empty preset modal.
-pub const ADD: &str = "add";
-/// The button that forgets the member's connected token (after their usual profile is back).
-pub const DISCONNECT: &str = "disconnect";
 
 /// Whether statusinator can change the member's profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +169,7 @@ pub fn view(facts: &HomeFacts) -> Value {
         if let (Some(public), Some(key)) = (&facts.public_url, &preset.picture) {
             block["accessory"] = json!({
                 "type": "image",
-                "image_url": super::pictures::url(public, key),
+                "image_url": crate::serve::app::pictures::url(public, key),
                 "alt_text": format!("the photo of the {} preset", emoji_label(emoji)),
             });
         }
@@ -244,203 +222,6 @@ fn applied_words(applied: Option<&Applied>) -> String {
         None => "your usual name and photo are in effect".to_owned(),
     };
     escape(&format!(":arrow_forward: *Active*: {status}; {what}."))
-}
-
-impl App {
-    /// `app_home_opened`: the view is published off the ack path.
-    pub(crate) fn home_opened(&self, team: String, user: &str) -> (EventOutcome, Answer) {
-        let Ok(user) = UserId::parse(user) else {
-            return (EventOutcome::Ignored, Answer::empty(200));
-        };
-        self.jobs.push(Job::Publish { team, user });
-        (EventOutcome::Home, Answer::empty(200))
-    }
-
-    /// A button on the Home tab. Only the signed payload's `user.id` is acted for; a button's
-    /// value only names which of their presets.
-    pub(super) fn home_action(&self, action: BlockAction) -> (EventOutcome, Answer) {
-        let Ok(user) = UserId::parse(&action.user_id) else {
-            return (EventOutcome::Malformed, Answer::empty(200));
-        };
-        let team = action.team_id;
-        let preset = || match EmojiKey::parse(&action.value) {
-            Ok(emoji) => Some(emoji),
-            Err(_) => {
-                log::warn!(
-                    "{user} clicked {} on a preset that is not an emoji: {}",
-                    action.action_id,
-                    crate::redact::label(&action.value)
-                );
-                None
-            }
-        };
-        let job = match action.action_id.as_str() {
-            PAUSE | RESUME => {
-                // In effect before the answer leaves; an app worker then stores it.
-                let pause = action.action_id == PAUSE;
-                self.status.pauses.wish(&user, pause);
-                Job::Pause {
-                    team: Some(team),
-                    user,
-                    pause,
-                }
-            }
-            ADD | EDIT => {
-                let editing = if action.action_id == EDIT {
-                    match preset() {
-                        Some(emoji) => Some(emoji),
-                        None => return (EventOutcome::Malformed, Answer::empty(200)),
-                    }
-                } else {
-                    None
-                };
-                Job::OpenForm {
-                    team,
-                    user,
-                    trigger_id: action.trigger_id,
-                    editing,
-                }
-            }
-            REMOVE => match preset() {
-                Some(emoji) => Job::Remove { team, user, emoji },
-                None => return (EventOutcome::Malformed, Answer::empty(200)),
-            },
-            DISCONNECT => {
-                // Answered now; an app worker stores the wish, then the usual profile goes
-                // back and the token is forgotten (see disconnect.rs).
-                self.status.leaving.mark(&team, &user);
-                Job::Disconnect { team, user }
-            }
-            // Connect is a link: Slack still tells of the click.
-            _ => Job::Publish { team, user },
-        };
-        self.jobs.push(job);
-        (EventOutcome::Home, Answer::empty(200))
-    }
-
-    /// Takes a preset out of `users.json`, merged like any writer's change so a concurrent
-    /// onboard is kept (an app worker).
-    pub(super) fn remove_preset(&self, user: &UserId, emoji: &EmojiKey) {
-        let removed =
-            crate::store::update_users(self.store.as_ref(), crate::clock::unix_now(), |file| {
-                let Some(presets) = file.users.get_mut(user) else {
-                    return Ok(false);
-                };
-                let removed = presets.remove(emoji).is_some();
-                if presets.is_empty() {
-                    file.users.remove(user);
-                }
-                Ok(removed)
-            });
-        match removed {
-            Ok((true, _)) => {
-                log::info!("{user} removed their {emoji} preset");
-                if let Err(err) = self.presets.reload() {
-                    log::warn!("could not read users.json again: {err:#}");
-                }
-                // Their status may have used it.
-                self.status.reread_later(user);
-            }
-            Ok((false, _)) => log::debug!("{user} had no {emoji} preset to remove"),
-            Err(err) => log::error!("{user} asked to remove their {emoji} preset, but: {err:#}"),
-        }
-    }
-
-    /// The workspace's bot token, or a warning that says how to get one.
-    pub(super) fn bot_for(&self, team: &str, user: &UserId) -> Option<crate::tokens::Token> {
-        let bot = self.tokens().bot_for(team);
-        if bot.is_none() {
-            log::warn!(
-                "{user} used the Home tab, but there is no bot token for workspace {}: install \
-                 the app (/slack/install) or set SLACK_BOT_TOKEN",
-                crate::redact::label(team)
-            );
-        }
-        bot
-    }
-
-    /// Publishes a member's Home view (an app worker).
-    pub(super) fn publish_home(&self, team: &str, user: &UserId) {
-        let Some(bot) = self.bot_for(team, user) else {
-            return;
-        };
-        let mut facts = self.home_facts(user);
-        facts.admin_notice = self.installation_notice(team, user);
-        match self
-            .slack()
-            .publish_home(&bot, user.as_str(), &view(&facts))
-        {
-            Ok(()) => log::debug!("published {user}'s Home tab"),
-            Err(err) => log::warn!("could not publish {user}'s Home tab: {err}"),
-        }
-    }
-
-    /// What the member who installed the app in `team` should fix about the installation
-    /// (missing bot scopes); `None` for everyone else.
-    fn installation_notice(&self, team: &str, user: &UserId) -> Option<String> {
-        let installation = crate::tokens::stored::load_installation(self.store.as_ref(), team)
-            .ok()
-            .flatten()
-            .filter(|i| &i.installed_by == user)?;
-        let missing = crate::connect::missing_bot_scopes(&installation.scopes);
-        (!missing.is_empty()).then(|| {
-            let install = self.oauth.as_ref().map(|o| o.install_url());
-            crate::connect::missing_scopes_fix(team, &missing, install.as_deref())
-        })
-    }
-
-    /// Warns, once at start, about each workspace whose installation lacks bot scopes.
-    pub(crate) fn check_installations(&self) {
-        let installations = match crate::tokens::stored::list_installations(self.store.as_ref()) {
-            Ok(installations) => installations,
-            Err(err) => {
-                log::warn!("reading the installations: {err:#}");
-                return;
-            }
-        };
-        let install = self.oauth.as_ref().map(|o| o.install_url());
-        for installation in installations {
-            let missing = crate::connect::missing_bot_scopes(&installation.scopes);
-            if !missing.is_empty() {
-                log::warn!(
-                    "{}",
-                    crate::connect::missing_scopes_fix(
-                        &installation.team,
-                        &missing,
-                        install.as_deref()
-                    )
-                );
-            }
-        }
-    }
-
-    fn home_facts(&self, user: &UserId) -> HomeFacts {
-        // Looked up only: publishing a Home refreshes no token and tells nobody.
-        let link = match self.tokens().lookup(user) {
-            Ok(Found::Token(token)) => Link::Connected {
-                by_admin: !matches!(token.source, TokenSource::Connected(_)),
-            },
-            Ok(Found::Due { .. }) => Link::Connected { by_admin: false },
-            Ok(Found::Disconnected(_)) | Err(_) => Link::NotConnected {
-                connect: self.oauth.as_ref().map(|oauth| oauth.install_url()),
-            },
-        };
-        let member = state::load_state(self.store.as_ref(), user).unwrap_or_else(|err| {
-            log::warn!("{err:#}");
-            None
-        });
-        HomeFacts {
-            link,
-            paused: member.as_ref().is_some_and(|m| m.paused_at.is_some()),
-            applied: member.and_then(|m| m.applied),
-            presets: self.presets.get(user).unwrap_or_default(),
-            public_url: self
-                .oauth
-                .as_ref()
-                .map(|oauth| oauth.public_url.as_str().to_owned()),
-            admin_notice: None,
-        }
-    }
 }
 
 #[cfg(test)]
