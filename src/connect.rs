@@ -65,6 +65,8 @@ pub const USER_SCOPES: &str = "users.profile:read,users.profile:write";
 /// Where Slack sends the browser back, under the public URL.
 pub const REDIRECT_PATH: &str = "/slack/oauth_redirect";
 pub const INSTALL_PATH: &str = "/slack/install";
+/// Where the browser waits while its connection is finished.
+pub const CONNECTING_PATH: &str = "/slack/connecting";
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 

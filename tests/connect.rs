@@ -10,8 +10,8 @@ use std::time::Duration;
 use serde_json::json;
 use support::browser::Browser;
 use support::oauth::{
-    allow, callback, connect, install, install_at, new_key, serve_with_oauth, serve_with_oauth_and,
-    CLIENT_ID, CLIENT_SECRET,
+    allow, callback, connect, install, install_at, new_key, refresh_target, serve_with_oauth,
+    serve_with_oauth_and, CLIENT_ID, CLIENT_SECRET,
 };
 use support::serve::Serve;
 use support::{images, wait_until, Scene, World};
@@ -57,6 +57,12 @@ fn a_member_connects_in_a_browser_and_their_status_drives_their_profile() {
         browser.url()
     );
     browser.click("#allow");
+    // Slack's redirect is answered at once; the page moves on by itself once connected.
+    let callback = world.slack.last_oauth_redirect();
+    assert!(
+        callback.contains("/slack/oauth_redirect?code="),
+        "{callback}"
+    );
     let heading = browser.text("#connected");
     assert!(heading.contains("You're connected, u0ana0001"), "{heading}");
     let page = browser.source();
@@ -66,10 +72,10 @@ fn a_member_connects_in_a_browser_and_their_status_drives_their_profile() {
         "a secret on the page"
     );
     browser.screenshot(&std::env::temp_dir().join("statusinator-connected.png"));
-    let callback = browser.url();
     assert!(
-        callback.contains("/slack/oauth_redirect?code="),
-        "{callback}"
+        browser.url().contains("/slack/connecting?state="),
+        "{}",
+        browser.url()
     );
 
     // The token Slack gave is stored sealed: not anywhere in the store in plain text.
@@ -192,6 +198,56 @@ fn a_state_must_be_this_apps_this_browsers_and_unused_on_any_replica() {
             "{line:?}"
         );
     }
+}
+
+/// Slack slow to exchange the code: the redirect is answered at once with a page that waits;
+/// asked of another replica, that page waits too, then shows how the connection ended.
+#[test]
+fn the_redirect_is_answered_at_once_and_any_replica_shows_how_it_ended() {
+    let world = ana(Scene::local());
+    let key = new_key();
+    let a = serve_with_oauth(&world, &key);
+    let b = serve_with_oauth(&world, &key);
+    world.slack.sign_in("U0ANA0001");
+    let (cookie, link) = install(&a);
+    let location = allow(&world, &link);
+    world.slack.set_latency(Duration::from_secs(3));
+    let path = &location[location.find("/slack/oauth_redirect").unwrap()..];
+    let reply = a.request("GET", path, &[("Cookie", &cookie)], b"");
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    assert!(reply.body.contains("Connecting your Slack profile"));
+    assert!(
+        !world.slack.methods().iter().any(|m| m == "oauth.v2.access"),
+        "answered before Slack answered the exchange"
+    );
+    // The same redirect again (a reload) exchanges nothing more.
+    let again = a.request("GET", path, &[("Cookie", &cookie)], b"");
+    assert_eq!(again.status, 202);
+
+    let next = refresh_target(&reply.body);
+    let next = next[next.find("/slack/connecting").unwrap()..].to_owned();
+    let mut seen = b.request("GET", &next, &[("Cookie", &cookie)], b"");
+    wait_until("the outcome on replica B", Duration::from_secs(30), || {
+        if seen.status == 202 {
+            seen = b.request("GET", &next, &[("Cookie", &cookie)], b"");
+        }
+        seen.status != 202
+    });
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    assert!(seen.body.contains("connected"), "{}", seen.body);
+    assert!(seen.header("Set-Cookie").unwrap().contains("Max-Age=0"));
+    world.slack.set_latency(Duration::ZERO);
+    let exchanges = world
+        .slack
+        .methods()
+        .iter()
+        .filter(|m| *m == "oauth.v2.access")
+        .count();
+    assert_eq!(exchanges, 1);
+    // Without the browser's cookie, the page shows nothing of it.
+    let stranger = b.request("GET", &next, &[], b"");
+    assert_eq!(stranger.status, 400);
+    assert!(!stranger.body.contains("Stand-in Workspace"));
 }
 
 #[test]

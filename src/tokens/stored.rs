@@ -6,6 +6,7 @@
 //!                                         workspace, one object each
 //! installations/<team_id>.json   a workspace's bot token, from the install that added the bot
 //! oauth/used/<nonce>             an OAuth state already used (so it is used once, on any replica)
+//! oauth/outcomes/<nonce>         how a connection ended, for the replica the browser asks next
 //! ```
 //!
 //! A record holds what may be shown (workspace, member, scopes, expiry, connection state) in
@@ -366,6 +367,9 @@ pub fn list_installations(store: &dyn Store) -> Result<Vec<Installation>> {
 
 /// Where used OAuth states are marked.
 pub const USED_STATES_PREFIX: &str = "oauth/used/";
+/// How connections ended (a page to show), kept until their state expires: a browser asking
+/// another replica than the one that connected it is shown it too.
+pub const OUTCOMES_PREFIX: &str = "oauth/outcomes/";
 
 /// Marks a state as used (`used`: `<expires>.<nonce>`, from [`crate::connect::OAuth::check_state`]);
 /// `false` when it was used before (on this replica or another): the create is conditional, so
@@ -384,20 +388,22 @@ pub fn use_state_once(store: &dyn Store, used: &str, now: u64) -> Result<bool> {
     Ok(fresh)
 }
 
-/// Removes the marks of used states that have expired (an expired state is refused anyway);
-/// returns how many went.
+/// Removes the marks of used states, and the outcomes of connections, whose state has expired
+/// (an expired state is refused anyway); returns how many went.
 pub fn sweep_used_states(store: &dyn Store, now: u64) -> Result<usize> {
     let mut removed = 0;
-    for listed in store.list(USED_STATES_PREFIX)? {
-        let expires = listed
-            .key
-            .strip_prefix(USED_STATES_PREFIX)
-            .and_then(|rest| rest.split_once('.'))
-            .and_then(|(expires, _)| expires.parse::<u64>().ok());
-        // A mark of the earlier layout (no expiry in its name) is at most as useful.
-        if expires.is_none_or(|at| at < now) {
-            store.delete(&listed.key)?;
-            removed += 1;
+    for prefix in [USED_STATES_PREFIX, OUTCOMES_PREFIX] {
+        for listed in store.list(prefix)? {
+            let expires = listed
+                .key
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split_once('.'))
+                .and_then(|(expires, _)| expires.parse::<u64>().ok());
+            // A mark of the earlier layout (no expiry in its name) is at most as useful.
+            if expires.is_none_or(|at| at < now) {
+                store.delete(&listed.key)?;
+                removed += 1;
+            }
         }
     }
     Ok(removed)

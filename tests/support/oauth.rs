@@ -102,10 +102,35 @@ pub fn allow(world: &World, link: &str) -> String {
     answer.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// Slack's redirect to serve, as a browser follows it: the redirect, then (while the page says
+/// it is connecting, 202) the page it refreshes to, until the outcome.
 pub fn callback(serve: &Serve, location: &str, cookie: Option<&str>) -> Reply {
     let path = &location[location.find("/slack/oauth_redirect").unwrap()..];
     let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
-    serve.request("GET", path, &headers, b"")
+    let mut reply = serve.request("GET", path, &headers, b"");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while reply.status == 202 {
+        assert!(
+            reply.header("Set-Cookie").is_none(),
+            "the state cookie stays while the page waits"
+        );
+        let next = refresh_target(&reply.body);
+        let next = &next[next.find("/slack/connecting").expect("the connecting page")..];
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still connecting after 30 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        reply = serve.request("GET", next, &headers, b"");
+    }
+    reply
+}
+
+/// Where a page's `<meta http-equiv="refresh">` goes next.
+pub fn refresh_target(page: &str) -> String {
+    let at = page.find("url=").expect("a refresh") + 4;
+    let end = at + page[at..].find('"').unwrap();
+    page[at..end].replace("&amp;", "&")
 }
 
 /// Ana connects over HTTP (the browser's steps, without the browser).

@@ -144,6 +144,8 @@ struct State {
     calls: Vec<Call>,
     /// Web API methods as their requests arrive (a call is recorded in `calls` once answered).
     arrived: Vec<String>,
+    /// Where Slack's authorize page sent browsers back, in order.
+    oauth_redirects: Vec<String>,
     faults: HashMap<String, VecDeque<Fault>>,
     /// Per method: every call until then is answered with this fault.
     outages: HashMap<String, (Instant, Fault)>,
@@ -545,6 +547,17 @@ impl SlackStandIn {
 
     pub fn calls(&self) -> Vec<Call> {
         self.state.lock().unwrap().calls.clone()
+    }
+
+    /// The last redirect back to the app that Slack's authorize page gave a browser.
+    pub fn last_oauth_redirect(&self) -> String {
+        self.state
+            .lock()
+            .unwrap()
+            .oauth_redirects
+            .last()
+            .cloned()
+            .expect("a browser was sent back")
     }
 
     /// The Web API methods asked for so far, answered or not (with a latency set, a call is
@@ -952,6 +965,7 @@ fn oauth_page(
                     .append_pair("error", "access_denied")
                     .append_pair("state", &get("state"));
             }
+            st.oauth_redirects.push(back.to_string());
             redirect(back.as_str())
         }
         _ => html(404, "<h1>not found</h1>".into()),

@@ -1,14 +1,19 @@
-//! `GET /slack/install` and `GET /slack/oauth_redirect`: a member connects their profile (see
-//! [`crate::connect`]). Bolt's paths and state cookie; pages from [`super::pages`]. No token
-//! and no code ever reach a page or a log line.
+//! `GET /slack/install`, `GET /slack/oauth_redirect` and `GET /slack/connecting`: a member
+//! connects their profile (see [`crate::connect`]). Bolt's paths and state cookie; pages from
+//! [`super::pages`]; the code exchange is an app job (see [`super::connecting`]). No token and
+//! no code ever reach a page or a log line.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::{pages, App};
-use crate::connect::{ConnectError, StateProblem, STATE_COOKIE, STATE_SECONDS};
+use super::connecting::{self, Outcome, Seen};
+use super::{pages, App, Job};
+use crate::connect::{
+    ConnectError, OAuth, StateProblem, CONNECTING_PATH, STATE_COOKIE, STATE_SECONDS,
+};
+use crate::secret::SecretString;
 use crate::serve::answer::Answer;
 
 /// Code exchanges one client address may start in a burst, and how often it earns another:
@@ -106,11 +111,13 @@ impl App {
                     && t.starts_with(['T', 'E'])
                     && t.chars().all(|c| c.is_ascii_alphanumeric())
             });
+        // Known in memory (read at start, and after each connection and uninstall): the page
+        // never waits on the store.
         let installed = team.as_deref().is_some_and(|team| {
-            matches!(
-                crate::tokens::stored::load_installation(self.store.as_ref(), team),
-                Ok(Some(_))
-            )
+            self.installed
+                .read()
+                .expect("installed lock")
+                .contains(team)
         });
         let state = oauth.new_state(now);
         let link = oauth.authorize_link(&state, team.as_deref(), installed);
@@ -120,8 +127,9 @@ impl App {
         }
     }
 
-    /// Slack's redirect back: checks, connects, and shows the outcome; the cookie is cleared
-    /// whatever happens.
+    /// Slack's redirect back, answered from memory: the state and the cookie are checked,
+    /// the code exchange is queued for an app worker (a few per client address), and the
+    /// browser is shown a page that looks for the outcome every second.
     pub fn oauth_redirect(
         &self,
         query: &str,
@@ -132,22 +140,15 @@ impl App {
         let Some(oauth) = &self.oauth else {
             return off();
         };
-        let params: std::collections::HashMap<String, String> =
-            url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect();
-        let back = oauth.install_url();
-        let fail = |status: u16, title: &str, detail: String| Answer {
-            set_cookie: Some(cookie("", 0, oauth.secure())),
-            ..html(status, pages::failed(title, &detail, &back))
-        };
+        let params = query_params(query);
         if let Some(error) = params.get("error") {
             log::info!(
                 "a member declined to connect ({})",
                 crate::redact::label(error)
             );
             return if error == "access_denied" {
-                fail(
+                failed(
+                    oauth,
                     403,
                     "Not connected",
                     "You chose Cancel on Slack's page, so statusinator cannot change your \
@@ -155,7 +156,8 @@ impl App {
                         .to_owned(),
                 )
             } else {
-                fail(
+                failed(
+                    oauth,
                     400,
                     "Slack did not connect you",
                     format!(
@@ -166,19 +168,17 @@ impl App {
                 )
             };
         }
-        let nonce = match oauth.check_state(
-            params.get("state").map(String::as_str),
-            state_cookie(cookie_header),
-            now,
-        ) {
+        let state = params.get("state").map(String::as_str);
+        let nonce = match oauth.check_state(state, state_cookie(cookie_header), now) {
             Ok(nonce) => nonce,
             Err(problem) => {
                 log::warn!("refused a connection: {problem}");
-                return fail(400, "This link does not work", state_advice(problem));
+                return failed(oauth, 400, "This link does not work", state_advice(problem));
             }
         };
         let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
-            return fail(
+            return failed(
+                oauth,
                 400,
                 "This link does not work",
                 "Slack's answer had no code in it. Start again.".to_owned(),
@@ -189,7 +189,8 @@ impl App {
             log::warn!("refused a code exchange from {peer}: too many from that address");
             return Answer {
                 retry_after: Some(EXCHANGE_EVERY_SECONDS as u64),
-                ..fail(
+                ..failed(
+                    oauth,
                     429,
                     "Too many tries",
                     "Too many connections were tried from your address. Wait a minute, then \
@@ -198,7 +199,104 @@ impl App {
                 )
             };
         }
-        match oauth.complete(self.store.as_ref(), self.slack(), &nonce, code, now) {
+        // The same redirect again (a second click, a reload) waits for the first exchange.
+        if self.connecting.seen(&nonce) == Seen::Unknown {
+            if !self.connecting.begin(&nonce) {
+                return Answer {
+                    retry_after: Some(5),
+                    ..failed(
+                        oauth,
+                        503,
+                        "Busy",
+                        "Many members are connecting right now. Start again in a minute."
+                            .to_owned(),
+                    )
+                };
+            }
+            self.jobs.push(Job::Connect {
+                nonce,
+                code: SecretString::new(code.clone()),
+            });
+        }
+        waiting(oauth, state.unwrap_or_default())
+    }
+
+    /// `GET /slack/connecting?state=…`: how the connection ended, or (the exchange not done
+    /// yet) the same page again. Answered from memory; `None` when only the store can tell (the
+    /// redirect went to another replica) and `may_read_store` is false.
+    pub fn connecting_page(
+        &self,
+        query: &str,
+        cookie_header: Option<&str>,
+        now: u64,
+        may_read_store: bool,
+    ) -> Option<Answer> {
+        let Some(oauth) = &self.oauth else {
+            return Some(off());
+        };
+        let params = query_params(query);
+        let state = params.get("state").map(String::as_str);
+        let nonce = match oauth.check_state(state, state_cookie(cookie_header), now) {
+            Ok(nonce) => nonce,
+            Err(problem) => {
+                return Some(failed(
+                    oauth,
+                    400,
+                    "This link does not work",
+                    state_advice(problem),
+                ))
+            }
+        };
+        let outcome = match self.connecting.seen(&nonce) {
+            Seen::Done(outcome) => outcome,
+            Seen::Pending => return Some(waiting(oauth, state.unwrap_or_default())),
+            Seen::Unknown if !may_read_store => return None,
+            Seen::Unknown => match connecting::load(self.store.as_ref(), &nonce) {
+                Ok(Some(outcome)) => {
+                    self.connecting.finish(&nonce, outcome.clone());
+                    outcome
+                }
+                Ok(None) => return Some(waiting(oauth, state.unwrap_or_default())),
+                Err(err) => {
+                    log::warn!("reading how a connection ended: {err:#}");
+                    return Some(waiting(oauth, state.unwrap_or_default()));
+                }
+            },
+        };
+        Some(Answer {
+            set_cookie: Some(cookie("", 0, oauth.secure())),
+            ..html(outcome.status, outcome.page)
+        })
+    }
+
+    /// Reads which workspaces have the app installed (at start, after each connection and
+    /// uninstall): the install page asks this set, never the store.
+    pub(super) fn learn_installations(&self) -> Vec<crate::tokens::stored::Installation> {
+        match crate::tokens::stored::list_installations(self.store.as_ref()) {
+            Ok(installations) => {
+                *self.installed.write().expect("installed lock") =
+                    installations.iter().map(|i| i.team.clone()).collect();
+                installations
+            }
+            Err(err) => {
+                log::warn!("reading the installations: {err:#}");
+                Vec::new()
+            }
+        }
+    }
+
+    /// The code exchange (an app job): Slack's `oauth.v2.access`, the token sealed into the
+    /// store, and the outcome kept for the page the browser is looking at.
+    pub(super) fn finish_connect(&self, nonce: &str, code: &SecretString) {
+        let Some(oauth) = &self.oauth else { return };
+        let back = oauth.install_url();
+        let fail = |status: u16, title: &str, detail: String| Outcome {
+            status,
+            page: pages::failed(title, &detail, &back),
+        };
+        let store = self.store.as_ref();
+        let now = crate::clock::unix_now();
+        let outcome = match oauth.complete(store, self.slack(), nonce, code.expose(), now) {
             Ok(connected) => {
                 log::info!(
                     "{} connected their profile in {} ({})",
@@ -206,9 +304,10 @@ impl App {
                     connected.team_id,
                     connected.team_name
                 );
-                Answer {
-                    set_cookie: Some(cookie("", 0, oauth.secure())),
-                    ..html(200, pages::connected(&connected))
+                self.learn_installations();
+                Outcome {
+                    status: 200,
+                    page: pages::connected(&connected),
                 }
             }
             Err(ConnectError::State(problem)) => {
@@ -233,8 +332,36 @@ impl App {
                     format!("{err}. Start again; if it keeps happening, tell your Slack admin."),
                 )
             }
+        };
+        if let Err(err) = connecting::keep(store, nonce, &outcome) {
+            log::warn!("keeping how a connection ended for other replicas: {err:#}");
         }
+        self.connecting.finish(nonce, outcome);
     }
+}
+
+fn query_params(query: &str) -> HashMap<String, String> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// A page that went wrong; the cookie is cleared.
+fn failed(oauth: &OAuth, status: u16, title: &str, detail: String) -> Answer {
+    Answer {
+        set_cookie: Some(cookie("", 0, oauth.secure())),
+        ..html(status, pages::failed(title, &detail, &oauth.install_url()))
+    }
+}
+
+/// The page that waits for the outcome (202: not there yet); the cookie stays for it.
+fn waiting(oauth: &OAuth, state: &str) -> Answer {
+    let next = format!(
+        "{}{CONNECTING_PATH}?state={}",
+        oauth.public_url.as_str().trim_end_matches('/'),
+        url::form_urlencoded::byte_serialize(state.as_bytes()).collect::<String>()
+    );
+    html(202, pages::connecting(&next))
 }
 
 fn state_advice(problem: StateProblem) -> String {

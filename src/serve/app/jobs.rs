@@ -73,6 +73,13 @@ pub enum Job {
     },
     /// Remind a disconnected member how to connect again (at most once a day).
     Remind(crate::tokens::Disconnected),
+    /// Exchange a connecting member's code with Slack and store their token; the page their
+    /// browser looks at then shows how it ended. First among the other jobs: a person waits.
+    Connect {
+        /// The state's nonce (`<expires>.<nonce>`).
+        nonce: String,
+        code: crate::secret::SecretString,
+    },
     /// Slack's `tokens_revoked`: forget those tokens.
     TokensRevoked {
         team: String,
@@ -146,6 +153,8 @@ impl Jobs {
         }
         if matches!(job, Job::OpenForm { .. }) {
             queue.urgent.push_back(job);
+        } else if matches!(job, Job::Connect { .. }) {
+            queue.waiting.push_front(job);
         } else {
             queue.waiting.push_back(job);
         }

@@ -8,6 +8,7 @@
 
 pub mod admin_onboard;
 pub mod commands;
+pub mod connecting;
 pub mod disconnect;
 pub mod home;
 pub mod install;
@@ -17,7 +18,8 @@ pub mod modal;
 pub mod pages;
 pub mod pictures;
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -63,6 +65,11 @@ pub struct App {
     exchanges: install::ExchangeLimit,
     /// Preset photos served lately, shared by every client asking for them.
     pictures: pictures::Shared,
+    /// Connections being finished, and how they ended lately.
+    connecting: connecting::Connecting,
+    /// The workspaces where the app is installed (written by app workers, read by the install
+    /// page).
+    installed: RwLock<HashSet<String>>,
     /// When used OAuth states were last swept from the store (an idle worker's chore).
     swept: Mutex<Instant>,
 }
@@ -84,6 +91,8 @@ impl App {
             admin_token: settings.admin_token,
             exchanges: install::ExchangeLimit::default(),
             pictures: pictures::Shared::default(),
+            connecting: connecting::Connecting::default(),
+            installed: RwLock::default(),
             swept: Mutex::new(Instant::now()),
         }
     }
@@ -189,7 +198,11 @@ impl App {
                     filled,
                 } => self.not_saved(&team, &user, &view_id, &filled),
                 // What Slack revoked is forgotten, stop or not.
-                job @ (Job::TokensRevoked { .. } | Job::AppUninstalled { .. }) => self.run_job(job),
+                // What Slack revoked is forgotten, and a member waiting on the connecting page
+                // is connected, stop or not.
+                job @ (Job::TokensRevoked { .. }
+                | Job::AppUninstalled { .. }
+                | Job::Connect { .. }) => self.run_job(job),
                 Job::OpenForm { .. } | Job::Publish { .. } | Job::Tell { .. } | Job::Remind(_) => {}
             }
         }
@@ -228,7 +241,11 @@ impl App {
             Job::TokensRevoked { team, users, bots } => {
                 lifecycle::tokens_revoked(self.store.as_ref(), &team, &users, &bots)
             }
-            Job::AppUninstalled { team } => lifecycle::app_uninstalled(self.store.as_ref(), &team),
+            Job::AppUninstalled { team } => {
+                lifecycle::app_uninstalled(self.store.as_ref(), &team);
+                self.learn_installations();
+            }
+            Job::Connect { nonce, code } => self.finish_connect(&nonce, &code),
         }
     }
 

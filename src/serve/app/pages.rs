@@ -20,6 +20,11 @@ pub fn escape(text: &str) -> String {
 }
 
 fn page(title: &str, body: &str) -> String {
+    page_with(title, body, "")
+}
+
+/// A page with `head` (escaped already) added to its head.
+fn page_with(title: &str, body: &str, head: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="en">
@@ -27,7 +32,7 @@ fn page(title: &str, body: &str) -> String {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>{title} · statusinator</title>
+{head}<title>{title} · statusinator</title>
 <style>
   body {{ font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d1c1d;
          background: #f8f8f8; margin: 0; }}
@@ -49,6 +54,20 @@ fn page(title: &str, body: &str) -> String {
 </html>
 "#,
         title = escape(title)
+    )
+}
+
+/// While Slack and the store finish a connection: the browser looks at `next` again every
+/// second until the outcome is there.
+pub fn connecting(next: &str) -> String {
+    page_with(
+        "Connecting…",
+        r#"<h1 id="connecting">Connecting your Slack profile…</h1>
+<p>This takes a moment; the page moves on by itself.</p>"#,
+        &format!(
+            "<meta http-equiv=\"refresh\" content=\"1; url={}\">\n",
+            escape(next)
+        ),
     )
 }
 
@@ -138,7 +157,15 @@ mod tests {
         assert!(page.contains("Oops &lt;b&gt;"));
         assert!(page.contains("a &quot;quote&quot; &amp; &lt;script&gt;"));
         assert!(page.contains(r#"href="/slack/install?x=1&amp;y=2""#));
-        for page in [page, install("https://slack.com/oauth/v2/authorize?a=1")] {
+        let waiting = connecting("https://s.example/slack/connecting?state=a.1.b&x=<y>");
+        assert!(waiting.contains(
+            r#"content="1; url=https://s.example/slack/connecting?state=a.1.b&amp;x=&lt;y&gt;""#
+        ));
+        for page in [
+            page,
+            install("https://slack.com/oauth/v2/authorize?a=1"),
+            waiting,
+        ] {
             assert!(!page.contains("<script"), "{page}");
             assert!(!page.contains("src="), "{page}");
         }

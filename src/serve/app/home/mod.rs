@@ -176,13 +176,7 @@ impl App {
 
     /// Warns, once at start, about each workspace whose installation lacks bot scopes.
     pub(crate) fn check_installations(&self) {
-        let installations = match crate::tokens::stored::list_installations(self.store.as_ref()) {
-            Ok(installations) => installations,
-            Err(err) => {
-                log::warn!("reading the installations: {err:#}");
-                return;
-            }
-        };
+        let installations = self.learn_installations();
         let install = self.oauth.as_ref().map(|o| o.install_url());
         for installation in installations {
             let missing = crate::connect::missing_bot_scopes(&installation.scopes);

@@ -83,27 +83,36 @@ pub(super) async fn handle(
         }
         (&Method::GET, "/healthz") => server.reports.health(),
         (&Method::GET, "/slack/install") => {
-            let query = parts.uri.query().unwrap_or_default().to_owned();
-            // Looks up the workspace's installation.
-            let app = server.app.clone();
-            off_runtime(&server.page_work, BUSY, move || {
-                app.install_page(&query, crate::clock::unix_now())
-            })
-            .await
+            let query = parts.uri.query().unwrap_or_default();
+            server.app.install_page(query, crate::clock::unix_now())
         }
         (&Method::GET, "/slack/oauth_redirect") => {
+            // The code exchange is an app job; the answer is a page that waits for it.
+            let query = parts.uri.query().unwrap_or_default();
+            let cookie = cookie(&parts.headers);
+            server
+                .app
+                .oauth_redirect(query, cookie, crate::clock::unix_now(), peer)
+        }
+        (&Method::GET, "/slack/connecting") => {
             let query = parts.uri.query().unwrap_or_default().to_owned();
-            let cookie = parts
-                .headers
-                .get(hyper::header::COOKIE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            // The exchange waits on Slack and the store.
-            let app = server.app.clone();
-            off_runtime(&server.page_work, BUSY, move || {
-                app.oauth_redirect(&query, cookie.as_deref(), crate::clock::unix_now(), peer)
-            })
-            .await
+            let cookie = cookie(&parts.headers).map(str::to_owned);
+            let now = crate::clock::unix_now();
+            match server
+                .app
+                .connecting_page(&query, cookie.as_deref(), now, false)
+            {
+                Some(answer) => answer,
+                // The redirect went to another replica: how it ended is in the store.
+                None => {
+                    let app = server.app.clone();
+                    off_runtime(&server.page_work, BUSY, move || {
+                        app.connecting_page(&query, cookie.as_deref(), now, true)
+                            .expect("the store may be read")
+                    })
+                    .await
+                }
+            }
         }
         // HEAD as GET: hyper sends the head alone, with the body's length.
         (&Method::GET | &Method::HEAD, path)
@@ -159,19 +168,32 @@ pub(super) async fn handle(
             }
         }
         (_, "/slack/events" | "/onboard") => method_not_allowed("POST"),
-        (_, "/healthz" | "/metrics" | "/slack/install" | "/slack/oauth_redirect") => {
-            method_not_allowed("GET")
-        }
+        (
+            _,
+            "/healthz"
+            | "/metrics"
+            | "/slack/install"
+            | "/slack/oauth_redirect"
+            | "/slack/connecting",
+        ) => method_not_allowed("GET"),
         _ => Answer::text(
             404,
             "not found: statusinator serves POST /slack/events, GET /healthz, GET /metrics, \
-             GET /slack/install, GET /slack/oauth_redirect, GET /pictures/… and POST /onboard",
+             GET /slack/install, GET /slack/oauth_redirect, GET /slack/connecting, GET \
+             /pictures/… and POST /onboard",
         ),
     };
     if parts.uri.path() == "/slack/events" {
         server.inbox.ack_took(started.elapsed());
     }
     Ok(respond(answer))
+}
+
+/// The `Cookie` header, when it is text.
+fn cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(hyper::header::COOKIE)
+        .and_then(|v| v.to_str().ok())
 }
 
 fn method_not_allowed(allowed: &'static str) -> Answer {
