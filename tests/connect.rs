@@ -130,17 +130,24 @@ fn a_member_connects_in_a_browser_and_their_status_drives_their_profile() {
     );
 }
 
-#[test]
-fn a_state_must_be_this_apps_this_browsers_and_unused_on_any_replica() {
-    let world = ana(Scene::s3());
+/// Two replicas of serve on one store, Ana signed in to Slack in her browser, which opened the
+/// install page on replica A and chose Allow: the state cookie and Slack's redirect.
+fn two_replicas_and_a_redirect(scene: Scene) -> (World, Serve, Serve, String, String) {
+    let world = ana(scene);
     let key = new_key();
     let a = serve_with_oauth(&world, &key);
     let b = serve_with_oauth(&world, &key);
     world.slack.sign_in("U0ANA0001");
-
-    // No cookie, another browser's cookie, a forged state: refused, nothing stored.
     let (cookie, link) = install(&a);
     let location = allow(&world, &link);
+    (world, a, b, cookie, location)
+}
+
+#[test]
+fn a_state_must_be_this_apps_this_browsers_and_unused_on_any_replica() {
+    let (world, a, b, cookie, location) = two_replicas_and_a_redirect(Scene::s3());
+
+    // No cookie, another browser's cookie, a forged state: refused, nothing stored.
     let (other_cookie, _) = install(&a);
     for (cookie, why) in [
         (None, "no cookie"),
@@ -204,13 +211,7 @@ fn a_state_must_be_this_apps_this_browsers_and_unused_on_any_replica() {
 /// asked of another replica, that page waits too, then shows how the connection ended.
 #[test]
 fn the_redirect_is_answered_at_once_and_any_replica_shows_how_it_ended() {
-    let world = ana(Scene::local());
-    let key = new_key();
-    let a = serve_with_oauth(&world, &key);
-    let b = serve_with_oauth(&world, &key);
-    world.slack.sign_in("U0ANA0001");
-    let (cookie, link) = install(&a);
-    let location = allow(&world, &link);
+    let (world, a, b, cookie, location) = two_replicas_and_a_redirect(Scene::local());
     world.slack.set_latency(Duration::from_secs(3));
     let path = &location[location.find("/slack/oauth_redirect").unwrap()..];
     let reply = a.request("GET", path, &[("Cookie", &cookie)], b"");

@@ -12,7 +12,9 @@ use super::queue::Request;
 use super::{Arrival, Status};
 use crate::presets::UserId;
 
-/// When members' statuses lapse, soonest first.
+/// When members' statuses lapse, soonest first. Written by the workers (a status applied) and
+/// the start (statuses learnt from the store); taken by the tick. One lock, held only for the
+/// heap.
 #[derive(Debug, Default)]
 pub struct Expiries {
     heap: Mutex<BinaryHeap<Reverse<(u64, UserId)>>>,

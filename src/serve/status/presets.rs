@@ -4,6 +4,11 @@
 //! when the stored file changed, and that is checked at most once a second, so a flood of events
 //! from members who are not onboarded costs nothing but that check. The ack path only ever
 //! takes a read lock.
+//!
+//! Who writes what: `presets-load` fills the table once; the tick and the workers swap in a
+//! re-read table (under the write lock, held only for the swap); the threads that answer Slack
+//! hold events of members not onboarded yet, and the tick takes them back (one lock for the
+//! held events, never held with the table's).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

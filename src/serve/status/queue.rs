@@ -10,6 +10,10 @@
 //! Beside them, [`Wanted`] keeps what the design's answers would forget: the latest status of
 //! each member whose request was answered 503 (or found every queue full), so it is applied as
 //! workers free up instead of waiting for the next poll.
+//!
+//! Who writes what: the threads that answer Slack and the tick offer requests (under the
+//! status pipeline's guard lock, then the queue's); the workers take and finish them. Each of
+//! the queue and the wanted statuses has one lock, held only for its own state.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Condvar, Mutex};
