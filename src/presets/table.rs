@@ -1,0 +1,140 @@
+//! Every member's presets, held compactly in memory.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use super::file::{parse_users_json, unix_seconds, users_json_error};
+use super::{EmojiKey, Preset, UserId, UserPresets};
+
+/// Every member's presets, held compactly for a process that keeps them in memory (`serve`):
+/// emoji keys are shared between members and strings carry no spare capacity. Read straight
+/// from `users.json`, with exactly the checks of [`UsersFile`], and never as a `UsersFile`
+/// first, so loading a large file does not hold both forms at once.
+#[derive(Debug, Default)]
+pub struct PresetTable {
+    /// Every distinct emoji key, indexed by [`Entry::emoji`].
+    pub(super) emojis: Vec<EmojiKey>,
+    users: HashMap<UserId, Box<[Entry]>>,
+}
+
+/// `users.json` as the table reads it.
+#[derive(Deserialize)]
+struct TableFile {
+    // Read to be checked like UsersFile's; the table has no use for it.
+    #[serde(rename = "lastUpdatedAt", deserialize_with = "unix_seconds", default)]
+    #[allow(dead_code)]
+    last_updated_at: u64,
+    #[serde(default)]
+    users: PresetTable,
+}
+
+/// One preset of a member, in emoji-key order.
+#[derive(Debug)]
+struct Entry {
+    emoji: u32,
+    name: Option<Box<str>>,
+    picture: Option<Box<str>>,
+}
+
+impl PresetTable {
+    /// Parses `users.json` as stored; `source` names it in errors.
+    pub fn from_json(bytes: &[u8], source: &str) -> anyhow::Result<Self> {
+        parse_users_json::<TableFile>(bytes, source).map(|file| file.users)
+    }
+
+    /// Parses `users.json` from a stream (with the same checks as [`PresetTable::from_json`]),
+    /// never holding the file's bytes whole.
+    pub fn from_reader(reader: impl std::io::Read, source: &str) -> anyhow::Result<Self> {
+        serde_json::from_reader::<_, TableFile>(reader)
+            .map(|file| file.users)
+            .map_err(|e| users_json_error(source, e))
+    }
+
+    /// Members onboarded.
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    pub fn contains(&self, user: &UserId) -> bool {
+        self.users.contains_key(user)
+    }
+
+    /// Every member onboarded, in no order.
+    pub fn users(&self) -> impl Iterator<Item = &UserId> {
+        self.users.keys()
+    }
+
+    /// A member's presets.
+    pub fn get(&self, user: &UserId) -> Option<UserPresets> {
+        let entries = self.users.get(user)?;
+        Some(
+            entries
+                .iter()
+                .map(|entry| {
+                    let preset = Preset {
+                        name: entry.name.as_deref().map(str::to_owned),
+                        picture: entry.picture.as_deref().map(str::to_owned),
+                    };
+                    (self.emojis[entry.emoji as usize].clone(), preset)
+                })
+                .collect(),
+        )
+    }
+}
+
+#[derive(Default)]
+struct TableBuilder {
+    table: PresetTable,
+    index: HashMap<EmojiKey, u32>,
+}
+
+impl TableBuilder {
+    fn insert(&mut self, user: UserId, presets: UserPresets) {
+        let entries = presets
+            .into_iter()
+            .map(|(emoji, preset)| {
+                let next = self.table.emojis.len() as u32;
+                let emoji = *self.index.entry(emoji).or_insert_with_key(|emoji| {
+                    self.table.emojis.push(emoji.clone());
+                    next
+                });
+                Entry {
+                    emoji,
+                    name: preset.name.map(String::into_boxed_str),
+                    picture: preset.picture.map(String::into_boxed_str),
+                }
+            })
+            .collect();
+        self.table.users.insert(user, entries);
+    }
+}
+
+impl<'de> Deserialize<'de> for PresetTable {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> Visitor<'de> for Members {
+            type Value = PresetTable;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PresetTable, A::Error> {
+                let mut builder = TableBuilder::default();
+                // Each member is read whole (and checked) before being packed.
+                while let Some((user, presets)) = map.next_entry::<UserId, UserPresets>()? {
+                    builder.insert(user, presets);
+                }
+                builder.table.users.shrink_to_fit();
+                builder.table.emojis.shrink_to_fit();
+                Ok(builder.table)
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
+}
