@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
+mod disconnected;
+mod file;
 pub mod listing;
 pub mod rotation;
 pub mod seal;
@@ -28,6 +30,7 @@ use seal::SealKey;
 use stored::Connection;
 
 pub use crate::slack::token::{Token, TokenSource};
+pub use disconnected::{Disconnected, Refreshed};
 
 /// Every token statusinator knows.
 #[derive(Debug, Clone, Default)]
@@ -58,35 +61,6 @@ pub struct Vault {
 /// A member is reminded to connect again at most this often.
 pub const REMIND_EVERY: u64 = 24 * 3600;
 
-/// A member whose connected token stopped working: nothing is changed for them until they
-/// connect again. As an error, it says so and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Disconnected {
-    pub user: UserId,
-    pub team: String,
-    /// What Slack said (`token_revoked`, `invalid_refresh_token`, …).
-    pub reason: String,
-    /// When (unix seconds).
-    pub since: u64,
-}
-
-impl std::fmt::Display for Disconnected {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} is disconnected ({}) since {}: their token no longer works, so nothing is \
-             changed for them until they connect their profile again (serve's /slack/install)",
-            self.user,
-            self.reason,
-            humantime::format_rfc3339_seconds(
-                std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.since)
-            )
-        )
-    }
-}
-
-impl std::error::Error for Disconnected {}
-
 /// What looking up a member's token found.
 #[derive(Debug, Clone)]
 pub enum Found {
@@ -96,14 +70,6 @@ pub enum Found {
     Due { team: String },
     /// The member's connection stopped working.
     Disconnected(Disconnected),
-}
-
-/// What serve's schedule of refreshes did.
-#[derive(Debug, Default)]
-pub struct Refreshed {
-    pub count: usize,
-    /// Members whose refresh Slack refused for good: to be reminded.
-    pub disconnected: Vec<Disconnected>,
 }
 
 impl Tokens {
@@ -119,7 +85,7 @@ impl Tokens {
             ..Tokens::default()
         };
         if let Some(path) = file {
-            tokens.by_user = read_file(path)?;
+            tokens.by_user = file::read_file(path)?;
         }
         let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         if let Some(token) = clean(slack_token) {
@@ -281,21 +247,6 @@ impl Tokens {
         })
     }
 
-    /// The member's record in `team` says they are disconnected.
-    fn disconnected(&self, team: &str, user: &UserId) -> Option<Disconnected> {
-        let vault = self.vault.as_ref()?;
-        let record = stored::load_member(vault.store.as_ref(), team, user).ok()??;
-        match record.connection {
-            Connection::Disconnected { reason, at } => Some(Disconnected {
-                user: user.clone(),
-                team: record.team,
-                reason,
-                since: at,
-            }),
-            Connection::Connected => None,
-        }
-    }
-
     /// The bot token, for reads.
     pub fn bot(&self) -> Option<Token> {
         self.bot.as_ref().map(|secret| Token {
@@ -331,39 +282,6 @@ impl Tokens {
              new-key`)"
         ))
         .into())
-    }
-
-    /// Slack refused `token` for good: a connected member is marked disconnected, so nothing
-    /// uses it again until they connect again; unless their record holds another token by
-    /// then (refreshed meanwhile), which is not the one refused. Returns the member as now
-    /// disconnected, for the caller to tell them.
-    pub fn token_failed(
-        &self,
-        token: &Token,
-        err: &crate::slack::SlackError,
-    ) -> Option<Disconnected> {
-        let (TokenSource::Connected(user), Some(vault), Some(team)) =
-            (&token.source, &self.vault, &token.team)
-        else {
-            return None;
-        };
-        if !rotation::is_dead(err) && err.code() != Some("token_expired") {
-            return None;
-        }
-        let reason = err.code().unwrap_or("refused");
-        let still = |r: &stored::MemberToken| match &vault.key {
-            Some(key) => r
-                .open_access(key)
-                .is_ok_and(|secret| secret.expose() == token.secret.expose()),
-            None => false,
-        };
-        let store = vault.store.as_ref();
-        if let Err(e) =
-            rotation::disconnect(store, team, user, reason, crate::clock::unix_now(), &still)
-        {
-            log::warn!("could not mark {user} disconnected: {e:#}");
-        }
-        self.disconnected(team, user)
     }
 
     /// A bot token for each workspace statusinator can read: every installation's; without
@@ -424,78 +342,6 @@ impl Tokens {
         self.bot()
     }
 
-    /// Refreshes every connected token that is due (serve's schedule). Says how many it
-    /// refreshed, and who Slack refused a refresh for good (to be reminded).
-    pub fn refresh_due(&self) -> anyhow::Result<Refreshed> {
-        let Some(Vault {
-            store,
-            key: Some(key),
-            refresher: Some(refresher),
-            instance,
-            ..
-        }) = &self.vault
-        else {
-            return Ok(Refreshed::default());
-        };
-        let now = crate::clock::unix_now();
-        let mut refreshed = Refreshed::default();
-        for record in stored::list_members(store.as_ref())?.records {
-            if !rotation::due(&record, now) {
-                continue;
-            }
-            let (team, user) = (&record.team, &record.user);
-            match rotation::fresh(store.as_ref(), key, Some(refresher), team, user, instance) {
-                Ok(_) => refreshed.count += 1,
-                Err(err) => {
-                    log::warn!("{err:#}");
-                    refreshed.disconnected.extend(self.disconnected(team, user));
-                }
-            }
-        }
-        Ok(refreshed)
-    }
-
-    /// Tells a disconnected member, with the bot, how to connect again; at most once a day
-    /// (claimed in their record, so replicas do not repeat it). Writes the store and calls
-    /// Slack: serve does it as an app job.
-    pub fn remind(&self, disconnected: &Disconnected) {
-        let Disconnected {
-            user, team, reason, ..
-        } = disconnected;
-        let Some(vault) = &self.vault else { return };
-        let (Some(url), Some(refresher)) = (&vault.install_url, &vault.refresher) else {
-            return;
-        };
-        let Some(bot) = self.bot_for(team) else {
-            log::warn!("{user} is disconnected, and there is no bot token for {team} to tell them");
-            return;
-        };
-        let now = crate::clock::unix_now();
-        let mut due = false;
-        let claimed = stored::update_member(vault.store.as_ref(), team, user, &mut |r| {
-            // A conditional write may run this again on newer bytes: decide afresh each time.
-            due = false;
-            if r.reminded_at.is_some_and(|at| now < at + REMIND_EVERY) {
-                return Ok(false);
-            }
-            r.reminded_at = Some(now);
-            due = true;
-            Ok(true)
-        });
-        if claimed.is_err() || !due {
-            return;
-        }
-        let text = format!(
-            "Your statusinator connection stopped working (Slack said: {reason}), so your name \
-             and photo no longer follow your status. Connect again here: \
-             <{url}?team={team}|Connect my Slack profile>. Your presets are kept."
-        );
-        match refresher.slack.post_message(&bot, user.as_str(), &text) {
-            Ok(()) => log::info!("told {user} how to connect again"),
-            Err(err) => log::warn!("could not tell {user} to connect again: {err}"),
-        }
-    }
-
     /// The tokens file's entries, by member (for checks; the secrets stay secret).
     pub fn file_members(&self) -> Vec<(&UserId, &SecretString)> {
         let mut out: Vec<_> = self.by_user.iter().collect();
@@ -507,66 +353,6 @@ impl Tokens {
     pub fn has_own(&self, user: &UserId) -> bool {
         self.by_user.contains_key(user)
     }
-}
-
-fn read_file(path: &Path) -> Result<HashMap<UserId, SecretString>> {
-    let shown = path.display();
-    let usage = |message: String| anyhow::Error::new(UsageError::new(message));
-    let meta = std::fs::metadata(path)
-        .map_err(|e| usage(format!("cannot read the tokens file {shown}: {e}")))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(usage(format!(
-                "the tokens file {shown} is readable by group or others (mode {mode:03o}): \
-                 it holds secrets; run chmod 600 {shown}"
-            )));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = meta;
-    let bytes = std::fs::read(path)
-        .map_err(|e| usage(format!("cannot read the tokens file {shown}: {e}")))?;
-    // Parse into values first: serde's messages would quote a token that has the wrong type.
-    let map: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&bytes).map_err(|e| {
-            usage(format!(
-                "the tokens file {shown} is not a JSON object of member IDs to tokens (line {}, \
-                 column {}): it must look like {{\"U024BE7LH\": \"xoxp-…\"}}",
-                e.line(),
-                e.column()
-            ))
-        })?;
-    let mut problems = Vec::new();
-    let mut out = HashMap::new();
-    for (key, value) in map {
-        let user = match UserId::parse(&key) {
-            Ok(user) => user,
-            Err(message) => {
-                problems.push(format!("{}: {message}", crate::redact::excerpt(&key)));
-                continue;
-            }
-        };
-        match value.as_str().map(str::trim) {
-            Some(token) if token.starts_with("xoxb-") => problems.push(format!(
-                "{user}: a bot token (xoxb-…) cannot change a member's profile: use {user}'s own \
-                 user token (xoxp-…)"
-            )),
-            Some(token) if token.starts_with("xox") => {
-                out.insert(user, SecretString::new(token));
-            }
-            _ => problems.push(format!("{user}: the value is not a Slack token (xoxp-…)")),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(usage(format!(
-            "the tokens file {shown} has problems:\n  - {}",
-            problems.join("\n  - ")
-        )));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
