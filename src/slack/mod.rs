@@ -4,22 +4,24 @@
 //! advice, on errors that retrying cannot fix.
 
 mod error;
+mod model;
 pub mod oauth;
 mod pacing;
+mod stats;
 pub mod token;
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::blocking::{multipart, Client, RequestBuilder};
 use reqwest::StatusCode;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub use error::SlackError;
+pub use model::{null_as_default, Identity, Member, Profile};
 pub use pacing::Pacer;
+pub use stats::SlackStats;
 
 use crate::exit::UsageError;
 use crate::picture::Format;
@@ -140,113 +142,6 @@ impl Default for RetryPolicy {
             max_rate_limit_wait: Duration::from_secs(120),
         }
     }
-}
-
-/// Counts of what the client did, for logs and metrics.
-#[derive(Debug, Default)]
-pub struct SlackStats {
-    /// Calls by method and outcome (`200`, `429`, `500`, `network`).
-    calls: Mutex<BTreeMap<(&'static str, String), u64>>,
-    rate_limit_waits: AtomicU64,
-    rate_limit_wait_millis: AtomicU64,
-}
-
-impl SlackStats {
-    fn count(&self, method: Method, status: String) {
-        *self
-            .calls
-            .lock()
-            .expect("stats lock")
-            .entry((method.name(), status))
-            .or_default() += 1;
-    }
-
-    /// Calls made, by (method, status).
-    pub fn calls(&self) -> BTreeMap<(&'static str, String), u64> {
-        self.calls.lock().expect("stats lock").clone()
-    }
-
-    /// Total calls of one method.
-    pub fn calls_of(&self, method: Method) -> u64 {
-        self.calls()
-            .iter()
-            .filter(|((m, _), _)| *m == method.name())
-            .map(|(_, n)| n)
-            .sum()
-    }
-
-    /// How often, and how long in all, calls waited because Slack said they were rate-limited.
-    pub fn rate_limit_waits(&self) -> (u64, Duration) {
-        (
-            self.rate_limit_waits.load(Ordering::Relaxed),
-            Duration::from_millis(self.rate_limit_wait_millis.load(Ordering::Relaxed)),
-        )
-    }
-}
-
-/// Reads a field that Slack may send as `null` as if it were absent: the profile fields of
-/// `users.list`, `users.profile.get` and events are documented as possibly null.
-pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
-/// A member's profile, as far as statusinator cares. Any field may be absent or `null`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct Profile {
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub status_emoji: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub status_text: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub display_name: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub avatar_hash: Option<String>,
-    /// When the status lapses (unix seconds; 0: never).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub status_expiration: u64,
-    /// Whether the member set a photo of their own (else Slack shows a default avatar).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub is_custom_image: bool,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub image_original: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub image_1024: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub image_512: Option<String>,
-}
-
-/// A member from `users.list`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct Member {
-    pub id: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub deleted: bool,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub is_bot: bool,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub profile: Profile,
-}
-
-/// Who a token belongs to (`auth.test`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Identity {
-    pub user_id: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub team_id: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub bot_id: Option<String>,
-    /// The member's handle and the workspace's name.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub user: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub team: String,
-    /// The workspace's address (`https://acme.slack.com/`).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub url: String,
 }
 
 /// The Slack Web API client.
