@@ -26,6 +26,7 @@ pub mod doctor;
 pub mod events;
 pub mod exit;
 pub mod fetch;
+pub mod kept;
 pub mod lease;
 pub mod net;
 pub mod onboard;

@@ -113,6 +113,9 @@ fn home_shows_each_member_their_own_connection_and_presets() {
 #[test]
 fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
     let (world, bot) = world();
+    world
+        .slack
+        .set_photo_by_hand("U0ANA0001", images::jpeg(700, 700, 9));
     let serve = start(&world, &bot);
     world.slack.set_status("U0ANA0001", ":palm_tree:");
     serve.user_change(&world.slack.member("U0ANA0001"));
@@ -216,6 +219,67 @@ fn a_home_opened_a_thousand_times_is_published_one_at_a_time() {
         assert!(
             pair[1].duration_since(pair[0]) >= latency,
             "two publishes of her Home at once"
+        );
+    }
+}
+
+/// What statusinator keeps about a member, in plain words: on their Home tab, and in a direct
+/// message when they ask with `/statusinator data`. Never a token.
+#[test]
+fn a_member_sees_what_is_kept_about_them_on_home_and_on_asking() {
+    let (world, bot) = world();
+    world
+        .slack
+        .set_photo_by_hand("U0ANA0001", images::jpeg(700, 700, 9));
+    let serve = start(&world, &bot);
+    world.slack.set_status("U0ANA0001", ":palm_tree:");
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until("her vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name("U0ANA0001") == "Ana (away)"
+    });
+    serve.settle(1.0);
+
+    serve.home_opened("U0ANA0001");
+    let home = home_text(&world, "U0ANA0001", "what is kept", |t| {
+        t.contains("The last change")
+    });
+    for line in [
+        "What statusinator keeps about you",
+        "1 preset (:palm_tree:), with 1 picture stored for it.",
+        "Your usual name (“Ana”) and a copy of your own photo, kept on",
+        "The last change: the :palm_tree: preset on",
+        "You have not connected through statusinator: it stores no token of yours.",
+    ] {
+        assert!(home.contains(line), "{line:?} in {home}");
+    }
+
+    let reply = serve.slash("U0ANA0001", "data");
+    assert!(
+        reply.json()["text"]
+            .as_str()
+            .unwrap()
+            .contains("direct message"),
+        "{}",
+        reply.body
+    );
+    let mut told = String::new();
+    wait_until("the direct message", Duration::from_secs(20), || {
+        told = world
+            .slack
+            .messages()
+            .into_iter()
+            .find(|(to, text)| to == "U0ANA0001" && text.contains("keeps about you"))
+            .map(|(_, text)| text)
+            .unwrap_or_default();
+        !told.is_empty()
+    });
+    assert!(told.contains("• 1 preset (:palm_tree:)"), "{told}");
+    assert!(told.contains("a copy of your own photo"), "{told}");
+    let secrets: Vec<String> = world.tokens.values().cloned().chain([bot]).collect();
+    for secret in secrets {
+        assert!(
+            !told.contains(&secret) && !home.contains(&secret),
+            "a token shown"
         );
     }
 }

@@ -1,6 +1,7 @@
-//! `/statusinator`: `help`, `list`, `pause`, `resume`. Each is answered at once with an
-//! ephemeral message (only the member sees it); what takes Slack's time (putting the usual
-//! profile back, applying the current status) goes to the workers. The member is the signed
+//! `/statusinator`: `help`, `list`, `pause`, `resume`, `data`. Each is answered at once with an
+//! ephemeral message (only the member sees it); what takes Slack's or the store's time (putting
+//! the usual profile back, applying the current status, gathering what is kept about them)
+//! goes to the workers. The member is the signed
 //! request's `user_id`, so nobody acts for somebody else.
 
 use serde_json::json;
@@ -22,6 +23,7 @@ statusinator under Apps) to connect, add, edit or remove presets, pause or disco
 • `/statusinator list`: your presets\n\
 • `/statusinator pause`: stop changing your profile (your usual one comes back)\n\
 • `/statusinator resume`: start again, with your current status\n\
+• `/statusinator data`: what statusinator keeps about you\n\
 • `/statusinator help`: this";
 
 fn ephemeral(text: impl Into<String>) -> Answer {
@@ -62,6 +64,17 @@ impl App {
             "list" => self.list(&user),
             "pause" => self.pause(&command.team_id, user, true),
             "resume" => self.pause(&command.team_id, user, false),
+            "data" => {
+                // Gathered from the store by an app worker, then sent as a direct message.
+                self.jobs.push(Job::Data {
+                    team: command.team_id.clone(),
+                    user,
+                });
+                ephemeral(
+                    "I'm gathering what statusinator keeps about you; it comes as a direct \
+                     message from statusinator in a moment.",
+                )
+            }
             "help" => ephemeral(HELP),
             other => ephemeral(format!(
                 "`{}` is not something I know.\n{HELP}",
@@ -111,6 +124,34 @@ impl App {
         } else {
             "Resumed: your current status applies again."
         })
+    }
+
+    /// What is kept about the member, told to them in a direct message (an app worker).
+    pub(super) fn tell_data(&self, team: &str, user: &UserId) {
+        let presets = self.presets.get(user);
+        let text = match crate::kept::gather(self.store.as_ref(), user, presets.as_ref()) {
+            Ok(kept) => {
+                let mut lines = vec!["*What statusinator keeps about you*".to_owned()];
+                lines.extend(
+                    kept.lines(home::escape)
+                        .into_iter()
+                        .map(|l| format!("• {l}")),
+                );
+                lines.push(
+                    "Disconnect (on statusinator's Home tab) forgets your token; removing a \
+                     preset forgets it and its picture."
+                        .to_owned(),
+                );
+                lines.join("\n")
+            }
+            Err(err) => {
+                log::warn!("gathering what is kept about {user}: {err:#}");
+                "statusinator could not read what it keeps about you just now: try \
+                 `/statusinator data` again in a minute."
+                    .to_owned()
+            }
+        };
+        self.tell(team, user, &text);
     }
 
     /// Pauses or resumes a member: the flag is stored now, and a worker then puts the usual

@@ -73,6 +73,8 @@ pub enum Job {
     },
     /// Remind a disconnected member how to connect again (at most once a day).
     Remind(crate::tokens::Disconnected),
+    /// Tell a member what statusinator keeps about them (`/statusinator data`).
+    Data { team: String, user: UserId },
     /// Exchange a connecting member's code with Slack and store their token; the page their
     /// browser looks at then shows how it ended. First among the other jobs: a person waits.
     Connect {

@@ -197,13 +197,16 @@ impl App {
                     view_id,
                     filled,
                 } => self.not_saved(&team, &user, &view_id, &filled),
-                // What Slack revoked is forgotten, stop or not.
                 // What Slack revoked is forgotten, and a member waiting on the connecting page
                 // is connected, stop or not.
                 job @ (Job::TokensRevoked { .. }
                 | Job::AppUninstalled { .. }
                 | Job::Connect { .. }) => self.run_job(job),
-                Job::OpenForm { .. } | Job::Publish { .. } | Job::Tell { .. } | Job::Remind(_) => {}
+                Job::OpenForm { .. }
+                | Job::Publish { .. }
+                | Job::Tell { .. }
+                | Job::Remind(_)
+                | Job::Data { .. } => {}
             }
         }
     }
@@ -238,6 +241,7 @@ impl App {
             Job::Disconnect { team, user } => self.store_disconnect(&team, &user),
             Job::Tell { team, user, text } => self.tell(&team, &user, &text),
             Job::Remind(disconnected) => self.tokens().remind(&disconnected),
+            Job::Data { team, user } => self.tell_data(&team, &user),
             Job::TokensRevoked { team, users, bots } => {
                 lifecycle::tokens_revoked(self.store.as_ref(), &team, &users, &bots)
             }

@@ -208,11 +208,24 @@ impl App {
             log::warn!("{err:#}");
             None
         });
+        let presets = self.presets.get(user).unwrap_or_default();
+        let kept = crate::kept::with_state(
+            self.store.as_ref(),
+            user,
+            Some(&presets),
+            member.clone().unwrap_or_default(),
+        )
+        .map(|kept| kept.lines(escape))
+        .unwrap_or_else(|err| {
+            log::warn!("gathering what is kept about {user}: {err:#}");
+            Vec::new()
+        });
         HomeFacts {
             link,
             paused: member.as_ref().is_some_and(|m| m.paused_at.is_some()),
             applied: member.and_then(|m| m.applied),
-            presets: self.presets.get(user).unwrap_or_default(),
+            presets,
+            kept,
             public_url: self
                 .oauth
                 .as_ref()

@@ -8,8 +8,11 @@ use crate::presets::{EmojiKey, Preset, UserPresets};
 use crate::state::Applied;
 
 /// Slack's limit on blocks in a view is 100; each preset takes two (what it does, its
-/// buttons), the rest of the view at most a dozen.
+/// buttons), the rest of the view at most fifteen.
 const MAX_PRESETS_SHOWN: usize = 40;
+
+/// Slack's limit on a section's text is 3,000 characters.
+const MAX_SECTION_CHARS: usize = 2_900;
 
 /// Whether statusinator can change the member's profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +34,8 @@ pub struct HomeFacts {
     pub public_url: Option<String>,
     /// For the member who installed the app in the workspace: what to fix about it.
     pub admin_notice: Option<String>,
+    /// What statusinator keeps about them, one line each (see [`crate::kept`]).
+    pub kept: Vec<String>,
 }
 
 /// Slack's mrkdwn needs `&`, `<` and `>` escaped.
@@ -199,6 +204,21 @@ pub fn view(facts: &HomeFacts) -> Value {
                           "text": format!("and {more} more: `/statusinator list` shows them all")}]
         }));
     }
+    if !facts.kept.is_empty() {
+        blocks.push(json!({"type": "divider"}));
+        blocks.push(json!({"type": "header", "text": {"type": "plain_text",
+                                                       "text": "What statusinator keeps about you"}}));
+        let mut text: String = facts
+            .kept
+            .iter()
+            .map(|line| format!("• {line}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if text.chars().count() > MAX_SECTION_CHARS {
+            text = text.chars().take(MAX_SECTION_CHARS - 1).collect::<String>() + "…";
+        }
+        blocks.push(section(text));
+    }
     blocks.push(json!({
         "type": "context",
         "elements": [{"type": "mrkdwn",
@@ -253,6 +273,7 @@ mod tests {
             presets: presets(500),
             public_url: None,
             admin_notice: None,
+            kept: vec!["No presets.".into(); 200],
         };
         let view = view(&facts);
         let blocks = view["blocks"].as_array().unwrap();
