@@ -25,6 +25,9 @@ _statusinator() {
             statusinator,doctor)
                 cmd="statusinator__subcmd__doctor"
                 ;;
+            statusinator,forget)
+                cmd="statusinator__subcmd__forget"
+                ;;
             statusinator,help)
                 cmd="statusinator__subcmd__help"
                 ;;
@@ -51,6 +54,9 @@ _statusinator() {
                 ;;
             statusinator__subcmd__help,doctor)
                 cmd="statusinator__subcmd__help__subcmd__doctor"
+                ;;
+            statusinator__subcmd__help,forget)
+                cmd="statusinator__subcmd__help__subcmd__forget"
                 ;;
             statusinator__subcmd__help,help)
                 cmd="statusinator__subcmd__help__subcmd__help"
@@ -101,7 +107,7 @@ _statusinator() {
 
     case "${cmd}" in
         statusinator)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll serve tokens doctor man completions help"
+            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll serve forget tokens doctor man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -208,8 +214,34 @@ _statusinator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        statusinator__subcmd__forget)
+            opts="-v -q -h -V --dry-run --json --store --slack-api-url --tokens --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slack-api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         statusinator__subcmd__help)
-            opts="onboard apply poll serve tokens doctor man completions help"
+            opts="onboard apply poll serve forget tokens doctor man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,6 +283,20 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        statusinator__subcmd__help__subcmd__forget)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -61,6 +61,16 @@ const APPLY_AFTER: &str = const_format::concatcp!(
     EXIT_CODES
 );
 
+const FORGET_MEMBER_AFTER: &str = const_format::concatcp!(
+    "Environment (besides the flags' own variables):
+  SLACK_TOKEN               user token (xoxp-…) for members without an entry in the tokens file
+",
+    CONNECTED_VARS,
+    AWS_VARS,
+    "\n\n",
+    EXIT_CODES
+);
+
 const POLL_AFTER: &str = const_format::concatcp!(
     "Environment (besides the flags' own variables):
   SLACK_TOKEN               user token (xoxp-…) for members without an entry in the tokens file
@@ -189,6 +199,11 @@ pub enum Command {
     #[command(after_help = SERVE_AFTER)]
     Serve(ServeArgs),
 
+    /// Forget a member: their usual name and photo back, then their presets, pictures, usual
+    /// profile, state and connected tokens (revoked with Slack) deleted from the store
+    #[command(after_help = FORGET_MEMBER_AFTER)]
+    Forget(ForgetArgs),
+
     /// Who is connected: each member with a token, where it comes from, its workspace, scopes,
     /// expiry and state (never the token); forget a member's token; make a key
     #[command(after_help = TOKENS_AFTER)]
@@ -295,6 +310,21 @@ pub struct ApplyArgs {
     pub emoji: String,
 
     /// Print what would be written; call nothing that writes
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the result as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// The member ID (U… or W…)
+    #[arg(value_name = "USER")]
+    pub user: String,
+
+    /// Print what would be deleted; change nothing
     #[arg(long)]
     pub dry_run: bool,
 

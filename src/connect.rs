@@ -340,7 +340,7 @@ impl OAuth {
                         .map(|r| self.key.seal(&binding("refresh"), r.expose().as_bytes())),
                     expires_at: bot.expires_in.map(|s| now + s),
                     installed_at: now,
-                    installed_by: user.clone(),
+                    installed_by: Some(user.clone()),
                 },
             )
             .context("storing the workspace's installation")?;

@@ -26,6 +26,7 @@ pub mod doctor;
 pub mod events;
 pub mod exit;
 pub mod fetch;
+pub mod forget;
 pub mod kept;
 pub mod lease;
 pub mod net;
@@ -77,6 +78,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let json = match &cli.command {
         Command::Onboard(args) => args.json,
         Command::Apply(args) => args.json,
+        Command::Forget(args) => args.json,
         Command::Poll(args) => args.json,
         Command::Tokens(args) => args.json,
         Command::Doctor(args) => args.json,
@@ -121,6 +123,10 @@ fn run_command(cli: Cli) -> Result<ExitCode> {
             let settings = Settings::from_args(&cli.global)?;
             commands::poll(&settings, &args)
         }
+        Command::Forget(args) => {
+            let settings = Settings::from_args(&cli.global)?;
+            commands::forget(&settings, &args)
+        }
         Command::Serve(args) => {
             let settings = Settings::from_args(&cli.global)?;
             commands::serve(&settings, &args)
@@ -142,7 +148,9 @@ mod commands {
     use anyhow::Result;
 
     use crate::apply::{self, Engine, Target, Write};
-    use crate::cli::{ApplyArgs, OnboardArgs, PollArgs, ServeArgs, TokensAction, TokensArgs};
+    use crate::cli::{
+        ApplyArgs, ForgetArgs, OnboardArgs, PollArgs, ServeArgs, TokensAction, TokensArgs,
+    };
     use crate::exit::{ExitCode, UsageError};
     use crate::onboard::{self, Problems};
     use crate::presets::{EmojiKey, UserId};
@@ -314,6 +322,38 @@ mod commands {
                 }
             }
         }
+    }
+
+    pub fn forget(settings: &Settings, args: &ForgetArgs) -> Result<ExitCode> {
+        let user = UserId::parse(args.user.trim()).map_err(UsageError::new)?;
+        let store: Arc<dyn Store> = settings.store.open()?.into();
+        let slack = settings.slack()?;
+        let tokens = Arc::new(settings.tokens(&store, Some(&slack))?);
+        let instance = crate::state::instance_name("forget");
+        let engine = Engine::new(store.clone(), slack, tokens).claiming_as(&instance);
+        let forgotten = if args.dry_run {
+            crate::forget::plan(&engine, &user)?
+        } else {
+            // The wish first: a failure half-way is finished by the next run, serve or poll.
+            crate::forget::wish(store.as_ref(), &user, "admin", crate::clock::unix_now())?;
+            loop {
+                match crate::forget::finish(&engine, &user)? {
+                    crate::forget::Finished::Done(done) => break done,
+                    crate::forget::Finished::Elsewhere => {
+                        log::info!("{user} is being written by another process; waiting for it");
+                        std::thread::sleep(std::time::Duration::from_millis(500));
+                    }
+                }
+            }
+        };
+        if args.json {
+            let mut out = serde_json::to_value(&forgotten)?;
+            out["ok"] = true.into();
+            crate::out::line(&serde_json::to_string_pretty(&out)?);
+        } else {
+            crate::out::text(&forgotten.render());
+        }
+        Ok(ExitCode::Success)
     }
 
     pub fn poll(settings: &Settings, args: &PollArgs) -> Result<ExitCode> {

@@ -34,6 +34,13 @@ pub struct Options {
 pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
     let (slack, tokens) = (engine.slack(), engine.tokens());
     let store = engine.store();
+    // Members to be forgotten left unfinished (a failure, a process that stopped): finished
+    // first, so the cycle never writes them.
+    if !options.dry_run {
+        if let Err(err) = crate::forget::finish_pending(engine) {
+            log::warn!("finishing the members to be forgotten: {err:#}");
+        }
+    }
     let users = store::require_users(store)?;
     let recorded = state::load_all(store, !options.dry_run)?;
     let members: Vec<UserId> = users.users.keys().cloned().collect();

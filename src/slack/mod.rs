@@ -67,6 +67,7 @@ impl Auth<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
     AuthTest,
+    AuthRevoke,
     ProfileGet,
     ProfileSet,
     SetPhoto,
@@ -84,6 +85,7 @@ impl Method {
     pub fn name(self) -> &'static str {
         match self {
             Method::AuthTest => "auth.test",
+            Method::AuthRevoke => "auth.revoke",
             Method::ProfileGet => "users.profile.get",
             Method::ProfileSet => "users.profile.set",
             Method::SetPhoto => "users.setPhoto",
@@ -105,6 +107,7 @@ impl Method {
             Method::ProfileSet => 50,
             Method::ProfileGet
             | Method::AuthTest
+            | Method::AuthRevoke
             | Method::OAuthAccess
             | Method::ViewsPublish
             | Method::ViewsOpen
@@ -254,6 +257,25 @@ impl SlackClient {
             req.post_multipart(multipart::Form::new().part("image", part))
         })?;
         Ok(())
+    }
+
+    /// `auth.revoke`: the token stops working for good (a member's data forgotten). A token
+    /// Slack refuses already is as good as revoked.
+    pub fn revoke(&self, token: &Token) -> Result<(), SlackError> {
+        match self.call(Method::AuthRevoke, Auth::Bearer(token), &|req| {
+            req.post_form(&[])
+        }) {
+            Ok(_) => Ok(()),
+            Err(err)
+                if matches!(
+                    err.code(),
+                    Some("token_revoked" | "invalid_auth" | "account_inactive" | "token_expired")
+                ) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// `users.deletePhoto` of the token owner: Slack's default avatar again.

@@ -144,3 +144,28 @@ pub fn migrate(store: &dyn Store, stop: &(dyn Fn() -> bool + Sync)) -> Result<us
     );
     Ok(records.len())
 }
+/// Removes one member's record from the files of earlier versions (`applied.json` not yet
+/// migrated, and the copy kept once migrated), leaving every other record as it is.
+pub fn forget_legacy(store: &dyn Store, user: &UserId) -> Result<()> {
+    for key in [APPLIED_KEY, MIGRATED_KEY] {
+        store.update(key, "application/json", &mut |current| {
+            let Some(bytes) = current else {
+                return Ok(None);
+            };
+            let mut file: serde_json::Value = serde_json::from_slice(bytes)
+                .with_context(|| format!("{} cannot be read", store.location(key)))?;
+            let removed = file
+                .get_mut("users")
+                .and_then(serde_json::Value::as_object_mut)
+                .and_then(|users| users.remove(user.as_str()))
+                .is_some();
+            Ok(removed.then(|| serde_json::to_vec(&file)).transpose()?)
+        })?;
+    }
+    // This process's memory of the old file forgets them too.
+    memo()
+        .lock()
+        .expect("memo lock")
+        .remove(&store.location(APPLIED_KEY));
+    Ok(())
+}

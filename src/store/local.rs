@@ -66,11 +66,17 @@ impl LocalStore {
         Ok(self.root.join(key))
     }
 
+    fn lock_path(&self, key: &str) -> PathBuf {
+        self.root
+            .join(".locks")
+            .join(format!("{}.lock", key.replace('/', "%")))
+    }
+
     fn lock(&self, key: &str) -> Result<File> {
         let dir = self.root.join(".locks");
         fs::create_dir_all(&dir)
             .with_context(|| format!("creating the lock directory {}", dir.display()))?;
-        let path = dir.join(format!("{}.lock", key.replace('/', "%")));
+        let path = self.lock_path(key);
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -227,10 +233,21 @@ impl Store for LocalStore {
     fn delete(&self, key: &str) -> Result<()> {
         let path = self.path(key)?;
         match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(err) if err.kind() == ErrorKind::NotFound => Ok(()),
-            Err(err) => Err(err).with_context(|| format!("removing {}", path.display())),
+            Ok(()) => {}
+            Err(err) if err.kind() == ErrorKind::NotFound => {}
+            Err(err) => {
+                return Err(err).with_context(|| format!("removing {}", path.display()));
+            }
         }
+        // The object's lock file goes with it (its name is the key's), unless someone holds
+        // it right now: then it stays, empty, for them.
+        let lock = self.lock_path(key);
+        if let Ok(file) = File::open(&lock) {
+            if file.try_lock().is_ok() {
+                let _ = fs::remove_file(&lock);
+            }
+        }
+        Ok(())
     }
 
     fn exists(&self, key: &str) -> Result<bool> {

@@ -2,6 +2,8 @@
 //! and the message that tells them how to connect again (at most once a day). Whoever looked
 //! a token up decides when to tell them; nothing here runs on a lookup.
 
+use anyhow::Context;
+
 use super::stored::{self, Connection};
 use super::{rotation, Token, TokenSource, Tokens, Vault, REMIND_EVERY};
 use crate::presets::UserId;
@@ -121,6 +123,48 @@ impl Tokens {
             }
         }
         Ok(refreshed)
+    }
+
+    /// Revokes every connected token of `user` with Slack (`auth.revoke`; one Slack refuses
+    /// already counts as revoked). Returns how many. Their records stay for the caller to
+    /// delete.
+    pub fn revoke_all_of(
+        &self,
+        user: &UserId,
+        slack: &crate::slack::SlackClient,
+    ) -> anyhow::Result<usize> {
+        let Some(vault) = &self.vault else {
+            return Ok(0);
+        };
+        let mut revoked = 0;
+        for record in stored::member_records(vault.store.as_ref(), user)? {
+            let Some(key) = &vault.key else {
+                log::warn!(
+                    "{user}'s token in {} cannot be opened to revoke it ({} is not set): it is \
+                     deleted unrevoked",
+                    record.team,
+                    super::seal::KEY_VAR
+                );
+                continue;
+            };
+            let Ok(secret) = record.open_access(key) else {
+                log::warn!(
+                    "{user}'s token in {} does not open to revoke it: it is deleted unrevoked",
+                    record.team
+                );
+                continue;
+            };
+            let token = Token {
+                secret,
+                source: TokenSource::Connected(user.clone()),
+                team: Some(record.team.clone()),
+            };
+            slack
+                .revoke(&token)
+                .with_context(|| format!("revoking {user}'s token in {}", record.team))?;
+            revoked += 1;
+        }
+        Ok(revoked)
     }
 
     /// Tells a disconnected member, with the bot, how to connect again; at most once a day

@@ -109,7 +109,10 @@ pub fn report(tokens: &Tokens) -> Result<Report> {
                 team: installation.team.clone(),
                 team_name: installation.team_name.clone(),
                 bot_user_id: installation.bot_user_id.clone(),
-                installed_by: installation.installed_by.to_string(),
+                installed_by: installation.installed_by.as_ref().map_or_else(
+                    || "a member since forgotten".to_owned(),
+                    crate::presets::UserId::to_string,
+                ),
                 state,
             });
         }

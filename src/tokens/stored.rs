@@ -93,8 +93,13 @@ pub struct Installation {
     pub expires_at: Option<u64>,
     #[serde(rename = "installedAt")]
     pub installed_at: u64,
-    #[serde(rename = "installedBy")]
-    pub installed_by: UserId,
+    /// Who installed it; `None` once they were forgotten (the workspace keeps its bot).
+    #[serde(
+        rename = "installedBy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub installed_by: Option<UserId>,
 }
 
 /// What a sealed member token is bound to: it opens only as this member's, in this workspace.

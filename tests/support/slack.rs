@@ -510,6 +510,23 @@ impl SlackStandIn {
         self.state.lock().unwrap().members[id].clone()
     }
 
+    /// Forgets every fault still to come.
+    pub fn clear_faults(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.faults.clear();
+        state.outages.clear();
+    }
+
+    /// Whether Slack still takes `token` (not revoked, known).
+    pub fn token_works(&self, token: &str) -> bool {
+        self.state
+            .lock()
+            .unwrap()
+            .tokens
+            .get(token)
+            .is_some_and(|info| !info.revoked)
+    }
+
     /// Answers every call of `method` with `fault` for the next `lasting`.
     pub fn outage(&self, method: &str, lasting: Duration, fault: Fault) {
         self.state
@@ -1203,6 +1220,12 @@ fn answer(
             ),
             None => error("socket_mode_not_enabled"),
         },
+        "auth.revoke" => {
+            if let Some(info) = st.tokens.get_mut(&token) {
+                info.revoked = true;
+            }
+            (200, None, json!({"ok": true, "revoked": true}), None)
+        }
         "auth.test" => {
             let mut out = json!({"ok": true, "user_id": owner, "team_id": "T0STANDIN", "team": "Stand-in Workspace", "user": owner.to_lowercase(), "url": "https://standin.slack.com/"});
             if info.kind == Kind::Bot {

@@ -80,6 +80,9 @@ struct Fingerprint {
     emoji: String,
     name: Option<String>,
     avatar_hash: Option<String>,
+    /// The `avatar_hash` Slack showed before statusinator's photo write: the echo of its name
+    /// write, written just before the photo, carries it, and may arrive after the photo's.
+    earlier_hash: Option<String>,
 }
 
 impl Fingerprint {
@@ -89,6 +92,7 @@ impl Fingerprint {
             emoji,
             name: None,
             avatar_hash: None,
+            earlier_hash: None,
         }
     }
 
@@ -104,6 +108,7 @@ impl Fingerprint {
                 .avatar_hash
                 .clone()
                 .or_else(|| shown.and_then(|p| p.avatar_hash.clone())),
+            earlier_hash: shown.and_then(|p| p.avatar_hash.clone()),
         }
     }
 
@@ -113,10 +118,12 @@ impl Fingerprint {
                 .name
                 .as_ref()
                 .is_none_or(|name| *name == request.profile.display_name)
-            && self
+            && (self
                 .avatar_hash
                 .as_ref()
                 .is_none_or(|hash| Some(hash) == request.profile.avatar_hash.as_ref())
+                || (self.earlier_hash.is_some()
+                    && self.earlier_hash == request.profile.avatar_hash))
     }
 }
 
@@ -424,5 +431,48 @@ impl Status {
             );
         }
         left
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(name: &str, hash: &str) -> Request {
+        Request {
+            user: UserId::parse("U0ANA0001").unwrap(),
+            emoji: ":palm_tree:".into(),
+            profile: crate::slack::Profile {
+                status_emoji: ":palm_tree:".into(),
+                display_name: name.into(),
+                avatar_hash: Some(hash.into()),
+                ..Default::default()
+            },
+            event_id: "Ev1".into(),
+            attempt: 0,
+            reread: false,
+        }
+    }
+
+    #[test]
+    fn the_late_echo_of_the_name_write_is_no_hand_edit() {
+        let applied = Applied {
+            emoji: ":palm_tree:".into(),
+            preset: Some(crate::presets::EmojiKey::parse(":palm_tree:").unwrap()),
+            name: Some("Ana (away)".into()),
+            picture: Some("U0ANA0001/x.png".into()),
+            applied_at: 1,
+            avatar_hash: Some("new".into()),
+            status_expires_at: None,
+        };
+        // The event the change answered showed her earlier photo.
+        let before = event("Ana", "old");
+        let seen = Fingerprint::applied(&applied, Some(&before.profile));
+        // The photo write's echo, and the name write's (its photo the earlier one).
+        assert!(seen.matches(&event("Ana (away)", "new")));
+        assert!(seen.matches(&event("Ana (away)", "old")));
+        // A photo of her own set by hand, or a name changed by hand, is news.
+        assert!(!seen.matches(&event("Ana (away)", "hers")));
+        assert!(!seen.matches(&event("Ana on the beach", "new")));
     }
 }

@@ -45,6 +45,10 @@ impl Status {
     fn reconcile(&self, stop: &Stop) -> anyhow::Result<usize> {
         // Wishes to disconnect left unfinished (a failed step, a process that stopped).
         self.resume_disconnects();
+        // Members to be forgotten left unfinished, finished here (on this thread).
+        if let Err(err) = crate::forget::finish_pending(&self.engine) {
+            log::warn!("finishing the members to be forgotten: {err:#}");
+        }
         // What is applied, as the store has it (through the index: a request per 1,000
         // members), for members this process has not applied anything to since it started.
         let cost = self.learn_from_store()?;

@@ -166,7 +166,7 @@ impl App {
         let installation = crate::tokens::stored::load_installation(self.store.as_ref(), team)
             .ok()
             .flatten()
-            .filter(|i| &i.installed_by == user)?;
+            .filter(|i| i.installed_by.as_ref() == Some(user))?;
         let missing = crate::connect::missing_bot_scopes(&installation.scopes);
         (!missing.is_empty()).then(|| {
             let install = self.oauth.as_ref().map(|o| o.install_url());

@@ -1,0 +1,178 @@
+//! `statusinator forget USER`: a member's usual name and photo back, then everything kept about
+//! them gone from the store (presets, pictures, the copy of their photo, their state, their
+//! connected tokens, revoked with Slack), durable across failures, and nothing of anyone else.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::oauth::{connect, new_key, serve_with_oauth, CLIENT_ID, CLIENT_SECRET};
+use support::slack::Fault;
+use support::{images, show, Scene, World};
+
+const ANA: &str = "U0ANA0001";
+const BEN: &str = "U0BEN0002";
+
+/// Every object of the store that names Ana, by key or in its bytes, but for `shared` (a
+/// picture key another member's preset uses too, which names her in its key).
+fn ana_in_store_but(world: &World, shared: &str) -> Vec<String> {
+    world
+        .scene
+        .snapshot()
+        .into_iter()
+        .filter(|(key, bytes)| {
+            let text = String::from_utf8_lossy(bytes).replace(shared, "");
+            (key.contains(ANA) && key != shared) || text.contains(ANA)
+        })
+        .map(|(key, _)| key)
+        .collect()
+}
+
+fn ana_in_store(world: &World) -> Vec<String> {
+    ana_in_store_but(world, "\u{0}")
+}
+
+/// Ana (her own photo, a vacation preset with a picture, a sick one) and Ben (a preset of his
+/// own that, by an admin's hand edit, uses Ana's vacation picture too); Ana is on vacation.
+fn on_vacation() -> World {
+    let mut world = World::ana_with_her_own_photo();
+    world.member(BEN, "Ben");
+    world.scene.write("ben.png", images::png(600, 600, 4));
+    world.onboard(json!({BEN: {":house:": {"name": "Ben (home)", "picture": "ben.png"}}}));
+    let shared = world.picture_key(ANA, ":palm_tree:");
+    let mut users = world.scene.users_json();
+    users["users"][BEN][":palm_tree:"] = json!({"name": "Ben (away)", "picture": shared});
+    world
+        .scene
+        .put("users.json", &serde_json::to_vec(&users).unwrap());
+    let out = world.run(&["apply", ANA, ":palm_tree:"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(world.slack.display_name(ANA), "Ana (away)");
+    world
+}
+
+#[test]
+fn an_admin_forgets_a_member_whose_usual_profile_comes_back_first() {
+    let world = on_vacation();
+    let before = world.scene.snapshot();
+    let mine = world.picture_key(BEN, ":house:");
+    let shared = world.picture_key(ANA, ":palm_tree:");
+
+    // A dry run says what would go and changes nothing.
+    let out = world.run(&["forget", ANA, "--dry-run", "--json"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["presets"], 2);
+    assert_eq!(plan["usual_profile_back"], true);
+    assert_eq!(plan["pictures_shared"], json!([shared]));
+    assert_eq!(plan["pictures"].as_array().unwrap().len(), 1, "{plan}");
+    assert_eq!(world.scene.snapshot(), before);
+
+    let out = world.run(&["forget", ANA]);
+    assert!(out.status.success(), "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("forgot U0ANA0001:"), "{text}");
+    assert!(
+        text.contains("put their usual name and photo back"),
+        "{text}"
+    );
+    assert!(
+        text.contains("keep 1 picture another member's preset uses too"),
+        "{text}"
+    );
+
+    // Her usual name and photo are back in Slack.
+    assert_eq!(world.slack.display_name(ANA), "Ana");
+    assert_eq!(
+        world.slack.member(ANA).photo,
+        Some(images::jpeg(700, 700, 9))
+    );
+    // Nothing of her is left in the store but the picture Ben's preset uses too.
+    let users = world.scene.users_json();
+    assert!(users["users"].get(ANA).is_none(), "{users}");
+    assert!(
+        ana_in_store_but(&world, &shared).is_empty(),
+        "{:?}",
+        ana_in_store_but(&world, &shared)
+    );
+    // Ben's presets and pictures are untouched.
+    assert_eq!(users["users"][BEN][":house:"]["name"], "Ben (home)");
+    assert!(world.scene.get(&mine).is_some());
+    assert!(world.scene.get(&shared).is_some());
+
+    // Again: nothing more to do, and it says so.
+    let out = world.run(&["forget", ANA, "--json"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["presets"], 0);
+    assert_eq!(again["usual_profile_back"], false);
+}
+
+/// A member who connected through Slack: their token is revoked with Slack and its record
+/// deleted, with everything else.
+#[test]
+fn a_connected_members_token_is_revoked_with_slack() {
+    let world = World::new(Scene::local());
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.slack.add_member(ANA, "Ana");
+    world.onboard(json!({ANA: {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}}}));
+    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    connect(&world, &serve);
+    drop(serve);
+    let tokens = world.slack.tokens_of(ANA);
+    assert!(!ana_in_store(&world).is_empty());
+
+    let out = world
+        .command()
+        .env("STATUSINATOR_SECRET_KEY", &key)
+        .args(["forget", ANA, "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let done: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(done["tokens_revoked"], 1, "{done}");
+    assert!(world.slack.methods().iter().any(|m| m == "auth.revoke"));
+    assert!(
+        ana_in_store(&world).is_empty(),
+        "{:?}",
+        ana_in_store(&world)
+    );
+    // The token Slack gave on connecting no longer works (her own, made outside statusinator,
+    // still does).
+    let revoked = tokens
+        .iter()
+        .filter(|t| !world.slack.token_works(t))
+        .count();
+    assert_eq!(revoked, 1, "{tokens:?}");
+    for token in &tokens {
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(token.as_str()));
+        assert!(!String::from_utf8_lossy(&out.stderr).contains(token.as_str()));
+    }
+}
+
+/// Slack fails half-way (the usual profile cannot be written): the wish stays, nothing applies
+/// to her meanwhile (her presets are gone first), and the next run finishes it.
+#[test]
+fn a_forget_that_fails_half_way_is_finished_by_the_next_run() {
+    let world = on_vacation();
+    world
+        .slack
+        .inject("users.profile.set", (0..12).map(|_| Fault::Status(503)));
+    let out = world.run(&["forget", ANA]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(world.scene.get("forgets/U0ANA0001").is_some());
+    assert!(world.scene.users_json()["users"].get(ANA).is_none());
+
+    world.slack.clear_faults();
+    let out = world.run(&["forget", ANA]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(world.slack.display_name(ANA), "Ana");
+    let shared = world.picture_key(BEN, ":palm_tree:");
+    assert!(
+        ana_in_store_but(&world, &shared).is_empty(),
+        "{:?}",
+        ana_in_store_but(&world, &shared)
+    );
+}
