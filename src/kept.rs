@@ -157,6 +157,9 @@ impl Kept {
     /// Every kind of thing kept, one line each, in plain words (Slack mrkdwn; names escaped by
     /// `escape`).
     pub fn lines(&self, escape: impl Fn(&str) -> String) -> Vec<String> {
+        if self.is_empty() {
+            return vec!["statusinator keeps nothing about you.".to_owned()];
+        }
         let mut lines = Vec::new();
         let pictures = self.presets.iter().filter(|p| p.picture.is_some()).count();
         lines.push(match self.presets.len() {

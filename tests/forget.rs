@@ -176,3 +176,89 @@ fn a_forget_that_fails_half_way_is_finished_by_the_next_run() {
         ana_in_store_but(&world, &shared)
     );
 }
+
+/// Members delete their own data from Slack: Ana with `/statusinator forget-me`, Ben with
+/// *Delete my data* on his Home tab (confirmed in Slack). Each is answered at once; their usual
+/// name and photo come back, nothing of them is left in the store, and they are told.
+#[test]
+fn members_delete_their_own_data_with_the_command_or_the_home_button() {
+    use std::time::Duration;
+    use support::serve::{click_payload, echo_changes, Serve};
+    use support::wait_until;
+
+    let mut world = World::ana_with_her_own_photo();
+    world.member(BEN, "Ben");
+    world.onboard(json!({BEN: {":house:": {"name": "Ben (home)"}}}));
+    let bot = world.slack.add_bot();
+    let serve = Serve::start(&world, &[], &[("SLACK_BOT_TOKEN", &bot)]);
+    echo_changes(&world, &serve.url);
+    world.slack.set_status(ANA, ":palm_tree:");
+    world.slack.set_status(BEN, ":house:");
+    serve.user_change(&world.slack.member(ANA));
+    serve.user_change(&world.slack.member(BEN));
+    wait_until("both presets", Duration::from_secs(20), || {
+        world.slack.display_name(ANA) == "Ana (away)"
+            && world.slack.display_name(BEN) == "Ben (home)"
+    });
+
+    let reply = serve.slash(ANA, "forget-me");
+    assert!(
+        reply.json()["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Deleting"),
+        "{}",
+        reply.body
+    );
+    let reply = serve.post_signed_form(&[(
+        "payload",
+        &click_payload(BEN, "delete_data", "delete_data", "1.2.3"),
+    )]);
+    assert_eq!(reply.status, 200);
+
+    for (user, name) in [(ANA, "Ana"), (BEN, "Ben")] {
+        wait_until(
+            &format!("{user} told it is done"),
+            Duration::from_secs(30),
+            || {
+                world
+                    .slack
+                    .messages()
+                    .iter()
+                    .any(|(to, text)| to == user && text.contains("is deleted"))
+            },
+        );
+        assert_eq!(world.slack.display_name(user), name);
+        assert!(world.scene.users_json()["users"].get(user).is_none());
+    }
+    assert_eq!(
+        world.slack.member(ANA).photo,
+        Some(images::jpeg(700, 700, 9))
+    );
+    assert!(
+        ana_in_store(&world).is_empty(),
+        "{:?}",
+        ana_in_store(&world)
+    );
+    let bens: Vec<String> = world
+        .scene
+        .snapshot()
+        .into_iter()
+        .filter(|(key, bytes)| key.contains(BEN) || String::from_utf8_lossy(bytes).contains(BEN))
+        .map(|(key, _)| key)
+        .collect();
+    assert!(bens.is_empty(), "{bens:?}");
+    // Their Home tab says nothing is kept any more.
+    wait_until("Ana's Home", Duration::from_secs(20), || {
+        world.slack.home(ANA).is_some_and(|view| {
+            view.to_string()
+                .contains("statusinator keeps nothing about you")
+        })
+    });
+    // A status change now writes nothing for them.
+    let writes = world.slack.profile_writes().len();
+    world.slack.set_status(ANA, ":palm_tree:");
+    serve.user_change(&world.slack.member(ANA));
+    serve.settle(1.0);
+    assert_eq!(world.slack.profile_writes().len(), writes);
+}

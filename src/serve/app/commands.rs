@@ -24,6 +24,7 @@ statusinator under Apps) to connect, add, edit or remove presets, pause or disco
 • `/statusinator pause`: stop changing your profile (your usual one comes back)\n\
 • `/statusinator resume`: start again, with your current status\n\
 • `/statusinator data`: what statusinator keeps about you\n\
+• `/statusinator forget-me`: delete everything statusinator keeps about you\n\
 • `/statusinator help`: this";
 
 fn ephemeral(text: impl Into<String>) -> Answer {
@@ -73,6 +74,18 @@ impl App {
                 ephemeral(
                     "I'm gathering what statusinator keeps about you; it comes as a direct \
                      message from statusinator in a moment.",
+                )
+            }
+            "forget-me" => {
+                // In effect before the answer leaves: only the usual profile from now on.
+                self.status.forgetting.mark(&user);
+                self.jobs.push(Job::Forget {
+                    team: command.team_id.clone(),
+                    user,
+                });
+                ephemeral(
+                    "Deleting everything statusinator keeps about you: your usual name and photo \
+                     come back first. A direct message says when it is done.",
                 )
             }
             "help" => ephemeral(HELP),

@@ -75,6 +75,8 @@ pub enum Job {
     Remind(crate::tokens::Disconnected),
     /// Tell a member what statusinator keeps about them (`/statusinator data`).
     Data { team: String, user: UserId },
+    /// Forget a member who asked to delete their data (the wish stored first).
+    Forget { team: String, user: UserId },
     /// Exchange a connecting member's code with Slack and store their token; the page their
     /// browser looks at then shows how it ended. First among the other jobs: a person waits.
     Connect {

@@ -10,6 +10,7 @@ pub mod admin_onboard;
 pub mod commands;
 pub mod connecting;
 pub mod disconnect;
+pub mod forget;
 pub mod home;
 pub mod install;
 pub mod jobs;
@@ -180,6 +181,16 @@ impl App {
                         log::error!("{err:#}");
                     }
                 }
+                Job::Forget { user, .. } => {
+                    if let Err(err) = crate::forget::wish(
+                        self.store.as_ref(),
+                        &user,
+                        "member",
+                        crate::clock::unix_now(),
+                    ) {
+                        log::error!("{user}'s wish to be forgotten is lost at the stop: {err:#}");
+                    }
+                }
                 Job::Disconnect { team, user } => {
                     if let Err(err) = crate::disconnect::wish(
                         self.store.as_ref(),
@@ -242,6 +253,7 @@ impl App {
             Job::Tell { team, user, text } => self.tell(&team, &user, &text),
             Job::Remind(disconnected) => self.tokens().remind(&disconnected),
             Job::Data { team, user } => self.tell_data(&team, &user),
+            Job::Forget { team, user } => self.forget_member(&team, &user),
             Job::TokensRevoked { team, users, bots } => {
                 lifecycle::tokens_revoked(self.store.as_ref(), &team, &users, &bots)
             }

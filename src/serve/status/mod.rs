@@ -17,6 +17,7 @@
 //! What the app must hear of (a Home to publish, a member to tell) goes out as a [`Notice`].
 
 mod expiry;
+pub mod forgetting;
 pub mod leaving;
 pub mod pauses;
 pub mod presets;
@@ -167,6 +168,8 @@ pub struct Status {
     pub pauses: pauses::Pauses,
     /// Members who asked to disconnect: only their usual profile is written from then on.
     pub leaving: leaving::Leaving,
+    /// Members who asked to delete their data: the same, until they are forgotten.
+    pub forgetting: forgetting::Forgetting,
     notify: Notify,
 }
 
@@ -211,6 +214,7 @@ impl Status {
             rereads: Mutex::new(Vec::new()),
             pauses: pauses::Pauses::default(),
             leaving: leaving::Leaving::default(),
+            forgetting: forgetting::Forgetting::default(),
             notify,
         }
     }

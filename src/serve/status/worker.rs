@@ -57,6 +57,11 @@ impl Status {
 
     /// Applies one request through the engine.
     fn apply(&self, request: &Request) -> ApplyOutcome {
+        // A member being forgotten is written by their forget alone (which puts their usual
+        // profile back first): no claim, no write, no record here.
+        if self.forgetting.contains(&request.user) {
+            return ApplyOutcome::Paused;
+        }
         let fresh;
         let request = if request.reread {
             match self.read_profile(request) {
@@ -113,9 +118,11 @@ impl Status {
             recorded: recorded.as_ref(),
             usual: usual.as_ref(),
         };
-        // Paused (as asked here just now, else as stored) or disconnecting: only the usual
-        // profile, whatever the status.
-        let paused = self.pauses.wished(user).unwrap_or(paused) || self.leaving.contains(user);
+        // Paused (as asked here just now, else as stored), disconnecting or being forgotten:
+        // only the usual profile, whatever the status.
+        let paused = self.pauses.wished(user).unwrap_or(paused)
+            || self.leaving.contains(user)
+            || self.forgetting.contains(user);
         let target = if paused {
             Target::Usual
         } else {
@@ -157,7 +164,9 @@ impl Status {
             recorded
         );
         // A pause answered while this change is written stops it before its next write.
-        let go_on = || paused || self.pauses.wished(user) != Some(true);
+        let go_on = || {
+            paused || (self.pauses.wished(user) != Some(true) && !self.forgetting.contains(user))
+        };
         match self
             .engine
             .execute_claimed_while(&plan, crate::clock::unix_now(), &go_on)

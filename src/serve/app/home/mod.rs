@@ -30,6 +30,8 @@ pub const EDIT: &str = "edit";
 pub const ADD: &str = "add";
 /// The button that forgets the member's connected token (after their usual profile is back).
 pub const DISCONNECT: &str = "disconnect";
+/// The button that deletes everything kept about the member (after Slack asks them).
+pub const DELETE_DATA: &str = "delete_data";
 
 impl App {
     /// `app_home_opened`: the view is published off the ack path.
@@ -90,6 +92,11 @@ impl App {
                 Some(emoji) => Job::Remove { team, user, emoji },
                 None => return (EventOutcome::Malformed, Answer::empty(200)),
             },
+            DELETE_DATA => {
+                // Confirmed in Slack; in effect before the answer leaves (see forget.rs).
+                self.status.forgetting.mark(&user);
+                Job::Forget { team, user }
+            }
             DISCONNECT => {
                 // Answered now; an app worker stores the wish, then the usual profile goes
                 // back and the token is forgotten (see disconnect.rs).
@@ -215,17 +222,18 @@ impl App {
             Some(&presets),
             member.clone().unwrap_or_default(),
         )
-        .map(|kept| kept.lines(escape))
+        .map(|kept| (kept.lines(escape), kept.is_empty()))
         .unwrap_or_else(|err| {
             log::warn!("gathering what is kept about {user}: {err:#}");
-            Vec::new()
+            (Vec::new(), false)
         });
         HomeFacts {
             link,
             paused: member.as_ref().is_some_and(|m| m.paused_at.is_some()),
             applied: member.and_then(|m| m.applied),
             presets,
-            kept,
+            kept: kept.0,
+            nothing_kept: kept.1,
             public_url: self
                 .oauth
                 .as_ref()

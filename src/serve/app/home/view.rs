@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{ADD, DISCONNECT, EDIT, PAUSE, REMOVE, RESUME};
+use super::{ADD, DELETE_DATA, DISCONNECT, EDIT, PAUSE, REMOVE, RESUME};
 use crate::presets::{EmojiKey, Preset, UserPresets};
 use crate::state::Applied;
 
@@ -36,6 +36,8 @@ pub struct HomeFacts {
     pub admin_notice: Option<String>,
     /// What statusinator keeps about them, one line each (see [`crate::kept`]).
     pub kept: Vec<String>,
+    /// Nothing at all is kept about them (no Delete button then).
+    pub nothing_kept: bool,
 }
 
 /// Slack's mrkdwn needs `&`, `<` and `>` escaped.
@@ -217,7 +219,21 @@ pub fn view(facts: &HomeFacts) -> Value {
         if text.chars().count() > MAX_SECTION_CHARS {
             text = text.chars().take(MAX_SECTION_CHARS - 1).collect::<String>() + "…";
         }
-        blocks.push(section(text));
+        let mut delete = button("Delete my data", DELETE_DATA, Some("danger"));
+        delete["confirm"] = json!({
+            "title": {"type": "plain_text", "text": "Delete everything?"},
+            "text": {"type": "mrkdwn", "text": "Your usual name and photo come back, then your \
+                presets, their photos, your usual profile, what statusinator last changed and \
+                your connection are deleted (its token revoked with Slack). This cannot be undone."},
+            "confirm": {"type": "plain_text", "text": "Delete"},
+            "deny": {"type": "plain_text", "text": "Keep it"},
+            "style": "danger"
+        });
+        let mut block = section(text);
+        if !facts.nothing_kept {
+            block["accessory"] = delete;
+        }
+        blocks.push(block);
     }
     blocks.push(json!({
         "type": "context",
@@ -274,6 +290,7 @@ mod tests {
             public_url: None,
             admin_notice: None,
             kept: vec!["No presets.".into(); 200],
+            nothing_kept: false,
         };
         let view = view(&facts);
         let blocks = view["blocks"].as_array().unwrap();

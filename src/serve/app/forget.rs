@@ -1,0 +1,65 @@
+//! A member deletes their data (`/statusinator forget-me`, or *Delete my data* on their Home
+//! tab, confirmed): the answer goes at once and the member is marked as being forgotten (only
+//! their usual profile is written for them from then on); this app job stores the wish, then
+//! does what `statusinator forget` does (see [`crate::forget`]). Their Home tab and a direct
+//! message say when it is done; a step that fails is told once, and the reconcile (or any
+//! process after a stop) finishes it.
+
+use std::time::Duration;
+
+use super::App;
+use crate::forget::{self, Finished};
+use crate::presets::UserId;
+
+/// How often a forget waits for another process writing the member, before the reconcile
+/// takes it over.
+const ELSEWHERE_TRIES: usize = 20;
+
+impl App {
+    pub(super) fn forget_member(&self, team: &str, user: &UserId) {
+        let store = self.store.as_ref();
+        if let Err(err) = forget::wish(store, user, "member", crate::clock::unix_now()) {
+            log::error!("{err:#}");
+            self.tell(
+                team,
+                user,
+                "statusinator could not save your request to delete your data: try again in a \
+                 minute.",
+            );
+            self.status.forgetting.done(user);
+            return;
+        }
+        for _ in 0..ELSEWHERE_TRIES {
+            match forget::finish(self.status.engine(), user) {
+                Ok(Finished::Done(_)) => {
+                    // users.json changed here: the cache knows at once.
+                    if let Err(err) = self.presets.reload() {
+                        log::warn!("re-reading users.json: {err:#}");
+                    }
+                    self.status.forgetting.done(user);
+                    self.tell(
+                        team,
+                        user,
+                        "Everything statusinator kept about you is deleted: your presets and \
+                         their photos, your usual profile (your name and photo are as they were), \
+                         what it last changed and your connection (its token is revoked). Open \
+                         its Home tab to start again any time.",
+                    );
+                    self.publish_home(team, user);
+                    return;
+                }
+                Ok(Finished::Elsewhere) => std::thread::sleep(Duration::from_millis(500)),
+                Err(err) => {
+                    log::warn!("{user} asked to delete their data, not finished yet: {err:#}");
+                    break;
+                }
+            }
+        }
+        self.tell(
+            team,
+            user,
+            "Deleting your statusinator data is not finished yet: statusinator keeps trying (its \
+             Home tab shows what is still kept). Nothing of yours is used meanwhile.",
+        );
+    }
+}
