@@ -127,6 +127,7 @@ fn main() {
             "image_192": "https://avatars.example/ana_192.png", "avatar_hash": "g0123456789"}),
         photo: None,
         is_bot: false,
+        deleted: false,
     };
     let body = user_change(&member, "Ev0BENCH00001");
     let ts = now().to_string();

@@ -44,6 +44,7 @@ fn member(id: &str, emoji: &str) -> Member {
         }),
         photo: None,
         is_bot: false,
+        deleted: false,
     }
 }
 

@@ -80,6 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
         'statusinator;poll' {
             [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'Run a cycle every DURATION (60s, 5m, 1h) until SIGINT/SIGTERM, instead of once')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Members read and applied at once (Slack''s tiers still pace the calls)')
+            [CompletionResult]::new('--forget-deleted-after', '--forget-deleted-after', [CompletionResultType]::ParameterName, 'Forget a member deactivated in Slack this long after Slack first said so; 0 keeps their data')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]')
             [CompletionResult]::new('--slack-api-url', '--slack-api-url', [CompletionResultType]::ParameterName, 'Slack Web API base URL (a test stand-in or a proxy goes here)')
             [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others')
@@ -102,6 +103,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('--workers', '--workers', [CompletionResultType]::ParameterName, 'Workers applying queued requests (Slack''s tiers still pace the calls)')
             [CompletionResult]::new('--drain-timeout', '--drain-timeout', [CompletionResultType]::ParameterName, 'On SIGINT/SIGTERM, how long to keep working the queue before exiting')
             [CompletionResult]::new('--reconcile-every', '--reconcile-every', [CompletionResultType]::ParameterName, 'Read every member''s status this often (a poll cycle inside serve, first run 10 s after start), so serve alone converges after a crash, a shed burst or an expired status; 0 turns it off')
+            [CompletionResult]::new('--forget-deleted-after', '--forget-deleted-after', [CompletionResultType]::ParameterName, 'Forget a member deactivated in Slack this long after Slack first said so; 0 keeps their data')
             [CompletionResult]::new('--slack-oauth-url', '--slack-oauth-url', [CompletionResultType]::ParameterName, 'Slack''s OAuth authorize page (a test stand-in or a proxy goes here)')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'HTTP connections open at once; past it, the oldest idle one is closed to make room')
             [CompletionResult]::new('--max-connections-per-peer', '--max-connections-per-peer', [CompletionResultType]::ParameterName, 'HTTP connections one address may hold; past it, that address''s oldest idle one is closed (behind a proxy every connection comes from the proxy: raise it to match)')

@@ -475,7 +475,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__poll)
-            opts="-v -q -h -V --every --concurrency --dry-run --json --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --every --concurrency --dry-run --json --forget-deleted-after --store --slack-api-url --tokens --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -486,6 +486,10 @@ _statusinator() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forget-deleted-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -509,7 +513,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__serve)
-            opts="-v -q -h -V --listen --queue-capacity --dead-letter-capacity --workers --drain-timeout --reconcile-every --slack-oauth-url --max-connections --max-connections-per-peer --socket-connections --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --listen --queue-capacity --dead-letter-capacity --workers --drain-timeout --reconcile-every --forget-deleted-after --slack-oauth-url --max-connections --max-connections-per-peer --socket-connections --store --slack-api-url --tokens --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +540,10 @@ _statusinator() {
                     return 0
                     ;;
                 --reconcile-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forget-deleted-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -74,6 +74,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         &'statusinator;poll'= {
             cand --every 'Run a cycle every DURATION (60s, 5m, 1h) until SIGINT/SIGTERM, instead of once'
             cand --concurrency 'Members read and applied at once (Slack''s tiers still pace the calls)'
+            cand --forget-deleted-after 'Forget a member deactivated in Slack this long after Slack first said so; 0 keeps their data'
             cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
             cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
             cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
@@ -95,6 +96,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand --workers 'Workers applying queued requests (Slack''s tiers still pace the calls)'
             cand --drain-timeout 'On SIGINT/SIGTERM, how long to keep working the queue before exiting'
             cand --reconcile-every 'Read every member''s status this often (a poll cycle inside serve, first run 10 s after start), so serve alone converges after a crash, a shed burst or an expired status; 0 turns it off'
+            cand --forget-deleted-after 'Forget a member deactivated in Slack this long after Slack first said so; 0 keeps their data'
             cand --slack-oauth-url 'Slack''s OAuth authorize page (a test stand-in or a proxy goes here)'
             cand --max-connections 'HTTP connections open at once; past it, the oldest idle one is closed to make room'
             cand --max-connections-per-peer 'HTTP connections one address may hold; past it, that address''s oldest idle one is closed (behind a proxy every connection comes from the proxy: raise it to match)'

@@ -62,6 +62,7 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -s h -l
 complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l every -d 'Run a cycle every DURATION (60s, 5m, 1h) until SIGINT/SIGTERM, instead of once' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l concurrency -d 'Members read and applied at once (Slack\'s tiers still pace the calls)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l forget-deleted-after -d 'Forget a member deactivated in Slack this long after Slack first said so; 0 keeps their data' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
@@ -77,6 +78,7 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l dead
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l workers -d 'Workers applying queued requests (Slack\'s tiers still pace the calls)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l drain-timeout -d 'On SIGINT/SIGTERM, how long to keep working the queue before exiting' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l reconcile-every -d 'Read every member\'s status this often (a poll cycle inside serve, first run 10 s after start), so serve alone converges after a crash, a shed burst or an expired status; 0 turns it off' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l forget-deleted-after -d 'Forget a member deactivated in Slack this long after Slack first said so; 0 keeps their data' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l slack-oauth-url -d 'Slack\'s OAuth authorize page (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l max-connections -d 'HTTP connections open at once; past it, the oldest idle one is closed to make room' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l max-connections-per-peer -d 'HTTP connections one address may hold; past it, that address\'s oldest idle one is closed (behind a proxy every connection comes from the proxy: raise it to match)' -r

@@ -351,6 +351,12 @@ pub struct PollArgs {
     /// Print each cycle's result as JSON on stdout (one object a line with --every)
     #[arg(long)]
     pub json: bool,
+
+    /// Forget a member deactivated in Slack this long after Slack first said so; 0 keeps
+    /// their data
+    #[arg(long, env = "STATUSINATOR_FORGET_DELETED_AFTER", value_name = "DURATION",
+          default_value = "30days", value_parser = parse_every_or_never)]
+    pub forget_deleted_after: std::time::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -389,6 +395,12 @@ pub struct ServeArgs {
     #[arg(long, env = "STATUSINATOR_RECONCILE_EVERY", value_name = "DURATION",
           default_value = "15m", value_parser = parse_every_or_never)]
     pub reconcile_every: std::time::Duration,
+
+    /// Forget a member deactivated in Slack this long after Slack first said so; 0 keeps
+    /// their data
+    #[arg(long, env = "STATUSINATOR_FORGET_DELETED_AFTER", value_name = "DURATION",
+          default_value = "30days", value_parser = parse_every_or_never)]
+    pub forget_deleted_after: std::time::Duration,
 
     #[command(flatten)]
     pub oauth_url: OAuthUrlArg,

@@ -258,7 +258,11 @@ pub fn finish(engine: &Engine, user: &UserId) -> Result<Finished> {
             // there is nothing to put back with; the rest goes on.
             Err(err)
                 if err.chain().any(|cause| {
-                    cause.is::<UsageError>() || cause.is::<crate::tokens::Disconnected>()
+                    cause.is::<UsageError>()
+                        || cause.is::<crate::tokens::Disconnected>()
+                        || cause
+                            .downcast_ref::<crate::slack::SlackError>()
+                            .is_some_and(crate::tokens::rotation::is_dead)
                 }) =>
             {
                 log::warn!("{user}'s usual profile cannot be put back: {err:#}");

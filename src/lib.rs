@@ -21,6 +21,7 @@ pub mod apply;
 pub mod cli;
 pub mod clock;
 pub mod connect;
+pub mod deactivated;
 pub mod disconnect;
 pub mod doctor;
 pub mod events;
@@ -396,6 +397,7 @@ mod commands {
             concurrency: usize::from(args.concurrency),
             dry_run: args.dry_run,
             progress: !args.json && crate::progress::wanted(),
+            forget_deleted_after: args.forget_deleted_after,
         };
         loop {
             let started = std::time::Instant::now();
@@ -491,6 +493,7 @@ mod commands {
             workers: usize::from(args.workers),
             drain_timeout: args.drain_timeout,
             reconcile_every: Some(args.reconcile_every).filter(|every| !every.is_zero()),
+            forget_deleted_after: args.forget_deleted_after,
             oauth: oauth.clone(),
             max_connections: args.max_connections as usize,
             max_connections_per_peer: args.max_connections_per_peer as usize,

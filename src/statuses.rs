@@ -288,14 +288,20 @@ pub fn read_statuses(
             Ok(token) => token,
             Err(err) => return Some((Err(err), false)),
         };
-        let result = slack
-            .profile_get(&token, user.as_str())
-            .map_err(anyhow::Error::from)
-            .map(|profile| Seen {
+        let result = match slack.profile_get(&token, user.as_str()) {
+            Ok(profile) => Ok(Seen {
                 status_emoji: profile.status_emoji.clone(),
                 profile,
                 deleted: false,
-            });
+            }),
+            // Slack's word that the member's account is deactivated.
+            Err(err) if err.code() == Some("account_inactive") => Ok(Seen {
+                status_emoji: String::new(),
+                profile: Default::default(),
+                deleted: true,
+            }),
+            Err(err) => Err(anyhow::Error::from(err)),
+        };
         bar.inc(1);
         Some((result, true))
     });

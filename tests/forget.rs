@@ -262,3 +262,76 @@ fn members_delete_their_own_data_with_the_command_or_the_home_button() {
     serve.settle(1.0);
     assert_eq!(world.slack.profile_writes().len(), writes);
 }
+
+/// A member deactivated in Slack: marked when poll first reads it, never changed, unmarked if
+/// they come back, and forgotten only once the retention period has passed.
+#[test]
+fn a_deactivated_member_is_forgotten_after_the_retention_period_and_not_before() {
+    let world = on_vacation();
+    let bot = world.slack.add_bot();
+    let poll = |retention: &str| {
+        let out = world
+            .command()
+            .env("SLACK_BOT_TOKEN", &bot)
+            .args(["poll", "--json", "--forget-deleted-after", retention])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", show(&out));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let outcome = |report: &Value, user: &str| {
+        report["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user"] == user)
+            .map(|m| m["outcome"].clone())
+            .unwrap()
+    };
+    let marked = || world.scene.get("deactivated/U0ANA0001").is_some();
+
+    world.slack.deactivate(ANA, true);
+    let report = poll("1h");
+    assert_eq!(outcome(&report, ANA), "deactivated");
+    assert!(marked());
+    assert!(world.scene.get("deactivated/U0BEN0002").is_none());
+    // Not before the period: all of hers is kept.
+    poll("1h");
+    assert!(world.scene.users_json()["users"].get(ANA).is_some());
+
+    // Back in the workspace: unmarked. Gone again: marked anew.
+    world.slack.deactivate(ANA, false);
+    poll("1h");
+    assert!(!marked());
+    world.slack.deactivate(ANA, true);
+    poll("1h");
+    assert!(marked());
+    // `0` keeps a deactivated member's data for good.
+    let since: u64 = String::from_utf8(world.scene.get("deactivated/U0ANA0001").unwrap())
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    support::wait_until(
+        "a second since she was marked",
+        std::time::Duration::from_secs(10),
+        || support::serve::now() > since + 1,
+    );
+    poll("0");
+    assert!(world.scene.users_json()["users"].get(ANA).is_some());
+
+    // Past the period: forgotten, and Ben's shared picture kept.
+    poll("1s");
+    assert!(world.scene.users_json()["users"].get(ANA).is_none());
+    assert!(!marked());
+    let shared = world.picture_key(BEN, ":palm_tree:");
+    assert!(
+        ana_in_store_but(&world, &shared).is_empty(),
+        "{:?}",
+        ana_in_store_but(&world, &shared)
+    );
+    assert_eq!(
+        world.scene.users_json()["users"][BEN][":house:"]["name"],
+        "Ben (home)"
+    );
+}

@@ -138,6 +138,7 @@ impl Harness {
             workers: 2,
             drain_timeout: Duration::from_secs(10),
             reconcile_every: None,
+            forget_deleted_after: Duration::ZERO,
             oauth: None,
             max_connections: 100,
             max_connections_per_peer: 10,

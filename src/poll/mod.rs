@@ -28,6 +28,8 @@ pub struct Options {
     pub dry_run: bool,
     /// A progress bar on a terminal.
     pub progress: bool,
+    /// How long a deactivated member's data is kept (`ZERO`: for good).
+    pub forget_deleted_after: std::time::Duration,
 }
 
 /// Runs one cycle. `stop` ends it between members.
@@ -134,6 +136,16 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
         bar.finish_and_clear();
         if !leaving.is_empty() && !stop.requested() {
             crate::disconnect::finish_pending(engine)?;
+        }
+        // Members Slack says are deactivated are marked (and unmarked once back); those gone
+        // past the retention period are forgotten.
+        if !stop.requested() {
+            let now = crate::clock::unix_now();
+            if let Err(err) = crate::deactivated::note(store, &seen).and_then(|()| {
+                crate::deactivated::forget_due(engine, options.forget_deleted_after, now)
+            }) {
+                log::warn!("keeping track of deactivated members: {err:#}");
+            }
         }
         for (plan, result) in work.iter().zip(results) {
             let report = reports

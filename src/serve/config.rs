@@ -20,6 +20,8 @@ pub struct Config {
     pub drain_timeout: Duration,
     /// How often serve reads every member's status itself (a poll cycle); `None`: never.
     pub reconcile_every: Option<Duration>,
+    /// How long a deactivated member's data is kept (`ZERO`: for good).
+    pub forget_deleted_after: Duration,
     /// Connecting members through Slack's OAuth; `None`: off.
     pub oauth: Option<crate::connect::OAuth>,
     /// Connections open at once, in all and from one address.

@@ -260,8 +260,9 @@ impl Running {
         }
         if let Some(every) = config.reconcile_every {
             let (status, stop) = (parts.status.clone(), stop.clone());
+            let retention = config.forget_deleted_after;
             spawn("reconcile".into(), move || {
-                status::reconcile::run(&status, every, &stop)
+                status::reconcile::run(&status, every, retention, &stop)
             })?;
         }
         Ok(Running {

@@ -61,7 +61,7 @@ pub fn user_event(kind: &str, member: &Member, event_id: &str) -> Vec<u8> {
                 "id": member.id,
                 "team_id": TEAM,
                 "name": member.id.to_lowercase(),
-                "deleted": false,
+                "deleted": member.deleted,
                 "is_bot": member.is_bot,
                 "updated": now(),
                 "profile": member.profile,

@@ -67,6 +67,8 @@ pub struct Member {
     pub profile: Value,
     pub photo: Option<Vec<u8>>,
     pub is_bot: bool,
+    /// Deactivated (left the workspace).
+    pub deleted: bool,
 }
 
 /// One recorded call.
@@ -215,6 +217,7 @@ impl SlackStandIn {
                 }),
                 photo: None,
                 is_bot: false,
+                deleted: false,
             },
         );
         state.tokens.insert(
@@ -410,6 +413,7 @@ impl SlackStandIn {
                 profile: json!({"display_name": "statusinator", "status_emoji": ""}),
                 photo: None,
                 is_bot: true,
+                deleted: false,
             },
         );
         state.tokens.insert(
@@ -504,6 +508,17 @@ impl SlackStandIn {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// Deactivates a member (or brings them back).
+    pub fn deactivate(&self, id: &str, deleted: bool) {
+        self.state
+            .lock()
+            .unwrap()
+            .members
+            .get_mut(id)
+            .unwrap()
+            .deleted = deleted;
     }
 
     pub fn member(&self, id: &str) -> Member {
@@ -1204,6 +1219,10 @@ fn answer(
     if info.revoked {
         return error("token_revoked");
     }
+    // A deactivated member's own tokens stop working.
+    if st.members.get(&info.owner).is_some_and(|m| m.deleted) {
+        return error("account_inactive");
+    }
 
     let owner = info.owner.clone();
     if (info.kind == Kind::App) != (call.method == "apps.connections.open") {
@@ -1377,7 +1396,7 @@ fn answer(
                 .iter()
                 .skip(start)
                 .take(limit)
-                .map(|m| json!({"id": m.id, "team_id": "T0STANDIN", "deleted": false, "is_bot": m.is_bot, "profile": m.profile}))
+                .map(|m| json!({"id": m.id, "team_id": "T0STANDIN", "deleted": m.deleted, "is_bot": m.is_bot, "profile": m.profile}))
                 .collect();
             let next = if start + limit < all.len() {
                 format!("dXNlcjo{}", start + limit)

@@ -20,14 +20,14 @@ const FIRST_CYCLE_AFTER: Duration = Duration::from_secs(10);
 const CONCURRENCY: usize = 4;
 
 /// Runs cycles every `every` until `stop`.
-pub fn run(status: &Status, every: Duration, stop: &Stop) {
+pub fn run(status: &Status, every: Duration, retention: Duration, stop: &Stop) {
     let mut next = Instant::now() + FIRST_CYCLE_AFTER.min(every);
     loop {
         if stop.sleep(next.saturating_duration_since(Instant::now())) {
             return;
         }
         let started = Instant::now();
-        match status.reconcile(stop) {
+        match status.reconcile(retention, stop) {
             Ok(wanted) => log::info!(
                 "reconciled: {wanted} member{} to change, in {:.1} s",
                 if wanted == 1 { "" } else { "s" },
@@ -42,7 +42,7 @@ pub fn run(status: &Status, every: Duration, stop: &Stop) {
 impl Status {
     /// One cycle: reads every member's status and queues (as wanted) those whose status is not
     /// the one applied or being applied. Returns how many it handed over.
-    fn reconcile(&self, stop: &Stop) -> anyhow::Result<usize> {
+    fn reconcile(&self, retention: Duration, stop: &Stop) -> anyhow::Result<usize> {
         // Wishes to disconnect left unfinished (a failed step, a process that stopped).
         self.resume_disconnects();
         // Members to be forgotten left unfinished, finished here (on this thread).
@@ -66,6 +66,14 @@ impl Status {
             options,
             stop,
         )?;
+        // Members Slack says are deactivated are marked (unmarked once back); those gone past
+        // the retention period are forgotten.
+        let now = crate::clock::unix_now();
+        if let Err(err) = crate::deactivated::note(self.engine.store(), &seen)
+            .and_then(|()| crate::deactivated::forget_due(&self.engine, retention, now))
+        {
+            log::warn!("keeping track of deactivated members: {err:#}");
+        }
         for disconnected in reads.disconnected {
             (self.notify)(super::Notice::Remind(disconnected));
         }
