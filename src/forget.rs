@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashSet};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::apply::{self, Engine, Run, Target};
+use crate::apply::{self, Engine, Target};
 use crate::exit::UsageError;
 use crate::presets::{UserId, UserPresets};
 use crate::state;
@@ -31,11 +31,15 @@ fn key(user: &UserId) -> String {
 }
 
 /// Stores the wish to forget `user` (before anything else is done for it); `by` says who asked.
+/// A wish already stored stays as it is (with what an earlier run noted in it).
 pub fn wish(store: &dyn Store, user: &UserId, by: &str, now: u64) -> Result<()> {
     let body = serde_json::json!({"at": now, "by": by}).to_string();
     store
-        .put(&key(user), body.as_bytes(), "application/json")
-        .with_context(|| format!("storing the wish to forget {user}"))
+        .update(&key(user), "application/json", &mut |current| {
+            Ok(current.is_none().then(|| body.clone().into_bytes()))
+        })
+        .with_context(|| format!("storing the wish to forget {user}"))?;
+    Ok(())
 }
 
 /// Every member waiting to be forgotten.
@@ -168,6 +172,29 @@ fn pictures_of(presets: &UserPresets) -> BTreeSet<String> {
         .collect()
 }
 
+/// Adds `pictures` to those the wish to forget `user` lists; returns them all.
+fn remember_pictures(store: &dyn Store, user: &UserId, pictures: &[String]) -> Result<Vec<String>> {
+    let mut all: BTreeSet<String> = pictures.iter().cloned().collect();
+    store.update(&key(user), "application/json", &mut |current| {
+        let mut wish: serde_json::Value = current
+            .and_then(|bytes| serde_json::from_slice(bytes).ok())
+            .unwrap_or_else(|| serde_json::json!({}));
+        let listed: BTreeSet<String> = wish["pictures"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect();
+        all.extend(listed.iter().cloned());
+        if listed == all {
+            return Ok(None);
+        }
+        wish["pictures"] = serde_json::json!(all);
+        Ok(Some(serde_json::to_vec(&wish)?))
+    })?;
+    Ok(all.into_iter().collect())
+}
+
 /// What forgetting `user` would remove, read only.
 pub fn plan(engine: &Engine, user: &UserId) -> Result<Forgotten> {
     let store = engine.store();
@@ -229,6 +256,9 @@ pub fn finish(engine: &Engine, user: &UserId) -> Result<Finished> {
     let store = engine.store();
     let mut done = plan(engine, user)?;
     done.dry_run = false;
+    // The pictures to delete are kept in the wish before their presets go, so a run after a
+    // failure still knows them.
+    done.pictures = remember_pictures(store, user, &done.pictures)?;
 
     // 1. Their presets leave users.json: nothing applies a preset to them from now on.
     if done.presets > 0 {
@@ -238,7 +268,24 @@ pub fn finish(engine: &Engine, user: &UserId) -> Result<Finished> {
         })?;
     }
 
-    // 2. Their usual profile back, with their own token, as a disconnect does.
+    // 2. From here on the member is claimed: nobody else writes them (a change being written
+    // by serve or poll finishes first, or stops). Their usual profile goes back, with their own
+    // token, as a disconnect does.
+    if !engine.claim_member(user, "forget", crate::clock::unix_now())? {
+        return Ok(Finished::Elsewhere);
+    }
+    let rest = put_back_and_erase(engine, user, &mut done);
+    if rest.is_err() {
+        engine.release_member(user);
+    }
+    rest?;
+    log::info!("{user} forgotten: their data is gone from the store");
+    Ok(Finished::Done(done))
+}
+
+/// Steps 2 to 5 of [`finish`], the member claimed (the claim goes with their state).
+fn put_back_and_erase(engine: &Engine, user: &UserId, done: &mut Forgotten) -> Result<()> {
+    let store = engine.store();
     let member = state::load_state(store, user)?.unwrap_or_default();
     if member.usual.is_some() {
         let none = UserPresets::default();
@@ -251,9 +298,8 @@ pub fn finish(engine: &Engine, user: &UserId) -> Result<Finished> {
         let now = crate::clock::unix_now();
         let plan = apply::plan(user, &Target::Usual, facts, false, now)?
             .expect("the usual profile resolves to writes");
-        match engine.execute_claimed(&plan, now) {
-            Ok(Run::Elsewhere(_)) => return Ok(Finished::Elsewhere),
-            Ok(Run::Done { .. }) => {}
+        match engine.unclaimed().execute(&plan, now) {
+            Ok(_) => {}
             // No token that works for them: nothing can change their profile any more, so
             // there is nothing to put back with; the rest goes on.
             Err(err)
@@ -303,8 +349,7 @@ pub fn finish(engine: &Engine, user: &UserId) -> Result<Finished> {
 
     // 5. The wish goes last.
     store.delete(&key(user))?;
-    log::info!("{user} forgotten: their data is gone from the store");
-    Ok(Finished::Done(done))
+    Ok(())
 }
 
 /// Finishes every waiting wish (poll's and serve's turn); a failure is logged and left for

@@ -337,9 +337,20 @@ mod commands {
         } else {
             // The wish first: a failure half-way is finished by the next run, serve or poll.
             crate::forget::wish(store.as_ref(), &user, "admin", crate::clock::unix_now())?;
+            let started = std::time::Instant::now();
             loop {
                 match crate::forget::finish(&engine, &user)? {
                     crate::forget::Finished::Done(done) => break done,
+                    crate::forget::Finished::Elsewhere
+                        if started.elapsed() > APPLY_WAITS_FOR_OTHERS =>
+                    {
+                        anyhow::bail!(
+                            "{user} is still being written by another process after {} s: the \
+                             wish to forget them is stored, and serve's next reconcile, the \
+                             next poll or running forget again finishes it",
+                            APPLY_WAITS_FOR_OTHERS.as_secs()
+                        );
+                    }
                     crate::forget::Finished::Elsewhere => {
                         log::info!("{user} is being written by another process; waiting for it");
                         std::thread::sleep(std::time::Duration::from_millis(500));

@@ -335,3 +335,122 @@ fn a_deactivated_member_is_forgotten_after_the_retention_period_and_not_before()
         "Ben (home)"
     );
 }
+
+/// The store lost half-way through a forget (right as Slack takes her usual name back): the
+/// run fails (exit 1) with her presets already out of `users.json`, so nothing applies to her
+/// meanwhile, and the wish kept; the next run, the store back, finishes it.
+#[test]
+fn a_forget_with_the_store_lost_half_way_is_finished_by_the_next_run() {
+    use std::sync::Arc;
+    use support::proxy::Proxy;
+
+    let mut world = World::new(Scene::s3());
+    world.member(ANA, "Ana");
+    world
+        .slack
+        .set_photo_by_hand(ANA, images::jpeg(700, 700, 9));
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.onboard(json!({ANA: {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}}}));
+    let out = world.run(&["apply", ANA, ":palm_tree:"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let support::Backend::S3 { endpoint, .. } = &world.scene.backend else {
+        unreachable!("an S3 scene")
+    };
+    let proxy = Arc::new(Proxy::start(endpoint.trim_start_matches("http://")));
+    let cutter = proxy.clone();
+    let once = std::sync::atomic::AtomicBool::new(false);
+    world.slack.on_change(Box::new(move |member| {
+        if member.profile["display_name"] == "Ana"
+            && !once.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            cutter.cut();
+        }
+    }));
+    let out = world
+        .command()
+        .env("AWS_ENDPOINT_URL", &proxy.url)
+        .args(["forget", ANA])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    proxy.restore();
+    assert!(world.scene.users_json()["users"].get(ANA).is_none());
+    assert!(world.scene.get("forgets/U0ANA0001").is_some());
+
+    let out = world
+        .command()
+        .env("AWS_ENDPOINT_URL", &proxy.url)
+        .args(["forget", ANA])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(world.slack.display_name(ANA), "Ana");
+    assert_eq!(
+        world.slack.member(ANA).photo,
+        Some(images::jpeg(700, 700, 9))
+    );
+    assert!(
+        ana_in_store(&world).is_empty(),
+        "{:?}",
+        ana_in_store(&world)
+    );
+}
+
+/// Ana asks to be forgotten while her vacation change is being written (Slack slow): the change
+/// stops before its next write, her usual name and photo come back, and nothing of her is left.
+#[test]
+fn forget_me_while_a_change_is_being_written() {
+    use std::time::Duration;
+    use support::serve::Serve;
+    use support::wait_until;
+
+    let world = World::ana_with_her_own_photo();
+    let bot = world.slack.add_bot();
+    let serve = Serve::start(&world, &[], &[("SLACK_BOT_TOKEN", &bot)]);
+    world.slack.set_latency(Duration::from_secs(2));
+    world.slack.set_status(ANA, ":palm_tree:");
+    serve.user_change(&world.slack.member(ANA));
+    // Her name is being written when she asks.
+    wait_until("the change under way", Duration::from_secs(30), || {
+        world
+            .slack
+            .arrived()
+            .iter()
+            .any(|m| m == "users.profile.set")
+    });
+    let reply = serve.slash(ANA, "forget-me");
+    assert!(reply.json()["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Deleting"));
+    world.slack.set_latency(Duration::ZERO);
+    wait_until("Ana told it is done", Duration::from_secs(60), || {
+        world
+            .slack
+            .messages()
+            .iter()
+            .any(|(to, text)| to == ANA && text.contains("is deleted"))
+    });
+    assert_eq!(world.slack.display_name(ANA), "Ana");
+    assert_eq!(
+        world.slack.member(ANA).photo,
+        Some(images::jpeg(700, 700, 9))
+    );
+    let beach = images::png(512, 512, 1);
+    assert!(
+        !world
+            .slack
+            .calls()
+            .iter()
+            .any(|c| c.method == "users.setPhoto"
+                && c.image.as_ref().is_some_and(|(bytes, _)| *bytes == beach)),
+        "the vacation photo was written: {:?}",
+        world.slack.methods()
+    );
+    assert!(world.scene.users_json()["users"].get(ANA).is_none());
+    assert!(
+        ana_in_store(&world).is_empty(),
+        "{:?}",
+        ana_in_store(&world)
+    );
+}

@@ -170,6 +170,34 @@ impl Engine {
         }
     }
 
+    /// The same store, client and tokens, without claims: its writes neither take nor release
+    /// one (for a caller that holds the member's claim itself).
+    pub fn unclaimed(&self) -> Engine {
+        Engine::new(self.store.clone(), self.slack.clone(), self.tokens.clone())
+    }
+
+    /// Claims `user` for `what`, to write them with [`Engine::unclaimed`] meanwhile; `false`
+    /// when another process holds them now. Held until released (or for 20 s).
+    pub fn claim_member(&self, user: &UserId, what: &str, now: u64) -> Result<bool> {
+        let instance = self
+            .claimant
+            .as_deref()
+            .expect("claim_member needs claiming_as");
+        Ok(matches!(
+            applied::claim(self.store.as_ref(), user, instance, what, now, CLAIM_HOLD)?,
+            Claimed::Ours(_)
+        ))
+    }
+
+    /// Lets go of a claim taken with [`Engine::claim_member`].
+    pub fn release_member(&self, user: &UserId) {
+        if let Some(instance) = self.claimant.as_deref() {
+            if let Err(err) = applied::release(self.store.as_ref(), user, instance) {
+                log::warn!("{err:#}; the claim lapses in at most {CLAIM_HOLD} s");
+            }
+        }
+    }
+
     /// Claim members as `instance` in [`Engine::execute_claimed`]; the last record of every
     /// plan releases the claim.
     pub fn claiming_as(mut self, instance: &str) -> Self {

@@ -29,8 +29,14 @@ impl App {
             self.status.forgetting.done(user);
             return;
         }
+        // A claimant of its own: the status workers of this process are others to it.
+        let engine = self
+            .status
+            .engine()
+            .unclaimed()
+            .claiming_as(&crate::state::instance_name("serve-forget"));
         for _ in 0..ELSEWHERE_TRIES {
-            match forget::finish(self.status.engine(), user) {
+            match forget::finish(&engine, user) {
                 Ok(Finished::Done(_)) => {
                     // users.json changed here: the cache knows at once.
                     if let Err(err) = self.presets.reload() {

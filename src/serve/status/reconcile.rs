@@ -45,8 +45,13 @@ impl Status {
     fn reconcile(&self, retention: Duration, stop: &Stop) -> anyhow::Result<usize> {
         // Wishes to disconnect left unfinished (a failed step, a process that stopped).
         self.resume_disconnects();
-        // Members to be forgotten left unfinished, finished here (on this thread).
-        if let Err(err) = crate::forget::finish_pending(&self.engine) {
+        // Members to be forgotten left unfinished, finished here (on this thread), under a
+        // claimant of its own: this process's workers are others to it.
+        let forgetter = self
+            .engine
+            .unclaimed()
+            .claiming_as(&crate::state::instance_name("serve-forget"));
+        if let Err(err) = crate::forget::finish_pending(&forgetter) {
             log::warn!("finishing the members to be forgotten: {err:#}");
         }
         // What is applied, as the store has it (through the index: a request per 1,000
@@ -70,7 +75,7 @@ impl Status {
         // the retention period are forgotten.
         let now = crate::clock::unix_now();
         if let Err(err) = crate::deactivated::note(self.engine.store(), &seen)
-            .and_then(|()| crate::deactivated::forget_due(&self.engine, retention, now))
+            .and_then(|()| crate::deactivated::forget_due(&forgetter, retention, now))
         {
             log::warn!("keeping track of deactivated members: {err:#}");
         }
