@@ -122,6 +122,8 @@ fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
     wait_until("the vacation preset", Duration::from_secs(20), || {
         world.slack.display_name("U0ANA0001") == "Ana (away)"
     });
+    // The change applied whole (its photo too, and recorded) before she opens her Home.
+    serve.settle(1.0);
     serve.home_opened("U0ANA0001");
     let active = home_text(&world, "U0ANA0001", "Ana's Home", |t| t.contains("Active"));
     assert!(
