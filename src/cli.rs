@@ -61,15 +61,8 @@ const APPLY_AFTER: &str = const_format::concatcp!(
     EXIT_CODES
 );
 
-const FORGET_MEMBER_AFTER: &str = const_format::concatcp!(
-    "Environment (besides the flags' own variables):
-  SLACK_TOKEN               user token (xoxp-…) for members without an entry in the tokens file
-",
-    CONNECTED_VARS,
-    AWS_VARS,
-    "\n\n",
-    EXIT_CODES
-);
+/// `forget` reads what `apply` reads: it writes the member's usual profile back the same way.
+const FORGET_MEMBER_AFTER: &str = APPLY_AFTER;
 
 const POLL_AFTER: &str = const_format::concatcp!(
     "Environment (besides the flags' own variables):

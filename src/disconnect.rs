@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 
 use anyhow::{Context, Result};
 
-use crate::apply::{self, Engine, Run, Target};
-use crate::presets::{UserId, UserPresets};
+use crate::apply::{self, Engine, Run};
+use crate::presets::UserId;
 use crate::state;
 use crate::store::Store;
 use crate::tokens::stored;
@@ -83,17 +83,9 @@ pub enum Finished {
 pub fn finish(engine: &Engine, team: &str, user: &UserId) -> Result<Finished> {
     let store = engine.store();
     let member = state::load_state(store, user)?.unwrap_or_default();
-    let none = UserPresets::default();
-    let facts = apply::Facts {
-        presets: &none,
-        shown: None,
-        recorded: member.applied.as_ref(),
-        usual: member.usual.as_ref(),
-    };
-    if member.usual.is_some() {
-        let plan = apply::plan(user, &Target::Usual, facts, false, crate::clock::unix_now())?
-            .expect("the usual profile resolves to writes");
-        if let Run::Elsewhere(_) = engine.execute_claimed(&plan, crate::clock::unix_now())? {
+    let now = crate::clock::unix_now();
+    if let Some(plan) = apply::usual_plan(user, &member, now)? {
+        if let Run::Elsewhere(_) = engine.execute_claimed(&plan, now)? {
             return Ok(Finished::Elsewhere);
         }
     }

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashSet};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::apply::{self, Engine, Target};
+use crate::apply::{self, Engine};
 use crate::exit::UsageError;
 use crate::presets::{UserId, UserPresets};
 use crate::state;
@@ -287,17 +287,8 @@ pub fn finish(engine: &Engine, user: &UserId) -> Result<Finished> {
 fn put_back_and_erase(engine: &Engine, user: &UserId, done: &mut Forgotten) -> Result<()> {
     let store = engine.store();
     let member = state::load_state(store, user)?.unwrap_or_default();
-    if member.usual.is_some() {
-        let none = UserPresets::default();
-        let facts = apply::Facts {
-            presets: &none,
-            shown: None,
-            recorded: member.applied.as_ref(),
-            usual: member.usual.as_ref(),
-        };
-        let now = crate::clock::unix_now();
-        let plan = apply::plan(user, &Target::Usual, facts, false, now)?
-            .expect("the usual profile resolves to writes");
+    let now = crate::clock::unix_now();
+    if let Some(plan) = apply::usual_plan(user, &member, now)? {
         match engine.unclaimed().execute(&plan, now) {
             Ok(_) => {}
             // No token that works for them: nothing can change their profile any more, so

@@ -110,8 +110,9 @@ fn home_shows_each_member_their_own_connection_and_presets() {
     );
 }
 
-#[test]
-fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
+/// Ana, with a photo of her own, on vacation through serve: the change applied whole (its photo
+/// too, and recorded).
+fn ana_on_vacation() -> (World, String, Serve) {
     let (world, bot) = world();
     world
         .slack
@@ -122,8 +123,13 @@ fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
     wait_until("the vacation preset", Duration::from_secs(20), || {
         world.slack.display_name("U0ANA0001") == "Ana (away)"
     });
-    // The change applied whole (its photo too, and recorded) before she opens her Home.
     serve.settle(1.0);
+    (world, bot, serve)
+}
+
+#[test]
+fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
+    let (world, _bot, serve) = ana_on_vacation();
     serve.home_opened("U0ANA0001");
     let active = home_text(&world, "U0ANA0001", "Ana's Home", |t| t.contains("Active"));
     assert!(
@@ -229,17 +235,7 @@ fn a_home_opened_a_thousand_times_is_published_one_at_a_time() {
 /// message when they ask with `/statusinator data`. Never a token.
 #[test]
 fn a_member_sees_what_is_kept_about_them_on_home_and_on_asking() {
-    let (world, bot) = world();
-    world
-        .slack
-        .set_photo_by_hand("U0ANA0001", images::jpeg(700, 700, 9));
-    let serve = start(&world, &bot);
-    world.slack.set_status("U0ANA0001", ":palm_tree:");
-    serve.user_change(&world.slack.member("U0ANA0001"));
-    wait_until("her vacation preset", Duration::from_secs(20), || {
-        world.slack.display_name("U0ANA0001") == "Ana (away)"
-    });
-    serve.settle(1.0);
+    let (world, bot, serve) = ana_on_vacation();
 
     serve.home_opened("U0ANA0001");
     let home = home_text(&world, "U0ANA0001", "what is kept", |t| {

@@ -329,6 +329,27 @@ pub fn plan(
     Ok(Some(plan))
 }
 
+/// The writes that put `user`'s usual profile back, from their state (`None` when statusinator
+/// never changed them, so there is nothing to put back): what a disconnect and a forget do
+/// first, whatever their presets say.
+pub fn usual_plan(
+    user: &UserId,
+    member: &crate::state::MemberState,
+    now: u64,
+) -> Result<Option<Plan>> {
+    if member.usual.is_none() {
+        return Ok(None);
+    }
+    let none = UserPresets::default();
+    let facts = Facts {
+        presets: &none,
+        shown: None,
+        recorded: member.applied.as_ref(),
+        usual: member.usual.as_ref(),
+    };
+    plan(user, &Target::Usual, facts, false, now)
+}
+
 /// `default`, or the emoji; `(cleared)` for an empty status.
 pub fn display_emoji(emoji: &str) -> &str {
     if emoji.is_empty() {
