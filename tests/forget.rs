@@ -12,23 +12,40 @@ use support::{images, show, Scene, World};
 const ANA: &str = "U0ANA0001";
 const BEN: &str = "U0BEN0002";
 
-/// Every object of the store that names Ana, by key or in its bytes, but for `shared` (a
-/// picture key another member's preset uses too, which names her in its key).
-fn ana_in_store_but(world: &World, shared: &str) -> Vec<String> {
+/// Every object of the store that names `user`, by key or in its bytes, but for `shared` (a
+/// picture key another member's preset uses too, which names them in its key).
+fn named_in_store_but(world: &World, user: &str, shared: &str) -> Vec<String> {
     world
         .scene
         .snapshot()
         .into_iter()
         .filter(|(key, bytes)| {
             let text = String::from_utf8_lossy(bytes).replace(shared, "");
-            (key.contains(ANA) && key != shared) || text.contains(ANA)
+            (key.contains(user) && key != shared) || text.contains(user)
         })
         .map(|(key, _)| key)
         .collect()
 }
 
+fn ana_in_store_but(world: &World, shared: &str) -> Vec<String> {
+    named_in_store_but(world, ANA, shared)
+}
+
 fn ana_in_store(world: &World) -> Vec<String> {
     ana_in_store_but(world, "\u{0}")
+}
+
+/// Ana's usual name and her own photo are back in Slack, and nothing of her is left in the
+/// store (her presets out of `users.json` included).
+fn assert_ana_back_and_gone(world: &World) {
+    assert_eq!(world.slack.display_name(ANA), "Ana");
+    assert_eq!(
+        world.slack.member(ANA).photo,
+        Some(images::jpeg(700, 700, 9))
+    );
+    assert!(world.scene.users_json()["users"].get(ANA).is_none());
+    let left = ana_in_store(world);
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// Ana (her own photo, a vacation preset with a picture, a sick one) and Ben (a preset of his
@@ -231,22 +248,8 @@ fn members_delete_their_own_data_with_the_command_or_the_home_button() {
         assert_eq!(world.slack.display_name(user), name);
         assert!(world.scene.users_json()["users"].get(user).is_none());
     }
-    assert_eq!(
-        world.slack.member(ANA).photo,
-        Some(images::jpeg(700, 700, 9))
-    );
-    assert!(
-        ana_in_store(&world).is_empty(),
-        "{:?}",
-        ana_in_store(&world)
-    );
-    let bens: Vec<String> = world
-        .scene
-        .snapshot()
-        .into_iter()
-        .filter(|(key, bytes)| key.contains(BEN) || String::from_utf8_lossy(bytes).contains(BEN))
-        .map(|(key, _)| key)
-        .collect();
+    assert_ana_back_and_gone(&world);
+    let bens = named_in_store_but(&world, BEN, "\u{0}");
     assert!(bens.is_empty(), "{bens:?}");
     // Their Home tab says nothing is kept any more.
     wait_until("Ana's Home", Duration::from_secs(20), || {
@@ -384,16 +387,7 @@ fn a_forget_with_the_store_lost_half_way_is_finished_by_the_next_run() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(world.slack.display_name(ANA), "Ana");
-    assert_eq!(
-        world.slack.member(ANA).photo,
-        Some(images::jpeg(700, 700, 9))
-    );
-    assert!(
-        ana_in_store(&world).is_empty(),
-        "{:?}",
-        ana_in_store(&world)
-    );
+    assert_ana_back_and_gone(&world);
 }
 
 /// Ana asks to be forgotten while her vacation change is being written (Slack slow): the change
@@ -431,11 +425,7 @@ fn forget_me_while_a_change_is_being_written() {
             .iter()
             .any(|(to, text)| to == ANA && text.contains("is deleted"))
     });
-    assert_eq!(world.slack.display_name(ANA), "Ana");
-    assert_eq!(
-        world.slack.member(ANA).photo,
-        Some(images::jpeg(700, 700, 9))
-    );
+    assert_ana_back_and_gone(&world);
     let beach = images::png(512, 512, 1);
     assert!(
         !world
@@ -446,11 +436,5 @@ fn forget_me_while_a_change_is_being_written() {
                 && c.image.as_ref().is_some_and(|(bytes, _)| *bytes == beach)),
         "the vacation photo was written: {:?}",
         world.slack.methods()
-    );
-    assert!(world.scene.users_json()["users"].get(ANA).is_none());
-    assert!(
-        ana_in_store(&world).is_empty(),
-        "{:?}",
-        ana_in_store(&world)
     );
 }

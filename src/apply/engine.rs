@@ -222,11 +222,6 @@ impl Engine {
         self.store.clone()
     }
 
-    /// The process's one Slack client, to keep beside the engine.
-    pub fn slack_handle(&self) -> Arc<SlackClient> {
-        self.slack.clone()
-    }
-
     /// Makes the plan's writes in order, recording each as it succeeds; an empty plan only
     /// records the emoji. Errors name the member and the emoji.
     pub fn execute(&self, plan: &Plan, now: u64) -> Result<Outcome> {

@@ -223,10 +223,6 @@ impl Status {
         &self.engine
     }
 
-    pub fn queue(&self) -> &Queue {
-        &self.queue
-    }
-
     pub fn depths(&self) -> Depths {
         let (queue, dead_letter) = self.queue.depths();
         Depths {
