@@ -176,6 +176,12 @@ impl Engine {
         Engine::new(self.store.clone(), self.slack.clone(), self.tokens.clone())
     }
 
+    /// The same store, client and tokens, claiming as a claimant of its own (named after
+    /// `kind`): this engine's other users (the same process's workers) are others to it.
+    pub fn another_claimant(&self, kind: &str) -> Engine {
+        self.unclaimed().claiming_as(&applied::instance_name(kind))
+    }
+
     /// Claims `user` for `what`, to write them with [`Engine::unclaimed`] meanwhile; `false`
     /// when another process holds them now. Held until released (or for 20 s).
     pub fn claim_member(&self, user: &UserId, what: &str, now: u64) -> Result<bool> {

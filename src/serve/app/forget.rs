@@ -30,11 +30,7 @@ impl App {
             return;
         }
         // A claimant of its own: the status workers of this process are others to it.
-        let engine = self
-            .status
-            .engine()
-            .unclaimed()
-            .claiming_as(&crate::state::instance_name("serve-forget"));
+        let engine = self.status.engine().another_claimant("serve-forget");
         for _ in 0..ELSEWHERE_TRIES {
             match forget::finish(&engine, user) {
                 Ok(Finished::Done(_)) => {

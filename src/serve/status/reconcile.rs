@@ -47,10 +47,7 @@ impl Status {
         self.resume_disconnects();
         // Members to be forgotten left unfinished, finished here (on this thread), under a
         // claimant of its own: this process's workers are others to it.
-        let forgetter = self
-            .engine
-            .unclaimed()
-            .claiming_as(&crate::state::instance_name("serve-forget"));
+        let forgetter = self.engine.another_claimant("serve-forget");
         if let Err(err) = crate::forget::finish_pending(&forgetter) {
             log::warn!("finishing the members to be forgotten: {err:#}");
         }
