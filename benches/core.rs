@@ -128,6 +128,7 @@ fn main() {
         photo: None,
         is_bot: false,
         deleted: false,
+        team: support::slack::STANDIN_TEAM.into(),
     };
     let body = user_change(&member, "Ev0BENCH00001");
     let ts = now().to_string();

@@ -45,6 +45,7 @@ fn member(id: &str, emoji: &str) -> Member {
         photo: None,
         is_bot: false,
         deleted: false,
+        team: support::slack::STANDIN_TEAM.into(),
     }
 }
 

@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('poll', 'poll', [CompletionResultType]::ParameterValue, 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)')
             [CompletionResult]::new('forget', 'forget', [CompletionResultType]::ParameterValue, 'Forget a member: their usual name and photo back, then their presets, pictures, usual profile, state and connected tokens (revoked with Slack) deleted from the store')
+            [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) of statusinator, or of one of its commands')
@@ -127,6 +128,25 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be deleted; change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'statusinator;preview' {
+            [CompletionResult]::new('--photo', '--photo', [CompletionResultType]::ParameterName, 'The photo to make it from (PNG, JPEG or GIF); without it, a plain avatar as for a member with no photo of their own')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the PNG')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the PNG')
+            [CompletionResult]::new('--presets', '--presets', [CompletionResultType]::ParameterName, 'Read the rule from this presets file (before onboarding it) instead of users.json')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'The workspace (T…) whose own section to use, when users.json has one per workspace')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]')
+            [CompletionResult]::new('--slack-api-url', '--slack-api-url', [CompletionResultType]::ParameterName, 'Slack Web API base URL (a test stand-in or a proxy goes here)')
+            [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG')
@@ -248,6 +268,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('poll', 'poll', [CompletionResultType]::ParameterValue, 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)')
             [CompletionResult]::new('forget', 'forget', [CompletionResultType]::ParameterValue, 'Forget a member: their usual name and photo back, then their presets, pictures, usual profile, state and connected tokens (revoked with Slack) deleted from the store')
+            [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) of statusinator, or of one of its commands')
@@ -268,6 +289,9 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             break
         }
         'statusinator;help;forget' {
+            break
+        }
+        'statusinator;help;preview' {
             break
         }
         'statusinator;help;tokens' {

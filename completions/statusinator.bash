@@ -40,6 +40,9 @@ _statusinator() {
             statusinator,poll)
                 cmd="statusinator__subcmd__poll"
                 ;;
+            statusinator,preview)
+                cmd="statusinator__subcmd__preview"
+                ;;
             statusinator,serve)
                 cmd="statusinator__subcmd__serve"
                 ;;
@@ -69,6 +72,9 @@ _statusinator() {
                 ;;
             statusinator__subcmd__help,poll)
                 cmd="statusinator__subcmd__help__subcmd__poll"
+                ;;
+            statusinator__subcmd__help,preview)
+                cmd="statusinator__subcmd__help__subcmd__preview"
                 ;;
             statusinator__subcmd__help,serve)
                 cmd="statusinator__subcmd__help__subcmd__serve"
@@ -107,7 +113,7 @@ _statusinator() {
 
     case "${cmd}" in
         statusinator)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll serve forget tokens doctor man completions help"
+            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll serve forget preview tokens doctor man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,7 +247,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__help)
-            opts="onboard apply poll serve forget tokens doctor man completions help"
+            opts="onboard apply poll serve forget preview tokens doctor man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,6 +359,20 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__help__subcmd__poll)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        statusinator__subcmd__help__subcmd__preview)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -490,6 +510,52 @@ _statusinator() {
                     return 0
                     ;;
                 --forget-deleted-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slack-api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        statusinator__subcmd__preview)
+            opts="-o -v -q -h -V --photo --output --presets --workspace --store --slack-api-url --tokens --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --photo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --presets)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workspace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

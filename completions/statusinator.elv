@@ -34,6 +34,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand poll 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION'
             cand serve 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)'
             cand forget 'Forget a member: their usual name and photo back, then their presets, pictures, usual profile, state and connected tokens (revoked with Slack) deleted from the store'
+            cand preview 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack'
             cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
             cand doctor 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix'
             cand man 'Print the manual page (roff) of statusinator, or of one of its commands'
@@ -119,6 +120,24 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
             cand --dry-run 'Print what would be deleted; change nothing'
             cand --json 'Print the result as JSON on stdout'
+            cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand --quiet 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'statusinator;preview'= {
+            cand --photo 'The photo to make it from (PNG, JPEG or GIF); without it, a plain avatar as for a member with no photo of their own'
+            cand -o 'Where to write the PNG'
+            cand --output 'Where to write the PNG'
+            cand --presets 'Read the rule from this presets file (before onboarding it) instead of users.json'
+            cand --workspace 'The workspace (T…) whose own section to use, when users.json has one per workspace'
+            cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
+            cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
+            cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
             cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
             cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
             cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
@@ -229,6 +248,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand poll 'Make every onboarded member''s name and photo match their status: one cycle (for cron), or every DURATION'
             cand serve 'Receive Slack''s user events and apply each member''s preset within seconds (needs SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)'
             cand forget 'Forget a member: their usual name and photo back, then their presets, pictures, usual profile, state and connected tokens (revoked with Slack) deleted from the store'
+            cand preview 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack'
             cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
             cand doctor 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix'
             cand man 'Print the manual page (roff) of statusinator, or of one of its commands'
@@ -244,6 +264,8 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         &'statusinator;help;serve'= {
         }
         &'statusinator;help;forget'= {
+        }
+        &'statusinator;help;preview'= {
         }
         &'statusinator;help;tokens'= {
             cand forget 'Remove a member''s connected tokens (in every workspace) from the store; their presets stay, and they connect again to come back'

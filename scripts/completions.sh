@@ -11,7 +11,7 @@ $bin completions powershell > completions/_statusinator.ps1
 $bin completions elvish > completions/statusinator.elv
 mkdir -p man
 $bin man > man/statusinator.1
-for command in onboard apply forget poll serve tokens doctor completions; do
+for command in onboard apply forget preview poll serve tokens doctor completions; do
     $bin man "$command" > "man/statusinator-$command.1"
 done
 echo "completions/ and man/ updated"

@@ -64,6 +64,22 @@ const APPLY_AFTER: &str = const_format::concatcp!(
 /// `forget` reads what `apply` reads: it writes the member's usual profile back the same way.
 const FORGET_MEMBER_AFTER: &str = APPLY_AFTER;
 
+const PREVIEW_AFTER: &str = const_format::concatcp!(
+    "The rule comes from the workspace presets of users.json (or of --presets FILE): its name
+template is shown filled with a sample name, and the photo is written as a 512 px PNG. A badge
+with a workspace's custom emoji needs its bot token (SLACK_BOT_TOKEN, emoji:read).
+
+Example:
+  statusinator preview :palm_tree: --photo me.jpg -o vacation.png
+
+Environment (besides the flags' own variables):
+  SLACK_BOT_TOKEN           bot token (xoxb-…, emoji:read): custom emoji badges
+",
+    AWS_VARS,
+    "\n\n",
+    EXIT_CODES
+);
+
 const POLL_AFTER: &str = const_format::concatcp!(
     "Environment (besides the flags' own variables):
   SLACK_TOKEN               user token (xoxp-…) for members without an entry in the tokens file
@@ -197,6 +213,11 @@ pub enum Command {
     #[command(after_help = FORGET_MEMBER_AFTER)]
     Forget(ForgetArgs),
 
+    /// Render the photo a workspace preset makes, from a photo of your choosing (or a plain
+    /// avatar), without Slack
+    #[command(after_help = PREVIEW_AFTER)]
+    Preview(PreviewArgs),
+
     /// Who is connected: each member with a token, where it comes from, its workspace, scopes,
     /// expiry and state (never the token); forget a member's token; make a key
     #[command(after_help = TOKENS_AFTER)]
@@ -309,6 +330,30 @@ pub struct ApplyArgs {
     /// Print the result as JSON on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The emoji whose workspace preset to render (:palm_tree:, palm_tree)
+    #[arg(value_name = "EMOJI")]
+    pub emoji: String,
+
+    /// The photo to make it from (PNG, JPEG or GIF); without it, a plain avatar as for a
+    /// member with no photo of their own
+    #[arg(long, value_name = "FILE")]
+    pub photo: Option<PathBuf>,
+
+    /// Where to write the PNG
+    #[arg(short, long, value_name = "OUT.png")]
+    pub output: PathBuf,
+
+    /// Read the rule from this presets file (before onboarding it) instead of users.json
+    #[arg(long, value_name = "FILE")]
+    pub presets: Option<PathBuf>,
+
+    /// The workspace (T…) whose own section to use, when users.json has one per workspace
+    #[arg(long, value_name = "TEAM")]
+    pub workspace: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -470,9 +515,11 @@ pub fn man_page(name: Option<&str>) -> Result<Vec<u8>, String> {
 }
 
 /// The commands that have a manual page of their own.
-pub const MAN_COMMANDS: [&str; 7] = [
+pub const MAN_COMMANDS: [&str; 9] = [
     "onboard",
     "apply",
+    "forget",
+    "preview",
     "poll",
     "serve",
     "tokens",

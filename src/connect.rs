@@ -30,10 +30,11 @@ pub const STATE_COOKIE: &str = "slack-app-oauth-state";
 /// How long a state (and its cookie) lives.
 pub const STATE_SECONDS: u64 = 600;
 /// What the bot asks for: `user_change` events and `users.list` (`users:read`), direct messages
-/// (`chat:write`), the `/statusinator` command (`commands`) and the photos members attach in the
-/// preset modal (`files:read`). The manifests in `examples/` and the README list the same
+/// (`chat:write`), the `/statusinator` command (`commands`), the photos members attach in the
+/// preset modal (`files:read`) and the workspace's custom emoji for workspace presets' badges
+/// (`emoji:read`). The manifests in `examples/` and the README list the same
 /// (a test keeps them so).
-pub const BOT_SCOPES: &str = "users:read,chat:write,commands,files:read";
+pub const BOT_SCOPES: &str = "users:read,chat:write,commands,files:read,emoji:read";
 /// The bot scopes statusinator uses that `granted` (a comma-separated list, as Slack gives it)
 /// lacks.
 pub fn missing_bot_scopes(granted: &str) -> Vec<&'static str> {
@@ -46,8 +47,9 @@ pub fn missing_bot_scopes(granted: &str) -> Vec<&'static str> {
 /// What to tell an admin whose workspace's installation lacks bot scopes.
 pub fn missing_scopes_fix(team: &str, missing: &[&str], install_url: Option<&str>) -> String {
     format!(
-        "the installation of {team} lacks the bot scope{} {}: the preset modal cannot download \
-         members' photos without files:read, and the app needs every scope of the manifest; \
+        "the installation of {team} lacks the bot scope{} {}: the preset modal downloads \
+         members' photos with files:read, workspace presets read custom emoji badges with \
+         emoji:read, and the app needs every scope of the manifest; \
          add them in your Slack app's OAuth & Permissions page (the manifests in examples/ \
          list them) and install the app again{}",
         if missing.len() == 1 { "" } else { "s" },

@@ -123,7 +123,8 @@ impl Forgotten {
             plural(self.presets)
         )));
         lines.push(did(&format!(
-            "delete {} picture{} (their presets' and the copy of their own photo)",
+            "delete {} picture{} (their presets', those made for them and the copy of their own \
+             photo)",
             self.pictures.len(),
             plural(self.pictures.len())
         )));
@@ -213,6 +214,8 @@ pub fn plan(engine: &Engine, user: &UserId) -> Result<Forgotten> {
     let member = state::load_state(store, user)?.unwrap_or_default();
     let mut pictures: BTreeSet<String> = pictures_of(&theirs);
     pictures.extend(member.usual.as_ref().and_then(|u| u.picture.clone()));
+    // The photos workspace presets made of them.
+    pictures.extend(crate::workspace::made::of_member(store, user)?);
     let (pictures, pictures_shared): (Vec<String>, Vec<String>) =
         pictures.into_iter().partition(|key| !shared.contains(key));
     let tokens = stored::member_records(store, user)?;

@@ -67,6 +67,12 @@ pub struct Kept {
     pub connections: Vec<Connected>,
     /// They asked to disconnect, and it is being finished.
     pub disconnecting: bool,
+    /// The photos workspace presets made of them (store keys).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub made_photos: Vec<String>,
+    /// They switched the workspace presets off.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub workspace_off: bool,
 }
 
 /// Gathers what is kept about `user`: `presets` as `users.json` has them (a caller that holds
@@ -130,6 +136,8 @@ pub fn with_state(
         paused_since: member.paused_at,
         connections,
         disconnecting,
+        made_photos: crate::workspace::made::of_member(store, user)?,
+        workspace_off: member.workspace_off,
     })
 }
 
@@ -152,6 +160,8 @@ impl Kept {
             && self.paused_since.is_none()
             && self.connections.is_empty()
             && !self.disconnecting
+            && self.made_photos.is_empty()
+            && !self.workspace_off
     }
 
     /// Every kind of thing kept, one line each, in plain words (Slack mrkdwn; names escaped by
@@ -236,6 +246,16 @@ impl Kept {
         if self.disconnecting {
             lines.push("You asked to disconnect: it is being finished.".to_owned());
         }
+        match self.made_photos.len() {
+            0 => {}
+            n => lines.push(format!(
+                "{n} photo{} made from yours by your workspace's presets.",
+                if n == 1 { "" } else { "s" }
+            )),
+        }
+        if self.workspace_off {
+            lines.push("You switched your workspace's presets off.".to_owned());
+        }
         lines
     }
 }
@@ -271,9 +291,17 @@ mod tests {
                 disconnected: None,
             }],
             disconnecting: false,
+            made_photos: vec!["U0ANA0001/z.png".into(), "U0ANA0001/w.png".into()],
+            workspace_off: true,
         };
         let lines = kept.lines(|s| s.replace('<', "&lt;"));
-        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert_eq!(lines.len(), 6, "{lines:?}");
+        assert!(lines
+            .iter()
+            .any(|l| l == "2 photos made from yours by your workspace's presets."));
+        assert!(lines
+            .iter()
+            .any(|l| l.contains("switched your workspace's presets off")));
         assert!(lines[0].starts_with("1 preset (:palm_tree:), with 1 picture"));
         assert!(
             lines[1].contains("(“Ana”) and a copy of your own photo, kept on 2025-12-01 02:40 UTC")

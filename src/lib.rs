@@ -15,7 +15,8 @@
 //! - [`state`]: each member's state, one object each, and the index that reads everyone;
 //! - [`poll`]: the reconciling cycle;
 //! - [`events`]: Slack's request signatures and event envelopes;
-//! - [`serve`]: the Events API listener, its cache, queue and workers.
+//! - [`serve`]: the Events API listener, its cache, queue and workers;
+//! - [`workspace`]: workspace presets, their name templates and made photos.
 
 pub mod apply;
 pub mod cli;
@@ -49,6 +50,7 @@ pub mod state;
 pub mod statuses;
 pub mod store;
 pub mod tokens;
+pub mod workspace;
 
 use anyhow::Result;
 
@@ -83,7 +85,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Poll(args) => args.json,
         Command::Tokens(args) => args.json,
         Command::Doctor(args) => args.json,
-        Command::Serve(_) | Command::Completions { .. } | Command::Man { .. } => false,
+        Command::Serve(_)
+        | Command::Preview(_)
+        | Command::Completions { .. }
+        | Command::Man { .. } => false,
     };
     let result = run_command(cli);
     if let Err(err) = &result {
@@ -136,6 +141,10 @@ fn run_command(cli: Cli) -> Result<ExitCode> {
             let settings = Settings::from_args(&cli.global)?;
             commands::tokens(&settings, &args)
         }
+        Command::Preview(args) => {
+            let settings = Settings::from_args(&cli.global)?;
+            commands::preview(&settings, &args)
+        }
         Command::Doctor(args) => {
             let settings = Settings::from_args(&cli.global)?;
             doctor::command(&settings, &args.oauth_url.slack_oauth_url, args.json)
@@ -150,7 +159,8 @@ mod commands {
 
     use crate::apply::{self, Engine, Target, Write};
     use crate::cli::{
-        ApplyArgs, ForgetArgs, OnboardArgs, PollArgs, ServeArgs, TokensAction, TokensArgs,
+        ApplyArgs, ForgetArgs, OnboardArgs, PollArgs, PreviewArgs, ServeArgs, TokensAction,
+        TokensArgs,
     };
     use crate::exit::{ExitCode, UsageError};
     use crate::onboard::{self, Problems};
@@ -158,6 +168,103 @@ mod commands {
     use crate::settings::Settings;
     use crate::store::{self, Store};
     use std::sync::Arc;
+
+    /// `preview`: a workspace preset's photo and name, made from a photo given (or a plain
+    /// avatar), written to a file; Slack is asked only for a custom emoji badge.
+    pub fn preview(settings: &Settings, args: &PreviewArgs) -> Result<ExitCode> {
+        use crate::workspace::{self, photo};
+        let emoji = EmojiKey::parse(&args.emoji).map_err(UsageError::new)?;
+        let (sections, from) = match &args.presets {
+            Some(path) => {
+                let plan = onboard::prepare_file(path, false)?;
+                (plan.sections, path.display().to_string())
+            }
+            None => {
+                let store: Arc<dyn Store> = settings.store.open()?.into();
+                let users = store::require_users(store.as_ref())?;
+                (users.sections, store.location(store::USERS_KEY))
+            }
+        };
+        let team = match &args.workspace {
+            Some(team) => Some(workspace::TeamId::parse(team).map_err(UsageError::new)?),
+            None => None,
+        };
+        let section = sections.for_team(team.as_ref().map(|t| t.as_str()));
+        let (key, rule) =
+            section
+                .get_key_value(&emoji)
+                .or_else(|| section.get_key_value(&emoji.without_skin_tone()?))
+                .ok_or_else(|| {
+                    let known: Vec<&str> = section.keys().map(EmojiKey::as_str).collect();
+                    UsageError::new(format!(
+                    "{from} has no workspace preset for {emoji}{}: its workspace presets are {}",
+                    team.as_ref()
+                        .map(|t| format!(" in {t}"))
+                        .unwrap_or_default(),
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ))
+                })?;
+        if let Some(template) = &rule.name {
+            let name =
+                workspace::template::fill(template, "Ana Example").map_err(UsageError::new)?;
+            crate::out::text(&format!("name: {name}\n"));
+        }
+        let Some(photo_rule) = &rule.photo else {
+            return Err(UsageError::new(format!(
+                "the workspace preset for {key} has no photo, only a name: nothing to render"
+            ))
+            .into());
+        };
+        let usual = match &args.photo {
+            Some(path) => Some(std::fs::read(path).map_err(|err| {
+                UsageError::new(format!(
+                    "cannot read the photo {}: {err}; check the path",
+                    path.display()
+                ))
+            })?),
+            None => None,
+        };
+        let badge = workspace::badge_of(photo_rule, key)
+            .map(|b| EmojiKey::parse(b).map_err(UsageError::new))
+            .transpose()?;
+        let art = match &badge {
+            Some(badge) => Some(match workspace::art::standard(badge) {
+                Some(art) => art,
+                None => {
+                    let slack = settings.slack()?;
+                    let bot = crate::tokens::Tokens::load(
+                        None,
+                        None,
+                        std::env::var("SLACK_BOT_TOKEN").ok(),
+                    )?
+                    .bot();
+                    workspace::art::Artist::new(slack)
+                        .find(badge, "", bot.as_ref())
+                        .map_err(|err| UsageError::new(format!("{err:#}")))?
+                }
+            }),
+            None => None,
+        };
+        let base = match &usual {
+            Some(bytes) => photo::Base::Photo(bytes),
+            None => photo::Base::DefaultAvatar { seed: "U0PREVIEW" },
+        };
+        let png = photo::make(base, photo_rule, art.as_ref())
+            .map_err(|err| UsageError::new(format!("{err:#}: give --photo a PNG, JPEG or GIF")))?;
+        std::fs::write(&args.output, &png).map_err(|err| {
+            UsageError::new(format!(
+                "cannot write {}: {err}; check the directory exists and is writable",
+                args.output.display()
+            ))
+        })?;
+        crate::out::text(&format!(
+            "photo: {} ({} px PNG, {} bytes)\n",
+            args.output.display(),
+            photo::SIZE,
+            png.len()
+        ));
+        Ok(ExitCode::Success)
+    }
 
     pub fn onboard(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
         let progress = !args.json && crate::progress::wanted();
@@ -197,24 +304,52 @@ mod commands {
         };
         let store: Arc<dyn Store> = settings.store.open()?.into();
         let users = store::require_users(store.as_ref())?;
-        let presets = users.users.get(&user).ok_or_else(|| {
-            UsageError::new(format!(
-                "{user} is not onboarded in {}: add their presets to a presets file and run \
-                 statusinator onboard FILE",
-                store.location(store::USERS_KEY)
-            ))
-        })?;
         let member = crate::state::load_state(store.as_ref(), &user)?.unwrap_or_default();
+        let slack = settings.slack()?;
+        let tokens = Arc::new(settings.tokens(&store, Some(&slack))?);
+        // Workspace presets are every connected member's.
+        let connection = if users.sections.is_empty() {
+            None
+        } else {
+            crate::workspace::connection_of(&tokens, &user)?
+        };
+        let workspace = connection.as_ref().and_then(|team| {
+            crate::workspace::for_member(&users.sections, team.as_deref(), member.workspace_off)
+        });
+        let none = crate::presets::UserPresets::new();
+        let presets =
+            match users.users.get(&user) {
+                Some(presets) => presets,
+                None if workspace.is_some() => &none,
+                None => {
+                    return Err(UsageError::new(format!(
+                "{user} is not onboarded in {}: add their presets to a presets file and run \
+                     statusinator onboard FILE{}",
+                store.location(store::USERS_KEY),
+                if users.sections.is_empty() {
+                    ""
+                } else {
+                    ", or have them connect (serve's /slack/install) to get the workspace presets"
+                }
+            ))
+                    .into())
+                }
+            };
+        // A workspace preset's name is made from the usual name: what Slack shows, until
+        // statusinator keeps it.
+        let shown = match (workspace, &member.usual, tokens.for_user(&user)) {
+            (Some(_), None, Ok(token)) => Some(slack.profile_get(&token, user.as_str())?),
+            _ => None,
+        };
         let facts = apply::Facts {
             presets,
-            shown: None,
+            shown: shown.as_ref(),
             recorded: member.applied.as_ref(),
             usual: member.usual.as_ref(),
+            workspace,
         };
         let plan = apply::plan(&user, &target, facts, true, crate::clock::unix_now())?
             .expect("a named emoji or the usual profile resolves to writes or fails");
-        let slack = settings.slack()?;
-        let tokens = Arc::new(settings.tokens(&store, Some(&slack))?);
         // A member whose connection stopped working is told how to connect again.
         let remind = |err: &anyhow::Error| {
             if let Some(disconnected) = err.downcast_ref::<crate::tokens::Disconnected>() {

@@ -239,10 +239,13 @@ fn an_installation_missing_a_bot_scope_is_told_to_the_admin() {
     });
     let home = world.slack.home("U0ANA0001").unwrap().to_string();
     assert!(home.contains("who installed statusinator here"), "{home}");
-    assert!(home.contains("lacks the bot scope files:read"), "{home}");
+    assert!(
+        home.contains("lacks the bot scopes files:read, emoji:read"),
+        "{home}"
+    );
     let logs = serve.logs();
     assert!(
-        logs.contains("the installation of T0STANDIN lacks the bot scope files:read"),
+        logs.contains("the installation of T0STANDIN lacks the bot scopes files:read, emoji:read"),
         "{logs}"
     );
 }

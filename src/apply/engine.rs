@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, Context, Result};
 
-use super::{display_emoji, Outcome, Plan, Run, Write, CLAIM_HOLD};
+use super::{display_emoji, Outcome, Plan, Run, Write, CLAIM_HOLD, MADE_ONCE_KEPT};
 use crate::exit::UsageError;
 use crate::picture::{self, Format};
 use crate::presets::{EmojiKey, UserId};
@@ -17,6 +17,7 @@ use crate::slack::{Profile, SlackClient};
 use crate::state::{self as applied, Applied, Claimed, Usual};
 use crate::store::Store;
 use crate::tokens::{Token, Tokens};
+use crate::workspace::made::Maker;
 
 /// How many pictures the in-memory cache keeps (each at most a few MB).
 const PICTURE_CACHE_ENTRIES: usize = 64;
@@ -70,6 +71,37 @@ impl PictureCache {
     }
 }
 
+/// The member's own photo as Slack shows it, downloaded from Slack's image hosts (the original,
+/// else the 1024 px one, else the 512 px one: the first Slack would take back) and checked;
+/// `None` when they have no photo of their own.
+pub fn own_photo(
+    slack: &SlackClient,
+    user: &UserId,
+    shown: &Profile,
+) -> Result<Option<(Vec<u8>, Format)>> {
+    if !shown.is_custom_image {
+        return Ok(None);
+    }
+    let fetcher = crate::fetch::Fetcher::slack_images(slack.base())?;
+    let mut last = String::from("Slack shows no photo URL");
+    for url in [&shown.image_original, &shown.image_1024, &shown.image_512]
+        .into_iter()
+        .flatten()
+    {
+        let checked = fetcher
+            .get(url, crate::onboard::MAX_PICTURE_BYTES)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| picture::check(&bytes).map(|c| (bytes, c.format)));
+        match checked {
+            Ok(found) => return Ok(Some(found)),
+            Err(reason) => last = reason,
+        }
+    }
+    Err(anyhow!(
+        "keeping {user}'s own photo before changing it failed ({last}); nothing was changed"
+    ))
+}
+
 /// Makes planned writes with each member's own token and records them.
 #[derive(Debug)]
 pub struct Engine {
@@ -83,6 +115,8 @@ pub struct Engine {
     deferred: Option<Mutex<Vec<Step>>>,
     /// The instance whose claim on a member the last record of a plan releases.
     claimant: Option<String>,
+    /// Makes workspace presets' photos (shared by every engine made from this one).
+    maker: Arc<Maker>,
 }
 
 /// One step of an apply, as it goes into the applied state.
@@ -159,6 +193,7 @@ pub fn after(recorded: Option<&Applied>, plan: &Plan) -> Applied {
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, slack: Arc<SlackClient>, tokens: Arc<Tokens>) -> Self {
+        let maker = Arc::new(Maker::new(store.clone(), slack.clone()));
         Engine {
             store,
             slack,
@@ -167,13 +202,22 @@ impl Engine {
             owners: Mutex::new(HashMap::new()),
             deferred: None,
             claimant: None,
+            maker,
         }
     }
 
     /// The same store, client and tokens, without claims: its writes neither take nor release
     /// one (for a caller that holds the member's claim itself).
     pub fn unclaimed(&self) -> Engine {
-        Engine::new(self.store.clone(), self.slack.clone(), self.tokens.clone())
+        Engine {
+            maker: self.maker.clone(),
+            ..Engine::new(self.store.clone(), self.slack.clone(), self.tokens.clone())
+        }
+    }
+
+    /// What makes workspace presets' photos.
+    pub fn maker(&self) -> &Maker {
+        &self.maker
     }
 
     /// The same store, client and tokens, claiming as a claimant of its own (named after
@@ -232,9 +276,11 @@ impl Engine {
     /// records the emoji. Errors name the member and the emoji.
     pub fn execute(&self, plan: &Plan, now: u64) -> Result<Outcome> {
         let context = || format!("{} ({})", plan.user, display_emoji(&plan.emoji));
-        self.run(plan, now, None, &|| true).with_context(context)?;
+        let mut plan = plan.clone();
+        self.run(&mut plan, now, None, &|| true)
+            .with_context(context)?;
         Ok(Outcome {
-            plan: plan.clone(),
+            plan,
             dry_run: false,
         })
     }
@@ -269,7 +315,7 @@ impl Engine {
             now,
             CLAIM_HOLD,
         );
-        let (plan, recorded, held) = match claimed {
+        let (mut plan, recorded, held) = match claimed {
             Ok(Claimed::Held(other)) => return Ok(Run::Elsewhere(other)),
             Ok(Claimed::Ours(recorded)) => (plan.rebased(recorded.as_ref()), recorded, true),
             Err(err) if self.deferred.is_some() => {
@@ -282,14 +328,14 @@ impl Engine {
         let done = if idle {
             Ok(())
         } else if !held {
-            self.execute(&plan, now).map(|_| ())
+            self.execute(&plan, now).map(|outcome| plan = outcome.plan)
         } else {
             // The claim is renewed while the plan runs; each write is made only while it holds.
             let renew = || applied::renew_claim(self.store.as_ref(), user, instance, CLAIM_HOLD);
             crate::lease::hold(crate::lease::RENEW_EVERY, renew, |lease| {
-                let context = || format!("{} ({})", plan.user, display_emoji(&plan.emoji));
-                self.run(&plan, now, Some(lease), go_on)
-                    .with_context(context)
+                let context = format!("{} ({})", plan.user, display_emoji(&plan.emoji));
+                self.run(&mut plan, now, Some(lease), go_on)
+                    .context(context)
             })
         };
         // The plan's last record released the claim; anything else lets it go here.
@@ -380,23 +426,29 @@ impl Engine {
     }
 
     /// Carries out a plan; with a `lease` (a claim on the member), each write only while the
-    /// claim is still this process's.
+    /// claim is still this process's. A workspace preset's photo is made first when it is not
+    /// stored yet (and its key filled in once the usual photo it is made from is kept).
     fn run(
         &self,
-        plan: &Plan,
+        plan: &mut Plan,
         now: u64,
         lease: Option<&crate::lease::Lease>,
         go_on: &dyn Fn() -> bool,
     ) -> Result<()> {
+        let user = plan.user.clone();
+        let finish = (
+            plan.emoji.clone(),
+            plan.preset.clone(),
+            plan.status_expires_at,
+        );
         let still_ours = || -> Result<()> {
             if !go_on() {
-                return Err(super::Stopped(plan.user.clone()).into());
+                return Err(super::Stopped(user.clone()).into());
             }
             match lease {
                 Some(lease) if !lease.held() => Err(anyhow!(
-                    "{}: the claim on them lapsed (the store did not answer in time) and \
-                     another process may be writing them; nothing more is written here",
-                    plan.user
+                    "{user}: the claim on them lapsed (the store did not answer in time) and \
+                     another process may be writing them; nothing more is written here"
                 )),
                 _ => Ok(()),
             }
@@ -408,31 +460,28 @@ impl Engine {
              avatar_hash: Option<String>,
              last: bool,
              usual_photo: &Option<(Option<String>, Option<String>)>| Step {
-                user: plan.user.clone(),
+                user: user.clone(),
                 now,
                 write: write.cloned(),
                 avatar_hash,
-                finish: last.then(|| {
-                    (
-                        plan.emoji.clone(),
-                        plan.preset.clone(),
-                        plan.status_expires_at,
-                    )
-                }),
+                finish: last.then(|| finish.clone()),
                 release: self.claimant.clone().filter(|_| last),
                 usual_photo: usual_photo.clone().filter(|_| last),
             };
         if plan.writes.is_empty() && plan.hand_edit.is_none() {
             return self.record(step(None, None, true, &None));
         }
-        // Read every picture before anything else, so a missing one changes nothing.
+        // Read every stored picture before anything else, so a missing one changes nothing.
+        let made = plan.made.as_ref().map(|m| m.key(&plan.user));
         let mut pictures = HashMap::new();
         for write in &plan.writes {
             if let Write::Photo { picture } = write {
-                pictures.insert(
-                    picture.clone(),
-                    self.pictures.get(self.store.as_ref(), picture)?,
-                );
+                if Some(picture) != made.as_ref() && picture != MADE_ONCE_KEPT {
+                    pictures.insert(
+                        picture.clone(),
+                        self.pictures.get(self.store.as_ref(), picture)?,
+                    );
+                }
             }
         }
         let token = self.tokens.for_user(&plan.user)?;
@@ -461,6 +510,8 @@ impl Engine {
         if plan.writes.is_empty() {
             return self.record(step(None, None, true, &usual_photo));
         }
+        self.make_photo(plan, &token, &mut pictures)?;
+        let plan = &*plan;
         let last = plan.writes.len() - 1;
         for (i, write) in plan.writes.iter().enumerate() {
             still_ours()?;
@@ -488,6 +539,50 @@ impl Engine {
             }
             self.record(step(Some(write), avatar_hash, i == last, &usual_photo))?;
         }
+        Ok(())
+    }
+
+    /// Makes the plan's workspace photo unless it is stored, once its usual photo is kept (a
+    /// write of [`MADE_ONCE_KEPT`] gets the made photo's key), and reads it like any picture.
+    fn make_photo(
+        &self,
+        plan: &mut Plan,
+        token: &Token,
+        pictures: &mut HashMap<String, (Arc<Vec<u8>>, Format)>,
+    ) -> Result<()> {
+        let Some(made) = plan.made.as_mut() else {
+            return Ok(());
+        };
+        let user = &plan.user;
+        let pending = plan
+            .writes
+            .iter()
+            .any(|w| matches!(w, Write::Photo { picture } if picture == MADE_ONCE_KEPT));
+        if pending {
+            made.usual = applied::load_usual(self.store.as_ref(), user)?.and_then(|u| u.picture);
+        }
+        let key = made.key(user);
+        let writes_it = plan.writes.iter_mut().filter_map(|w| match w {
+            Write::Photo { picture } if *picture == key || picture == MADE_ONCE_KEPT => {
+                Some(picture)
+            }
+            _ => None,
+        });
+        let mut any = false;
+        for picture in writes_it {
+            *picture = key.clone();
+            any = true;
+        }
+        if !any {
+            return Ok(());
+        }
+        let team = token.team.clone().unwrap_or_default();
+        let bot = match &token.team {
+            Some(team) => self.tokens.bot_for(team),
+            None => self.tokens.bot(),
+        };
+        self.maker.ensure(user, made, &team, bot.as_ref())?;
+        pictures.insert(key.clone(), self.pictures.get(self.store.as_ref(), &key)?);
         Ok(())
     }
 
@@ -553,33 +648,15 @@ impl Engine {
         Ok(kept_photo)
     }
 
-    /// The member's own photo as Slack shows it, downloaded from Slack's image hosts (the
-    /// original, else the 1024 px one, else the 512 px one: the first Slack would take back)
-    /// and stored like any picture; `None` when they have no photo of their own.
+    /// The member's own photo as Slack shows it (see [`own_photo`]), stored like any picture;
+    /// `None` when they have no photo of their own.
     fn keep_photo(&self, user: &UserId, shown: &Profile) -> Result<Option<String>> {
-        if !shown.is_custom_image {
-            return Ok(None);
-        }
-        let fetcher = crate::fetch::Fetcher::slack_images(self.slack.base())?;
-        let mut last = String::from("Slack shows no photo URL");
-        for url in [&shown.image_original, &shown.image_1024, &shown.image_512]
-            .into_iter()
-            .flatten()
-        {
-            let checked = fetcher
-                .get(url, crate::onboard::MAX_PICTURE_BYTES)
-                .map_err(|e| e.to_string())
-                .and_then(|bytes| picture::check(&bytes).map(|c| (bytes, c.format)));
-            match checked {
-                Ok((bytes, format)) => {
-                    return picture::keep(self.store.as_ref(), user, &bytes, format).map(Some);
-                }
-                Err(reason) => last = reason,
+        match own_photo(&self.slack, user, shown)? {
+            Some((bytes, format)) => {
+                picture::keep(self.store.as_ref(), user, &bytes, format).map(Some)
             }
+            None => Ok(None),
         }
-        Err(anyhow!(
-            "keeping {user}'s own photo before changing it failed ({last}); nothing was changed"
-        ))
     }
 
     /// `users.setPhoto` changes only the token owner's photo: make sure the token is the

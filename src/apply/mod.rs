@@ -10,10 +10,11 @@ use crate::exit::UsageError;
 use crate::presets::{self, EmojiKey, UserId, UserPresets, USUAL_KEY};
 use crate::slack::Profile;
 use crate::state::{Applied, Claim, Usual};
+use crate::workspace::{made::MadePhoto, template, Section};
 
 mod engine;
 
-pub use engine::{after, Engine, PictureCache};
+pub use engine::{after, own_photo, Engine, PictureCache};
 
 /// How long a claim on a member holds without renewal (seconds). Its holder renews it while
 /// it works (see [`crate::lease`]), however long Slack makes it wait, so it lapses only when
@@ -82,6 +83,9 @@ pub struct Facts<'a> {
     pub shown: Option<&'a Profile>,
     pub recorded: Option<&'a Applied>,
     pub usual: Option<&'a Usual>,
+    /// The workspace presets the member gets (`None`: there are none for their workspace, or
+    /// they switched them off).
+    pub workspace: Option<&'a Section>,
 }
 
 /// The writes that bring one member in line with a preset (or their usual profile).
@@ -109,7 +113,16 @@ pub struct Plan {
     /// A manual override (`apply`): every write is made, even what seems in effect.
     #[serde(skip)]
     pub forced: bool,
+    /// The preset is the workspace's: its photo is made from the member's usual one (made
+    /// when it is not stored yet). A photo write of [`MADE_ONCE_KEPT`] is this photo made from
+    /// the usual photo the engine keeps first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub made: Option<MadePhoto>,
 }
+
+/// Where a photo write's picture stands when it is made from a usual photo not kept yet: the
+/// engine keeps the usual profile, then makes the photo and writes it under its own key.
+pub const MADE_ONCE_KEPT: &str = "(made from the usual photo once it is kept)";
 
 impl Plan {
     /// The plan without the writes `recorded` shows were made already (by another process,
@@ -184,16 +197,24 @@ fn preset_in_effect(recorded: Option<&Applied>) -> bool {
 
 /// What the member changed by hand while a preset was in effect: a display name or a photo
 /// that is not what statusinator last wrote (its own writes come back with exactly that name,
-/// and with the `avatar_hash` it read right after its photo write).
-fn hand_edit(shown: Option<&Profile>, recorded: Option<&Applied>) -> Option<HandEdit> {
+/// and with the `avatar_hash` it read right after its photo write). Once statusinator has put
+/// the usual profile back, a name or photo changed since is the member's new usual too (a name
+/// only when it is not the usual one kept already).
+fn hand_edit(
+    shown: Option<&Profile>,
+    recorded: Option<&Applied>,
+    usual: Option<&Usual>,
+) -> Option<HandEdit> {
     let (shown, recorded) = (shown?, recorded?);
-    if !preset_in_effect(Some(recorded)) {
+    let usual_back = recorded.preset.as_ref().is_some_and(EmojiKey::is_usual) && usual.is_some();
+    if !preset_in_effect(Some(recorded)) && !usual_back {
         return None;
     }
     let name = recorded
         .name
         .as_ref()
         .filter(|written| **written != shown.display_name)
+        .filter(|_| !usual_back || usual.is_some_and(|u| u.name != shown.display_name))
         .map(|_| shown.display_name.clone());
     let photo = match (&recorded.avatar_hash, &shown.avatar_hash) {
         (Some(ours), Some(now)) => ours != now,
@@ -222,9 +243,10 @@ pub fn plan(
         shown,
         recorded,
         usual,
+        workspace,
     } = facts;
     let expired = shown.is_some_and(|p| p.status_expiration > 0 && p.status_expiration <= now);
-    let hand_edit = hand_edit(shown, recorded);
+    let hand_edit = hand_edit(shown, recorded, usual);
     // The usual profile as it will be once a hand edit is kept.
     let usual_now = usual.map(|u| {
         let mut u = u.clone();
@@ -236,17 +258,48 @@ pub fn plan(
         }
         u
     });
+    let status_now = match target {
+        Target::Status(status) if !expired => Some(status.trim()),
+        Target::Status(_) => Some(""),
+        _ => None,
+    };
+    // The member's own preset for the emoji, else the workspace's, else their `default`.
+    let own = |emoji: &EmojiKey| {
+        presets::find(presets, emoji).map(|r| Chosen::own(r.key.clone(), r.preset.clone()))
+    };
+    let theirs = |emoji: &EmojiKey| {
+        let (key, rule) = workspace.and_then(|w| find_rule(w, emoji))?;
+        Some(Chosen::workspace(key, rule))
+    };
     let resolved = match target {
-        Target::Emoji(emoji) => Some(presets::find(presets, emoji).ok_or_else(|| {
+        Target::Emoji(emoji) => Some(own(emoji).or_else(|| theirs(emoji)).ok_or_else(|| {
             let known: Vec<&str> = presets.keys().map(EmojiKey::as_str).collect();
+            let workspace: Vec<&str> = workspace
+                .map(|w| w.keys().map(EmojiKey::as_str).collect())
+                .unwrap_or_default();
             UsageError::new(format!(
-                "{user} has no preset for {emoji}: their presets are {}; add one to a presets \
-                 file and run onboard",
-                known.join(", ")
+                "{user} has no preset for {emoji}: their presets are {}{}; add one to a \
+                 presets file and run onboard",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                },
+                if workspace.is_empty() {
+                    String::new()
+                } else {
+                    format!(", the workspace's {}", workspace.join(", "))
+                }
             ))
         })?),
-        Target::Status(status) => {
-            presets::resolve_status(presets, if expired { "" } else { status })
+        Target::Status(_) => {
+            let status = status_now.unwrap_or_default();
+            let emoji = (!status.is_empty())
+                .then(|| EmojiKey::parse(status).ok())
+                .flatten();
+            emoji
+                .and_then(|e| own(&e).or_else(|| theirs(&e)))
+                .or_else(|| own(&EmojiKey::default_key()))
         }
         Target::Usual => None,
     };
@@ -267,6 +320,7 @@ pub fn plan(
             .filter(|at| *at > now && matches!(target, Target::Status(_))),
         shown: shown.cloned().map(Box::new),
         forced: force,
+        made: None,
     };
     let Some(resolved) = resolved else {
         // No preset: the usual profile back, if statusinator ever changed the member.
@@ -303,8 +357,56 @@ pub fn plan(
         }
         return Ok(Some(plan));
     };
-    plan.preset = resolved.key.clone();
-    if let Some(name) = &resolved.preset.name {
+    let Chosen { key, name, photo } = resolved;
+    plan.preset = key;
+    let (name, picture) = match photo {
+        ChosenPhoto::Stored(picture) => (name, picture),
+        ChosenPhoto::Made(rule) => {
+            // Made from the usual profile as it stood before a hand edit made during this
+            // preset (the edit stays until the next change), else as it is now; the usual
+            // not kept yet is what Slack shows.
+            let edited_now = hand_edit.is_some() && !preset_in_effect(recorded);
+            let base = if edited_now {
+                usual_now.as_ref()
+            } else {
+                usual
+            };
+            let usual_name = match base {
+                Some(u) => u.name.clone(),
+                None => shown.map(|p| p.display_name.clone()).unwrap_or_default(),
+            };
+            let usual_name = match usual_name.trim() {
+                "" => shown.map(|p| p.real_name.clone()).unwrap_or_default(),
+                _ => usual_name,
+            };
+            let name = match name {
+                Some(t) => Some(template::fill(&t, &usual_name).map_err(|message| {
+                    UsageError::new(format!(
+                        "{user}: the workspace preset for {} makes a name Slack refuses: \
+                         {message}; change the template in users.json and run onboard",
+                        plan.preset
+                    ))
+                })?),
+                None => None,
+            };
+            let picture = rule.map(|(badge, rule)| {
+                let photo_edited = edited_now && hand_edit.as_ref().is_some_and(|h| h.photo);
+                let made = MadePhoto {
+                    usual: base.and_then(|u| u.picture.clone()),
+                    badge,
+                    rule,
+                };
+                let key = match base {
+                    Some(_) if !photo_edited => made.key(user),
+                    _ => MADE_ONCE_KEPT.to_owned(),
+                };
+                plan.made = Some(made);
+                key
+            });
+            (name, picture)
+        }
+    };
+    if let Some(name) = &name {
         // Skip when Slack already shows it or when statusinator already wrote it: trusting either
         // keeps a name Slack normalises from being written over and over.
         let shown_name = shown.map(|p| p.display_name.as_str()) == Some(name.as_str());
@@ -315,7 +417,7 @@ pub fn plan(
             });
         }
     }
-    if let Some(picture) = &resolved.preset.picture {
+    if let Some(picture) = &picture {
         let written = recorded.and_then(|r| r.picture.as_deref()) == Some(picture.as_str());
         if force || !written {
             plan.writes.push(Write::Photo {
@@ -327,6 +429,56 @@ pub fn plan(
     // the record shows a preset in effect already, what Slack shows is statusinator's doing.)
     plan.keep_usual = usual.is_none() && !plan.writes.is_empty() && !preset_in_effect(recorded);
     Ok(Some(plan))
+}
+
+/// The preset chosen for a status: the member's own, or a workspace rule to fill in.
+struct Chosen {
+    key: EmojiKey,
+    /// The name, or (for a workspace preset) its template.
+    name: Option<String>,
+    photo: ChosenPhoto,
+}
+
+enum ChosenPhoto {
+    /// A stored picture (a member's own preset).
+    Stored(Option<String>),
+    /// A photo to make (a workspace preset): its badge and rule, if it has a photo.
+    Made(Option<(Option<EmojiKey>, crate::workspace::PhotoRule)>),
+}
+
+impl Chosen {
+    fn own(key: EmojiKey, preset: crate::presets::Preset) -> Chosen {
+        Chosen {
+            key,
+            name: preset.name,
+            photo: ChosenPhoto::Stored(preset.picture),
+        }
+    }
+
+    fn workspace(key: EmojiKey, rule: &crate::workspace::Rule) -> Chosen {
+        let photo = rule.photo.as_ref().map(|photo| {
+            let badge =
+                crate::workspace::badge_of(photo, &key).and_then(|b| EmojiKey::parse(b).ok());
+            (badge, photo.clone())
+        });
+        Chosen {
+            name: rule.name.clone(),
+            photo: ChosenPhoto::Made(photo),
+            key,
+        }
+    }
+}
+
+/// The workspace rule for an emoji: the exact code, then the code without its skin tone.
+fn find_rule<'a>(
+    section: &'a Section,
+    emoji: &EmojiKey,
+) -> Option<(EmojiKey, &'a crate::workspace::Rule)> {
+    let toneless = || section.get_key_value(&emoji.without_skin_tone()?);
+    section
+        .get_key_value(emoji)
+        .or_else(toneless)
+        .map(|(key, rule)| (key.clone(), rule))
 }
 
 /// The writes that put `user`'s usual profile back, from their state (`None` when statusinator
@@ -346,6 +498,7 @@ pub fn usual_plan(
         shown: None,
         recorded: member.applied.as_ref(),
         usual: member.usual.as_ref(),
+        workspace: None,
     };
     plan(user, &Target::Usual, facts, false, now)
 }
@@ -420,6 +573,7 @@ mod tests {
             shown: shown.as_ref(),
             recorded,
             usual: None,
+            workspace: None,
         };
         super::plan(user, target, facts, force, 1_000)
     }
@@ -460,6 +614,7 @@ mod tests {
             shown: Some(&ana),
             recorded: None,
             usual: None,
+            workspace: None,
         };
         let p = super::plan(&user(), &status(":palm_tree:"), facts, false, 1_000)
             .unwrap()
@@ -491,6 +646,7 @@ mod tests {
             shown: Some(&now),
             recorded: Some(&recorded),
             usual: Some(&own),
+            workspace: None,
         };
         let p = super::plan(&user(), &status(""), facts, false, 1_000)
             .unwrap()
@@ -545,6 +701,7 @@ mod tests {
             shown: Some(&now),
             recorded: Some(&recorded),
             usual: Some(&own),
+            workspace: None,
         };
         let p = super::plan(&user(), &status(":palm_tree:"), facts, false, 1_000)
             .unwrap()
@@ -576,6 +733,7 @@ mod tests {
             shown: Some(&echo),
             recorded: Some(&recorded),
             usual: Some(&own),
+            workspace: None,
         };
         let p = super::plan(&user(), &status(":palm_tree:"), facts, false, 1_000)
             .unwrap()
@@ -621,6 +779,7 @@ mod tests {
             shown: None,
             recorded: None,
             usual: None,
+            workspace: None,
         };
         let err = super::plan(&user(), &Target::Usual, facts, true, 1_000)
             .unwrap_err()
@@ -785,5 +944,137 @@ mod tests {
         assert!(plan(&user(), &p, &status(""), None, None, false)
             .unwrap()
             .is_none());
+    }
+
+    fn section() -> Section {
+        serde_json::from_value(serde_json::json!({
+            ":palm_tree:": {"name": "{name} (on vacation)", "photo": {"style": "grayscale"}},
+            ":wave:": {"name": "{name} waves"},
+            ":bus:": {"name": "{name} (commuting)"}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn their_own_preset_then_the_workspaces_then_default_then_the_usual() {
+        let own = presets();
+        let rules = section();
+        let ana = shown("Ana");
+        let kept = usual("Ana", Some("U1AAA/own.jpg"), true);
+        let facts = Facts {
+            presets: &own,
+            shown: Some(&ana),
+            recorded: None,
+            usual: Some(&kept),
+            workspace: Some(&rules),
+        };
+        let planned = |status: &str, facts: Facts<'_>| {
+            super::plan(
+                &user(),
+                &super::Target::Status(status.into()),
+                facts,
+                false,
+                1_000,
+            )
+            .unwrap()
+            .unwrap()
+        };
+        // Her own :palm_tree: wins over the workspace's.
+        let p = planned(":palm_tree:", facts);
+        assert_eq!(
+            p.writes[0],
+            Write::Name {
+                display_name: "Ana (away)".into()
+            }
+        );
+        assert!(p.made.is_none());
+        // No preset of her own for :bus: or a toned :wave:: the workspace's, from her usual name.
+        let p = planned(":bus:", facts);
+        assert_eq!(p.preset.as_str(), ":bus:");
+        assert_eq!(
+            p.writes,
+            vec![Write::Name {
+                display_name: "Ana (commuting)".into()
+            }]
+        );
+        let p = planned(":wave::skin-tone-2:", facts);
+        assert_eq!(p.preset.as_str(), ":wave:");
+        // Neither: her default. Switched off (no section): her default for :bus: too.
+        assert!(planned(":ship:", facts).preset.is_default());
+        let off = Facts {
+            workspace: None,
+            ..facts
+        };
+        assert!(planned(":bus:", off).preset.is_default());
+        // Without her own presets at all: the workspace's photo is made from her kept photo.
+        let none = UserPresets::new();
+        let only = Facts {
+            presets: &none,
+            ..facts
+        };
+        let p = planned(":palm_tree:", only);
+        let made = p.made.clone().unwrap();
+        assert_eq!(made.usual.as_deref(), Some("U1AAA/own.jpg"));
+        assert_eq!(
+            made.badge.as_ref().map(EmojiKey::as_str),
+            Some(":palm_tree:")
+        );
+        assert_eq!(
+            p.writes[1],
+            Write::Photo {
+                picture: made.key(&user())
+            }
+        );
+        // Not kept yet: the photo is made once the engine has kept it.
+        let first = Facts {
+            usual: None,
+            ..only
+        };
+        let p = planned(":palm_tree:", first);
+        assert!(p.keep_usual);
+        assert_eq!(
+            p.writes[1],
+            Write::Photo {
+                picture: MADE_ONCE_KEPT.into()
+            }
+        );
+        // Cleared with nothing of hers: the usual profile (nothing was changed: nothing to do).
+        assert!(super::plan(
+            &user(),
+            &super::Target::Status(String::new()),
+            first,
+            false,
+            1_000
+        )
+        .unwrap()
+        .is_none());
+    }
+
+    #[test]
+    fn a_name_the_template_cannot_make_is_an_error_naming_the_member() {
+        let none = UserPresets::new();
+        let rules: Section =
+            serde_json::from_value(serde_json::json!({":bus:": {"name": "{name}"}})).unwrap();
+        let slackbot = shown("slackbot");
+        let facts = Facts {
+            presets: &none,
+            shown: Some(&slackbot),
+            recorded: None,
+            usual: None,
+            workspace: Some(&rules),
+        };
+        let err = super::plan(
+            &user(),
+            &super::Target::Status(":bus:".into()),
+            facts,
+            false,
+            1,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("U1AAA") && err.contains("reserved_name"),
+            "{err}"
+        );
     }
 }

@@ -107,8 +107,60 @@ pub fn run(settings: &Settings, oauth_url: &str) -> Report {
     if let Some(slack) = &slack {
         check_members(&mut list, &tokens, &onboarded, slack, setup.as_ref());
         check_bots(&mut list, &tokens, slack, setup.as_ref());
+        if let Some(users) = users.as_ref().filter(|u| !u.sections.is_empty()) {
+            check_workspace(&mut list, &users.sections, &tokens, slack);
+        }
     }
     report(setup.as_ref(), list)
+}
+
+/// Every workspace preset's badge can be drawn: a standard emoji, or one of the workspace's
+/// custom emoji (asked of `emoji.list` with its bot token).
+fn check_workspace(
+    list: &mut Checklist,
+    sections: &crate::workspace::Sections,
+    tokens: &Tokens,
+    slack: &std::sync::Arc<SlackClient>,
+) {
+    let artist = crate::workspace::art::Artist::new(slack.clone());
+    let mut rules = 0;
+    let mut problems = Vec::new();
+    for (place, section) in sections.each() {
+        let team = place.strip_prefix("workspaces.");
+        let bot = match team {
+            Some(team) => tokens.bot_for(team),
+            None => tokens.bot(),
+        };
+        for (emoji, rule) in section {
+            rules += 1;
+            let badge = rule
+                .photo
+                .as_ref()
+                .and_then(|photo| crate::workspace::badge_of(photo, emoji))
+                .and_then(|badge| crate::presets::EmojiKey::parse(badge).ok());
+            if let Some(badge) = badge {
+                if let Err(err) = artist.find(&badge, team.unwrap_or_default(), bot.as_ref()) {
+                    problems.push(format!("{place} {emoji}: {err:#}"));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        list.ok(
+            "workspace presets",
+            format!(
+                "{rules} rule{}, every badge found",
+                if rules == 1 { "" } else { "s" }
+            ),
+        );
+    } else {
+        list.fix(
+            "workspace presets",
+            problems.join("; "),
+            "use a standard emoji for the badge, or one of the workspace's custom emoji, and \
+             onboard the section again",
+        );
+    }
 }
 
 /// The public URL, and the addresses to give Slack in the app's settings.

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::Problem;
 use crate::presets::{self, EmojiKey, UserId};
+use crate::workspace::{Rule, Section, Sections, TeamId};
 
 pub(super) struct RawUser<'a> {
     /// `None` for a bad member ID: its presets are still checked, so every problem shows.
@@ -39,6 +40,95 @@ pub(super) fn place(source: &str, user: &str, emoji: &str) -> String {
     format!("{source}: user {}, emoji {}", label(user), label(emoji))
 }
 
+/// Reads the workspace presets of the input (`workspace`, `workspaces`), each rule checked.
+pub(super) fn read_sections(value: &Value, source: &str, problems: &mut Vec<Problem>) -> Sections {
+    let mut sections = Sections::default();
+    let Some(top) = value.as_object() else {
+        return sections;
+    };
+    let read = |place: &str, value: &Value, problems: &mut Vec<Problem>| -> Section {
+        let mut section = Section::new();
+        let Some(rules) = value.as_object() else {
+            problems.push(Problem {
+                place: format!("{source}: {place}"),
+                message: "must be an object of emoji codes to workspace presets, like \
+                          {\":palm_tree:\": {\"name\": \"{name} (on vacation)\"}}"
+                    .to_owned(),
+            });
+            return section;
+        };
+        for (label, rule) in rules {
+            let here = format!("{source}: {place}, emoji {}", crate::redact::label(label));
+            let emoji = match EmojiKey::parse(label) {
+                Ok(emoji) => emoji,
+                Err(message) => {
+                    problems.push(Problem {
+                        place: here,
+                        message,
+                    });
+                    continue;
+                }
+            };
+            let rule: Rule = match serde_json::from_value(rule.clone()) {
+                Ok(rule) => rule,
+                Err(err) => {
+                    problems.push(Problem {
+                        place: here,
+                        message: format!(
+                            "{err}: a workspace preset has \"name\" (a template with {{name}}) \
+                             and \"photo\" ({{\"badge\", \"style\", \"ring\"}})"
+                        ),
+                    });
+                    continue;
+                }
+            };
+            for (part, message) in crate::workspace::check_rule(&emoji, &rule) {
+                let place = if part.is_empty() {
+                    here.clone()
+                } else {
+                    format!("{here}, {part}")
+                };
+                problems.push(Problem { place, message });
+            }
+            if section.insert(emoji.clone(), rule).is_some() {
+                problems.push(Problem {
+                    place: here,
+                    message: format!(
+                        "is the same emoji as another in {place} ({emoji}): keep one of them"
+                    ),
+                });
+            }
+        }
+        section
+    };
+    if let Some(value) = top.get("workspace") {
+        sections.workspace = read("workspace", value, problems);
+    }
+    match top.get("workspaces") {
+        None => {}
+        Some(Value::Object(teams)) => {
+            for (team, value) in teams {
+                let place = format!("workspaces, {}", crate::redact::label(team));
+                match TeamId::parse(team) {
+                    Ok(id) => {
+                        let section = read(&place, value, problems);
+                        sections.workspaces.insert(id, section);
+                    }
+                    Err(message) => problems.push(Problem {
+                        place: format!("{source}: {place}"),
+                        message,
+                    }),
+                }
+            }
+        }
+        Some(_) => problems.push(Problem {
+            place: format!("{source}: workspaces"),
+            message: "must be an object of workspace IDs (T…) to workspace presets".to_owned(),
+        }),
+    }
+    sections
+}
+
 /// Walks the input, checking its shape, member IDs, emoji codes and names.
 pub(super) fn read_users<'a>(
     value: &'a Value,
@@ -55,6 +145,7 @@ pub(super) fn read_users<'a>(
         );
         return Vec::new();
     };
+    let has_sections = top.contains_key("workspace") || top.contains_key("workspaces");
     let users = match top.get("users") {
         Some(Value::Object(users)) => users,
         Some(_) => {
@@ -64,9 +155,10 @@ pub(super) fn read_users<'a>(
             );
             return Vec::new();
         }
+        None if has_sections => return Vec::new(),
         None => top,
     };
-    if users.is_empty() {
+    if users.is_empty() && !has_sections {
         problem(
             source.to_owned(),
             "there are no members in it: add at least one member ID with presets".to_owned(),

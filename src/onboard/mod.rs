@@ -23,7 +23,8 @@ use crate::presets::{Preset, UserId, UserPresets};
 use crate::progress;
 use crate::store::{self, Store};
 
-use input::{place, read_users};
+use crate::workspace::Sections;
+use input::{place, read_sections, read_users};
 use pictures::load_picture;
 use report::report;
 
@@ -50,6 +51,8 @@ pub struct PlannedPicture {
 pub struct Plan {
     pub presets: BTreeMap<UserId, UserPresets>,
     pub pictures: Vec<PlannedPicture>,
+    /// The workspace presets given.
+    pub sections: Sections,
 }
 
 /// Options of an onboard run.
@@ -100,6 +103,7 @@ pub fn prepare_value(value: &Value, source: &str, sources: &PictureSources) -> R
     let fail = |problems: Vec<Problem>| anyhow::Error::new(Problems(problems));
     let mut problems = Vec::new();
     let raw = read_users(value, source, &mut problems);
+    let sections = read_sections(value, source, &mut problems);
 
     // Load every distinct picture once, in parallel.
     let refs: Vec<&str> = {
@@ -172,6 +176,7 @@ pub fn prepare_value(value: &Value, source: &str, sources: &PictureSources) -> R
     Ok(Plan {
         presets,
         pictures: pictures.into_values().collect(),
+        sections,
     })
 }
 
@@ -193,7 +198,8 @@ pub fn execute(store: &dyn Store, plan: &Plan, options: Options, now: u64) -> Re
     if options.dry_run {
         let mut file = store::load_users(store)?;
         let changes = file.merge(&plan.presets, options.replace);
-        return Ok(report(plan, true, counts, changes, None));
+        let rules = file.merge_sections(&plan.sections, options.replace);
+        return Ok(report(plan, true, counts, (changes, rules), None));
     }
 
     let bar = progress::bar(missing.len() as u64, "storing pictures", options.progress);
@@ -210,7 +216,11 @@ pub fn execute(store: &dyn Store, plan: &Plan, options: Options, now: u64) -> Re
     }
 
     let (changes, last_updated_at) = store::update_users(store, now, |file| {
-        Ok(file.merge(&plan.presets, options.replace))
+        let changes = file.merge(&plan.presets, options.replace);
+        Ok((
+            changes,
+            file.merge_sections(&plan.sections, options.replace),
+        ))
     })?;
     Ok(report(plan, false, counts, changes, Some(last_updated_at)))
 }

@@ -45,7 +45,21 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
     }
     let users = store::require_users(store)?;
     let recorded = state::load_all(store, !options.dry_run)?;
-    let members: Vec<UserId> = users.users.keys().cloned().collect();
+    // With workspace presets, every connected member too (with their workspace).
+    let connected = if users.sections.is_empty() {
+        BTreeMap::new()
+    } else {
+        crate::workspace::connected_members(store, tokens)?
+    };
+    let mut members: Vec<UserId> = users.users.keys().cloned().collect();
+    members.extend(
+        connected
+            .keys()
+            .filter(|u| !users.users.contains_key(*u))
+            .cloned(),
+    );
+    members.sort_unstable();
+    let none = crate::presets::UserPresets::new();
     // Members who asked to disconnect get nothing but their usual profile, after the cycle.
     let leaving = crate::disconnect::pending_members(store)?;
 
@@ -94,11 +108,22 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
                     name: u.name.clone(),
                     picture: u.picture.clone(),
                 });
+                let team = connected.get(user).and_then(Option::as_deref);
                 let facts = apply::Facts {
-                    presets: &users.users[user],
+                    presets: users.users.get(user).unwrap_or(&none),
                     shown: Some(&s.profile),
                     recorded: previous,
                     usual,
+                    workspace: connected
+                        .contains_key(user)
+                        .then(|| {
+                            crate::workspace::for_member(
+                                &users.sections,
+                                team,
+                                state.is_some_and(|s| s.workspace_off),
+                            )
+                        })
+                        .flatten(),
                 };
                 let target = Target::Status(s.status_emoji.clone());
                 match apply::plan(user, &target, facts, false, crate::clock::unix_now()) {

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{EmojiKey, UserId, UserPresets};
+use crate::workspace::{Rule, Sections};
 
 /// What a merge did to one member's preset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -37,6 +38,19 @@ pub struct UsersFile {
     pub last_updated_at: u64,
     #[serde(default)]
     pub users: BTreeMap<UserId, UserPresets>,
+    /// The workspace presets (`workspace`, `workspaces`), absent from files without any.
+    #[serde(flatten)]
+    pub sections: Sections,
+}
+
+/// What a merge did to one workspace preset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleChange {
+    /// `workspace`, or `workspaces.<team>`.
+    pub section: String,
+    pub emoji: EmojiKey,
+    pub change: Change,
+    pub rule: Rule,
 }
 
 impl UsersFile {
@@ -62,46 +76,82 @@ impl UsersFile {
         let mut report = Vec::new();
         for (user, presets) in incoming {
             let existing = self.users.entry(user.clone()).or_default();
-            for (emoji, preset) in presets {
-                let change = match existing.get(emoji) {
-                    None => Change::Added,
-                    Some(old) if old == preset => Change::Unchanged,
-                    Some(_) => Change::Changed,
-                };
+            for (emoji, change, preset) in merge_emoji(existing, presets, replace) {
                 report.push(PresetChange {
                     user: user.clone(),
-                    emoji: emoji.clone(),
+                    emoji,
                     change,
-                    name: preset.name.clone(),
-                    picture: preset.picture.clone(),
+                    name: preset.name,
+                    picture: preset.picture,
                 });
-                existing.insert(emoji.clone(), preset.clone());
-            }
-            if replace {
-                let gone: Vec<EmojiKey> = existing
-                    .keys()
-                    .filter(|k| !presets.contains_key(*k))
-                    .cloned()
-                    .collect();
-                for emoji in gone {
-                    let old = existing.remove(&emoji).unwrap_or_default();
-                    report.push(PresetChange {
-                        user: user.clone(),
-                        emoji,
-                        change: Change::Removed,
-                        name: old.name,
-                        picture: old.picture,
-                    });
-                }
             }
         }
         report
+    }
+
+    /// Merges incoming workspace presets, section by section: per emoji, or replacing a section
+    /// whole when `replace`. Returns what changed, in order.
+    pub fn merge_sections(&mut self, incoming: &Sections, replace: bool) -> Vec<RuleChange> {
+        let mut merged = Vec::new();
+        if !incoming.workspace.is_empty() {
+            let changes = merge_emoji(&mut self.sections.workspace, &incoming.workspace, replace);
+            merged.push(("workspace".to_owned(), changes));
+        }
+        for (team, section) in &incoming.workspaces {
+            let existing = self.sections.workspaces.entry(team.clone()).or_default();
+            let changes = merge_emoji(existing, section, replace);
+            merged.push((format!("workspaces.{team}"), changes));
+        }
+        merged
+            .into_iter()
+            .flat_map(|(section, changes)| {
+                changes
+                    .into_iter()
+                    .map(move |(emoji, change, rule)| RuleChange {
+                        section: section.clone(),
+                        emoji,
+                        change,
+                        rule,
+                    })
+            })
+            .collect()
     }
 
     /// Sets `lastUpdatedAt` to now, and always forward, so every write bumps it.
     pub fn touch(&mut self, now: u64) {
         self.last_updated_at = now.max(self.last_updated_at + 1);
     }
+}
+
+/// Merges `incoming` into `existing` emoji by emoji (dropping the rest when `replace`): each
+/// emoji with what happened to it and its value (the removed one's, for a removal).
+fn merge_emoji<V: Clone + PartialEq + Default>(
+    existing: &mut BTreeMap<EmojiKey, V>,
+    incoming: &BTreeMap<EmojiKey, V>,
+    replace: bool,
+) -> Vec<(EmojiKey, Change, V)> {
+    let mut report = Vec::new();
+    for (emoji, value) in incoming {
+        let change = match existing.get(emoji) {
+            None => Change::Added,
+            Some(old) if old == value => Change::Unchanged,
+            Some(_) => Change::Changed,
+        };
+        report.push((emoji.clone(), change, value.clone()));
+        existing.insert(emoji.clone(), value.clone());
+    }
+    if replace {
+        let gone: Vec<EmojiKey> = existing
+            .keys()
+            .filter(|k| !incoming.contains_key(*k))
+            .cloned()
+            .collect();
+        for emoji in gone {
+            let old = existing.remove(&emoji).unwrap_or_default();
+            report.push((emoji, Change::Removed, old));
+        }
+    }
+    report
 }
 
 pub(super) fn parse_users_json<T: DeserializeOwned>(

@@ -13,7 +13,7 @@ pub mod name;
 pub mod resolve;
 pub mod table;
 
-pub use file::{Change, PresetChange, UsersFile};
+pub use file::{Change, PresetChange, RuleChange, UsersFile};
 pub use keys::{EmojiKey, UserId};
 pub use name::{check_name, MAX_NAME_CHARS, RESERVED_NAMES};
 pub use resolve::{find, resolve_status, Resolved};

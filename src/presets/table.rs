@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::file::{parse_users_json, unix_seconds, users_json_error};
 use super::{EmojiKey, Preset, UserId, UserPresets};
+use crate::workspace::Sections;
 
 /// Every member's presets, held compactly for a process that keeps them in memory (`serve`):
 /// emoji keys are shared between members and strings carry no spare capacity. Read straight
@@ -18,6 +19,8 @@ pub struct PresetTable {
     /// Every distinct emoji key, indexed by [`Entry::emoji`].
     pub(super) emojis: Vec<EmojiKey>,
     users: HashMap<UserId, Box<[Entry]>>,
+    /// The workspace presets.
+    pub sections: Sections,
 }
 
 /// `users.json` as the table reads it.
@@ -29,6 +32,17 @@ struct TableFile {
     last_updated_at: u64,
     #[serde(default)]
     users: PresetTable,
+    #[serde(flatten)]
+    sections: Sections,
+}
+
+impl TableFile {
+    fn table(self) -> PresetTable {
+        PresetTable {
+            sections: self.sections,
+            ..self.users
+        }
+    }
 }
 
 /// One preset of a member, in emoji-key order.
@@ -42,14 +56,14 @@ struct Entry {
 impl PresetTable {
     /// Parses `users.json` as stored; `source` names it in errors.
     pub fn from_json(bytes: &[u8], source: &str) -> anyhow::Result<Self> {
-        parse_users_json::<TableFile>(bytes, source).map(|file| file.users)
+        parse_users_json::<TableFile>(bytes, source).map(TableFile::table)
     }
 
     /// Parses `users.json` from a stream (with the same checks as [`PresetTable::from_json`]),
     /// never holding the file's bytes whole.
     pub fn from_reader(reader: impl std::io::Read, source: &str) -> anyhow::Result<Self> {
         serde_json::from_reader::<_, TableFile>(reader)
-            .map(|file| file.users)
+            .map(TableFile::table)
             .map_err(|e| users_json_error(source, e))
     }
 

@@ -79,6 +79,7 @@ pub enum Method {
     ViewsOpen,
     ViewsUpdate,
     AppsConnectionsOpen,
+    EmojiList,
 }
 
 impl Method {
@@ -97,13 +98,14 @@ impl Method {
             Method::ViewsOpen => "views.open",
             Method::ViewsUpdate => "views.update",
             Method::AppsConnectionsOpen => "apps.connections.open",
+            Method::EmojiList => "emoji.list",
         }
     }
 
     /// Calls a minute Slack's tier allows: tier 2 is 20, tier 3 is 50, tier 4 is 100.
     pub fn per_minute(self) -> u32 {
         match self {
-            Method::SetPhoto | Method::UsersList | Method::DeletePhoto => 20,
+            Method::SetPhoto | Method::UsersList | Method::DeletePhoto | Method::EmojiList => 20,
             Method::ProfileSet => 50,
             Method::ProfileGet
             | Method::AuthTest
@@ -371,6 +373,18 @@ impl SlackClient {
             .map(str::to_owned);
         let members = parse_field(Method::UsersList, value, "members")?;
         Ok((members, next))
+    }
+
+    /// `emoji.list` (bot token, `emoji:read`): the workspace's custom emoji, each name to the
+    /// URL of its image or to `alias:<other name>`.
+    pub fn emoji_list(
+        &self,
+        token: &Token,
+    ) -> Result<std::collections::BTreeMap<String, String>, SlackError> {
+        let value = self.call(Method::EmojiList, Auth::Bearer(token), &|req| {
+            req.get_query(&[])
+        })?;
+        parse_field(Method::EmojiList, value, "emoji")
     }
 
     /// Makes one call with every retry and wait it deserves.

@@ -22,6 +22,9 @@ pub struct Profile {
     pub status_text: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub display_name: String,
+    /// The member's full name (what Slack shows when the display name is empty).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub real_name: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub avatar_hash: Option<String>,
     /// When the status lapses (unix seconds; 0: never).

@@ -124,6 +124,13 @@ pub struct MemberState {
     /// profile, and their usual one is in effect, until they resume.
     #[serde(rename = "pausedAt", default, skip_serializing_if = "Option::is_none")]
     pub paused_at: Option<u64>,
+    /// The member switched the workspace presets off: only their own presets apply.
+    #[serde(
+        rename = "workspaceOff",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub workspace_off: bool,
     /// Fields of other versions, kept as they are.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -236,6 +243,20 @@ pub fn keep_usual(store: &dyn Store, user: &UserId, usual: &Usual, replace: bool
         Ok(true)
     })
     .with_context(|| format!("keeping the usual profile of {user}"))
+}
+
+/// Switches the workspace presets on or off for a member; returns whether it changed anything.
+pub fn set_workspace(store: &dyn Store, user: &UserId, on: bool) -> Result<bool> {
+    let mut changed = false;
+    update(store, user, &mut |state| {
+        changed = state.workspace_off == on;
+        if changed {
+            state.workspace_off = !on;
+        }
+        Ok(changed)
+    })
+    .with_context(|| format!("switching the workspace presets of {user}"))?;
+    Ok(changed)
 }
 
 /// Pauses (`Some(now)`) or resumes (`None`) a member; returns whether it changed anything.

@@ -25,6 +25,9 @@
 //!   only with a bot token that has `files:read` (anything else is redirected to a sign-in
 //!   page, as Slack does); a bot token from an install has the scopes the install asked for;
 //! - every Web API answer to a known token lists the token's scopes in `x-oauth-scopes`;
+//! - `emoji.list` (a bot token with `emoji:read`, else `missing_scope`) lists the workspace's
+//!   custom emoji, each name to its image's URL on the stand-in's own host (`/emoji/…`, the only
+//!   place their images are served) or to `alias:<name>`;
 //! - OAuth v2 (slack-app-surfaces.md §1): `/oauth/v2/authorize` shows a consent page for the
 //!   member signed in to the stand-in's browser, whose Allow and Cancel send the browser back to
 //!   `redirect_uri` with `code`/`state` or `error=access_denied`; `oauth.v2.access` takes the
@@ -38,6 +41,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+/// The stand-in's workspace, where members are unless a test puts them in another.
+pub const STANDIN_TEAM: &str = "T0STANDIN";
+
+/// The workspace `user` is in.
+fn team_of(st: &State, user: &str) -> String {
+    st.members
+        .get(user)
+        .map_or(STANDIN_TEAM.to_owned(), |m| m.team.clone())
+}
 
 /// The kind of a token the stand-in knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +82,8 @@ pub struct Member {
     pub is_bot: bool,
     /// Deactivated (left the workspace).
     pub deleted: bool,
+    /// The workspace they are in (`T0STANDIN` unless a test moves them).
+    pub team: String,
 }
 
 /// One recorded call.
@@ -163,6 +178,8 @@ struct State {
     files: HashMap<String, (String, Vec<u8>)>,
     /// Socket Mode, once turned on.
     socket: Option<super::socket::SocketMode>,
+    /// The workspace's custom emoji: name → image bytes, or `alias:<name>`.
+    custom_emoji: BTreeMap<String, Result<Vec<u8>, String>>,
 }
 
 /// The running stand-in; stops when dropped.
@@ -218,6 +235,7 @@ impl SlackStandIn {
                 photo: None,
                 is_bot: false,
                 deleted: false,
+                team: STANDIN_TEAM.to_owned(),
             },
         );
         state.tokens.insert(
@@ -231,6 +249,29 @@ impl SlackStandIn {
             },
         );
         token
+    }
+
+    /// Puts a member in another workspace (their connections and `auth.test` say so).
+    pub fn move_to_team(&self, id: &str, team: &str) {
+        self.state.lock().unwrap().members.get_mut(id).unwrap().team = team.to_owned();
+    }
+
+    /// Adds a custom emoji to the workspace, with its image.
+    pub fn add_custom_emoji(&self, name: &str, image: Vec<u8>) {
+        self.state
+            .lock()
+            .unwrap()
+            .custom_emoji
+            .insert(name.to_owned(), Ok(image));
+    }
+
+    /// Adds a custom emoji that is another one's alias (custom or standard).
+    pub fn alias_emoji(&self, name: &str, of: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .custom_emoji
+            .insert(name.to_owned(), Err(of.to_owned()));
     }
 
     /// Sets up the app's OAuth credentials.
@@ -414,6 +455,7 @@ impl SlackStandIn {
                 photo: None,
                 is_bot: true,
                 deleted: false,
+                team: STANDIN_TEAM.to_owned(),
             },
         );
         state.tokens.insert(
@@ -629,7 +671,7 @@ impl Drop for SlackStandIn {
 /// Tier limits per window (Slack: per minute).
 fn tier_limit(method: &str) -> usize {
     match method {
-        "users.setPhoto" | "users.list" => 20,
+        "users.setPhoto" | "users.list" | "emoji.list" => 20,
         "users.profile.set" => 50,
         _ => 100,
     }
@@ -645,6 +687,20 @@ fn handle(
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     if path.starts_with("/avatars/") {
         let response = avatar(&state.lock().unwrap(), path);
+        let _ = request.respond(response);
+        return;
+    }
+    if let Some(name) = path.strip_prefix("/emoji/") {
+        let image = state
+            .lock()
+            .unwrap()
+            .custom_emoji
+            .get(name.trim_end_matches(".png"))
+            .cloned();
+        let response = match image {
+            Some(Ok(bytes)) => tiny_http::Response::from_data(bytes).with_status_code(200),
+            _ => tiny_http::Response::from_data(Vec::new()).with_status_code(404),
+        };
         let _ = request.respond(response);
         return;
     }
@@ -758,7 +814,7 @@ fn handle(
 fn default_scopes(kind: Kind) -> &'static str {
     match kind {
         Kind::User => "users.profile:read,users.profile:write",
-        Kind::Bot => "users:read,chat:write,commands,files:read",
+        Kind::Bot => "users:read,chat:write,commands,files:read,emoji:read",
         Kind::App => "connections:write",
     }
 }
@@ -1041,10 +1097,11 @@ fn oauth_access(
             .map(|(_, then)| then)
             .unwrap_or(Duration::from_secs(43_200));
         let (access, refresh) = mint(st, &owner, kind, life);
+        let team = team_of(st, &owner);
         let mut out = json!({"ok": true, "app_id": "A0STANDIN", "access_token": access,
             "refresh_token": refresh, "expires_in": life.as_secs(),
             "token_type": if kind == Kind::Bot { "bot" } else { "user" },
-            "team": {"id": "T0STANDIN", "name": "Stand-in Workspace"}, "enterprise": null});
+            "team": {"id": team, "name": "Stand-in Workspace"}, "enterprise": null});
         if kind == Kind::User {
             out["user_id"] = owner.into();
         }
@@ -1087,10 +1144,11 @@ fn oauth_access(
             (token, None)
         }
     };
+    let team = team_of(st, &grant.user);
     let mut out = json!({
         "ok": true,
         "app_id": "A0STANDIN",
-        "team": {"id": "T0STANDIN", "name": "Stand-in Workspace"},
+        "team": {"id": team, "name": "Stand-in Workspace"},
         "enterprise": null,
         "is_enterprise_install": false,
         "authed_user": {"id": grant.user, "scope": grant.user_scope,
@@ -1246,7 +1304,8 @@ fn answer(
             (200, None, json!({"ok": true, "revoked": true}), None)
         }
         "auth.test" => {
-            let mut out = json!({"ok": true, "user_id": owner, "team_id": "T0STANDIN", "team": "Stand-in Workspace", "user": owner.to_lowercase(), "url": "https://standin.slack.com/"});
+            let team = team_of(st, &owner);
+            let mut out = json!({"ok": true, "user_id": owner, "team_id": team, "team": "Stand-in Workspace", "user": owner.to_lowercase(), "url": "https://standin.slack.com/"});
             if info.kind == Kind::Bot {
                 out["bot_id"] = "B0STANDIN".into();
             }
@@ -1373,6 +1432,40 @@ fn answer(
             }
             member.profile["image_512"] = "https://secure.gravatar.com/avatar/0.jpg?s=512".into();
             (200, None, json!({"ok": true}), Some(owner))
+        }
+        "emoji.list" => {
+            let granted = info
+                .scopes
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|s| s == "emoji:read"));
+            if info.kind != Kind::Bot && info.kind != Kind::User {
+                return error("not_allowed_token_type");
+            }
+            if !granted {
+                return (
+                    200,
+                    None,
+                    json!({"ok": false, "error": "missing_scope", "needed": "emoji:read"}),
+                    None,
+                );
+            }
+            let emoji: serde_json::Map<String, Value> = st
+                .custom_emoji
+                .iter()
+                .map(|(name, image)| {
+                    let target = match image {
+                        Ok(_) => format!("{}/emoji/{name}.png", st.base),
+                        Err(of) => format!("alias:{of}"),
+                    };
+                    (name.clone(), Value::String(target))
+                })
+                .collect();
+            (
+                200,
+                None,
+                json!({"ok": true, "emoji": emoji, "cache_ts": "1732406400.000000"}),
+                None,
+            )
         }
         "users.list" => {
             lapse_statuses(st);

@@ -1,4 +1,4 @@
-//! `/statusinator`: `help`, `list`, `pause`, `resume`, `data`. Each is answered at once with an
+//! `/statusinator`: `help`, `list`, `pause`, `resume`, `workspace on|off`, `data`. Each is answered at once with an
 //! ephemeral message (only the member sees it); what takes Slack's or the store's time (putting
 //! the usual profile back, applying the current status, gathering what is kept about them)
 //! goes to the workers. The member is the signed
@@ -23,6 +23,7 @@ statusinator under Apps) to connect, add, edit or remove presets, pause or disco
 • `/statusinator list`: your presets\n\
 • `/statusinator pause`: stop changing your profile (your usual one comes back)\n\
 • `/statusinator resume`: start again, with your current status\n\
+• `/statusinator workspace on` / `off`: use your workspace's presets, or only your own\n\
 • `/statusinator data`: what statusinator keeps about you\n\
 • `/statusinator forget-me`: delete everything statusinator keeps about you\n\
 • `/statusinator help`: this";
@@ -65,6 +66,18 @@ impl App {
             "list" => self.list(&user),
             "pause" => self.pause(&command.team_id, user, true),
             "resume" => self.pause(&command.team_id, user, false),
+            "workspace" => {
+                let arg = command.text.split_whitespace().nth(1).unwrap_or_default();
+                match arg.to_ascii_lowercase().as_str() {
+                    "on" => self.workspace(&command.team_id, user, true),
+                    "off" => self.workspace(&command.team_id, user, false),
+                    _ => ephemeral(
+                        "`/statusinator workspace on` uses your workspace's presets for the \
+                         emoji you have none of your own for; `/statusinator workspace off` \
+                         keeps to your own.",
+                    ),
+                }
+            }
             "data" => {
                 // Gathered from the store by an app worker, then sent as a direct message.
                 self.jobs.push(Job::Data {
@@ -98,18 +111,36 @@ impl App {
     }
 
     fn list(&self, user: &UserId) -> Answer {
-        let Some(presets) = self.presets.get(user) else {
-            return ephemeral(
-                "You have no presets yet: open statusinator's Home tab and choose *Add a \
-                 preset* (an emoji, a name and a photo).",
-            );
+        let presets = self.presets.get(user);
+        let workspace = self.status.gets_workspace_presets(user);
+        let mut lines = match &presets {
+            None => vec![
+                "You have no presets of your own yet: open statusinator's Home tab and \
+                          choose *Add a preset* (an emoji, a name and a photo)."
+                    .to_owned(),
+            ],
+            Some(presets) => {
+                let mut lines = vec!["Your presets:".to_owned()];
+                for (emoji, preset) in presets {
+                    lines.push(format!(
+                        "• {}: {}",
+                        home::emoji_label(emoji),
+                        home::preset_words(preset)
+                    ));
+                }
+                lines
+            }
         };
-        let mut lines = vec!["Your presets:".to_owned()];
-        for (emoji, preset) in &presets {
+        if workspace {
+            let table = self.presets.snapshot();
+            let team = self.status.connected.team(user).flatten();
+            let section = table.sections.for_team(team.as_deref());
+            let emoji: Vec<&str> = section.keys().map(|e| e.as_str()).collect();
             lines.push(format!(
-                "• {}: {}",
-                home::emoji_label(emoji),
-                home::preset_words(preset)
+                "Your workspace's presets: {}. They apply for an emoji you have no preset of \
+                 your own for, unless you switched them off (`/statusinator workspace on` or \
+                 `off`); your Home tab shows them on you.",
+                emoji.join(" ")
             ));
         }
         // From memory: the answer never waits on the store.
@@ -121,7 +152,7 @@ impl App {
 
     /// Pauses or resumes (an app worker stores it), and says so.
     fn pause(&self, team: &str, user: UserId, pause: bool) -> Answer {
-        if !self.presets.contains(&user) {
+        if !self.presets.contains(&user) && !self.status.gets_workspace_presets(&user) {
             return ephemeral("You have no presets yet, so there is nothing to pause or resume.");
         }
         // In effect before the answer leaves; an app worker then stores it.
@@ -136,6 +167,28 @@ impl App {
              preset of yours is in effect, your usual name and photo come back."
         } else {
             "Resumed: your current status applies again."
+        })
+    }
+
+    /// Switches the workspace presets on or off (an app worker stores it), and says so.
+    fn workspace(&self, team: &str, user: UserId, on: bool) -> Answer {
+        let sections = self.presets.snapshot();
+        if sections.sections.is_empty() {
+            return ephemeral(
+                "Your workspace has no workspace presets (yet): only your own presets apply.",
+            );
+        }
+        self.jobs.push(Job::Workspace {
+            team: Some(team.to_owned()).filter(|t| !t.is_empty()),
+            user,
+            on,
+        });
+        ephemeral(if on {
+            "Workspace presets on: for an emoji you have no preset of your own for, your name \
+             and photo follow your workspace's preset, made from your own."
+        } else {
+            "Workspace presets off: only your own presets change your name and photo. If a \
+             workspace preset is in effect, your usual name and photo come back."
         })
     }
 
@@ -165,6 +218,19 @@ impl App {
             }
         };
         self.tell(team, user, &text);
+    }
+
+    /// Switches a member's workspace presets: the flag is stored now, and a worker then applies
+    /// their current status again under it.
+    pub(crate) fn set_workspace(&self, user: &UserId, on: bool) -> anyhow::Result<()> {
+        if state::set_workspace(self.store.as_ref(), user, on)? {
+            log::info!(
+                "{user} switched the workspace presets {}",
+                if on { "on" } else { "off" }
+            );
+        }
+        self.status.reread_later(user);
+        Ok(())
     }
 
     /// Pauses or resumes a member: the flag is stored now, and a worker then puts the usual

@@ -34,6 +34,7 @@ impl App {
         for _ in 0..ELSEWHERE_TRIES {
             match forget::finish(&engine, user) {
                 Ok(Finished::Done(_)) => {
+                    self.status.connected.remove(user);
                     // users.json changed here: the cache knows at once.
                     if let Err(err) = self.presets.reload() {
                         log::warn!("re-reading users.json: {err:#}");

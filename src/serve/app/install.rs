@@ -305,6 +305,9 @@ impl App {
                     connected.team_name
                 );
                 self.learn_installations();
+                self.status
+                    .connected
+                    .add(&connected.user, &connected.team_id);
                 Outcome {
                     status: 200,
                     page: pages::connected(&connected),

@@ -61,6 +61,13 @@ pub enum Job {
         user: UserId,
         pause: bool,
     },
+    /// Switch the workspace presets on or off for a member (stored, then their profile worked
+    /// again).
+    Workspace {
+        team: Option<String>,
+        user: UserId,
+        on: bool,
+    },
     /// Publish a member's Home view.
     Publish { team: String, user: UserId },
     /// Store a member's wish to disconnect, then have their usual profile put back.

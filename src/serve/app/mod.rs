@@ -181,6 +181,11 @@ impl App {
                         log::error!("{err:#}");
                     }
                 }
+                Job::Workspace { user, on, .. } => {
+                    if let Err(err) = self.set_workspace(&user, on) {
+                        log::error!("{err:#}");
+                    }
+                }
                 Job::Forget { user, .. } => {
                     if let Err(err) = crate::forget::wish(
                         self.store.as_ref(),
@@ -248,6 +253,14 @@ impl App {
                     self.publish_home(&team, &user);
                 }
             }
+            Job::Workspace { team, user, on } => {
+                if let Err(err) = self.set_workspace(&user, on) {
+                    log::error!("{err:#}");
+                }
+                if let Some(team) = team {
+                    self.publish_home(&team, &user);
+                }
+            }
             Job::Publish { team, user } => self.publish_home(&team, &user),
             Job::Disconnect { team, user } => self.store_disconnect(&team, &user),
             Job::Tell { team, user, text } => self.tell(&team, &user, &text),
@@ -255,7 +268,10 @@ impl App {
             Job::Data { team, user } => self.tell_data(&team, &user),
             Job::Forget { team, user } => self.forget_member(&team, &user),
             Job::TokensRevoked { team, users, bots } => {
-                lifecycle::tokens_revoked(self.store.as_ref(), &team, &users, &bots)
+                lifecycle::tokens_revoked(self.store.as_ref(), &team, &users, &bots);
+                for user in users.iter().filter_map(|u| UserId::parse(u).ok()) {
+                    self.status.connected.remove(&user);
+                }
             }
             Job::AppUninstalled { team } => {
                 lifecycle::app_uninstalled(self.store.as_ref(), &team);

@@ -1,7 +1,7 @@
 //! `GET /pictures/<user_id>/<uuid>.<ext>`: the photos of members' presets, for the Home tab's
 //! thumbnails (Slack shows an image block only from a URL it can fetch). Only a key that is the
-//! photo of one of that member's presets is served: never a usual photo, never anything else
-//! in the store. The keys are content-derived UUIDs, so they cannot be guessed, and the answer
+//! photo of one of that member's presets, or a photo made for them by a workspace preset (told
+//! by its key), is served: never a usual photo, never anything else in the store. The keys are content-derived UUIDs, so they cannot be guessed, and the answer
 //! may be cached for good (the same key always holds the same bytes).
 
 use std::sync::Mutex;
@@ -67,7 +67,8 @@ impl App {
             return not_found();
         };
         let presets = self.presets.get(&user).unwrap_or_default();
-        if !presets.values().any(|p| p.picture.as_deref() == Some(key)) {
+        let own = presets.values().any(|p| p.picture.as_deref() == Some(key));
+        if !own && !crate::workspace::made::is_made_key(key) {
             return not_found();
         }
         let Some(format) = Format::from_key(key) else {

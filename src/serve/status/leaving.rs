@@ -86,6 +86,7 @@ impl Status {
             // The wish stays in the store: the reconcile finishes it.
             return;
         }
+        self.connected.remove(user);
         (self.notify)(Notice::Home {
             team,
             user: user.clone(),

@@ -16,6 +16,7 @@
 //! wanted statuses) are offered a request: guard → queue → wanted, never the other way.
 //! What the app must hear of (a Home to publish, a member to tell) goes out as a [`Notice`].
 
+pub mod connected;
 mod expiry;
 pub mod forgetting;
 pub mod leaving;
@@ -170,6 +171,8 @@ pub struct Status {
     pub leaving: leaving::Leaving,
     /// Members who asked to delete their data: the same, until they are forgotten.
     pub forgetting: forgetting::Forgetting,
+    /// Members connected, who get the workspace presets.
+    pub connected: connected::Connected,
     notify: Notify,
 }
 
@@ -215,6 +218,7 @@ impl Status {
             pauses: pauses::Pauses::default(),
             leaving: leaving::Leaving::default(),
             forgetting: forgetting::Forgetting::default(),
+            connected: connected::Connected::default(),
             notify,
         }
     }
@@ -253,7 +257,7 @@ impl Status {
             attempt: 0,
             reread: false,
         };
-        if !self.presets.contains(&request.user) {
+        if !self.presets.contains(&request.user) && !self.gets_workspace_presets(&request.user) {
             // Maybe onboarded since the cache was filled: the next check (at most once a
             // second) tells.
             self.presets.hold(request);
@@ -280,6 +284,11 @@ impl Status {
             Err(unchanged) => unchanged,
         };
         (outcome, ok)
+    }
+
+    /// Whether `user` gets the workspace presets: they are connected and `users.json` has some.
+    pub fn gets_workspace_presets(&self, user: &UserId) -> bool {
+        self.connected.contains(user) && !self.presets.snapshot().sections.is_empty()
     }
 
     /// The loop guard, then the queue. `Err` when the status is the one already in effect.

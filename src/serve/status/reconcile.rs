@@ -55,7 +55,24 @@ impl Status {
         // members), for members this process has not applied anything to since it started.
         let cost = self.learn_from_store()?;
         log::debug!("reconcile read the applied state: {cost:?}");
-        let members: Vec<_> = self.presets.snapshot().users().cloned().collect();
+        // Who is connected, again from the token records (the app adds and removes members as
+        // they come and go meanwhile).
+        if let Err(err) = self
+            .connected
+            .refill(self.engine.store(), self.engine.tokens())
+        {
+            log::warn!("reading who is connected: {err:#}");
+        }
+        let table = self.presets.snapshot();
+        let mut members: Vec<_> = table.users().cloned().collect();
+        if !table.sections.is_empty() {
+            members.extend(
+                self.connected
+                    .users()
+                    .into_iter()
+                    .filter(|u| !table.contains(u)),
+            );
+        }
         let options = ReadOptions {
             concurrency: CONCURRENCY,
             progress: false,

@@ -84,32 +84,40 @@ impl Status {
                 "could not check users.json for changes ({err:#}); using the presets in memory"
             );
         }
-        let presets = self.presets.get(user);
+        let table = self.presets.snapshot();
+        let presets = table.get(user);
+        let connection = self.connected.team(user);
         // Another process (poll, a second serve) may have applied since: its record wins.
-        let (recorded, usual, paused) = match state::load_state(self.engine.store(), user) {
-            Ok(state) => {
-                let found = state.map_or((None, None, false), |s| {
-                    (s.applied, s.usual, s.paused_at.is_some())
-                });
-                self.pauses.stored_as(user, found.2);
-                found
-            }
-            Err(err) => {
-                log::warn!("{err:#}; using what this process last applied for {user}");
-                let recorded = self
-                    .applied
-                    .lock()
-                    .expect("applied lock")
-                    .get(user)
-                    .cloned();
-                (recorded, None, false)
-            }
-        };
+        let (recorded, usual, paused, workspace_off) =
+            match state::load_state(self.engine.store(), user) {
+                Ok(state) => {
+                    let found = state.map_or((None, None, false, false), |s| {
+                        (s.applied, s.usual, s.paused_at.is_some(), s.workspace_off)
+                    });
+                    self.pauses.stored_as(user, found.2);
+                    found
+                }
+                Err(err) => {
+                    log::warn!("{err:#}; using what this process last applied for {user}");
+                    let recorded = self
+                        .applied
+                        .lock()
+                        .expect("applied lock")
+                        .get(user)
+                        .cloned();
+                    (recorded, None, false, false)
+                }
+            };
+        // Workspace presets, for a connected member who did not switch them off.
+        let workspace = connection.as_ref().and_then(|team| {
+            crate::workspace::for_member(&table.sections, team.as_deref(), workspace_off)
+        });
         // A member whose last preset went while it was in effect gets their usual profile
         // back, like anyone whose status has no preset.
         let presets = match presets {
             Some(presets) => presets,
             None if recorded.as_ref().is_some_and(|r| r.preset.is_some()) => Default::default(),
+            None if workspace.is_some() => Default::default(),
             None => return ApplyOutcome::NotOnboarded,
         };
         let facts = apply::Facts {
@@ -117,6 +125,7 @@ impl Status {
             shown: Some(&request.profile),
             recorded: recorded.as_ref(),
             usual: usual.as_ref(),
+            workspace,
         };
         // Paused (as asked here just now, else as stored), disconnecting or being forgotten:
         // only the usual profile, whatever the status.

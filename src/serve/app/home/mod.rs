@@ -6,6 +6,7 @@
 //! again after each change.
 
 mod view;
+mod workspace;
 
 use super::App;
 use super::Job;
@@ -32,6 +33,10 @@ pub const ADD: &str = "add";
 pub const DISCONNECT: &str = "disconnect";
 /// The button that deletes everything kept about the member (after Slack asks them).
 pub const DELETE_DATA: &str = "delete_data";
+/// The button that switches the workspace presets on for the member.
+pub const WORKSPACE_ON: &str = "workspace_on";
+/// The button that switches them off.
+pub const WORKSPACE_OFF: &str = "workspace_off";
 
 impl App {
     /// `app_home_opened`: the view is published off the ack path.
@@ -72,6 +77,11 @@ impl App {
                     pause,
                 }
             }
+            WORKSPACE_ON | WORKSPACE_OFF => Job::Workspace {
+                team: Some(team),
+                user,
+                on: action.action_id == WORKSPACE_ON,
+            },
             ADD | EDIT => {
                 let editing = if action.action_id == EDIT {
                     match preset() {
@@ -202,7 +212,8 @@ impl App {
 
     fn home_facts(&self, user: &UserId) -> HomeFacts {
         // Looked up only: publishing a Home refreshes no token and tells nobody.
-        let link = match self.tokens().lookup(user) {
+        let found = self.tokens().lookup(user);
+        let link = match &found {
             Ok(Found::Token(token)) => Link::Connected {
                 by_admin: !matches!(token.source, TokenSource::Connected(_)),
             },
@@ -210,6 +221,10 @@ impl App {
             Ok(Found::Disconnected(_)) | Err(_) => Link::NotConnected {
                 connect: self.oauth.as_ref().map(|oauth| oauth.install_url()),
             },
+        };
+        let token = match found {
+            Ok(Found::Token(token)) => Some(token),
+            _ => None,
         };
         let member = state::load_state(self.store.as_ref(), user).unwrap_or_else(|err| {
             log::warn!("{err:#}");
@@ -227,8 +242,10 @@ impl App {
             log::warn!("gathering what is kept about {user}: {err:#}");
             (Vec::new(), false)
         });
+        let workspace = self.workspace_shown(user, token.as_ref(), member.as_ref(), &presets);
         HomeFacts {
             link,
+            workspace,
             paused: member.as_ref().is_some_and(|m| m.paused_at.is_some()),
             applied: member.and_then(|m| m.applied),
             presets,

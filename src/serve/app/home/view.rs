@@ -3,13 +3,17 @@
 
 use serde_json::{json, Value};
 
-use super::{ADD, DELETE_DATA, DISCONNECT, EDIT, PAUSE, REMOVE, RESUME};
+use super::workspace::WorkspaceShown;
+use super::{
+    ADD, DELETE_DATA, DISCONNECT, EDIT, PAUSE, REMOVE, RESUME, WORKSPACE_OFF, WORKSPACE_ON,
+};
 use crate::presets::{EmojiKey, Preset, UserPresets};
 use crate::state::Applied;
 
 /// Slack's limit on blocks in a view is 100; each preset takes two (what it does, its
-/// buttons), the rest of the view at most fifteen.
-const MAX_PRESETS_SHOWN: usize = 40;
+/// buttons), each workspace preset one (at most [`super::workspace::MAX_SHOWN`]), the rest of
+/// the view at most eighteen.
+const MAX_PRESETS_SHOWN: usize = 35;
 
 /// Slack's limit on a section's text is 3,000 characters.
 const MAX_SECTION_CHARS: usize = 2_900;
@@ -38,6 +42,8 @@ pub struct HomeFacts {
     pub kept: Vec<String>,
     /// Nothing at all is kept about them (no Delete button then).
     pub nothing_kept: bool,
+    /// The workspace presets, when there are any for them.
+    pub workspace: Option<WorkspaceShown>,
 }
 
 /// Slack's mrkdwn needs `&`, `<` and `>` escaped.
@@ -206,6 +212,9 @@ pub fn view(facts: &HomeFacts) -> Value {
                           "text": format!("and {more} more: `/statusinator list` shows them all")}]
         }));
     }
+    if let Some(workspace) = &facts.workspace {
+        workspace_blocks(&mut blocks, workspace, facts.public_url.as_deref());
+    }
     if !facts.kept.is_empty() {
         blocks.push(json!({"type": "divider"}));
         blocks.push(json!({"type": "header", "text": {"type": "plain_text",
@@ -241,6 +250,54 @@ pub fn view(facts: &HomeFacts) -> Value {
                       "text": "`/statusinator help` in any conversation for the commands"}]
     }));
     json!({"type": "home", "blocks": blocks})
+}
+
+/// The workspace presets: whether the member uses them (a button to switch), then each with
+/// the name it gives them and a preview of their photo.
+fn workspace_blocks(blocks: &mut Vec<Value>, workspace: &WorkspaceShown, public: Option<&str>) {
+    blocks.push(json!({"type": "divider"}));
+    blocks.push(json!({"type": "header", "text": {"type": "plain_text",
+                                                   "text": "Workspace presets"}}));
+    let mut switch = if workspace.on {
+        let mut block = section(
+            ":white_check_mark: *On*: for a status emoji you have no preset of your own for,              your workspace's preset applies, made from your own name and photo."
+                .to_owned(),
+        );
+        block["accessory"] = button("Turn off", WORKSPACE_OFF, None);
+        block
+    } else {
+        let mut block = section(
+            ":no_entry_sign: *Off*: only your own presets change your name and photo.".to_owned(),
+        );
+        block["accessory"] = button("Turn on", WORKSPACE_ON, Some("primary"));
+        block
+    };
+    switch["block_id"] = "workspace".into();
+    blocks.push(switch);
+    for rule in &workspace.presets {
+        let mut what = Vec::new();
+        match &rule.name {
+            Some(Ok(name)) => what.push(format!("name “{name}”")),
+            Some(Err(why)) => what.push(format!("no name change ({why})")),
+            None => {}
+        }
+        if rule.photo.is_some() {
+            what.push("your photo with a badge".to_owned());
+        }
+        let mut text = format!("{}: {}", emoji_label(&rule.emoji), what.join(" and "));
+        if rule.own {
+            text.push_str(" (your own preset for it is used instead)");
+        }
+        let mut block = section(escape(&text));
+        if let (Some(public), Some(key)) = (public, &rule.photo) {
+            block["accessory"] = json!({
+                "type": "image",
+                "image_url": crate::serve::app::pictures::url(public, key),
+                "alt_text": format!("your photo with the {} workspace preset", rule.emoji),
+            });
+        }
+        blocks.push(block);
+    }
 }
 
 fn applied_words(applied: Option<&Applied>) -> String {
@@ -287,10 +344,21 @@ mod tests {
             paused: false,
             applied: None,
             presets: presets(500),
-            public_url: None,
             admin_notice: None,
             kept: vec!["No presets.".into(); 200],
             nothing_kept: false,
+            workspace: Some(WorkspaceShown {
+                on: true,
+                presets: (0..super::super::workspace::MAX_SHOWN)
+                    .map(|i| super::super::workspace::ShownRule {
+                        emoji: EmojiKey::parse(&format!(":w{i}:")).unwrap(),
+                        name: Some(Ok(format!("<Ana> & {i} (away)"))),
+                        photo: Some(format!("U1AAA/{i}.png")),
+                        own: i % 2 == 0,
+                    })
+                    .collect(),
+            }),
+            public_url: Some("https://statusinator.example.com".into()),
         };
         let view = view(&facts);
         let blocks = view["blocks"].as_array().unwrap();
@@ -298,7 +366,12 @@ mod tests {
         assert!(serde_json::to_vec(&view).unwrap().len() < 250_000);
         let text = view.to_string();
         assert!(text.contains("&lt;Ana&gt; &amp; 0"), "{text}");
-        assert!(text.contains("and 460 more"), "{text}");
+        assert!(text.contains("and 465 more"), "{text}");
+        assert!(
+            text.contains("(your own preset for it is used instead)"),
+            "{text}"
+        );
+        assert!(text.contains("/pictures/U1AAA/9.png"), "{text}");
         assert!(text.contains("https://example.com/slack/install"));
     }
 }

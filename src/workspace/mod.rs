@@ -1,0 +1,356 @@
+//! Workspace presets: rules an admin writes once, beside `users`, in `users.json`, that give
+//! every connected member a preset for an emoji they have none of their own for. A rule holds a
+//! name template ([`template`]: `{name}` is the member's usual name) and a photo recipe: the
+//! member's usual photo with the emoji as a badge ([`art`]), optionally grayscale and ringed,
+//! made by [`photo`] and stored content-keyed ([`made`]), so each is made once per (usual
+//! photo, rule).
+//!
+//! ```json
+//! "workspace": {
+//!   ":palm_tree:": { "name": "{name} (on vacation)", "photo": { "style": "grayscale" } },
+//!   ":face_with_thermometer:": { "name": "{name} (sick)", "photo": { "ring": "#d33c3c" } }
+//! },
+//! "workspaces": { "T0B2C3D4E": { ":palm_tree:": { "name": "{name} 🌴" } } }
+//! ```
+//! `workspace` holds for every workspace; a workspace named in `workspaces` has its own section
+//! instead.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::presets::EmojiKey;
+
+pub mod art;
+pub mod made;
+pub mod photo;
+pub mod template;
+
+/// The rules of one workspace (or of all), by emoji.
+pub type Section = BTreeMap<EmojiKey, Rule>;
+
+/// What one emoji gives every connected member who has no preset of their own for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// The display name, with `{name}` for the member's usual name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// How the photo is made from the member's usual one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<PhotoRule>,
+}
+
+/// How a made photo looks: the usual photo, optionally in grayscale, a coloured ring round it,
+/// and an emoji as a badge in its lower right corner.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoRule {
+    /// The badge's emoji (standard or the workspace's custom one); absent: the rule's own
+    /// emoji; `"none"`: no badge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge: Option<String>,
+    /// `"grayscale"`, or `"color"` (the default).
+    #[serde(default, skip_serializing_if = "Style::is_color")]
+    pub style: Style,
+    /// A ring round the photo, as `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ring: Option<Colour>,
+}
+
+/// A made photo's colours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Style {
+    #[default]
+    Color,
+    Grayscale,
+}
+
+impl Style {
+    fn is_color(&self) -> bool {
+        *self == Style::Color
+    }
+}
+
+/// An sRGB colour, written `#rrggbb`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Colour(pub [u8; 3]);
+
+impl Colour {
+    pub fn parse(text: &str) -> Result<Colour, String> {
+        let hex = text.trim().strip_prefix('#').unwrap_or("");
+        let bytes = (hex.len() == 6)
+            .then(|| hex::decode(hex).ok())
+            .flatten()
+            .ok_or_else(|| {
+                format!(
+                    "{} is not a colour: write it as # and six hex digits, like \"#d33c3c\"",
+                    crate::redact::excerpt(text)
+                )
+            })?;
+        Ok(Colour([bytes[0], bytes[1], bytes[2]]))
+    }
+}
+
+impl std::fmt::Display for Colour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [r, g, b] = self.0;
+        write!(f, "#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
+impl Serialize for Colour {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Colour {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Colour::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The badge a photo rule puts on for `emoji` (the rule's key): its own badge, else the emoji;
+/// `None` for `"none"`.
+pub fn badge_of<'a>(rule: &'a PhotoRule, emoji: &'a EmojiKey) -> Option<&'a str> {
+    match rule.badge.as_deref().map(str::trim) {
+        Some("none") => None,
+        Some(badge) => Some(badge),
+        None => Some(emoji.as_str()),
+    }
+}
+
+/// Every workspace's rules as `users.json` holds them: one section for all, and sections of
+/// their own for workspaces named by team ID.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sections {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub workspace: Section,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub workspaces: BTreeMap<TeamId, Section>,
+}
+
+impl Sections {
+    pub fn is_empty(&self) -> bool {
+        self.workspace.is_empty() && self.workspaces.values().all(BTreeMap::is_empty)
+    }
+
+    /// The rules for a member of `team` (`None`: a member whose workspace is not known, such
+    /// as one with a token from the tokens file): that workspace's own section, else the one
+    /// for all.
+    pub fn for_team(&self, team: Option<&str>) -> &Section {
+        team.and_then(|t| self.workspaces.get(t))
+            .unwrap_or(&self.workspace)
+    }
+
+    /// Every section with where it is: `workspace`, then `workspaces.T…`.
+    pub fn each(&self) -> impl Iterator<Item = (String, &Section)> {
+        std::iter::once(("workspace".to_owned(), &self.workspace)).chain(
+            self.workspaces
+                .iter()
+                .map(|(team, section)| (format!("workspaces.{team}"), section)),
+        )
+    }
+}
+
+/// A Slack workspace (team) ID: `T` then uppercase letters and digits.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TeamId(String);
+
+impl TeamId {
+    pub fn parse(text: &str) -> Result<TeamId, String> {
+        let ok = text.starts_with(['T', 'E'])
+            && (3..=32).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if ok {
+            Ok(TeamId(text.to_owned()))
+        } else {
+            Err(format!(
+                "{} is not a Slack workspace ID: it is T followed by uppercase letters and \
+                 digits, like T0B2C3D4E (doctor lists the workspaces statusinator is installed in)",
+                crate::redact::excerpt(text)
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for TeamId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for TeamId {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        TeamId::parse(&value)
+    }
+}
+
+impl From<TeamId> for String {
+    fn from(value: TeamId) -> String {
+        value.0
+    }
+}
+
+impl std::fmt::Display for TeamId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Every member who gets workspace presets when there are any: each connected member (through
+/// Slack, with their workspace: the first they are connected in, as their token is chosen; or
+/// in the tokens file, with no workspace known). Members whose connection stopped are left
+/// out until they connect again.
+pub fn connected_members(
+    store: &dyn crate::store::Store,
+    tokens: &crate::tokens::Tokens,
+) -> anyhow::Result<BTreeMap<crate::presets::UserId, Option<String>>> {
+    use crate::tokens::stored;
+    let mut members = BTreeMap::new();
+    for (user, _) in tokens.file_members() {
+        members.insert(user.clone(), None);
+    }
+    if tokens.vault().is_some() {
+        let listing = stored::list_members(store)?;
+        for record in listing.records {
+            if record.connection == stored::Connection::Connected {
+                members.entry(record.user).or_insert(Some(record.team));
+            }
+        }
+    }
+    Ok(members)
+}
+
+/// Whether one member is connected (see [`connected_members`]), and in which workspace: read
+/// from their token records alone.
+pub fn connection_of(
+    tokens: &crate::tokens::Tokens,
+    user: &crate::presets::UserId,
+) -> anyhow::Result<Option<Option<String>>> {
+    use crate::tokens::{Found, TokenSource};
+    Ok(match tokens.lookup(user) {
+        Ok(Found::Token(token)) => match token.source {
+            TokenSource::File(_) | TokenSource::Connected(_) => Some(token.team),
+            _ => None,
+        },
+        Ok(Found::Due { team }) => Some(Some(team)),
+        Ok(Found::Disconnected(_)) | Err(_) => None,
+    })
+}
+
+/// The section a member gets: their workspace's (see [`Sections::for_team`]), unless they
+/// switched workspace presets off (`off`) or it is empty.
+pub fn for_member<'a>(
+    sections: &'a Sections,
+    team: Option<&str>,
+    off: bool,
+) -> Option<&'a Section> {
+    let section = sections.for_team(team);
+    (!off && !section.is_empty()).then_some(section)
+}
+
+/// Checks one rule as onboard does, and says what is wrong with each part: the key (a status
+/// emoji, never `default`), the name template (on sample names), the badge (an emoji code) and
+/// that the rule changes something.
+pub fn check_rule(emoji: &EmojiKey, rule: &Rule) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    if emoji.is_default() || emoji.is_usual() {
+        problems.push((
+            String::new(),
+            "a workspace preset is for a status emoji: `default` stays each member's own (give \
+             it in their presets)"
+                .to_owned(),
+        ));
+    }
+    if let Some(name) = &rule.name {
+        if let Err(message) = template::check(name) {
+            problems.push(("name".to_owned(), message));
+        }
+    }
+    if let Some(photo) = &rule.photo {
+        if let Some(badge) = photo.badge.as_deref().filter(|b| b.trim() != "none") {
+            if let Err(message) = EmojiKey::parse(badge) {
+                problems.push(("photo, badge".to_owned(), message));
+            }
+        }
+    }
+    if rule.name.is_none() && rule.photo.is_none() {
+        problems.push((
+            String::new(),
+            "is an empty rule: give it a \"name\" template, a \"photo\", or both".to_owned(),
+        ));
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_issue_example_reads_and_writes_back_the_same() {
+        let text = r##"{
+          ":palm_tree:": { "name": "{name} (on vacation)", "photo": { "badge": ":palm_tree:", "style": "grayscale" } },
+          ":face_with_thermometer:": { "name": "{name} (sick)", "photo": { "ring": "#D33C3C" } }
+        }"##;
+        let section: Section = serde_json::from_str(text).unwrap();
+        let sick = &section[&EmojiKey::parse(":face_with_thermometer:").unwrap()];
+        let photo = sick.photo.as_ref().unwrap();
+        assert_eq!(photo.ring, Some(Colour([0xd3, 0x3c, 0x3c])));
+        assert_eq!(photo.style, Style::Color);
+        let again: Section =
+            serde_json::from_slice(&serde_json::to_vec(&section).unwrap()).unwrap();
+        assert_eq!(again, section);
+        assert!(serde_json::to_string(&section).unwrap().contains("#d33c3c"));
+    }
+
+    #[test]
+    fn bad_rules_say_what_to_fix() {
+        let bad: Result<Section, _> =
+            serde_json::from_str(r##"{":x:": {"photo": {"ring": "red"}}}"##);
+        assert!(bad.unwrap_err().to_string().contains("#d33c3c"));
+        let bad: Result<Section, _> =
+            serde_json::from_str(r#"{":x:": {"photo": {"style": "sepia"}}}"#);
+        assert!(bad.unwrap_err().to_string().contains("grayscale"));
+        let default = EmojiKey::default_key();
+        let problems = check_rule(&default, &Rule::default());
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(TeamId::parse("T0B2C3D4E").is_ok());
+        assert!(TeamId::parse("U0B2C3D4E")
+            .unwrap_err()
+            .contains("T0B2C3D4E"));
+    }
+
+    #[test]
+    fn a_workspace_of_its_own_wins_over_the_section_for_all() {
+        let rule = |name: &str| Rule {
+            name: Some(name.to_owned()),
+            photo: None,
+        };
+        let palm = EmojiKey::parse(":palm_tree:").unwrap();
+        let mut sections = Sections::default();
+        sections
+            .workspace
+            .insert(palm.clone(), rule("{name} (all)"));
+        sections.workspaces.insert(
+            TeamId::parse("T0TWO2").unwrap(),
+            Section::from([(palm.clone(), rule("{name} (two)"))]),
+        );
+        let name = |team| sections.for_team(team)[&palm].name.clone().unwrap();
+        assert_eq!(name(Some("T0ONE1")), "{name} (all)");
+        assert_eq!(name(Some("T0TWO2")), "{name} (two)");
+        assert_eq!(name(None), "{name} (all)");
+    }
+}
