@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::rules::{Rule, Sections};
 use super::{EmojiKey, UserId, UserPresets};
-use crate::workspace::{Rule, Sections};
 
 /// What a merge did to one member's preset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

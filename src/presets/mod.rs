@@ -1,7 +1,8 @@
 //! The presets model: what `users.json` holds ([`file`]), how its keys are validated
 //! ([`keys`]) and its names checked ([`name`]), how a status emoji resolves to a preset
 //! ([`resolve`]: exact code, then without skin tone, then `default`), and the compact table a
-//! long-running process keeps them in ([`table`]).
+//! long-running process keeps them in ([`table`]); the workspace presets' rules as the file
+//! holds them ([`rules`]).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ pub mod file;
 pub mod keys;
 pub mod name;
 pub mod resolve;
+pub mod rules;
 pub mod table;
 
 pub use file::{Change, PresetChange, RuleChange, UsersFile};

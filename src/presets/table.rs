@@ -7,8 +7,8 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use super::file::{parse_users_json, unix_seconds, users_json_error};
+use super::rules::Sections;
 use super::{EmojiKey, Preset, UserId, UserPresets};
-use crate::workspace::Sections;
 
 /// Every member's presets, held compactly for a process that keeps them in memory (`serve`):
 /// emoji keys are shared between members and strings carry no spare capacity. Read straight
