@@ -407,6 +407,14 @@ fn serve_applies_them_and_members_switch_them_off_and_on() {
         world.slack.display_name(BEN) == "Ben (on vacation)"
             && world.slack.profile(BEN)["is_custom_image"] == true
     });
+    let list = serve.slash(BEN, "list").json()["text"].to_string();
+    assert!(list.contains("no presets of your own yet"), "{list}");
+    assert!(
+        list.contains(
+            "Your workspace's presets: :face_with_thermometer: :house_with_garden: :palm_tree:"
+        ),
+        "{list}"
+    );
     let reply = serve.slash(BEN, "workspace off");
     assert!(
         reply.body.contains("Workspace presets off"),

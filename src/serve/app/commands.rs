@@ -114,11 +114,11 @@ impl App {
         let presets = self.presets.get(user);
         let workspace = self.status.gets_workspace_presets(user);
         let mut lines = match &presets {
-            None => vec![
-                "You have no presets of your own yet: open statusinator's Home tab and \
-                          choose *Add a preset* (an emoji, a name and a photo)."
-                    .to_owned(),
-            ],
+            None => vec![format!(
+                "You have no presets {}yet: open statusinator's Home tab and choose *Add a \
+                 preset* (an emoji, a name and a photo).",
+                if workspace { "of your own " } else { "" }
+            )],
             Some(presets) => {
                 let mut lines = vec!["Your presets:".to_owned()];
                 for (emoji, preset) in presets {
