@@ -320,23 +320,29 @@ impl Serve {
             .unwrap_or(0.0)
     }
 
+    /// The requests workers have applied so far, whatever came of them.
+    pub fn applies(&self) -> f64 {
+        self.get("/metrics")
+            .body
+            .lines()
+            .filter(|l| l.starts_with("statusinator_applies_total"))
+            .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+            .sum()
+    }
+
     /// Waits until nothing is queued and workers have applied `applies` requests in all.
     pub fn settle(&self, applies: f64) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let text = self.get("/metrics").body;
-            let done: f64 = text
-                .lines()
-                .filter(|l| l.starts_with("statusinator_applies_total"))
-                .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
-                .sum();
+            let done = self.applies();
             let health = self.health();
             if done >= applies && health["queue"] == 0 && health["dead_letter"] == 0 {
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "the service did not settle: {done} of {applies} applies\n{text}"
+                "the service did not settle: {done} of {applies} applies\n{}",
+                self.get("/metrics").body
             );
             std::thread::sleep(Duration::from_millis(20));
         }
