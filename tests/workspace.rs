@@ -536,3 +536,34 @@ fn each_workspace_gets_its_own_section_and_the_home_tab_previews_them() {
             .is_some_and(|h| h.to_string().contains("Turn on"))
     });
 }
+
+#[test]
+fn post_onboard_merges_a_section_and_serve_applies_it_to_connected_members() {
+    let mut world = World::local();
+    world.member(BEN, "Ben");
+    world.onboard(json!({ANA: {"default": {"name": "Ana"}}}));
+    let admin = "adm-0123456789";
+    let serve = Serve::start(&world, &[], &[("STATUSINATOR_ADMIN_TOKEN", admin)]);
+    echo_changes(&world, &serve.url);
+    let bearer = format!("Bearer {admin}");
+    let body = serde_json::to_vec(&json!({"workspace": rules()})).unwrap();
+    let reply = serve.request("POST", "/onboard", &[("Authorization", &bearer)], &body);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.json()["workspace_presets"]["added"],
+        3,
+        "{}",
+        reply.body
+    );
+    // Merged beside the members' presets, which stay.
+    let users = world.scene.users_json();
+    assert_eq!(users["users"][ANA]["default"]["name"], "Ana");
+    assert_eq!(users["workspace"], rules());
+    // Ben has no presets of his own; connected, he gets the section's.
+    world.slack.set_status(BEN, ":palm_tree:");
+    serve.user_change(&world.slack.member(BEN));
+    wait_until("Ben's vacation look", Duration::from_secs(30), || {
+        world.slack.display_name(BEN) == "Ben (on vacation)"
+            && world.slack.profile(BEN)["is_custom_image"] == true
+    });
+}
