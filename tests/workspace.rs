@@ -304,9 +304,20 @@ fn a_new_usual_photo_gets_new_made_photos() {
     let first = photos_sent(&world, ANA);
     world.slack.set_status(ANA, "");
     poll(&world);
-    // While her usual profile shows, she changes her photo: that is her usual one now.
+    let first_key = state(&world, ANA)["usual"]["picture"].clone();
+    let made_first: Vec<String> = world
+        .scene
+        .snapshot()
+        .into_keys()
+        .filter(|k| statusinator::workspace::made::is_made_key(k))
+        .collect();
+    assert_eq!(made_first.len(), 1, "{made_first:?}");
+    // While her usual profile shows, she changes her photo: that is her usual one now, and the
+    // photo made from the earlier one goes.
     world.slack.set_photo_by_hand(ANA, images::png(600, 600, 3));
     poll(&world);
+    assert_ne!(state(&world, ANA)["usual"]["picture"], first_key);
+    assert!(world.scene.get(&made_first[0]).is_none());
     world.slack.clear_calls();
     world.slack.set_status(ANA, ":palm_tree:");
     poll(&world);

@@ -644,6 +644,19 @@ impl Engine {
             usual.kept_at = now;
             applied::keep_usual(self.store.as_ref(), user, &usual, true)?;
             log::info!("{user} changed their profile by hand: that is their usual now");
+            if edit.photo {
+                // Photos made from the earlier usual one are of no more use (none is in effect:
+                // the photo in effect is the one they set); any still needed is made anew.
+                match crate::workspace::made::remove_all(self.store.as_ref(), user) {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        log::info!("{user}: removed {n} photo(s) made from their earlier photo")
+                    }
+                    Err(err) => {
+                        log::warn!("removing photos made from {user}'s earlier photo: {err:#}")
+                    }
+                }
+            }
         }
         Ok(kept_photo)
     }

@@ -52,6 +52,15 @@ pub fn of_member(store: &dyn Store, user: &UserId) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Removes every photo made for `user` (when their usual photo changed); returns how many.
+pub fn remove_all(store: &dyn Store, user: &UserId) -> Result<usize> {
+    let made = of_member(store, user)?;
+    for key in &made {
+        store.delete(key)?;
+    }
+    Ok(made.len())
+}
+
 /// Whether `key` is a made photo's (`<user_id>/<uuid v8>.png`).
 pub fn is_made_key(key: &str) -> bool {
     let Some((user, file)) = key.split_once('/') else {
