@@ -113,7 +113,7 @@ impl Report {
                 detail.push(format!("photo: {}", made.join(", ")));
             }
             out.push_str(&format!(
-                "{:<7}{:<12}{:<28}{}\n",
+                "{:<7}{:<11} {:<28}{}\n",
                 verb(c.change),
                 c.section,
                 c.emoji.as_str(),
