@@ -189,8 +189,40 @@ mod tests {
         );
         let again = UsersFile::from_json(&file.to_json(), "users.json").unwrap();
         assert_eq!(again, file);
+        // Without workspace presets, the file is written as it always was.
+        let written = String::from_utf8(file.to_json()).unwrap();
+        assert!(!written.contains("workspace"), "{written}");
         let numeric = UsersFile::from_json(br#"{"lastUpdatedAt": 5, "users": {}}"#, "x").unwrap();
         assert_eq!(numeric.last_updated_at, 5);
+    }
+
+    #[test]
+    fn workspace_sections_sit_beside_users_and_the_table_reads_them_too() {
+        let text = br#"{
+          "lastUpdatedAt": 5,
+          "users": {"U1AAA": {":palm_tree:": {"name": "Ana (away)"}}},
+          "workspace": {":palm_tree:": {"name": "{name} (on vacation)", "photo": {"style": "grayscale"}}},
+          "workspaces": {"T0TWO2": {":bus:": {"name": "{name} (commuting)"}}}
+        }"#;
+        let file = UsersFile::from_json(text, "users.json").unwrap();
+        let table = PresetTable::from_json(text, "users.json").unwrap();
+        assert_eq!(table.sections, file.sections);
+        assert_eq!(file.sections.workspace.len(), 1);
+        assert_eq!(file.sections.for_team(Some("T0TWO2")).len(), 1);
+        // A reader that knows only `users` (an earlier version) reads the same members.
+        #[derive(serde::Deserialize)]
+        struct Earlier {
+            users: BTreeMap<UserId, UserPresets>,
+        }
+        let earlier: Earlier = serde_json::from_slice(text).unwrap();
+        assert_eq!(earlier.users, file.users);
+        let again = UsersFile::from_json(&file.to_json(), "users.json").unwrap();
+        assert_eq!(again, file);
+        // A bad section is named like a bad member.
+        let err = UsersFile::from_json(br#"{"workspaces": {"nope": {}}}"#, "users.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("workspace ID"), "{err}");
     }
 
     #[test]
