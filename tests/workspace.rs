@@ -264,6 +264,31 @@ fn onboard_checks_templates_and_keeps_a_concurrent_members_preset() {
         "{}",
         show(&out)
     );
+    // preview names what it has when asked for what it has not, and a photo it cannot read.
+    let png = world.scene.path("out.png");
+    let out = world.run(&["preview", ":ship:", "-o", png.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        show(&out).contains("no workspace preset for :ship:: its workspace presets are :face_with_thermometer:, :house_with_garden:, :palm_tree:"),
+        "{}",
+        show(&out)
+    );
+    let text = world.scene.write("not-a-photo.png", "hello");
+    let out = world.run(&[
+        "preview",
+        ":palm_tree:",
+        "--photo",
+        text.to_str().unwrap(),
+        "-o",
+        png.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        show(&out).contains("usual photo cannot be read"),
+        "{}",
+        show(&out)
+    );
+    assert!(!png.exists());
 }
 
 #[test]
