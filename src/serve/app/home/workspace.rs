@@ -74,40 +74,46 @@ impl App {
             .unwrap_or_default();
         // The usual photo: its key when kept, else its bytes downloaded (their key is the one
         // keeping them would give, so the preview is the photo a status brings).
-        let (usual_key, usual_bytes) = match (usual, &shown) {
-            (Some(u), _) => (u.picture.clone(), None),
+        // `None`: their photo could not be had, so no preview is shown (the rest is).
+        let base = match (usual, &shown) {
+            (Some(u), _) => Some((u.picture.clone(), None)),
             (None, Some(shown)) => match own_photo(self.slack(), user, shown) {
                 Ok(Some((bytes, format))) => {
-                    (Some(picture::store_key(user, &bytes, format)), Some(bytes))
+                    Some((Some(picture::store_key(user, &bytes, format)), Some(bytes)))
                 }
-                Ok(None) => (None, None),
+                Ok(None) => Some((None, None)),
                 Err(err) => {
-                    log::warn!("{err:#}");
-                    return None;
+                    log::warn!("the previews of {user}'s Home: {err:#}");
+                    None
                 }
             },
-            (None, None) => (None, None),
+            (None, None) => None,
         };
         let bot = team.as_deref().and_then(|t| self.tokens().bot_for(t));
         let maker = self.status.engine().maker();
         let rules = section.iter().take(MAX_SHOWN).map(|(emoji, rule)| {
-            let photo = rule.photo.as_ref().and_then(|photo| {
-                let made = MadePhoto {
-                    usual: usual_key.clone(),
-                    badge: badge_of(photo, emoji).and_then(|b| EmojiKey::parse(b).ok()),
-                    rule: photo.clone(),
-                };
-                maker
-                    .ensure_with(
-                        user,
-                        &made,
-                        usual_bytes.as_deref(),
-                        team.as_deref().unwrap_or_default(),
-                        bot.as_ref(),
-                    )
-                    .inspect_err(|err| log::warn!("the preview of {emoji} for {user}: {err:#}"))
-                    .ok()
-            });
+            let photo = rule
+                .photo
+                .as_ref()
+                .zip(base.as_ref())
+                .and_then(|(photo, base)| {
+                    let (usual_key, usual_bytes) = base;
+                    let made = MadePhoto {
+                        usual: usual_key.clone(),
+                        badge: badge_of(photo, emoji).and_then(|b| EmojiKey::parse(b).ok()),
+                        rule: photo.clone(),
+                    };
+                    maker
+                        .ensure_with(
+                            user,
+                            &made,
+                            usual_bytes.as_deref(),
+                            team.as_deref().unwrap_or_default(),
+                            bot.as_ref(),
+                        )
+                        .inspect_err(|err| log::warn!("the preview of {emoji} for {user}: {err:#}"))
+                        .ok()
+                });
             ShownRule {
                 emoji: emoji.clone(),
                 name: rule.name.as_ref().map(|t| template::fill(t, &name)),
