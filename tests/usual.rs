@@ -259,3 +259,56 @@ fn a_photo_changed_by_hand_during_a_preset_becomes_the_usual_one() {
     assert_eq!(photo(&world), Some(images::png(800, 800, 5)));
     assert!(!world.slack.methods().contains(&"users.setPhoto".to_owned()));
 }
+
+/// Changed by hand while her usual profile shows, her name and photo are her usual ones from
+/// then on; but an event whose profile is older than statusinator's last write (it shows the
+/// preset it since put back) changes nothing of her usual.
+#[test]
+fn a_change_after_the_usual_is_back_is_kept_and_an_older_profile_is_not_taken_for_one() {
+    let world = World::ana_with_her_own_photo();
+    let serve = on_vacation(&world);
+    // A snapshot of her profile while on vacation, to be delivered late.
+    let mut stale = world.slack.member("U0ANA0001");
+    change(&world, &serve, "");
+    wait_until("her usual profile", Duration::from_secs(20), || {
+        world.slack.display_name("U0ANA0001") == "Ana"
+            && photo(&world) == Some(images::jpeg(700, 700, 9))
+    });
+    serve.settle(2.0);
+    let usual = state(&world)["usual"].clone();
+    // The late event: a new status, with the vacation's name and photo.
+    stale.profile["status_emoji"] = ":face_with_thermometer:".into();
+    world
+        .slack
+        .set_status("U0ANA0001", ":face_with_thermometer:");
+    serve.user_change(&stale);
+    wait_until("the sick preset", Duration::from_secs(20), || {
+        world.slack.display_name("U0ANA0001") == "Ana (sick)"
+    });
+    serve.settle(3.0);
+    assert_eq!(state(&world)["usual"], usual, "her usual is untouched");
+    change(&world, &serve, "");
+    wait_until("her usual name", Duration::from_secs(20), || {
+        world.slack.display_name("U0ANA0001") == "Ana"
+    });
+    assert_eq!(photo(&world), Some(images::jpeg(700, 700, 9)));
+
+    // Now she really changes her photo while her usual profile shows: kept as her usual.
+    serve.settle(4.0);
+    world
+        .slack
+        .set_photo_by_hand("U0ANA0001", images::png(640, 640, 5));
+    serve.user_change(&world.slack.member("U0ANA0001"));
+    wait_until("her new photo kept", Duration::from_secs(20), || {
+        let picture = state(&world)["usual"]["picture"].clone();
+        picture.as_str().and_then(|key| world.scene.get(key)) == Some(images::png(640, 640, 5))
+    });
+    change(&world, &serve, ":palm_tree:");
+    wait_until("the vacation again", Duration::from_secs(20), || {
+        photo(&world) == Some(images::png(512, 512, 1))
+    });
+    change(&world, &serve, "");
+    wait_until("her new photo back", Duration::from_secs(20), || {
+        photo(&world) == Some(images::png(640, 640, 5))
+    });
+}

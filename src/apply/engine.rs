@@ -489,11 +489,29 @@ impl Engine {
         let refused = |err| self.refused(&token, err);
         // Only the member's own token, before anything is read or written with it.
         self.check_owner(&token, &plan.user)?;
+        // A change seen since the usual profile was put back is confirmed with a fresh read
+        // first: the profile an event carries can be older than statusinator's last write.
+        let mut fresh = None;
+        if let Some(edit) = plan.hand_edit.clone().filter(|e| e.confirm.is_some()) {
+            let read = self
+                .slack
+                .profile_get(&token, plan.user.as_str())
+                .map_err(refused)?;
+            plan.hand_edit = edit.confirmed(&read);
+            if plan.hand_edit.is_none() {
+                log::debug!(
+                    "{}: what looked like a change by hand was an older profile",
+                    plan.user
+                );
+            }
+            fresh = Some(read);
+        }
         // The usual profile first: kept before the first change, updated with a hand edit.
         if plan.keep_usual || plan.hand_edit.is_some() {
-            let shown = match &plan.shown {
-                Some(shown) => (**shown).clone(),
-                None => self
+            let shown = match (fresh, &plan.shown) {
+                (Some(fresh), _) => fresh,
+                (None, Some(shown)) => (**shown).clone(),
+                (None, None) => self
                     .slack
                     .profile_get(&token, plan.user.as_str())
                     .map_err(refused)?,

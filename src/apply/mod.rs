@@ -65,7 +65,8 @@ pub enum Write {
     DeletePhoto,
 }
 
-/// What a member set by hand while a preset was in effect: it becomes their usual.
+/// What a member set by hand while a preset was in effect (or since their usual profile was
+/// put back): it becomes their usual.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HandEdit {
     /// The display name they set.
@@ -73,6 +74,48 @@ pub struct HandEdit {
     pub name: Option<String>,
     /// They changed their photo (it is downloaded as their usual one).
     pub photo: bool,
+    /// Seen while their usual profile shows: what statusinator put back, for the engine to
+    /// confirm the change against a fresh read before keeping it (an event's profile can be
+    /// older than statusinator's last write, and must not be taken for the member's hand).
+    #[serde(skip)]
+    pub confirm: Option<PutBack>,
+}
+
+/// What statusinator put back of the usual profile, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutBack {
+    /// The display name it wrote, if it wrote one.
+    pub name: Option<String>,
+    /// The usual name kept.
+    pub usual_name: String,
+    /// The `avatar_hash` read back after its photo write.
+    pub avatar_hash: Option<String>,
+}
+
+impl HandEdit {
+    /// What of a suspected change a fresh read of the profile confirms (`None`: nothing).
+    pub fn confirmed(&self, fresh: &Profile) -> Option<HandEdit> {
+        let Some(put_back) = &self.confirm else {
+            return Some(self.clone());
+        };
+        let name = self
+            .name
+            .as_ref()
+            .filter(|_| {
+                put_back.name.as_ref() != Some(&fresh.display_name)
+                    && put_back.usual_name != fresh.display_name
+            })
+            .map(|_| fresh.display_name.clone());
+        let photo = self.photo
+            && put_back.avatar_hash.is_some()
+            && fresh.avatar_hash.is_some()
+            && put_back.avatar_hash != fresh.avatar_hash;
+        (name.is_some() || photo).then_some(HandEdit {
+            name,
+            photo,
+            confirm: None,
+        })
+    }
 }
 
 /// What statusinator knows of a member when it plans: their presets, what Slack shows (when
@@ -220,7 +263,16 @@ fn hand_edit(
         (Some(ours), Some(now)) => ours != now,
         _ => false,
     };
-    (name.is_some() || photo).then_some(HandEdit { name, photo })
+    let confirm = (!preset_in_effect(Some(recorded))).then(|| PutBack {
+        name: recorded.name.clone(),
+        usual_name: usual.map(|u| u.name.clone()).unwrap_or_default(),
+        avatar_hash: recorded.avatar_hash.clone(),
+    });
+    (name.is_some() || photo).then_some(HandEdit {
+        name,
+        photo,
+        confirm,
+    })
 }
 
 /// Plans the writes for `user` at `now`. With `force` (the manual override) everything the
@@ -247,11 +299,14 @@ pub fn plan(
     } = facts;
     let expired = shown.is_some_and(|p| p.status_expiration > 0 && p.status_expiration <= now);
     let hand_edit = hand_edit(shown, recorded, usual);
-    // The usual profile as it will be once a hand edit is kept.
+    // The usual profile as it will be once a hand edit is kept (one still to be confirmed
+    // changes nothing planned: the engine keeps it once a fresh read confirms it).
     let usual_now = usual.map(|u| {
         let mut u = u.clone();
         if let Some(HandEdit {
-            name: Some(name), ..
+            name: Some(name),
+            confirm: None,
+            ..
         }) = &hand_edit
         {
             u.name = name.clone();
@@ -362,15 +417,12 @@ pub fn plan(
     let (name, picture) = match photo {
         ChosenPhoto::Stored(picture) => (name, picture),
         ChosenPhoto::Made(rule) => {
-            // Made from the usual profile as it stood before a hand edit made during this
-            // preset (the edit stays until the next change), else as it is now; the usual
-            // not kept yet is what Slack shows.
+            // Made from the usual profile as kept before any hand edit seen now (one made
+            // during a preset stays until the next change; one made since the usual profile
+            // was put back is kept first, and the photo is made from it then); the usual not
+            // kept yet is what Slack shows.
             let edited_now = hand_edit.is_some() && !preset_in_effect(recorded);
-            let base = if edited_now {
-                usual_now.as_ref()
-            } else {
-                usual
-            };
+            let base = usual;
             let usual_name = match base {
                 Some(u) => u.name.clone(),
                 None => shown.map(|p| p.display_name.clone()).unwrap_or_default(),
@@ -760,7 +812,8 @@ mod tests {
             p.hand_edit,
             Some(HandEdit {
                 name: Some("Ana (surfing)".into()),
-                photo: true
+                photo: true,
+                confirm: None,
             })
         );
         assert!(p.writes.is_empty(), "never written over: {:?}", p.writes);
@@ -1076,5 +1129,48 @@ mod tests {
             err.contains("U1AAA") && err.contains("reserved_name"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_change_seen_after_the_put_back_is_kept_only_once_a_fresh_read_confirms_it() {
+        let back = Applied {
+            emoji: String::new(),
+            preset: Some(EmojiKey::usual()),
+            name: Some("Ana".into()),
+            picture: Some("U1AAA/own.png".into()),
+            avatar_hash: Some("h-own".into()),
+            ..Applied::default()
+        };
+        let kept = usual("Ana", Some("U1AAA/own.png"), true);
+        // An event showing the vacation still (older than the put back): suspected only.
+        let older = Profile {
+            avatar_hash: Some("h-beach".into()),
+            ..shown("Ana (away)")
+        };
+        let edit = hand_edit(Some(&older), Some(&back), Some(&kept)).unwrap();
+        assert!(edit.confirm.is_some());
+        let now = Profile {
+            avatar_hash: Some("h-own".into()),
+            ..shown("Ana")
+        };
+        assert_eq!(
+            edit.confirmed(&now),
+            None,
+            "a fresh read shows the put-back profile"
+        );
+        let changed = Profile {
+            avatar_hash: Some("h-new".into()),
+            ..shown("Ana B.")
+        };
+        assert_eq!(
+            edit.confirmed(&changed),
+            Some(HandEdit {
+                name: Some("Ana B.".into()),
+                photo: true,
+                confirm: None
+            })
+        );
+        // Nothing seen, nothing suspected.
+        assert_eq!(hand_edit(Some(&now), Some(&back), Some(&kept)), None);
     }
 }
