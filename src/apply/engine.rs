@@ -498,6 +498,23 @@ impl Engine {
                 .profile_get(&token, plan.user.as_str())
                 .map_err(refused)?;
             plan.hand_edit = edit.confirmed(&read);
+            // A name made from a template is made from the name they set.
+            if let (Some(template), Some(name)) = (
+                &plan.template,
+                plan.hand_edit.as_ref().and_then(|e| e.name.as_deref()),
+            ) {
+                let name = if name.trim().is_empty() {
+                    read.real_name.as_str()
+                } else {
+                    name
+                };
+                let filled = super::fill_template(&plan.user, &plan.preset, template, name)?;
+                for write in &mut plan.writes {
+                    if let Write::Name { display_name } = write {
+                        *display_name = filled.clone();
+                    }
+                }
+            }
             if plan.hand_edit.is_none() {
                 log::debug!(
                     "{}: what looked like a change by hand was an older profile",

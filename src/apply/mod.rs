@@ -161,6 +161,10 @@ pub struct Plan {
     /// the usual photo the engine keeps first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub made: Option<MadePhoto>,
+    /// The workspace preset's name template, when the name written is made from it: a hand
+    /// edit of the name the engine confirms fills it again with the new name.
+    #[serde(skip)]
+    pub template: Option<String>,
 }
 
 /// Where a photo write's picture stands when it is made from a usual photo not kept yet: the
@@ -376,6 +380,7 @@ pub fn plan(
         shown: shown.cloned().map(Box::new),
         forced: force,
         made: None,
+        template: None,
     };
     let Some(resolved) = resolved else {
         // No preset: the usual profile back, if statusinator ever changed the member.
@@ -431,14 +436,9 @@ pub fn plan(
                 "" => shown.map(|p| p.real_name.clone()).unwrap_or_default(),
                 _ => usual_name,
             };
+            plan.template = name.clone();
             let name = match name {
-                Some(t) => Some(template::fill(&t, &usual_name).map_err(|message| {
-                    UsageError::new(format!(
-                        "{user}: the workspace preset for {} makes a name Slack refuses: \
-                         {message}; change the template in users.json and run onboard",
-                        plan.preset
-                    ))
-                })?),
+                Some(t) => Some(fill_template(user, &plan.preset, &t, &usual_name)?),
                 None => None,
             };
             let picture = rule.map(|(badge, rule)| {
@@ -481,6 +481,23 @@ pub fn plan(
     // the record shows a preset in effect already, what Slack shows is statusinator's doing.)
     plan.keep_usual = usual.is_none() && !plan.writes.is_empty() && !preset_in_effect(recorded);
     Ok(Some(plan))
+}
+
+/// A workspace preset's name for `user`: its template filled with their usual name; a name
+/// Slack would refuse is an error naming them, the emoji and the fix.
+pub fn fill_template(
+    user: &UserId,
+    emoji: &EmojiKey,
+    template: &str,
+    name: &str,
+) -> Result<String> {
+    template::fill(template, name).map_err(|message| {
+        UsageError::new(format!(
+            "{user}: the workspace preset for {emoji} makes a name Slack refuses: {message}; \
+             change the template in users.json and run onboard"
+        ))
+        .into()
+    })
 }
 
 /// The preset chosen for a status: the member's own, or a workspace rule to fill in.
