@@ -190,20 +190,20 @@ mod commands {
             None => None,
         };
         let section = sections.for_team(team.as_ref().map(|t| t.as_str()));
-        let (key, rule) =
-            section
-                .get_key_value(&emoji)
-                .or_else(|| section.get_key_value(&emoji.without_skin_tone()?))
-                .ok_or_else(|| {
-                    let known: Vec<&str> = section.keys().map(EmojiKey::as_str).collect();
-                    UsageError::new(format!(
-                    "{from} has no workspace preset for {emoji}{}: its workspace presets are {}",
-                    team.as_ref()
-                        .map(|t| format!(" in {t}"))
-                        .unwrap_or_default(),
-                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
-                ))
-                })?;
+        let (key, rule) = crate::presets::lookup(section, &emoji).ok_or_else(|| {
+            let known: Vec<&str> = section.keys().map(EmojiKey::as_str).collect();
+            UsageError::new(format!(
+                "{from} has no workspace preset for {emoji}{}: its workspace presets are {}",
+                team.as_ref()
+                    .map(|t| format!(" in {t}"))
+                    .unwrap_or_default(),
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })?;
         if let Some(template) = &rule.name {
             let name =
                 workspace::template::fill(template, "Ana Example").map_err(UsageError::new)?;

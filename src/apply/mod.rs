@@ -327,8 +327,8 @@ pub fn plan(
         presets::find(presets, emoji).map(|r| Chosen::own(r.key.clone(), r.preset.clone()))
     };
     let theirs = |emoji: &EmojiKey| {
-        let (key, rule) = workspace.and_then(|w| find_rule(w, emoji))?;
-        Some(Chosen::workspace(key, rule))
+        let (key, rule) = presets::lookup(workspace?, emoji)?;
+        Some(Chosen::workspace(key.clone(), rule))
     };
     let resolved = match target {
         Target::Emoji(emoji) => Some(own(emoji).or_else(|| theirs(emoji)).ok_or_else(|| {
@@ -536,18 +536,6 @@ impl Chosen {
             key,
         }
     }
-}
-
-/// The workspace rule for an emoji: the exact code, then the code without its skin tone.
-fn find_rule<'a>(
-    section: &'a Section,
-    emoji: &EmojiKey,
-) -> Option<(EmojiKey, &'a crate::workspace::Rule)> {
-    let toneless = || section.get_key_value(&emoji.without_skin_tone()?);
-    section
-        .get_key_value(emoji)
-        .or_else(toneless)
-        .map(|(key, rule)| (key.clone(), rule))
 }
 
 /// The writes that put `user`'s usual profile back, from their state (`None` when statusinator

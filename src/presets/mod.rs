@@ -18,7 +18,7 @@ pub mod table;
 pub use file::{Change, PresetChange, RuleChange, UsersFile};
 pub use keys::{EmojiKey, UserId};
 pub use name::{check_name, MAX_NAME_CHARS, RESERVED_NAMES};
-pub use resolve::{find, resolve_status, Resolved};
+pub use resolve::{find, lookup, resolve_status, Resolved};
 pub use table::PresetTable;
 
 /// The reserved emoji key applied when a status is cleared or has no preset of its own.

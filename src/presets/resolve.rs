@@ -1,5 +1,7 @@
 //! How a member's status emoji resolves to one of their presets.
 
+use std::collections::BTreeMap;
+
 use super::{EmojiKey, Preset, UserPresets};
 
 /// How a member's status resolved to a preset.
@@ -13,14 +15,17 @@ pub struct Resolved<'a> {
 /// Finds the preset for an emoji: the exact code, then the code without its skin tone.
 /// `default` finds the default preset. No fallback to `default` for other codes.
 pub fn find<'a>(presets: &'a UserPresets, emoji: &EmojiKey) -> Option<Resolved<'a>> {
-    let exact = presets.get_key_value(emoji);
-    let toneless = || {
-        let base = emoji.without_skin_tone()?;
-        presets.get_key_value(&base)
-    };
-    exact
-        .or_else(toneless)
-        .map(|(key, preset)| Resolved { key, preset })
+    lookup(presets, emoji).map(|(key, preset)| Resolved { key, preset })
+}
+
+/// What `map` holds for an emoji: under the exact code, else under the code without its skin
+/// tone (a member's presets, a section of workspace presets).
+pub fn lookup<'a, V>(
+    map: &'a BTreeMap<EmojiKey, V>,
+    emoji: &EmojiKey,
+) -> Option<(&'a EmojiKey, &'a V)> {
+    let toneless = || map.get_key_value(&emoji.without_skin_tone()?);
+    map.get_key_value(emoji).or_else(toneless)
 }
 
 /// Resolves a member's current status emoji (as Slack reports it, `""` when cleared) to the preset
