@@ -597,25 +597,20 @@ impl Engine {
             made.usual = applied::load_usual(self.store.as_ref(), user)?.and_then(|u| u.picture);
         }
         let key = made.key(user);
-        let writes_it = plan.writes.iter_mut().filter_map(|w| match w {
-            Write::Photo { picture } if *picture == key || picture == MADE_ONCE_KEPT => {
-                Some(picture)
+        let mut written = false;
+        for write in &mut plan.writes {
+            if let Write::Photo { picture } = write {
+                if *picture == key || picture == MADE_ONCE_KEPT {
+                    *picture = key.clone();
+                    written = true;
+                }
             }
-            _ => None,
-        });
-        let mut any = false;
-        for picture in writes_it {
-            *picture = key.clone();
-            any = true;
         }
-        if !any {
+        if !written {
             return Ok(());
         }
         let team = token.team.clone().unwrap_or_default();
-        let bot = match &token.team {
-            Some(team) => self.tokens.bot_for(team),
-            None => self.tokens.bot(),
-        };
+        let bot = self.tokens.bot_of(token.team.as_deref());
         self.maker.ensure(user, made, &team, bot.as_ref())?;
         pictures.insert(key.clone(), self.pictures.get(self.store.as_ref(), &key)?);
         Ok(())

@@ -127,10 +127,7 @@ fn check_workspace(
     let mut problems = Vec::new();
     for (place, section) in sections.each() {
         let team = place.strip_prefix("workspaces.");
-        let bot = match team {
-            Some(team) => tokens.bot_for(team),
-            None => tokens.bot(),
-        };
+        let bot = tokens.bot_of(team);
         for (emoji, rule) in section {
             rules += 1;
             let badge = rule

@@ -318,6 +318,15 @@ impl Tokens {
         out
     }
 
+    /// The bot token of a member's workspace, when it is known (see [`Tokens::bot_for`]), else
+    /// `SLACK_BOT_TOKEN`.
+    pub fn bot_of(&self, team: Option<&str>) -> Option<Token> {
+        match team {
+            Some(team) => self.bot_for(team),
+            None => self.bot(),
+        }
+    }
+
     /// The bot token of a workspace: its installation's, else `SLACK_BOT_TOKEN`.
     pub fn bot_for(&self, team: &str) -> Option<Token> {
         if let Some(Vault {

@@ -89,7 +89,7 @@ impl App {
             },
             (None, None) => None,
         };
-        let bot = team.as_deref().and_then(|t| self.tokens().bot_for(t));
+        let bot = self.tokens().bot_of(team.as_deref());
         let maker = self.status.engine().maker();
         let rules = section.iter().take(MAX_SHOWN).map(|(emoji, rule)| {
             let photo = rule
