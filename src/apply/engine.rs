@@ -503,11 +503,7 @@ impl Engine {
                 &plan.template,
                 plan.hand_edit.as_ref().and_then(|e| e.name.as_deref()),
             ) {
-                let name = if name.trim().is_empty() {
-                    read.real_name.as_str()
-                } else {
-                    name
-                };
+                let name = crate::workspace::template::name_of(name, &read.real_name);
                 let filled = super::fill_template(&plan.user, &plan.preset, template, name)?;
                 for write in &mut plan.writes {
                     if let Write::Name { display_name } = write {

@@ -7,13 +7,15 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::exit::UsageError;
-use crate::presets::{self, EmojiKey, UserId, UserPresets, USUAL_KEY};
+use crate::presets::{EmojiKey, UserId, UserPresets, USUAL_KEY};
 use crate::slack::Profile;
 use crate::state::{Applied, Claim, Usual};
-use crate::workspace::{made::MadePhoto, template, Section};
+use crate::workspace::{made::MadePhoto, Section};
 
+mod choose;
 mod engine;
 
+pub use choose::{fill_template, usual_name};
 pub use engine::{after, own_photo, Engine, PictureCache};
 
 /// How long a claim on a member holds without renewal (seconds). Its holder renews it while
@@ -317,51 +319,7 @@ pub fn plan(
         }
         u
     });
-    let status_now = match target {
-        Target::Status(status) if !expired => Some(status.trim()),
-        Target::Status(_) => Some(""),
-        _ => None,
-    };
-    // The member's own preset for the emoji, else the workspace's, else their `default`.
-    let own = |emoji: &EmojiKey| {
-        presets::find(presets, emoji).map(|r| Chosen::own(r.key.clone(), r.preset.clone()))
-    };
-    let theirs = |emoji: &EmojiKey| {
-        let (key, rule) = presets::lookup(workspace?, emoji)?;
-        Some(Chosen::workspace(key.clone(), rule))
-    };
-    let resolved = match target {
-        Target::Emoji(emoji) => Some(own(emoji).or_else(|| theirs(emoji)).ok_or_else(|| {
-            let known: Vec<&str> = presets.keys().map(EmojiKey::as_str).collect();
-            let workspace: Vec<&str> = workspace
-                .map(|w| w.keys().map(EmojiKey::as_str).collect())
-                .unwrap_or_default();
-            UsageError::new(format!(
-                "{user} has no preset for {emoji}: their presets are {}{}; add one to a \
-                 presets file and run onboard",
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                },
-                if workspace.is_empty() {
-                    String::new()
-                } else {
-                    format!(", the workspace's {}", workspace.join(", "))
-                }
-            ))
-        })?),
-        Target::Status(_) => {
-            let status = status_now.unwrap_or_default();
-            let emoji = (!status.is_empty())
-                .then(|| EmojiKey::parse(status).ok())
-                .flatten();
-            emoji
-                .and_then(|e| own(&e).or_else(|| theirs(&e)))
-                .or_else(|| own(&EmojiKey::default_key()))
-        }
-        Target::Usual => None,
-    };
+    let resolved = choose::preset(user, target, expired, presets, workspace)?;
     let emoji = if expired {
         String::new()
     } else {
@@ -417,47 +375,15 @@ pub fn plan(
         }
         return Ok(Some(plan));
     };
-    let Chosen { key, name, photo } = resolved;
-    plan.preset = key;
-    let (name, picture) = match photo {
-        ChosenPhoto::Stored(picture) => (name, picture),
-        ChosenPhoto::Made(rule) => {
-            // Made from the usual profile as kept before any hand edit seen now (one made
-            // during a preset stays until the next change; one made since the usual profile
-            // was put back is kept first, and the photo is made from it then); the usual not
-            // kept yet is what Slack shows.
-            let edited_now = hand_edit.is_some() && !preset_in_effect(recorded);
-            let base = usual;
-            let usual_name = match base {
-                Some(u) => u.name.clone(),
-                None => shown.map(|p| p.display_name.clone()).unwrap_or_default(),
-            };
-            let usual_name = match usual_name.trim() {
-                "" => shown.map(|p| p.real_name.clone()).unwrap_or_default(),
-                _ => usual_name,
-            };
-            plan.template = name.clone();
-            let name = match name {
-                Some(t) => Some(fill_template(user, &plan.preset, &t, &usual_name)?),
-                None => None,
-            };
-            let picture = rule.map(|(badge, rule)| {
-                let photo_edited = edited_now && hand_edit.as_ref().is_some_and(|h| h.photo);
-                let made = MadePhoto {
-                    usual: base.and_then(|u| u.picture.clone()),
-                    badge,
-                    rule,
-                };
-                let key = match base {
-                    Some(_) if !photo_edited => made.key(user),
-                    _ => MADE_ONCE_KEPT.to_owned(),
-                };
-                plan.made = Some(made);
-                key
-            });
-            (name, picture)
-        }
-    };
+    // A photo set by hand since the usual profile was put back is kept first: a photo made
+    // from the usual one waits for it.
+    let usual_photo_pending =
+        !preset_in_effect(recorded) && hand_edit.as_ref().is_some_and(|h| h.photo);
+    let look = choose::look(user, resolved, usual, shown, usual_photo_pending)?;
+    plan.preset = look.key;
+    plan.made = look.made;
+    plan.template = look.template;
+    let (name, picture) = (look.name, look.picture);
     if let Some(name) = &name {
         // Skip when Slack already shows it or when statusinator already wrote it: trusting either
         // keeps a name Slack normalises from being written over and over.
@@ -481,61 +407,6 @@ pub fn plan(
     // the record shows a preset in effect already, what Slack shows is statusinator's doing.)
     plan.keep_usual = usual.is_none() && !plan.writes.is_empty() && !preset_in_effect(recorded);
     Ok(Some(plan))
-}
-
-/// A workspace preset's name for `user`: its template filled with their usual name; a name
-/// Slack would refuse is an error naming them, the emoji and the fix.
-pub fn fill_template(
-    user: &UserId,
-    emoji: &EmojiKey,
-    template: &str,
-    name: &str,
-) -> Result<String> {
-    template::fill(template, name).map_err(|message| {
-        UsageError::new(format!(
-            "{user}: the workspace preset for {emoji} makes a name Slack refuses: {message}; \
-             change the template in users.json and run onboard"
-        ))
-        .into()
-    })
-}
-
-/// The preset chosen for a status: the member's own, or a workspace rule to fill in.
-struct Chosen {
-    key: EmojiKey,
-    /// The name, or (for a workspace preset) its template.
-    name: Option<String>,
-    photo: ChosenPhoto,
-}
-
-enum ChosenPhoto {
-    /// A stored picture (a member's own preset).
-    Stored(Option<String>),
-    /// A photo to make (a workspace preset): its badge and rule, if it has a photo.
-    Made(Option<(Option<EmojiKey>, crate::workspace::PhotoRule)>),
-}
-
-impl Chosen {
-    fn own(key: EmojiKey, preset: crate::presets::Preset) -> Chosen {
-        Chosen {
-            key,
-            name: preset.name,
-            photo: ChosenPhoto::Stored(preset.picture),
-        }
-    }
-
-    fn workspace(key: EmojiKey, rule: &crate::workspace::Rule) -> Chosen {
-        let photo = rule.photo.as_ref().map(|photo| {
-            let badge =
-                crate::workspace::badge_of(photo, &key).and_then(|b| EmojiKey::parse(b).ok());
-            (badge, photo.clone())
-        });
-        Chosen {
-            name: rule.name.clone(),
-            photo: ChosenPhoto::Made(photo),
-            key,
-        }
-    }
 }
 
 /// The writes that put `user`'s usual profile back, from their state (`None` when statusinator

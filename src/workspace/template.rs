@@ -15,6 +15,15 @@ const SAMPLES: [&str; 3] = [
     "José María",
 ];
 
+/// The name `{name}` stands for: the display name, else (when it is empty) the real name.
+pub fn name_of<'a>(display_name: &'a str, real_name: &'a str) -> &'a str {
+    if display_name.trim().is_empty() {
+        real_name
+    } else {
+        display_name
+    }
+}
+
 /// Fills a template with `name`, shortening `name` (at a character boundary, with `…`) so the
 /// result fits in 80 characters, and checks it as Slack would. The error names the template and
 /// what to change.

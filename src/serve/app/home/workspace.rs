@@ -3,7 +3,7 @@
 //! real one, so it is the very photo a status would bring, served under `/pictures/`), and
 //! whether they use them.
 
-use crate::apply::own_photo;
+use crate::apply::{own_photo, usual_name};
 use crate::picture;
 use crate::presets::{EmojiKey, UserId, UserPresets};
 use crate::serve::app::App;
@@ -54,24 +54,15 @@ impl App {
         }
         let usual = member.and_then(|m| m.usual.as_ref());
         // Not kept yet (or kept without a display name): what Slack shows tells.
-        let kept_name = usual
-            .map(|u| u.name.clone())
-            .filter(|n| !n.trim().is_empty());
-        let shown = match (usual, &kept_name, token) {
-            (Some(_), Some(_), _) | (_, _, None) => None,
-            (_, _, Some(token)) => self
+        let shown = match token {
+            Some(token) if usual.is_none_or(|u| u.name.trim().is_empty()) => self
                 .slack()
                 .profile_get(token, user.as_str())
                 .inspect_err(|err| log::warn!("reading {user}'s profile for their Home: {err}"))
                 .ok(),
+            _ => None,
         };
-        let name = kept_name
-            .or_else(|| {
-                let shown = shown.as_ref()?;
-                Some(shown.display_name.clone()).filter(|n| usual.is_none() && !n.trim().is_empty())
-            })
-            .or_else(|| shown.as_ref().map(|p| p.real_name.clone()))
-            .unwrap_or_default();
+        let name = usual_name(usual, shown.as_ref());
         // The usual photo: its key when kept, else its bytes downloaded (their key is the one
         // keeping them would give, so the preview is the photo a status brings).
         // `None`: their photo could not be had, so no preview is shown (the rest is).
@@ -116,7 +107,7 @@ impl App {
                 });
             ShownRule {
                 emoji: emoji.clone(),
-                name: rule.name.as_ref().map(|t| template::fill(t, &name)),
+                name: rule.name.as_ref().map(|t| template::fill(t, name)),
                 photo,
                 own: presets.contains_key(emoji),
             }
