@@ -313,9 +313,11 @@ mod commands {
         } else {
             crate::workspace::connection_of(&tokens, &user)?
         };
-        let workspace = connection.as_ref().and_then(|team| {
-            crate::workspace::for_member(&users.sections, team.as_deref(), member.workspace_off)
-        });
+        let workspace = crate::workspace::for_member(
+            &users.sections,
+            connection.as_ref().map(Option::as_deref),
+            member.workspace_off,
+        );
         let none = crate::presets::UserPresets::new();
         let presets =
             match users.users.get(&user) {

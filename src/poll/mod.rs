@@ -108,22 +108,16 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
                     name: u.name.clone(),
                     picture: u.picture.clone(),
                 });
-                let team = connected.get(user).and_then(Option::as_deref);
                 let facts = apply::Facts {
                     presets: users.users.get(user).unwrap_or(&none),
                     shown: Some(&s.profile),
                     recorded: previous,
                     usual,
-                    workspace: connected
-                        .contains_key(user)
-                        .then(|| {
-                            crate::workspace::for_member(
-                                &users.sections,
-                                team,
-                                state.is_some_and(|s| s.workspace_off),
-                            )
-                        })
-                        .flatten(),
+                    workspace: crate::workspace::for_member(
+                        &users.sections,
+                        connected.get(user).map(Option::as_deref),
+                        state.is_some_and(|s| s.workspace_off),
+                    ),
                 };
                 let target = Target::Status(s.status_emoji.clone());
                 match apply::plan(user, &target, facts, false, crate::clock::unix_now()) {

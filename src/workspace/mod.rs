@@ -69,14 +69,15 @@ pub fn connection_of(
     })
 }
 
-/// The section a member gets: their workspace's (see [`Sections::for_team`]), unless they
+/// The section a member gets: their workspace's (see [`Sections::for_team`]), when they are
+/// connected (`connection`: `None` when not, else their workspace if known), unless they
 /// switched workspace presets off (`off`) or it is empty.
 pub fn for_member<'a>(
     sections: &'a Sections,
-    team: Option<&str>,
+    connection: Option<Option<&str>>,
     off: bool,
 ) -> Option<&'a Section> {
-    let section = sections.for_team(team);
+    let section = sections.for_team(connection?);
     (!off && !section.is_empty()).then_some(section)
 }
 

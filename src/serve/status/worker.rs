@@ -109,9 +109,11 @@ impl Status {
                 }
             };
         // Workspace presets, for a connected member who did not switch them off.
-        let workspace = connection.as_ref().and_then(|team| {
-            crate::workspace::for_member(&table.sections, team.as_deref(), workspace_off)
-        });
+        let workspace = crate::workspace::for_member(
+            &table.sections,
+            connection.as_ref().map(Option::as_deref),
+            workspace_off,
+        );
         // A member whose last preset went while it was in effect gets their usual profile
         // back, like anyone whose status has no preset.
         let presets = match presets {
