@@ -98,7 +98,7 @@ pub fn own_photo(
         }
     }
     Err(anyhow!(
-        "keeping {user}'s own photo before changing it failed ({last}); nothing was changed"
+        "{user}'s own photo could not be downloaded from Slack ({last})"
     ))
 }
 
@@ -690,7 +690,10 @@ impl Engine {
     /// The member's own photo as Slack shows it (see [`own_photo`]), stored like any picture;
     /// `None` when they have no photo of their own.
     fn keep_photo(&self, user: &UserId, shown: &Profile) -> Result<Option<String>> {
-        match own_photo(&self.slack, user, shown)? {
+        let own = own_photo(&self.slack, user, shown).with_context(|| {
+            format!("keeping {user}'s own photo before changing it failed; nothing was changed")
+        })?;
+        match own {
             Some((bytes, format)) => {
                 picture::keep(self.store.as_ref(), user, &bytes, format).map(Some)
             }

@@ -74,7 +74,7 @@ impl App {
                 }
                 Ok(None) => Some((None, None)),
                 Err(err) => {
-                    log::warn!("the previews of {user}'s Home: {err:#}");
+                    log::warn!("no previews on {user}'s Home: {err:#}");
                     None
                 }
             },
