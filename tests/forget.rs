@@ -369,23 +369,22 @@ fn a_forget_with_the_store_lost_half_way_is_finished_by_the_next_run() {
             cutter.cut();
         }
     }));
-    let out = world
-        .command()
-        .env("AWS_ENDPOINT_URL", &proxy.url)
-        .args(["forget", ANA])
-        .output()
-        .unwrap();
+    // `forget` with the store behind the proxy.
+    let forget = || {
+        world
+            .command()
+            .env("AWS_ENDPOINT_URL", &proxy.url)
+            .args(["forget", ANA])
+            .output()
+            .unwrap()
+    };
+    let out = forget();
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     proxy.restore();
     assert!(world.scene.users_json()["users"].get(ANA).is_none());
     assert!(world.scene.get("forgets/U0ANA0001").is_some());
 
-    let out = world
-        .command()
-        .env("AWS_ENDPOINT_URL", &proxy.url)
-        .args(["forget", ANA])
-        .output()
-        .unwrap();
+    let out = forget();
     assert!(out.status.success(), "{}", show(&out));
     assert_ana_back_and_gone(&world);
 }
