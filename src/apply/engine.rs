@@ -42,17 +42,30 @@ impl Default for PictureCache {
 impl PictureCache {
     /// The picture's bytes and format, from the cache or the store; checked before use.
     pub fn get(&self, store: &dyn Store, key: &str) -> Result<(Arc<Vec<u8>>, Format)> {
+        self.get_or(store, key, || {
+            Err(anyhow!(
+                "the picture {} is missing from the store: onboard the member's presets again",
+                store.location(key)
+            ))
+        })
+    }
+
+    /// [`PictureCache::get`], with `make` called for the bytes of a picture the store does not
+    /// have (it stores them).
+    pub fn get_or(
+        &self,
+        store: &dyn Store,
+        key: &str,
+        make: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<(Arc<Vec<u8>>, Format)> {
         let cached = self.entries.lock().expect("cache lock").get(key).cloned();
         let bytes = match cached {
             Some(bytes) => bytes,
             None => {
-                let bytes = store.get(key)?.ok_or_else(|| {
-                    anyhow!(
-                        "the picture {} is missing from the store: onboard the member's presets \
-                         again",
-                        store.location(key)
-                    )
-                })?;
+                let bytes = match store.get(key)? {
+                    Some(bytes) => bytes,
+                    None => make()?,
+                };
                 let bytes = Arc::new(bytes);
                 self.entries
                     .lock()
@@ -607,8 +620,10 @@ impl Engine {
         }
         let team = token.team.clone().unwrap_or_default();
         let bot = self.tokens.bot_of(token.team.as_deref());
-        self.maker.ensure(user, made, &team, bot.as_ref())?;
-        pictures.insert(key.clone(), self.pictures.get(self.store.as_ref(), &key)?);
+        let found = self.pictures.get_or(self.store.as_ref(), &key, || {
+            self.maker.make(user, made, None, &team, bot.as_ref())
+        })?;
+        pictures.insert(key, found);
         Ok(())
     }
 

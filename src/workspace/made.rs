@@ -92,20 +92,9 @@ impl Maker {
         &self.artist
     }
 
-    /// The key of `made` for `user`, made and stored first unless it is there already. `bot`
-    /// (the workspace's, `team`) looks up a custom emoji badge.
-    pub fn ensure(
-        &self,
-        user: &UserId,
-        made: &MadePhoto,
-        team: &str,
-        bot: Option<&Token>,
-    ) -> Result<String> {
-        self.ensure_with(user, made, None, team, bot)
-    }
-
-    /// [`Maker::ensure`], with the usual photo's bytes when the caller holds them (else they
-    /// are read from the store, at `made.usual`).
+    /// The key of `made` for `user`, made and stored first unless it is there already, from
+    /// the usual photo's bytes when the caller holds them (else read from the store, at
+    /// `made.usual`). `bot` (the workspace's, `team`) looks up a custom emoji badge.
     pub fn ensure_with(
         &self,
         user: &UserId,
@@ -115,9 +104,22 @@ impl Maker {
         bot: Option<&Token>,
     ) -> Result<String> {
         let key = made.key(user);
-        if self.store.exists(&key)? {
-            return Ok(key);
+        if !self.store.exists(&key)? {
+            self.make(user, made, usual, team, bot)?;
         }
+        Ok(key)
+    }
+
+    /// Makes `made` for `user` and stores it under its key; returns its bytes.
+    pub fn make(
+        &self,
+        user: &UserId,
+        made: &MadePhoto,
+        usual: Option<&[u8]>,
+        team: &str,
+        bot: Option<&Token>,
+    ) -> Result<Vec<u8>> {
+        let key = made.key(user);
         let read;
         let usual = match (usual, &made.usual) {
             (Some(bytes), _) => Some(bytes),
@@ -149,7 +151,7 @@ impl Maker {
             .put(&key, &bytes, "image/png")
             .with_context(|| format!("storing the made photo {}", self.store.location(&key)))?;
         log::info!("{user}: made a photo ({key})");
-        Ok(key)
+        Ok(bytes)
     }
 }
 
