@@ -147,7 +147,12 @@ fn run_command(cli: Cli) -> Result<ExitCode> {
         }
         Command::Doctor(args) => {
             let settings = Settings::from_args(&cli.global)?;
-            doctor::command(&settings, &args.oauth_url.slack_oauth_url, args.json)
+            doctor::command(
+                &settings,
+                &args.oauth_url.slack_oauth_url,
+                args.json,
+                cli.global.verbose > 0,
+            )
         }
     }
 }

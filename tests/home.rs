@@ -34,7 +34,7 @@ fn start(world: &World, bot: &str) -> Serve {
         &[
             ("SLACK_BOT_TOKEN", bot),
             ("SLACK_CLIENT_ID", "1234.5678"),
-            ("SLACK_CLIENT_SECRET", "client-secret-0123456789"),
+            ("SLACK_CLIENT_SECRET", "3f9b1c0d2e4a5b6c7d8e9f0a1b2c3d4e"),
             ("STATUSINATOR_PUBLIC_URL", PUBLIC),
             ("STATUSINATOR_SECRET_KEY", &key),
         ],

@@ -15,6 +15,9 @@ pub enum Status {
     Fix,
     /// Something could not be reached, which may pass (exit 1).
     Unreachable,
+    /// What only comes true once serve runs or members connect (the first connection installs
+    /// the bot; members connect in their own time): nothing to fix now (exit 0).
+    Pending,
 }
 
 /// One line of the checklist.
@@ -31,7 +34,8 @@ pub struct Check {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub ok: bool,
-    /// The setup the settings describe (`None` when they have problems).
+    /// The setup the settings describe, or aim at while they have problems (`None` when
+    /// nothing of any setup is set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub setup: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,17 +59,20 @@ impl Report {
     pub fn render(&self) -> String {
         let mut out = format!(
             "statusinator doctor: {}\n",
-            self.setup_name.unwrap_or("settings to fix first")
+            self.setup_name.unwrap_or("no setup chosen yet")
         );
         for check in &self.checks {
             let mark = match check.status {
                 Status::Ok => "✔",
                 Status::Fix => "✘",
                 Status::Unreachable => "?",
+                Status::Pending => "…",
             };
             out.push_str(&format!("{mark} {}: {}\n", check.name, check.detail));
-            if let Some(fix) = &check.fix {
-                out.push_str(&format!("    fix: {fix}\n"));
+            match (&check.fix, check.status) {
+                (Some(then), Status::Pending) => out.push_str(&format!("    then: {then}\n")),
+                (Some(fix), _) => out.push_str(&format!("    fix: {fix}\n")),
+                (None, _) => {}
             }
         }
         let (fix, away) = (
@@ -78,7 +85,15 @@ impl Report {
                 .filter(|c| c.status == Status::Unreachable)
                 .count(),
         );
+        let pending = self
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Pending)
+            .count();
         out.push_str(&match (fix, away) {
+            (0, 0) if pending > 0 => format!(
+                "all good so far ({pending} pending until serve runs and members connect)\n"
+            ),
             (0, 0) => "all good\n".to_owned(),
             (0, n) => format!("{n} could not be checked (unreachable); try again\n"),
             (n, _) => format!("{n} thing{} to fix\n", if n == 1 { "" } else { "s" }),
@@ -98,6 +113,11 @@ impl Checklist {
 
     pub(super) fn fix(&mut self, name: &str, detail: impl Into<String>, fix: impl Into<String>) {
         self.push(name, Status::Fix, detail.into(), Some(fix.into()));
+    }
+
+    /// What comes true later on its own: `then` says when.
+    pub(super) fn pending(&mut self, name: &str, detail: impl Into<String>, then: impl Into<String>) {
+        self.push(name, Status::Pending, detail.into(), Some(then.into()));
     }
 
     pub(super) fn unreachable(&mut self, name: &str, detail: impl Into<String>) {
@@ -129,11 +149,11 @@ impl Checklist {
     }
 }
 
-pub(super) fn report(setup: Option<&setup::Setup>, list: Checklist) -> Report {
+pub(super) fn report(kind: Option<setup::Kind>, list: Checklist) -> Report {
     let mut report = Report {
         ok: false,
-        setup: setup.map(|s| s.kind.id()),
-        setup_name: setup.map(|s| s.kind.name()),
+        setup: kind.map(setup::Kind::id),
+        setup_name: kind.map(setup::Kind::name),
         checks: list.0,
     };
     report.ok = report.exit_code() == ExitCode::Success;

@@ -25,9 +25,15 @@ pub use checklist::{Check, Report, Status};
 /// Tokens checked with Slack at most (members beyond are counted, not called for).
 const MAX_TOKEN_CHECKS: usize = 50;
 
-/// Runs every check; `oauth_url` is Slack's authorize page (`SLACK_OAUTH_URL`).
-pub fn run(settings: &Settings, oauth_url: &str) -> Report {
+/// How many member IDs a grouped line names before it counts the rest (all with `--verbose`).
+const NAMED: usize = 5;
+
+/// Runs every check; `oauth_url` is Slack's authorize page (`SLACK_OAUTH_URL`); `verbose`
+/// lists every member of a grouped line.
+pub fn run(settings: &Settings, oauth_url: &str, verbose: bool) -> Report {
     let mut list = Checklist::default();
+    let env = |name: &str| std::env::var(name).ok();
+    let aim = setup::aim(&env);
     let setup = match setup::read(oauth_url) {
         Ok(setup) => {
             list.ok("settings", format!("complete for {}", setup.kind.name()));
@@ -35,11 +41,19 @@ pub fn run(settings: &Settings, oauth_url: &str) -> Report {
         }
         Err(problems) => {
             for problem in problems {
-                list.fix(problem.var, "missing or invalid", problem.fix);
+                if problem.var == "settings" {
+                    list.fix("settings", "nothing of any setup is set", problem.fix);
+                } else {
+                    list.fix(problem.var, "missing or invalid", problem.fix);
+                }
             }
             None
         }
     };
+    let kind = setup.as_ref().map(|s| s.kind).or(aim);
+    if let Some(kind) = kind {
+        check_setup_needs(&mut list, kind, &env);
+    }
     let slack = match settings.slack() {
         Ok(slack) => Some(slack),
         Err(err) => {
@@ -72,7 +86,7 @@ pub fn run(settings: &Settings, oauth_url: &str) -> Report {
         }
     };
     let Some(store) = store else {
-        return report(setup.as_ref(), list);
+        return report(kind, list);
     };
     let users = match store::require_users(store.as_ref()) {
         Ok(users) => {
@@ -95,8 +109,13 @@ pub fn run(settings: &Settings, oauth_url: &str) -> Report {
     let tokens = match settings.tokens(&store, slack.as_ref()) {
         Ok(tokens) => tokens,
         Err(err) => {
-            list.error("tokens file", &err);
-            return report(setup.as_ref(), list);
+            let name = if settings.tokens_file.is_some() {
+                "tokens file"
+            } else {
+                "tokens"
+            };
+            list.error(name, &err);
+            return report(kind, list);
         }
     };
     let onboarded: Vec<UserId> = users
@@ -105,13 +124,50 @@ pub fn run(settings: &Settings, oauth_url: &str) -> Report {
         .unwrap_or_default();
     check_tokens_file(&mut list, &tokens, &onboarded, users.is_some());
     if let Some(slack) = &slack {
-        check_members(&mut list, &tokens, &onboarded, slack, setup.as_ref());
-        check_bots(&mut list, &tokens, slack, setup.as_ref());
+        let members = Members {
+            kind,
+            connect_at: setup.as_ref().and_then(|s| s.oauth.as_ref()).map(|o| {
+                format!(
+                    "{}{INSTALL_PATH}",
+                    o.public_url.as_str().trim_end_matches('/')
+                )
+            }),
+            verbose,
+        };
+        members.check_members(&mut list, &tokens, &onboarded, slack);
+        members.check_bots(&mut list, &tokens, slack);
         if let Some(users) = users.as_ref().filter(|u| !u.sections.is_empty()) {
             check_workspace(&mut list, &users.sections, &tokens, slack);
         }
     }
-    report(setup.as_ref(), list)
+    report(kind, list)
+}
+
+/// What the setup needs beyond serve's own settings: a tokens file (or `SLACK_TOKEN`) and
+/// `SLACK_BOT_TOKEN` where members do not connect.
+fn check_setup_needs(list: &mut Checklist, kind: Kind, env: &dyn Fn(&str) -> Option<String>) {
+    if kind.connecting() {
+        return;
+    }
+    let set = |name: &str| env(name).is_some_and(|v| !v.trim().is_empty());
+    if !set("STATUSINATOR_TOKENS") && !set("SLACK_TOKEN") {
+        list.fix(
+            "STATUSINATOR_TOKENS",
+            "missing: in this setup members' tokens are in a tokens file",
+            "write {\"U…\": \"xoxp-…\"} to a file owned by the statusinator user with mode 600 \
+             and set STATUSINATOR_TOKENS to its path; Slack shows only the installer's own user \
+             token, so for more than a handful of members let them connect instead \
+             (SLACK_CLIENT_ID…, setup 2)",
+        );
+    }
+    if !set("SLACK_BOT_TOKEN") {
+        list.fix(
+            "SLACK_BOT_TOKEN",
+            "missing: in this setup the bot token is given",
+            "copy the Bot User OAuth Token (xoxb-…) from your Slack app's Install App page: the \
+             Home tab, the preset modal and direct messages use it",
+        );
+    }
 }
 
 /// Every workspace preset's badge can be drawn: a standard emoji, or one of the workspace's
@@ -269,105 +325,161 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// Every onboarded member has a token; the tokens are live, their own, with the user scopes.
-fn check_members(
-    list: &mut Checklist,
-    tokens: &Tokens,
-    onboarded: &[UserId],
-    slack: &SlackClient,
-    setup: Option<&setup::Setup>,
-) {
-    let connect_at = setup
-        .and_then(|s| s.oauth.as_ref())
-        .map(|o| {
-            format!(
-                "have them connect at {}{INSTALL_PATH}",
-                o.public_url.as_str().trim_end_matches('/')
-            )
-        })
-        .unwrap_or_else(|| {
-            "add their user token to the tokens file, or turn connecting on (SLACK_CLIENT_ID…) \
-             so they connect themselves"
-                .to_owned()
-        });
-    let needed: Vec<&str> = USER_SCOPES.split(',').collect();
-    let (mut good, mut checked) = (0, 0);
-    for user in onboarded {
-        // Looked up only: doctor refreshes nothing and tells nobody.
-        let found = tokens.lookup(user).and_then(|found| match found {
-            crate::tokens::Found::Token(token) => Ok(Some(token)),
-            // Connected, due for a refresh that serve or poll makes before using it.
-            crate::tokens::Found::Due { .. } => Ok(None),
-            crate::tokens::Found::Disconnected(disconnected) => Err(disconnected.into()),
-        });
-        let token = match found {
-            Ok(Some(token)) => token,
-            Ok(None) => {
-                good += 1;
-                checked += 1;
+/// How members' lines are told for the setup aimed at.
+struct Members {
+    kind: Option<Kind>,
+    /// Where members connect, when they do.
+    connect_at: Option<String>,
+    verbose: bool,
+}
+
+impl Members {
+    fn connecting(&self) -> bool {
+        self.kind.is_some_and(Kind::connecting)
+    }
+
+    fn connect_fix(&self) -> String {
+        match &self.connect_at {
+            Some(url) => format!("have them connect at {url}"),
+            None => "have them connect at serve's /slack/install".to_owned(),
+        }
+    }
+
+    /// `U1, U2, … and 3 more (--verbose lists them)`, or every ID with `--verbose`.
+    fn names(&self, group: &[UserId]) -> String {
+        let ids: Vec<&str> = group.iter().map(UserId::as_str).collect();
+        if self.verbose || ids.len() <= NAMED {
+            return ids.join(", ");
+        }
+        format!(
+            "{} and {} more (--verbose lists them)",
+            ids[..NAMED].join(", "),
+            ids.len() - NAMED
+        )
+    }
+
+    /// Every onboarded member has a token; the tokens are live, their own, with the user
+    /// scopes. Members who share a finding are one line; members not connected yet where they
+    /// connect themselves are pending, not something to fix.
+    fn check_members(
+        &self,
+        list: &mut Checklist,
+        tokens: &Tokens,
+        onboarded: &[UserId],
+        slack: &SlackClient,
+    ) {
+        let needed: Vec<&str> = USER_SCOPES.split(',').collect();
+        let (mut none, mut stopped, mut not_own, mut lacking) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut good, mut checked, mut with_token) = (0, 0, 0);
+        for user in onboarded {
+            // Looked up only: doctor refreshes nothing and tells nobody.
+            let token = match tokens.lookup(user) {
+                Ok(crate::tokens::Found::Token(token)) => token,
+                // Connected, due for a refresh that serve or poll makes before using it.
+                Ok(crate::tokens::Found::Due { .. }) => {
+                    good += 1;
+                    with_token += 1;
+                    checked += 1;
+                    continue;
+                }
+                Ok(crate::tokens::Found::Disconnected(_)) => {
+                    stopped.push(user.clone());
+                    continue;
+                }
+                Err(err) if crate::exit_code_for(&err) == ExitCode::Usage => {
+                    none.push(user.clone());
+                    continue;
+                }
+                Err(err) => {
+                    list.push(
+                        "member tokens",
+                        Status::Unreachable,
+                        crate::redact::error(&err),
+                        Some("check the store and try again".to_owned()),
+                    );
+                    continue;
+                }
+            };
+            with_token += 1;
+            if checked >= MAX_TOKEN_CHECKS {
                 continue;
             }
-            Err(err) => {
-                let fix = if crate::exit_code_for(&err) == ExitCode::Usage {
-                    connect_at.clone()
-                } else {
-                    "check the store and try again".to_owned()
-                };
-                list.push(
+            checked += 1;
+            match slack.auth_test_scopes(&token) {
+                Ok((identity, _)) if identity.user_id != user.as_str() => {
+                    not_own.push(user.clone())
+                }
+                Ok((_, scopes)) if !missing(&needed, scopes.as_deref()).is_empty() => {
+                    lacking.push(user.clone())
+                }
+                Ok(_) => good += 1,
+                Err(err) => slack_error(list, "member tokens", &err),
+            }
+        }
+        if !none.is_empty() {
+            let detail = format!(
+                "{} no token yet: {}",
+                count(none.len(), "onboarded member has", "onboarded members have"),
+                self.names(&none)
+            );
+            if self.connecting() {
+                list.pending(
                     "member tokens",
-                    if fix == connect_at {
-                        Status::Fix
-                    } else {
-                        Status::Unreachable
-                    },
-                    crate::redact::error(&err),
-                    Some(fix),
+                    detail,
+                    format!("nothing to fix: {}", self.connect_fix()),
                 );
-                continue;
+            } else {
+                list.fix(
+                    "member tokens",
+                    detail,
+                    "add each one's own user token (xoxp-…) to the tokens file; Slack shows an \
+                     admin only their own user token, so for more than a handful of members let \
+                     them connect themselves (setup 2: SLACK_CLIENT_ID…)",
+                );
             }
-        };
-        if checked >= MAX_TOKEN_CHECKS {
-            continue;
         }
-        checked += 1;
-        match slack.auth_test_scopes(&token) {
-            Ok((identity, scopes)) => {
-                if identity.user_id != user.as_str() {
-                    list.fix(
-                        "member tokens",
-                        format!(
-                            "{} belongs to {}, not {user}",
-                            token.source, identity.user_id
-                        ),
-                        format!(
-                            "Slack changes only the token owner's own profile: give {user}'s own \
-                             user token (xoxp-…)"
-                        ),
-                    );
-                    continue;
-                }
-                let missing = missing(&needed, scopes.as_deref());
-                if !missing.is_empty() {
-                    list.fix(
-                        "member tokens",
-                        format!("{} lacks {}", token.source, missing.join(", ")),
-                        format!(
-                            "{user} must authorize the app again with the user scopes \
-                             {USER_SCOPES}"
-                        ),
-                    );
-                    continue;
-                }
-                good += 1;
-            }
-            Err(err) => slack_error(list, "member tokens", &err),
+        if !stopped.is_empty() {
+            list.fix(
+                "member tokens",
+                format!(
+                    "{} stopped working: {}",
+                    count(stopped.len(), "member's connection", "members' connections"),
+                    self.names(&stopped)
+                ),
+                format!("{} again (each was told)", self.connect_fix()),
+            );
         }
-    }
-    if onboarded.is_empty() {
-        return;
-    }
-    let more = onboarded.len().saturating_sub(checked);
-    if good == checked && list.0.iter().all(|c| c.name != "member tokens") {
+        if !not_own.is_empty() {
+            list.fix(
+                "member tokens",
+                format!(
+                    "{} another member's token: {}",
+                    count(not_own.len(), "member has", "members have"),
+                    self.names(&not_own)
+                ),
+                "Slack changes only the token owner's own profile: give each member's own user \
+                 token (xoxp-…)",
+            );
+        }
+        if !lacking.is_empty() {
+            list.fix(
+                "member tokens",
+                format!(
+                    "{} a scope: {}",
+                    count(lacking.len(), "member token lacks", "member tokens lack"),
+                    self.names(&lacking)
+                ),
+                format!("they must authorize the app again with the user scopes {USER_SCOPES}"),
+            );
+        }
+        if good == 0 && list.0.iter().any(|c| c.name == "member tokens") {
+            return;
+        }
+        if onboarded.is_empty() {
+            return;
+        }
+        let more = with_token - checked;
         list.ok(
             "member tokens",
             format!(
@@ -381,52 +493,63 @@ fn check_members(
             ),
         );
     }
+
+    /// The bot tokens: one per workspace (or SLACK_BOT_TOKEN), live, with every bot scope.
+    /// Where members connect, the first connection installs the bot: pending until then.
+    fn check_bots(&self, list: &mut Checklist, tokens: &Tokens, slack: &SlackClient) {
+        let bots = tokens.bots();
+        if bots.is_empty() {
+            if self.connecting() {
+                list.pending(
+                    "bot token",
+                    "no workspace has installed the bot yet",
+                    format!(
+                        "nothing to fix: the first member who connects installs it ({})",
+                        self.connect_fix()
+                    ),
+                );
+            } else if list.0.iter().all(|c| c.name != "SLACK_BOT_TOKEN") {
+                list.fix(
+                    "bot token",
+                    "there is no bot token",
+                    "set SLACK_BOT_TOKEN to the Bot User OAuth Token of your Slack app's \
+                     Install App page: the Home tab, the preset modal and direct messages use it",
+                );
+            }
+            return;
+        }
+        let needed: Vec<&str> = BOT_SCOPES.split(',').collect();
+        for bot in bots {
+            match slack.auth_test_scopes(&bot) {
+                Ok((_, scopes)) => {
+                    let missing = missing(&needed, scopes.as_deref());
+                    if missing.is_empty() {
+                        list.ok(
+                            "bot token",
+                            format!("{} is live, with {BOT_SCOPES}", bot.source),
+                        );
+                    } else {
+                        list.fix(
+                            "bot token",
+                            format!("{} lacks {}", bot.source, missing.join(", ")),
+                            "add the scopes in your Slack app's OAuth & Permissions page (the \
+                             manifests in examples/ list them) and install the app to the \
+                             workspace again, or open serve's /slack/install once",
+                        );
+                    }
+                }
+                Err(err) => slack_error(list, "bot token", &err),
+            }
+        }
+    }
 }
 
-/// The bot tokens: one per workspace (or SLACK_BOT_TOKEN), live, with every bot scope.
-fn check_bots(
-    list: &mut Checklist,
-    tokens: &Tokens,
-    slack: &SlackClient,
-    setup: Option<&setup::Setup>,
-) {
-    let bots = tokens.bots();
-    if bots.is_empty() {
-        let fix = match setup.and_then(|s| s.oauth.as_ref()) {
-            Some(oauth) => format!(
-                "no workspace has installed the bot yet: open {}{INSTALL_PATH} once (the first \
-                 member to connect installs it)",
-                oauth.public_url.as_str().trim_end_matches('/')
-            ),
-            None => "set SLACK_BOT_TOKEN to the Bot User OAuth Token of your Slack app's \
-                     Install App page: the Home tab, the preset modal and direct messages use it"
-                .to_owned(),
-        };
-        list.fix("bot token", "there is no bot token", fix);
-        return;
-    }
-    let needed: Vec<&str> = BOT_SCOPES.split(',').collect();
-    for bot in bots {
-        match slack.auth_test_scopes(&bot) {
-            Ok((_, scopes)) => {
-                let missing = missing(&needed, scopes.as_deref());
-                if missing.is_empty() {
-                    list.ok(
-                        "bot token",
-                        format!("{} is live, with {BOT_SCOPES}", bot.source),
-                    );
-                } else {
-                    list.fix(
-                        "bot token",
-                        format!("{} lacks {}", bot.source, missing.join(", ")),
-                        "add the scopes in your Slack app's OAuth & Permissions page (the \
-                         manifests in examples/ list them) and install the app to the workspace \
-                         again, or open serve's /slack/install once",
-                    );
-                }
-            }
-            Err(err) => slack_error(list, "bot token", &err),
-        }
+/// `1 one` or `n many`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
     }
 }
 
@@ -452,8 +575,13 @@ fn slack_error(list: &mut Checklist, name: &str, err: &SlackError) {
 }
 
 /// `doctor` as a command: the checklist on stdout (or JSON), its exit code.
-pub fn command(settings: &Settings, oauth_url: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let report = run(settings, oauth_url);
+pub fn command(
+    settings: &Settings,
+    oauth_url: &str,
+    json: bool,
+    verbose: bool,
+) -> anyhow::Result<ExitCode> {
+    let report = run(settings, oauth_url, verbose);
     if json {
         crate::out::line(&serde_json::to_string_pretty(&report)?);
     } else {

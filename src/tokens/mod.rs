@@ -88,17 +88,21 @@ impl Tokens {
             tokens.by_user = file::read_file(path)?;
         }
         let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        if let Some(token) = clean(slack_token) {
-            if token.starts_with("xoxb-") {
-                return Err(UsageError::new(
-                    "SLACK_TOKEN is a bot token (xoxb-…): profile changes need a member's own \
-                     user token (xoxp-…); put a bot token in SLACK_BOT_TOKEN instead",
-                )
-                .into());
-            }
-            tokens.fallback = Some(SecretString::new(token));
+        let (slack_token, bot_token) = (clean(slack_token), clean(bot_token));
+        if slack_token.as_deref().is_some_and(|t| t.starts_with("xoxb-")) {
+            return Err(UsageError::new(
+                "SLACK_TOKEN is a bot token (xoxb-…): profile changes need a member's own \
+                 user token (xoxp-…); put a bot token in SLACK_BOT_TOKEN instead",
+            )
+            .into());
         }
-        tokens.bot = clean(bot_token).map(SecretString::new);
+        for (var, value) in [("SLACK_TOKEN", &slack_token), ("SLACK_BOT_TOKEN", &bot_token)] {
+            if let Some(wrong) = value.as_deref().and_then(|v| crate::setup::misshapen(var, v)) {
+                return Err(UsageError::new(format!("{var}: {wrong}")).into());
+            }
+        }
+        tokens.fallback = slack_token.map(SecretString::new);
+        tokens.bot = bot_token.map(SecretString::new);
         Ok(tokens)
     }
 

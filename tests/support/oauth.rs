@@ -7,7 +7,7 @@ use super::serve::{Reply, Serve};
 use super::World;
 
 pub const CLIENT_ID: &str = "1234.5678";
-pub const CLIENT_SECRET: &str = "client-secret-0123456789";
+pub const CLIENT_SECRET: &str = "3f9b1c0d2e4a5b6c7d8e9f0a1b2c3d4e";
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -15,7 +15,7 @@ use sha2::Sha256;
 use super::slack::Member;
 use super::World;
 
-pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+pub const SECRET: &str = "8f742231b10e8888abcd99a8b7c6d5a5";
 /// The stand-in's workspace: every event and request comes from it.
 pub const TEAM: &str = "T0STANDIN";
 
