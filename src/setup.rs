@@ -261,7 +261,9 @@ pub fn misshapen(var: &str, value: &str) -> Option<String> {
             "an App-Level Token (xapp-…) of your Slack app's Basic Information page, with the \
              connections:write scope"
         }
-        "SLACK_BOT_TOKEN" => "the Bot User OAuth Token (xoxb-…) of your Slack app's Install App page",
+        "SLACK_BOT_TOKEN" => {
+            "the Bot User OAuth Token (xoxb-…) of your Slack app's Install App page"
+        }
         "SLACK_TOKEN" => "a member's own user token (xoxp-…)",
         "STATUSINATOR_PUBLIC_URL" => "serve's https:// address as browsers reach it",
         _ => "a value without spaces",
@@ -287,13 +289,11 @@ pub fn misshapen(var: &str, value: &str) -> Option<String> {
     };
     let right = match var {
         "SLACK_SIGNING_SECRET" | "SLACK_CLIENT_SECRET" => hex(value),
-        "SLACK_CLIENT_ID" => value
-            .split_once('.')
-            .is_some_and(|(a, b)| {
-                !a.is_empty()
-                    && !b.is_empty()
-                    && (a.bytes().chain(b.bytes())).all(|c| c.is_ascii_digit())
-            }),
+        "SLACK_CLIENT_ID" => value.split_once('.').is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && (a.bytes().chain(b.bytes())).all(|c| c.is_ascii_digit())
+        }),
         "SLACK_APP_TOKEN" => value.starts_with("xapp-") && value.len() > 5,
         "SLACK_BOT_TOKEN" => prefixed(value, "xoxb-"),
         "SLACK_TOKEN" => prefixed(value, "xoxp-"),
@@ -308,12 +308,12 @@ pub fn misshapen(var: &str, value: &str) -> Option<String> {
         "SLACK_CLIENT_ID" => {
             format!("the value is not a Client ID (digits, a dot, digits): copy {from}")
         }
-        "STATUSINATOR_PUBLIC_URL" => format!(
-            "the value is not a URL: give {from}, such as https://status.example.com"
-        ),
-        "SLACK_BOT_TOKEN" if value.starts_with("xoxp-") => format!(
-            "it is a user token (xoxp-…), not a bot token: give {from}"
-        ),
+        "STATUSINATOR_PUBLIC_URL" => {
+            format!("the value is not a URL: give {from}, such as https://status.example.com")
+        }
+        "SLACK_BOT_TOKEN" if value.starts_with("xoxp-") => {
+            format!("it is a user token (xoxp-…), not a bot token: give {from}")
+        }
         "SLACK_APP_TOKEN" => {
             format!("it is not an app-level token (xapp-…): create {from}")
         }
@@ -367,10 +367,24 @@ mod tests {
         .unwrap_err();
         let said: Vec<(&str, &str)> = problems.iter().map(|p| (p.var, p.fix.as_str())).collect();
         let fix = |var: &str| said.iter().find(|(v, _)| *v == var).map(|(_, f)| *f);
-        assert!(fix("SLACK_SIGNING_SECRET").unwrap().contains("spaces"), "{said:?}");
-        assert!(fix("SLACK_CLIENT_SECRET").unwrap().contains("hex"), "{said:?}");
-        assert!(fix("STATUSINATOR_PUBLIC_URL").unwrap().contains("not a URL"), "{said:?}");
-        assert!(fix("SLACK_BOT_TOKEN").unwrap().contains("user token"), "{said:?}");
+        assert!(
+            fix("SLACK_SIGNING_SECRET").unwrap().contains("spaces"),
+            "{said:?}"
+        );
+        assert!(
+            fix("SLACK_CLIENT_SECRET").unwrap().contains("hex"),
+            "{said:?}"
+        );
+        assert!(
+            fix("STATUSINATOR_PUBLIC_URL")
+                .unwrap()
+                .contains("not a URL"),
+            "{said:?}"
+        );
+        assert!(
+            fix("SLACK_BOT_TOKEN").unwrap().contains("user token"),
+            "{said:?}"
+        );
         assert_eq!(fix("SLACK_CLIENT_ID"), None, "{said:?}");
         let message = error(&problems).to_string();
         assert!(!message.contains("8f742231"), "{message}");
@@ -386,7 +400,11 @@ mod tests {
             assert_eq!(misshapen(right.0, right.1), None, "{right:?}");
         }
         assert!(misshapen("SLACK_CLIENT_ID", "1234").is_some());
-        assert!(misshapen("SLACK_SIGNING_SECRET", "\"8f742231b10e8888abcd99a8b7c6d5a5\"").is_some());
+        assert!(misshapen(
+            "SLACK_SIGNING_SECRET",
+            "\"8f742231b10e8888abcd99a8b7c6d5a5\""
+        )
+        .is_some());
     }
 
     #[test]
@@ -406,7 +424,10 @@ mod tests {
             Some(Kind::RequestUrlOAuth)
         );
         assert_eq!(
-            aim_of(&[("SLACK_APP_TOKEN", "xapp-1"), ("STATUSINATOR_TOKENS", "t.json")]),
+            aim_of(&[
+                ("SLACK_APP_TOKEN", "xapp-1"),
+                ("STATUSINATOR_TOKENS", "t.json")
+            ]),
             Some(Kind::SocketModeTokensFile)
         );
         assert_eq!(
@@ -436,8 +457,11 @@ mod tests {
         let setup = read_from(&[("SLACK_SIGNING_SECRET", SIGNING)]).unwrap();
         assert_eq!(setup.kind, Kind::RequestUrlTokensFile);
         assert_eq!(
-            read_from(&[("SLACK_SIGNING_SECRET", ""), ("STATUSINATOR_TOKENS", "t.json")])
-                .unwrap_err()[0]
+            read_from(&[
+                ("SLACK_SIGNING_SECRET", ""),
+                ("STATUSINATOR_TOKENS", "t.json")
+            ])
+            .unwrap_err()[0]
                 .var,
             "SLACK_SIGNING_SECRET"
         );

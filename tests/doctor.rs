@@ -249,3 +249,168 @@ fn an_installation_missing_a_bot_scope_is_told_to_the_admin() {
         "{logs}"
     );
 }
+
+/// `doctor` with these variables alone (no tokens file unless given), as text or JSON.
+fn doctor_with(world: &World, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = world.scene.command();
+    command
+        .arg("doctor")
+        .args(args)
+        .args(["--slack-api-url", &world.slack.url])
+        .env("SLACK_OAUTH_URL", world.slack.authorize_url())
+        .env_remove("SLACK_SIGNING_SECRET")
+        .env_remove("SLACK_APP_TOKEN")
+        .env_remove("SLACK_CLIENT_ID")
+        .env_remove("SLACK_CLIENT_SECRET")
+        .env_remove("STATUSINATOR_PUBLIC_URL")
+        .env_remove("STATUSINATOR_SECRET_KEY");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    world.assert_no_token_in(&out);
+    out
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", support::show(out)))
+}
+
+#[test]
+fn half_filled_setups_get_their_own_fixes_and_what_comes_later_is_pending() {
+    let world = World::local();
+    // Seven members onboarded, none connected yet.
+    let members: Vec<String> = (1..=7).map(|n| format!("U0MEMBER{n}")).collect();
+    let presets: serde_json::Map<String, Value> = members
+        .iter()
+        .map(|m| (m.clone(), json!({":palm_tree:": {"name": "Away"}})))
+        .collect();
+    world.onboard(Value::Object(presets));
+    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
+
+    // Nothing set: the three setups are named, and nothing else is asked for.
+    let out = doctor_with(&world, &["--json"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let report = json_of(&out);
+    assert!(report.get("setup").is_none(), "{report:#}");
+    let failed = failures(&report);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, "settings");
+    for setup in [
+        "1. Request URL with a tokens file",
+        "2. Request URL with members connecting",
+        "3. Socket Mode",
+    ] {
+        assert!(failed[0].2.contains(setup), "{setup}: {failed:?}");
+    }
+
+    // Setup 2 begun: only its settings are asked for, never a bot token or "turn connecting on".
+    let out = doctor_with(
+        &world,
+        &["--json"],
+        &[
+            ("SLACK_SIGNING_SECRET", SECRET),
+            ("SLACK_CLIENT_ID", CLIENT_ID),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let report = json_of(&out);
+    assert_eq!(report["setup"], "request_url_oauth", "{report:#}");
+    let failed = failures(&report);
+    let names: Vec<&str> = failed.iter().map(|f| f.0.as_str()).collect();
+    assert!(names.contains(&"SLACK_CLIENT_SECRET"), "{names:?}");
+    assert!(names.contains(&"STATUSINATOR_PUBLIC_URL"), "{names:?}");
+    assert!(names.contains(&"STATUSINATOR_SECRET_KEY"), "{names:?}");
+    let text = format!("{failed:?}");
+    assert!(!text.contains("SLACK_BOT_TOKEN"), "{text}");
+    assert!(!text.contains("turn connecting on"), "{text}");
+    assert!(!text.contains("tokens file"), "{text}");
+
+    // Setup 2 complete before serve ran: nobody connected and no bot yet is pending, exit 0.
+    let key = new_key();
+    let env = [
+        ("SLACK_SIGNING_SECRET", SECRET),
+        ("SLACK_CLIENT_ID", CLIENT_ID),
+        ("SLACK_CLIENT_SECRET", CLIENT_SECRET),
+        ("STATUSINATOR_PUBLIC_URL", "https://status.example.com"),
+        ("STATUSINATOR_SECRET_KEY", key.as_str()),
+    ];
+    let out = doctor_with(&world, &[], &env);
+    let text = support::stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains('✘'), "{text}");
+    assert!(
+        text.contains(
+            "… member tokens: 7 onboarded members have no token yet: U0MEMBER1, U0MEMBER2, \
+             U0MEMBER3, U0MEMBER4, U0MEMBER5 and 2 more (--verbose lists them)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "then: nothing to fix: have them connect at https://status.example.com/slack/install"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("… bot token: no workspace has installed the bot yet"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("all good so far (2 pending until serve runs and members connect)\n"),
+        "{text}"
+    );
+    let out = doctor_with(&world, &["--verbose"], &env);
+    assert!(
+        support::stdout(&out).contains("U0MEMBER5, U0MEMBER6, U0MEMBER7\n"),
+        "{}",
+        support::show(&out)
+    );
+    let report = json_of(&doctor_with(&world, &["--json"], &env));
+    assert_eq!(report["ok"], true);
+    let pending: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "pending")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(pending, ["member tokens", "bot token"]);
+
+    // Setup 1 begun: its tokens file and bot token are asked for, and nothing of connecting.
+    let out = doctor_with(&world, &["--json"], &[("SLACK_SIGNING_SECRET", SECRET)]);
+    assert_eq!(out.status.code(), Some(2));
+    let report = json_of(&out);
+    assert_eq!(report["setup"], "request_url_tokens_file", "{report:#}");
+    let failed = failures(&report);
+    let names: Vec<&str> = failed.iter().map(|f| f.0.as_str()).collect();
+    assert!(names.contains(&"STATUSINATOR_TOKENS"), "{names:?}");
+    assert!(names.contains(&"SLACK_BOT_TOKEN"), "{names:?}");
+    let members = failed.iter().find(|f| f.0 == "member tokens").unwrap();
+    assert!(
+        members
+            .1
+            .starts_with("7 onboarded members have no token yet"),
+        "{members:?}"
+    );
+    assert!(members.2.contains("for more than a handful"), "{members:?}");
+    assert!(
+        !format!("{failed:?}").contains("/slack/install"),
+        "{failed:?}"
+    );
+
+    // A value pasted with its description: named, and not shown.
+    let pasted = format!("{SECRET}     Basic Information → App Credentials → Signing Secret");
+    let out = doctor_with(&world, &["--json"], &[("SLACK_SIGNING_SECRET", &pasted)]);
+    assert_eq!(out.status.code(), Some(2));
+    let failed = failures(&json_of(&out));
+    let secret = failed
+        .iter()
+        .find(|f| f.0 == "SLACK_SIGNING_SECRET")
+        .unwrap();
+    assert!(secret.2.contains("has spaces in it"), "{failed:?}");
+    assert!(
+        !support::show(&out).contains(SECRET),
+        "the secret was shown"
+    );
+}

@@ -6,7 +6,11 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use serde_json::json;
+use support::oauth::{new_key, CLIENT_ID, CLIENT_SECRET};
+use support::serve::SECRET;
 use support::World;
 
 fn example(name: &str) -> PathBuf {
@@ -84,6 +88,128 @@ fn the_env_file_breaks_no_setup() {
     }
     for setup in ["Setup 1", "Setup 2", "Setup 3"] {
         assert!(text.contains(setup), "{setup}");
+    }
+}
+
+/// An env file read the way systemd reads `EnvironmentFile=`: `#` and `;` begin a comment only
+/// at the start of a line, the rest of a line after `NAME=` is the value (spaces, `#` and all),
+/// with the whitespace around it dropped. Quotes and backslashes, which systemd and sh read
+/// differently, are refused.
+fn read_like_systemd(text: &str) -> BTreeMap<String, String> {
+    let mut vars = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        let (name, value) = line.split_once('=').expect("NAME=value");
+        assert!(
+            !value.contains(['"', '\'', '\\']),
+            "{name}: quotes and backslashes read differently in sh and systemd"
+        );
+        vars.insert(name.trim().to_owned(), value.trim().to_owned());
+    }
+    vars
+}
+
+/// An env file sourced the way the crontab and the README do (`set -a; . FILE`), in an
+/// environment without settings: the variables it sets.
+fn read_like_sh(path: &Path) -> BTreeMap<String, String> {
+    let out = std::process::Command::new("/bin/sh")
+        .args(["-c", "set -a && . \"$0\" && set +a && env -0"])
+        .arg(path)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "sh: {}", support::show(&out));
+    out.stdout
+        .split(|b| *b == 0)
+        .filter_map(|pair| std::str::from_utf8(pair).ok()?.split_once('='))
+        .filter(|(name, _)| !["PATH", "PWD", "SHLVL", "_", "OLDPWD"].contains(name))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// Each setup's section of the example env file, uncommented and filled in as an admin does:
+/// sh and systemd read the same values, and doctor finds that setup's settings complete.
+#[test]
+fn each_setups_section_uncommented_reads_alike_in_sh_and_systemd_and_is_complete() {
+    let text = std::fs::read_to_string(example("statusinator.env")).unwrap();
+    let world = World::local();
+    let bot = world.slack.add_bot();
+    let (app_token, _socket) = world.slack.socket_mode();
+    let tokens = world.tokens_path();
+    let key = new_key();
+    let value_of = |name: &str| -> String {
+        match name {
+            "SLACK_SIGNING_SECRET" => SECRET.to_owned(),
+            "SLACK_BOT_TOKEN" => bot.clone(),
+            "STATUSINATOR_TOKENS" => tokens.display().to_string(),
+            "SLACK_CLIENT_ID" => CLIENT_ID.to_owned(),
+            "SLACK_CLIENT_SECRET" => CLIENT_SECRET.to_owned(),
+            "STATUSINATOR_PUBLIC_URL" => "https://status.example.com".to_owned(),
+            "STATUSINATOR_SECRET_KEY" => key.clone(),
+            "SLACK_APP_TOKEN" => app_token.clone(),
+            other => panic!("no sample value for {other}"),
+        }
+    };
+    for (setup, id) in [
+        ("Setup 1", "request_url_tokens_file"),
+        ("Setup 2", "request_url_oauth"),
+        ("Setup 3", "socket_mode_oauth"),
+    ] {
+        // The admin uncomments the section's settings and pastes each value after its `=`.
+        let mut section = false;
+        let mut filled = String::new();
+        for line in text.lines() {
+            if line.starts_with("# ---") {
+                section = line.contains(setup);
+            }
+            let setting = line.strip_prefix("# ").filter(|l| {
+                l.split_once('=').is_some_and(|(n, _)| {
+                    !n.is_empty() && n.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                })
+            });
+            match setting {
+                Some(setting) if section => {
+                    let (name, value) = setting.split_once('=').unwrap();
+                    let value = match value {
+                        "" => value_of(name),
+                        "/etc/statusinator/tokens.json" => value_of(name),
+                        kept => kept.to_owned(),
+                    };
+                    filled.push_str(&format!("{name}={value}\n"));
+                }
+                _ => {
+                    filled.push_str(line);
+                    filled.push('\n');
+                }
+            }
+        }
+        let path = world.scene.write("env", filled.as_bytes());
+        let by_systemd = read_like_systemd(&filled);
+        let by_sh = read_like_sh(&path);
+        assert!(
+            by_systemd.contains_key("SLACK_CLIENT_ID") || setup == "Setup 1",
+            "{setup}: {by_systemd:?}"
+        );
+        assert_eq!(by_sh, by_systemd, "{setup}: sh and systemd read it alike");
+
+        let mut doctor = world.scene.command();
+        doctor
+            .args(["doctor", "--json", "--slack-api-url", &world.slack.url])
+            .env_remove("SLACK_SIGNING_SECRET")
+            .envs(&by_systemd);
+        let out = doctor.output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", support::show(&out)));
+        assert_eq!(report["setup"], id, "{setup}: {report:#}");
+        assert_eq!(
+            report["checks"][0]["name"], "settings",
+            "{setup}: {report:#}"
+        );
+        assert_eq!(report["checks"][0]["status"], "ok", "{setup}: {report:#}");
     }
 }
 

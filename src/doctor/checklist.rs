@@ -116,7 +116,12 @@ impl Checklist {
     }
 
     /// What comes true later on its own: `then` says when.
-    pub(super) fn pending(&mut self, name: &str, detail: impl Into<String>, then: impl Into<String>) {
+    pub(super) fn pending(
+        &mut self,
+        name: &str,
+        detail: impl Into<String>,
+        then: impl Into<String>,
+    ) {
         self.push(name, Status::Pending, detail.into(), Some(then.into()));
     }
 

@@ -42,7 +42,7 @@ pub fn run(settings: &Settings, oauth_url: &str, verbose: bool) -> Report {
         Err(problems) => {
             for problem in problems {
                 if problem.var == "settings" {
-                    list.fix("settings", "nothing of any setup is set", problem.fix);
+                    list.fix("settings", "nothing of any setup is set", setup::THE_THREE);
                 } else {
                     list.fix(problem.var, "missing or invalid", problem.fix);
                 }
@@ -123,7 +123,8 @@ pub fn run(settings: &Settings, oauth_url: &str, verbose: bool) -> Report {
         .map(|u| u.users.keys().cloned().collect())
         .unwrap_or_default();
     check_tokens_file(&mut list, &tokens, &onboarded, users.is_some());
-    if let Some(slack) = &slack {
+    // Members and bots are told by the setup: with none chosen there is nothing to say yet.
+    if let (Some(slack), Some(_)) = (&slack, kind) {
         let members = Members {
             kind,
             connect_at: setup.as_ref().and_then(|s| s.oauth.as_ref()).map(|o| {

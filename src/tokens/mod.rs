@@ -89,15 +89,24 @@ impl Tokens {
         }
         let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let (slack_token, bot_token) = (clean(slack_token), clean(bot_token));
-        if slack_token.as_deref().is_some_and(|t| t.starts_with("xoxb-")) {
+        if slack_token
+            .as_deref()
+            .is_some_and(|t| t.starts_with("xoxb-"))
+        {
             return Err(UsageError::new(
                 "SLACK_TOKEN is a bot token (xoxb-…): profile changes need a member's own \
                  user token (xoxp-…); put a bot token in SLACK_BOT_TOKEN instead",
             )
             .into());
         }
-        for (var, value) in [("SLACK_TOKEN", &slack_token), ("SLACK_BOT_TOKEN", &bot_token)] {
-            if let Some(wrong) = value.as_deref().and_then(|v| crate::setup::misshapen(var, v)) {
+        for (var, value) in [
+            ("SLACK_TOKEN", &slack_token),
+            ("SLACK_BOT_TOKEN", &bot_token),
+        ] {
+            if let Some(wrong) = value
+                .as_deref()
+                .and_then(|v| crate::setup::misshapen(var, v))
+            {
                 return Err(UsageError::new(format!("{var}: {wrong}")).into());
             }
         }
