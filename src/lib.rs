@@ -181,7 +181,8 @@ mod commands {
         let emoji = EmojiKey::parse(&args.emoji).map_err(UsageError::new)?;
         let (sections, from) = match &args.presets {
             Some(path) => {
-                let plan = onboard::prepare_file(path, false)?;
+                let plan =
+                    onboard::prepare_file(path, false, &onboard::KnownEmoji::standard_only())?;
                 (plan.sections, path.display().to_string())
             }
             None => {
@@ -273,7 +274,42 @@ mod commands {
 
     pub fn onboard(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
         let progress = !args.json && crate::progress::wanted();
-        let plan = match onboard::prepare_file(&args.file, progress) {
+        // Codes that are not standard emoji are looked up among the custom emoji of the
+        // workspaces statusinator has a bot token for (asked only when there is such a code).
+        let custom = || -> Option<std::collections::BTreeSet<String>> {
+            let bots = || -> Result<(Arc<crate::slack::SlackClient>, Vec<crate::tokens::Token>)> {
+                let slack = settings.slack()?;
+                // Bots only: the installations in the store (none before its first onboard),
+                // else SLACK_BOT_TOKEN.
+                let Ok(store) = settings.store.open() else {
+                    let bot = crate::tokens::Tokens::load(
+                        None,
+                        None,
+                        std::env::var("SLACK_BOT_TOKEN").ok(),
+                    )?;
+                    return Ok((slack, bot.bots()));
+                };
+                let bots_only = Settings {
+                    tokens_file: None,
+                    ..settings.clone()
+                };
+                let tokens = bots_only.tokens(&store.into(), Some(&slack))?;
+                Ok((slack, tokens.bots()))
+            };
+            match bots() {
+                Ok((slack, bots)) => onboard::custom_of(&slack, &bots),
+                Err(err) => {
+                    log::warn!(
+                        "the workspaces' custom emoji cannot be listed ({}): emoji codes that \
+                         are not standard are not checked against them",
+                        crate::redact::error(&err)
+                    );
+                    None
+                }
+            }
+        };
+        let known = onboard::KnownEmoji::with_custom(Box::new(custom));
+        let plan = match onboard::prepare_file(&args.file, progress, &known) {
             Ok(plan) => plan,
             Err(err) => {
                 if let (true, Some(problems)) = (args.json, err.downcast_ref::<Problems>()) {

@@ -494,3 +494,86 @@ fn a_token_or_a_huge_value_in_the_presets_comes_back_only_as_a_short_excerpt() {
     assert!(err.contains("(100000 characters)"), "{err}");
     assert!(err.len() < 2_000, "{} bytes of error", err.len());
 }
+
+/// An emoji code that is neither standard nor a custom emoji of the workspace is refused with
+/// what it probably means, every one in file order; without a bot token to ask, a code that is
+/// not standard is a warning that says how to check it, and Slack is never asked.
+#[test]
+fn emoji_typos_are_caught_with_a_did_you_mean() {
+    let world = support::World::local();
+    world
+        .slack
+        .add_custom_emoji("shipit", images::png(64, 64, 5));
+    let bot = world.slack.add_bot();
+    // json! keeps the order written: the problems come in the file's order.
+    let file = presets_file(
+        &world.scene,
+        "typos.json",
+        json!({
+            "users": {
+                "U024BE7LH": {
+                    ":palm_tre:": {"name": "Ana (on vacation)"},
+                    ":shipit:": {"name": "Ana (shipping)"},
+                    ":house:": {"name": "Ana (home)"}
+                },
+                "U0G9QF9C6": {":face_with_thermometr:": {"name": "Ben (sick)"}}
+            },
+            "workspace": {
+                ":house_with_garden:": {"name": "{name} (WFH)", "photo": {"badge": ":hosue:"}}
+            }
+        }),
+    );
+    let before = world.slack.calls().len();
+    let out = world
+        .command()
+        .env("SLACK_BOT_TOKEN", &bot)
+        .args(["onboard", &file])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("  - ")).collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(lines[0].contains("user U024BE7LH, emoji :palm_tre:: :palm_tre: is neither a standard emoji nor one of the workspace's custom emoji (did you mean :palm_tree:?)"), "{err}");
+    assert!(
+        lines[1].contains("user U0G9QF9C6, emoji :face_with_thermometr:")
+            && lines[1].contains("(did you mean :face_with_thermometer:?)"),
+        "{err}"
+    );
+    assert!(
+        lines[2].contains("workspace, emoji :house_with_garden:, photo, badge: :hosue:")
+            && lines[2].contains("(did you mean :house:?)"),
+        "{err}"
+    );
+    assert!(
+        world.scene.get("users.json").is_none(),
+        "nothing was written"
+    );
+    // The custom emoji were listed once, with the bot token.
+    let listed: Vec<_> = world.slack.calls()[before..]
+        .iter()
+        .filter(|c| c.method == "emoji.list")
+        .cloned()
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+
+    // No bot token: warnings, the presets are onboarded, and Slack is not asked.
+    let before = world.slack.calls().len();
+    let out = world.command().args(["onboard", &file]).output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let text = stdout(&out);
+    assert!(text.contains("warning: "), "{text}");
+    assert!(
+        text.contains(":palm_tre: is not a standard emoji (did you mean :palm_tree:?)"),
+        "{text}"
+    );
+    assert!(text.contains("set SLACK_BOT_TOKEN"), "{text}");
+    assert_eq!(text.matches("warning: ").count(), 4, "{text}");
+    assert_eq!(world.slack.calls().len(), before, "Slack was asked");
+    let report = onboard_json(&world.scene, &[&file, "--dry-run"]);
+    assert_eq!(
+        report["warnings"].as_array().unwrap().len(),
+        4,
+        "{report:#}"
+    );
+}

@@ -304,26 +304,9 @@ fn check_tokens_file(list: &mut Checklist, tokens: &Tokens, onboarded: &[UserId]
 fn nearest<'a>(user: &UserId, onboarded: &'a [UserId]) -> Option<&'a UserId> {
     let close: Vec<&UserId> = onboarded
         .iter()
-        .filter(|o| edit_distance(o.as_str(), user.as_str()) <= 2)
+        .filter(|o| strsim::osa_distance(o.as_str(), user.as_str()) <= 2)
         .collect();
     (close.len() == 1).then(|| close[0])
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let here = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(here + 1);
-            previous = here;
-        }
-    }
-    row[b.len()]
 }
 
 /// How members' lines are told for the setup aimed at.
@@ -608,7 +591,6 @@ mod tests {
         );
         let far = UserId::parse("U999").unwrap();
         assert_eq!(nearest(&far, &onboarded), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

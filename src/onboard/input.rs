@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::Problem;
+use super::{KnownEmoji, Problem};
 use crate::presets::{self, EmojiKey, UserId};
 use crate::workspace::{Rule, Section, Sections, TeamId};
 
@@ -41,7 +41,12 @@ pub(super) fn place(source: &str, user: &str, emoji: &str) -> String {
 }
 
 /// Reads the workspace presets of the input (`workspace`, `workspaces`), each rule checked.
-pub(super) fn read_sections(value: &Value, source: &str, problems: &mut Vec<Problem>) -> Sections {
+pub(super) fn read_sections(
+    value: &Value,
+    source: &str,
+    problems: &mut Vec<Problem>,
+    known: &KnownEmoji<'_>,
+) -> Sections {
     let mut sections = Sections::default();
     let Some(top) = value.as_object() else {
         return sections;
@@ -82,6 +87,24 @@ pub(super) fn read_sections(value: &Value, source: &str, problems: &mut Vec<Prob
                     continue;
                 }
             };
+            if let Some(message) = known.check(&emoji, &here) {
+                problems.push(Problem {
+                    place: here.clone(),
+                    message,
+                });
+            }
+            let badge = rule
+                .photo
+                .as_ref()
+                .and_then(|photo| crate::workspace::badge_of(photo, &emoji))
+                .filter(|badge| *badge != emoji.as_str())
+                .and_then(|badge| EmojiKey::parse(badge).ok());
+            if let Some(badge) = badge {
+                let place = format!("{here}, photo, badge");
+                if let Some(message) = known.check(&badge, &place) {
+                    problems.push(Problem { place, message });
+                }
+            }
             for (part, message) in crate::workspace::check_rule(&emoji, &rule) {
                 let place = if part.is_empty() {
                     here.clone()
@@ -134,6 +157,7 @@ pub(super) fn read_users<'a>(
     value: &'a Value,
     source: &str,
     problems: &mut Vec<Problem>,
+    known: &KnownEmoji<'_>,
 ) -> Vec<RawUser<'a>> {
     let mut problem = |place: String, message: String| problems.push(Problem { place, message });
     let Some(top) = value.as_object() else {
@@ -196,6 +220,11 @@ pub(super) fn read_users<'a>(
                     continue;
                 }
             };
+            if !emoji.is_default() {
+                if let Some(message) = known.check(&emoji, &here) {
+                    problem(here.clone(), message);
+                }
+            }
             if let Some(twin) = presets.iter().find(|p| p.emoji == emoji) {
                 problem(
                     here.clone(),

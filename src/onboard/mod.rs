@@ -3,6 +3,7 @@
 //! `users.json`. Pictures are written first and `users.json` last, so no preset ever points at a
 //! picture that is not there.
 
+mod emoji;
 mod input;
 mod pictures;
 mod problems;
@@ -28,6 +29,7 @@ use input::{place, read_sections, read_users};
 use pictures::load_picture;
 use report::report;
 
+pub use emoji::{custom_of, is_standard, CustomLister, KnownEmoji};
 pub use pictures::{PictureSources, MAX_PICTURE_BYTES};
 pub use problems::{Problem, Problems};
 pub use report::{Counts, PictureCounts, Report};
@@ -53,6 +55,8 @@ pub struct Plan {
     pub pictures: Vec<PlannedPicture>,
     /// The workspace presets given.
     pub sections: Sections,
+    /// What could not be checked (an emoji code that may be a custom emoji), with where.
+    pub warnings: Vec<Problem>,
 }
 
 /// Options of an onboard run.
@@ -68,7 +72,7 @@ pub struct Options {
 
 /// Reads a presets file and checks all of it. Every problem is reported. `progress` shows a bar
 /// while the pictures are read.
-pub fn prepare_file(path: &Path, progress: bool) -> Result<Plan> {
+pub fn prepare_file(path: &Path, progress: bool, known: &KnownEmoji<'_>) -> Result<Plan> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|err| {
         crate::exit::UsageError::new(format!(
@@ -76,14 +80,19 @@ pub fn prepare_file(path: &Path, progress: bool) -> Result<Plan> {
         ))
     })?;
     let sources = PictureSources::for_file(path).showing_progress(progress);
-    prepare(&bytes, &name, &sources)
+    prepare(&bytes, &name, &sources, known)
 }
 
 /// Checks an onboard input (JSON bytes) named `source` in messages. Fails with [`Problems`]
 /// (a usage error) listing everything wrong.
-pub fn prepare(bytes: &[u8], source: &str, sources: &PictureSources) -> Result<Plan> {
+pub fn prepare(
+    bytes: &[u8],
+    source: &str,
+    sources: &PictureSources,
+    known: &KnownEmoji<'_>,
+) -> Result<Plan> {
     let value = parse_input(bytes, source)?;
-    prepare_value(&value, source, sources)
+    prepare_value(&value, source, sources, known)
 }
 
 /// The input's JSON, or the [`Problems`] of its syntax. A caller holding a large body can drop
@@ -99,11 +108,16 @@ pub fn parse_input(bytes: &[u8], source: &str) -> Result<Value> {
 
 /// [`prepare`] of parsed input. Picture references are borrowed from `value`, never copied:
 /// a large `data:` URL is held once, then decoded.
-pub fn prepare_value(value: &Value, source: &str, sources: &PictureSources) -> Result<Plan> {
+pub fn prepare_value(
+    value: &Value,
+    source: &str,
+    sources: &PictureSources,
+    known: &KnownEmoji<'_>,
+) -> Result<Plan> {
     let fail = |problems: Vec<Problem>| anyhow::Error::new(Problems(problems));
     let mut problems = Vec::new();
-    let raw = read_users(value, source, &mut problems);
-    let sections = read_sections(value, source, &mut problems);
+    let raw = read_users(value, source, &mut problems, known);
+    let sections = read_sections(value, source, &mut problems, known);
 
     // Load every distinct picture once, in parallel.
     let refs: Vec<&str> = {
@@ -177,6 +191,7 @@ pub fn prepare_value(value: &Value, source: &str, sources: &PictureSources) -> R
         presets,
         pictures: pictures.into_values().collect(),
         sections,
+        warnings: known.take_warnings(),
     })
 }
 
@@ -231,7 +246,12 @@ mod tests {
 
     fn problems_of(json: &str) -> Vec<String> {
         let sources = PictureSources::remote_only();
-        match prepare(json.as_bytes(), "in.json", &sources) {
+        match prepare(
+            json.as_bytes(),
+            "in.json",
+            &sources,
+            &KnownEmoji::standard_only(),
+        ) {
             Ok(_) => Vec::new(),
             Err(err) => err
                 .to_string()
@@ -296,8 +316,9 @@ mod tests {
         let sources = PictureSources::remote_only();
         let a = r#"{"U1AAA": {"palm_tree": {"name": "away"}}}"#;
         let b = r#"{"lastUpdatedAt": 1, "users": {"U1AAA": {":palm_tree:": {"name": "away"}}}}"#;
-        let pa = prepare(a.as_bytes(), "a", &sources).unwrap();
-        let pb = prepare(b.as_bytes(), "b", &sources).unwrap();
+        let known = KnownEmoji::standard_only();
+        let pa = prepare(a.as_bytes(), "a", &sources, &known).unwrap();
+        let pb = prepare(b.as_bytes(), "b", &sources, &known).unwrap();
         assert_eq!(pa.presets, pb.presets);
         assert!(pa.pictures.is_empty());
     }

@@ -21,6 +21,9 @@ pub struct Report {
     pub workspace_presets: Option<Counts>,
     /// The new `lastUpdatedAt`; `None` on a dry run.
     pub last_updated_at: Option<u64>,
+    /// What could not be checked, with where (an emoji code that may be a custom emoji).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<super::Problem>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -80,6 +83,7 @@ pub(super) fn report(
         workspace,
         workspace_presets,
         last_updated_at,
+        warnings: plan.warnings.clone(),
     }
 }
 
@@ -158,6 +162,9 @@ impl Report {
                 if self.users == 1 { "" } else { "s" },
                 p.render()
             ));
+        }
+        for warning in &self.warnings {
+            out.push_str(&format!("warning: {warning}\n"));
         }
         match self.last_updated_at {
             Some(ts) => out.push_str(&format!("wrote {users_location} (lastUpdatedAt {ts})\n")),

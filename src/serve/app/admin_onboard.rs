@@ -48,8 +48,17 @@ impl App {
         // The body is dropped once parsed: a large data: URL is held once, then decoded.
         let value = onboard::parse_input(&body, SOURCE);
         drop(body);
+        let engine = self.status.engine();
+        let known = onboard::KnownEmoji::with_custom(Box::new(|| {
+            onboard::custom_of(engine.slack(), &engine.tokens().bots())
+        }));
         let plan = match value.and_then(|value| {
-            onboard::prepare_value(&value, SOURCE, &onboard::PictureSources::remote_only())
+            onboard::prepare_value(
+                &value,
+                SOURCE,
+                &onboard::PictureSources::remote_only(),
+                &known,
+            )
         }) {
             Ok(plan) => plan,
             Err(err) => {
