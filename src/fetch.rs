@@ -5,10 +5,11 @@
 //! checked before the request), after every redirect (at most [`MAX_REDIRECTS`], never from
 //! https to http), and no proxy from the environment is used (it would resolve names for us).
 //!
-//! Every refused or failed download says the same thing, whatever the reason: a refused
-//! address, a closed port, a timeout and an HTTP error cannot be told apart from the outside,
-//! so the messages cannot be used to scan a network. Only a download that did arrive (from a
-//! public address) can fail with a more precise reason: too large.
+//! A failed download says why (no public address, connection refused, TLS, timeout, an HTTP
+//! status, too large), so whoever typed the URL knows what to fix. What is never told apart is
+//! what lies on a private network: every address that is not public, reached directly, by a
+//! name that resolves only to private addresses, or through a redirect, reads as one refusal,
+//! before any connection to it is made, so the messages cannot be used to scan a network.
 
 use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -93,7 +94,7 @@ impl Resolve for PublicOnly {
                 .filter(|addr| is_public(addr.ip()))
                 .collect();
             if found.is_empty() {
-                return Err(format!("{host} has no public address").into());
+                return Err(format!("{host} {NO_PUBLIC_ADDRESS}").into());
             }
             let addrs: Addrs = Box::new(found.into_iter());
             Ok(addrs)
@@ -104,24 +105,113 @@ impl Resolve for PublicOnly {
 /// Why a download did not give its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchError {
-    /// Refused, unreachable, timed out, not found, an HTTP error, a bad redirect: all the same
-    /// from the outside (see the module's doc).
-    Failed,
+    /// Not a URL a download may reach: not https, or an address that is not public (directly,
+    /// through a name, or through a redirect), or not one of Slack's hosts for a profile photo.
+    /// All read the same: nothing on a private network can be told apart.
+    Refused,
+    /// The name does not resolve (to a public address).
+    NoAddress,
+    /// The server refused the connection.
+    ConnectionRefused,
+    /// The TLS handshake failed (a certificate not valid for the name, expired, untrusted).
+    Tls,
+    /// No answer in time.
+    Timeout,
+    /// Too many redirects, or one from https to http.
+    Redirects,
+    /// The server answered with this HTTP status.
+    Status(u16),
+    /// The connection broke off.
+    Broken,
     /// Arrived, but larger than the limit.
     TooLarge { limit: u64 },
 }
 
+impl FetchError {
+    /// What a failed request was, from reqwest's error and its causes.
+    fn of(err: &reqwest::Error) -> FetchError {
+        let mut causes = Vec::new();
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+        while let Some(cause) = source {
+            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                    return FetchError::ConnectionRefused;
+                }
+                if io.kind() == std::io::ErrorKind::TimedOut {
+                    return FetchError::Timeout;
+                }
+            }
+            causes.push(cause.to_string().to_lowercase());
+            source = cause.source();
+        }
+        let said = |words: &[&str]| causes.iter().any(|c| words.iter().any(|w| c.contains(w)));
+        if said(&[NOT_PUBLIC]) {
+            FetchError::Refused
+        } else if err.is_timeout() {
+            FetchError::Timeout
+        } else if err.is_redirect() {
+            FetchError::Redirects
+        } else if said(&[
+            NO_PUBLIC_ADDRESS,
+            "dns error",
+            "failed to lookup",
+            "name or service",
+        ]) {
+            FetchError::NoAddress
+        } else if said(&[
+            "certificate",
+            "tls",
+            "handshake",
+            "corrupt message",
+            "peer sent",
+        ]) {
+            FetchError::Tls
+        } else if said(&["connection refused"]) {
+            FetchError::ConnectionRefused
+        } else {
+            FetchError::Broken
+        }
+    }
+}
+
+/// What the redirect policy and the resolver say, read back by [`FetchError::of`].
+const NOT_PUBLIC: &str = "not public";
+const NO_PUBLIC_ADDRESS: &str = "has no public address";
+
 impl std::fmt::Display for FetchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the download failed: ")?;
         match self {
-            FetchError::Failed => f.write_str(
-                "the download failed: it must be a public https:// URL that answers with the \
-                 picture itself (private and local addresses are refused); check the URL in a \
-                 browser",
+            FetchError::Refused => f.write_str(
+                "it must be a public https:// URL (private and local addresses are never \
+                 fetched, nor redirects to them); use a public https:// URL of the picture",
             ),
+            FetchError::NoAddress => f.write_str(
+                "the name does not resolve to a public address (DNS); check the host name",
+            ),
+            FetchError::ConnectionRefused => f.write_str(
+                "the server refused the connection; check the host and port, and that the \
+                 server is up",
+            ),
+            FetchError::Tls => f.write_str(
+                "the TLS handshake failed (a certificate that is not valid for the name, \
+                 expired or not trusted, or no TLS on that port); check the URL in a browser",
+            ),
+            FetchError::Timeout => f.write_str(
+                "no answer within 30 s (timeout); try again, or use a picture from another host",
+            ),
+            FetchError::Redirects => f.write_str(
+                "too many redirects (at most 3), or one from https:// to http://; use the \
+                 picture's own URL",
+            ),
+            FetchError::Status(status) => write!(
+                f,
+                "the server answered HTTP {status}; check the URL in a browser"
+            ),
+            FetchError::Broken => f.write_str("the connection broke off; try again"),
             FetchError::TooLarge { limit } => write!(
                 f,
-                "the download is over the {limit}-byte limit; use a smaller picture"
+                "it is over the {limit}-byte limit; use a smaller picture"
             ),
         }
     }
@@ -274,7 +364,7 @@ impl Fetcher {
         token: &crate::slack::Token,
     ) -> Result<Vec<u8>, FetchError> {
         if self.only.is_none() {
-            return Err(FetchError::Failed);
+            return Err(FetchError::Refused);
         }
         self.fetch(url, limit, Some(token))
     }
@@ -285,10 +375,10 @@ impl Fetcher {
         limit: u64,
         token: Option<&crate::slack::Token>,
     ) -> Result<Vec<u8>, FetchError> {
-        let url = Url::parse(url).map_err(|_| FetchError::Failed)?;
+        let url = Url::parse(url).map_err(|_| FetchError::Refused)?;
         let client = if let Some(only) = &self.only {
             if !only.allows(&url) {
-                return Err(FetchError::Failed);
+                return Err(FetchError::Refused);
             }
             if url.origin() == only.api_origin {
                 self.loopback.as_ref().expect("set with only")
@@ -300,16 +390,21 @@ impl Fetcher {
         } else {
             match &self.loopback {
                 Some(client) if typed_loopback(&url) => client,
-                _ => return Err(FetchError::Failed),
+                _ => return Err(FetchError::Refused),
             }
         };
         let mut request = client.get(url);
         if let Some(token) = token {
             request = request.bearer_auth(token.secret.expose());
         }
-        let response = request.send().map_err(|_| FetchError::Failed)?;
+        let response = request.send().map_err(|err| FetchError::of(&err))?;
+        if response.status().is_redirection() {
+            // A redirect not followed (a typed loopback URL, a profile photo) may point
+            // anywhere: it reads as the refusal of a redirect to a private address does.
+            return Err(FetchError::Refused);
+        }
         if !response.status().is_success() {
-            return Err(FetchError::Failed);
+            return Err(FetchError::Status(response.status().as_u16()));
         }
         if response.content_length().unwrap_or(0) > limit {
             return Err(FetchError::TooLarge { limit });
@@ -318,7 +413,10 @@ impl Fetcher {
         response
             .take(limit + 1)
             .read_to_end(&mut bytes)
-            .map_err(|_| FetchError::Failed)?;
+            .map_err(|err| match err.kind() {
+                std::io::ErrorKind::TimedOut => FetchError::Timeout,
+                _ => FetchError::Broken,
+            })?;
         if bytes.len() as u64 > limit {
             return Err(FetchError::TooLarge { limit });
         }
@@ -412,20 +510,43 @@ mod tests {
     }
 
     #[test]
-    fn every_failure_reads_the_same() {
-        let fetcher = Fetcher::new(Reach::PublicHttps).unwrap();
+    fn each_failure_says_why_and_private_addresses_read_as_one() {
+        let fetcher = Fetcher::new(Reach::AlsoTypedLoopback).unwrap();
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = closed.local_addr().unwrap().port();
         drop(closed);
+        assert_eq!(
+            fetcher.get(&format!("http://127.0.0.1:{port}/a.png"), 10),
+            Err(FetchError::ConnectionRefused)
+        );
+        // A plain HTTP server asked for TLS.
+        let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = plain.local_addr().unwrap().port();
+        let answer = std::thread::spawn(move || {
+            use std::io::Write;
+            let (mut conn, _) = plain.accept().unwrap();
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        });
+        assert_eq!(
+            fetcher.get(&format!("https://127.0.0.1:{port}/a.png"), 10),
+            Err(FetchError::Tls)
+        );
+        answer.join().unwrap();
+        let public = Fetcher::new(Reach::PublicHttps).unwrap();
         for url in [
-            format!("http://127.0.0.1:{port}/a.png"),
-            format!("https://127.0.0.1:{port}/a.png"),
-            "https://localhost/a.png".to_owned(),
-            "https://169.254.169.254/".to_owned(),
-            "not a url".to_owned(),
+            "http://127.0.0.1:1/a.png",
+            "https://169.254.169.254/",
+            "https://10.1.2.3/a.png",
+            "not a url",
         ] {
-            assert_eq!(fetcher.get(&url, 10), Err(FetchError::Failed), "{url}");
+            assert_eq!(public.get(url, 10), Err(FetchError::Refused), "{url}");
         }
+        // A name with no public address: one that does not exist, or one that is private.
+        assert_eq!(
+            public.get("https://localhost/a.png", 10),
+            Err(FetchError::NoAddress)
+        );
+        assert!(FetchError::Status(404).to_string().contains("HTTP 404"));
     }
 
     #[test]

@@ -338,9 +338,9 @@ fn pictures_can_come_from_a_url() {
     );
     let out = scene.run(&["onboard", &missing]);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
-    // A missing file reads like any failed download: no oracle of what is behind a URL.
+    // A missing file says so, with the server's answer.
     assert!(
-        stderr(&out).contains("the download failed: it must be a public https:// URL"),
+        stderr(&out).contains("the download failed: the server answered HTTP 404"),
         "{}",
         show(&out)
     );

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod forward_proxy;
 pub mod images;
 pub mod oauth;
 pub mod proxy;

@@ -204,7 +204,7 @@ impl App {
                 crate::fetch::FetchError::TooLarge { limit } => {
                     format!("{shown} is over the {limit}-byte limit: export it smaller")
                 }
-                crate::fetch::FetchError::Failed => format!(
+                _ => format!(
                     "Slack did not hand {shown} to statusinator: attach it again; if this \
                      keeps happening, ask your admin to give the app the files:read scope"
                 ),

@@ -139,13 +139,10 @@ fn open_link(url: &str, plain_allowed: bool, stop: &Stop) -> Result<Link> {
     }
     let host = parsed.host_str().unwrap_or_default().to_owned();
     let port = parsed.port_or_known_default().unwrap_or(443);
-    let address = (host.as_str(), port)
-        .to_socket_addrs()
-        .with_context(|| format!("resolving {host}"))?
-        .next()
-        .ok_or_else(|| anyhow!("{host} has no address"))?;
-    let tcp = TcpStream::connect_timeout(&address, CONNECT_TIMEOUT)
-        .with_context(|| format!("connecting to {host}"))?;
+    let tcp = match proxy_for(&parsed) {
+        Some(proxy) => tunnel(&proxy, &host, port)?,
+        None => dial(&host, port)?,
+    };
     tcp.set_write_timeout(Some(WRITE_TIMEOUT))?;
     let _ = tcp.set_nodelay(true);
     let started = Instant::now();
@@ -181,6 +178,88 @@ fn open_link(url: &str, plain_allowed: bool, stop: &Stop) -> Result<Link> {
     }
     log::info!("Socket Mode: connected to {host}");
     Ok(link)
+}
+
+/// A TCP connection to `host:port`.
+fn dial(host: &str, port: u16) -> Result<TcpStream> {
+    let address = (host, port)
+        .to_socket_addrs()
+        .with_context(|| format!("resolving {host}"))?
+        .next()
+        .ok_or_else(|| anyhow!("{host} has no address"))?;
+    TcpStream::connect_timeout(&address, CONNECT_TIMEOUT)
+        .with_context(|| format!("connecting to {host}"))
+}
+
+/// The proxy the environment names for a Socket Mode URL, as for the Web API calls:
+/// `HTTPS_PROXY` for `wss://` (`http_proxy` for a plain `ws://` one), `ALL_PROXY` else, none for
+/// a host `NO_PROXY` lists.
+fn proxy_for(url: &url::Url) -> Option<url::Url> {
+    let mut as_http = url.clone();
+    let scheme = if url.scheme() == "wss" {
+        "https"
+    } else {
+        "http"
+    };
+    as_http.set_scheme(scheme).ok()?;
+    env_proxy::for_url(&as_http).to_url()
+}
+
+/// A TCP connection to `host:port` through an HTTP proxy's `CONNECT` tunnel (with the proxy's
+/// credentials from its URL, when it has some).
+fn tunnel(proxy: &url::Url, host: &str, port: u16) -> Result<TcpStream> {
+    let via = proxy.host_str().unwrap_or_default().to_owned();
+    if proxy.scheme() != "http" {
+        bail!(
+            "the proxy {via} is given as {}://: Socket Mode goes through an http:// proxy's \
+             CONNECT tunnel; give the proxy as http://host:port",
+            proxy.scheme()
+        );
+    }
+    let mut tcp = dial(&via, proxy.port_or_known_default().unwrap_or(8080))
+        .with_context(|| format!("reaching the proxy {via}"))?;
+    tcp.set_read_timeout(Some(CONNECT_TIMEOUT))?;
+    tcp.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let mut request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n");
+    if !proxy.username().is_empty() {
+        use base64::Engine;
+        let decode = |part: &str| {
+            percent_encoding::percent_decode_str(part)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let user = decode(proxy.username());
+        let password = decode(proxy.password().unwrap_or_default());
+        let credentials =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        request.push_str(&format!("Proxy-Authorization: Basic {credentials}\r\n"));
+    }
+    request.push_str("\r\n");
+    tcp.write_all(request.as_bytes())
+        .with_context(|| format!("asking the proxy {via} for a tunnel"))?;
+    // The proxy's answer, up to its blank line: nothing of the tunnel is read past it.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() > 8 * 1024 || tcp.read(&mut byte)? == 0 {
+            bail!("the proxy {via} closed the connection instead of opening a tunnel to {host}");
+        }
+        head.push(byte[0]);
+    }
+    let status_line = String::from_utf8_lossy(&head);
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    if !status.starts_with('2') {
+        bail!(
+            "the proxy {via} refused a tunnel to {host}:{port} (HTTP {status}): allow CONNECT to \
+             Slack's Socket Mode hosts, or list them in NO_PROXY"
+        );
+    }
+    tcp.set_read_timeout(None)?;
+    Ok(tcp)
 }
 
 pub(super) fn timed_out(err: &tungstenite::Error) -> bool {
