@@ -40,8 +40,8 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) of statusinator, or of one of its commands')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) of statusinator, or of one of its commands (read it with `statusinator man | man -l -`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -234,7 +234,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'statusinator;man' {
+        'statusinator;completions' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]')
             [CompletionResult]::new('--slack-api-url', '--slack-api-url', [CompletionResultType]::ParameterName, 'Slack Web API base URL (a test stand-in or a proxy goes here)')
             [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others')
@@ -248,7 +248,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'statusinator;completions' {
+        'statusinator;man' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]')
             [CompletionResult]::new('--slack-api-url', '--slack-api-url', [CompletionResultType]::ParameterName, 'Slack Web API base URL (a test stand-in or a proxy goes here)')
             [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others')
@@ -271,8 +271,8 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) of statusinator, or of one of its commands')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) of statusinator, or of one of its commands (read it with `statusinator man | man -l -`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -308,10 +308,10 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
         'statusinator;help;doctor' {
             break
         }
-        'statusinator;help;man' {
+        'statusinator;help;completions' {
             break
         }
-        'statusinator;help;completions' {
+        'statusinator;help;man' {
             break
         }
         'statusinator;help;help' {

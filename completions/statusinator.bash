@@ -113,7 +113,7 @@ _statusinator() {
 
     case "${cmd}" in
         statusinator)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll serve forget preview tokens doctor man completions help"
+            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll serve forget preview tokens doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -247,7 +247,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__help)
-            opts="onboard apply poll serve forget preview tokens doctor man completions help"
+            opts="onboard apply poll serve forget preview tokens doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

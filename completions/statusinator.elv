@@ -37,8 +37,8 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand preview 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack'
             cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
             cand doctor 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix'
-            cand man 'Print the manual page (roff) of statusinator, or of one of its commands'
             cand completions 'Print a shell completion script'
+            cand man 'Print the manual page (roff) of statusinator, or of one of its commands (read it with `statusinator man | man -l -`)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'statusinator;onboard'= {
@@ -216,7 +216,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'statusinator;man'= {
+        &'statusinator;completions'= {
             cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
             cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
             cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
@@ -229,7 +229,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'statusinator;completions'= {
+        &'statusinator;man'= {
             cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
             cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
             cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
@@ -251,8 +251,8 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand preview 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack'
             cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
             cand doctor 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix'
-            cand man 'Print the manual page (roff) of statusinator, or of one of its commands'
             cand completions 'Print a shell completion script'
+            cand man 'Print the manual page (roff) of statusinator, or of one of its commands (read it with `statusinator man | man -l -`)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'statusinator;help;onboard'= {
@@ -277,9 +277,9 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         }
         &'statusinator;help;doctor'= {
         }
-        &'statusinator;help;man'= {
-        }
         &'statusinator;help;completions'= {
+        }
+        &'statusinator;help;man'= {
         }
         &'statusinator;help;help'= {
         }

@@ -11,7 +11,8 @@ $bin completions powershell > completions/_statusinator.ps1
 $bin completions elvish > completions/statusinator.elv
 mkdir -p man
 $bin man > man/statusinator.1
-for command in onboard apply forget preview poll serve tokens doctor completions; do
+for command in onboard apply forget preview poll serve tokens tokens-forget tokens-new-key doctor \
+    completions man; do
     $bin man "$command" > "man/statusinator-$command.1"
 done
 echo "completions/ and man/ updated"

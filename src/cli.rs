@@ -236,10 +236,12 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 
-    /// Print the manual page (roff) of statusinator, or of one of its commands
-    #[command(hide = true)]
+    /// Print the manual page (roff) of statusinator, or of one of its commands (read it with
+    /// `statusinator man | man -l -`)
+    #[command(after_help = COMPLETIONS_AFTER)]
     Man {
-        /// The command (onboard, apply, poll, serve, tokens, doctor); none for the whole
+        /// The command (onboard, apply, forget, preview, poll, serve, tokens, doctor,
+        /// completions, man); none for the whole
         #[arg(value_name = "COMMAND")]
         command: Option<String>,
     },
@@ -489,7 +491,10 @@ pub fn command() -> clap::Command {
         .filter(|arg| arg.is_global_set())
         .map(|arg| arg.clone().global(false).hide(true))
         .collect();
-    command.mut_subcommand("completions", |sub| sub.args(globals))
+    // Neither completions nor man reads a global setting.
+    command
+        .mut_subcommand("completions", |sub| sub.args(globals.clone()))
+        .mut_subcommand("man", |sub| sub.args(globals))
 }
 
 /// The manual page of statusinator (`None`) or of one of its commands, as roff.
@@ -498,15 +503,25 @@ pub fn man_page(name: Option<&str>) -> Result<Vec<u8>, String> {
     let page = match name {
         None => top,
         Some(name) => {
-            let sub = top
-                .get_subcommands()
-                .find(|c| c.get_name() == name && !c.is_hide_set())
-                .ok_or_else(|| format!("statusinator has no command {name:?}"))?
-                .clone();
+            let find = |parent: &clap::Command, name: &str| {
+                parent
+                    .get_subcommands()
+                    .find(|c| c.get_name() == name && !c.is_hide_set())
+                    .cloned()
+            };
+            // `tokens-forget` is the page of `tokens forget`.
+            let sub = find(&top, name)
+                .or_else(|| {
+                    let (parent, child) = name.split_once('-')?;
+                    find(&find(&top, parent)?, child)
+                })
+                .ok_or_else(|| format!("statusinator has no command {name:?}"))?;
             sub.display_name(format!("statusinator-{name}"))
-                .bin_name(format!("statusinator {name}"))
+                .bin_name(format!("statusinator {}", name.replacen('-', " ", 1)))
         }
     };
+    // `help` is a way to ask, not a command with a page of its own.
+    let page = page.disable_help_subcommand(true);
     let mut out = Vec::new();
     clap_mangen::Man::new(page)
         .render(&mut out)
@@ -515,7 +530,7 @@ pub fn man_page(name: Option<&str>) -> Result<Vec<u8>, String> {
 }
 
 /// The commands that have a manual page of their own.
-pub const MAN_COMMANDS: [&str; 9] = [
+pub const MAN_COMMANDS: [&str; 12] = [
     "onboard",
     "apply",
     "forget",
@@ -523,8 +538,11 @@ pub const MAN_COMMANDS: [&str; 9] = [
     "poll",
     "serve",
     "tokens",
+    "tokens-forget",
+    "tokens-new-key",
     "doctor",
     "completions",
+    "man",
 ];
 
 /// Parses the process's arguments (exiting with clap's message and code 2 on a mistake).

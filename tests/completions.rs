@@ -154,7 +154,19 @@ fn checked_in_man_pages_match_the_binary() {
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains(".SH NAME"), "{file}");
         assert!(text.contains("Exit codes"), "{file}");
+        // Every page a page names exists.
+        for named in text.split("statusinator\\-").skip(1) {
+            if let Some((command, _)) = named.split_once("(1)") {
+                let command = command.replace("\\-", "-");
+                assert!(
+                    std::path::Path::new(&format!("{dir}/statusinator-{command}.1")).exists(),
+                    "{file} names statusinator-{command}(1), which does not exist"
+                );
+            }
+        }
     }
+    // `man` is a command people can find.
+    assert!(help(&[]).contains("\n  man "), "{}", help(&[]));
 }
 
 #[test]
