@@ -93,23 +93,14 @@ pub struct Forgotten {
 impl Forgotten {
     /// For people: what went (or would go), without a token or a name.
     pub fn render(&self) -> String {
-        let (verb, past) = if self.dry_run {
-            ("would", "be ")
-        } else {
-            ("", "")
-        };
+        // The heading says whether it happened; each line says what.
+        let past = if self.dry_run { "be " } else { "" };
         let mut lines = vec![if self.dry_run {
-            format!("forgetting {} would:", self.user)
+            format!("dry run, nothing changed: forgetting {} would:", self.user)
         } else {
             format!("forgot {}:", self.user)
         }];
-        let did = |what: &str| {
-            if self.dry_run {
-                format!("  - {verb} {what}")
-            } else {
-                format!("  - {what}")
-            }
-        };
+        let did = |what: &str| format!("  - {what}");
         lines.push(match (&self.usual_profile_left, self.usual_profile_back) {
             (Some(why), _) => {
                 format!("  - their usual name and photo could not {past}put back: {why}")

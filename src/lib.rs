@@ -216,10 +216,13 @@ mod commands {
             crate::out::text(&format!("name: {name}\n"));
         }
         let Some(photo_rule) = &rule.photo else {
-            return Err(UsageError::new(format!(
-                "the workspace preset for {key} has no photo, only a name: nothing to render"
-            ))
-            .into());
+            // A name-only rule is a rule like any other: it leaves the photo alone.
+            crate::out::text(&format!(
+                "photo: none: the workspace preset for {key} changes only the name, so members \
+                 keep their own photo ({} not written)\n",
+                args.output.display()
+            ));
+            return Ok(ExitCode::Success);
         };
         let usual = match &args.photo {
             Some(path) => Some(std::fs::read(path).map_err(|err| {

@@ -84,6 +84,18 @@ fn an_admin_forgets_a_member_whose_usual_profile_comes_back_first() {
     assert_eq!(plan["pictures_shared"], json!([shared]));
     assert_eq!(plan["pictures"].as_array().unwrap().len(), 1, "{plan}");
     assert_eq!(world.scene.snapshot(), before);
+    // As a person reads it: the heading says it is a dry run, each line says what.
+    let out = world.run(&["forget", ANA, "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(
+            "dry run, nothing changed: forgetting U0ANA0001 would:\n  - put their usual name \
+             and photo back\n  - remove 2 presets from users.json\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("- would"), "{text}");
+    assert_eq!(world.scene.snapshot(), before);
 
     let out = world.run(&["forget", ANA]);
     assert!(out.status.success(), "{}", show(&out));

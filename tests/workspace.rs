@@ -289,6 +289,20 @@ fn onboard_checks_templates_and_keeps_a_concurrent_members_preset() {
         show(&out)
     );
     assert!(!png.exists());
+    // A rule that changes only the name: its name, and no photo, which is no mistake.
+    let out = world.run(&[
+        "preview",
+        ":house_with_garden:",
+        "-o",
+        png.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        stdout(&out).starts_with("name: Ana Example (at home)\nphoto: none: the workspace preset for :house_with_garden: changes only the name"),
+        "{}",
+        show(&out)
+    );
+    assert!(!png.exists());
 }
 
 #[test]
