@@ -2,8 +2,9 @@
 # Runs a command with the test servers up: scripts/with-test-servers.sh COMMAND [ARGS...]
 #
 # On a fresh machine it creates a Python venv (target/test-venv) with moto and Slack's own SDK
-# (slack_sdk, to prove request signing matches Slack's), installs Debian's chromium and
-# chromium-driver when they are missing (the browser tests drive a real headless Chromium),
+# (slack_sdk, to prove request signing matches Slack's), installs Debian's chromium,
+# chromium-driver and sudo when they are missing (the browser tests drive a real headless
+# Chromium; the deployment test runs the README's sudo commands),
 # starts moto on a free loopback port, exports STATUSINATOR_TEST_S3_ENDPOINT and
 # STATUSINATOR_TEST_PYTHON for the command, and stops moto whatever happens. Used by
 # scripts/test.sh and the benchmarks.
@@ -22,15 +23,22 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$stamp"; then
     cp "$requirements" "$stamp"
 fi
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-    echo "==> installing chromium and chromium-driver (Debian) for the browser tests"
+# Debian packages the tests run: headless Chromium and its driver (the browser tests), sudo (the
+# test that runs the README's deployment commands).
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
+command -v sudo >/dev/null 2>&1 || missing="$missing sudo"
+if [ -n "$missing" ]; then
+    echo "==> installing$missing (Debian) for the tests"
     if [ "$(id -u)" -eq 0 ]; then
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -q >/dev/null
-        apt-get install -y -q chromium chromium-driver >/dev/null
+        # shellcheck disable=SC2086
+        apt-get install -y -q $missing >/dev/null
     else
-        echo "the browser tests need chromium and chromium-driver: run" >&2
-        echo "  sudo apt-get install chromium chromium-driver" >&2
+        echo "the tests need$missing: run" >&2
+        echo "  sudo apt-get install$missing" >&2
         exit 1
     fi
 fi
