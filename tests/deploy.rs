@@ -163,7 +163,10 @@ fn the_readmes_deployment_commands_work_as_written() {
     // The owners the README promises.
     let uid = |name: &str| {
         let out = Command::new("id").args(["-u", name]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).trim().parse::<u32>().unwrap()
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<u32>()
+            .unwrap()
     };
     let service = uid("statusinator");
     let owner_mode = |path: &Path| {
@@ -194,8 +197,8 @@ fn the_readmes_deployment_commands_work_as_written() {
     );
     let out = as_root(&cron, &cwd);
     assert!(out.status.success(), "{}", support::show(&out));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("{}", support::show(&out)));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", support::show(&out)));
     assert_eq!(report["members"][0]["user"], "U0ANA0001", "{report}");
 
     // The scratch store belongs to the service user: root removes it.

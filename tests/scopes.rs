@@ -1,5 +1,5 @@
 //! One list of scopes: what the code asks Slack for (the bot's at install, a member's when they
-//! connect) is what the manifests in `examples/` declare and what the README tells an admin.
+//! connect) is what the manifests in `examples/` declare and what docs/connecting.md tells an admin.
 
 use statusinator::connect::{BOT_SCOPES, USER_SCOPES};
 
@@ -53,18 +53,11 @@ fn the_code_the_manifests_and_the_readme_ask_for_the_same_scopes() {
             "{manifest}: the user scopes"
         );
     }
-    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    let connecting = readme
-        .split("## Connecting members")
-        .nth(1)
-        .unwrap()
-        .split("\n## ")
-        .next()
-        .unwrap();
+    let connecting = std::fs::read_to_string(format!("{root}/docs/connecting.md")).unwrap();
     for scope in BOT_SCOPES.split(',').chain(USER_SCOPES.split(',')) {
         assert!(
             connecting.contains(&format!("`{scope}`")),
-            "the README's Connecting members does not name {scope}"
+            "docs/connecting.md does not name {scope}"
         );
     }
     assert!(BOT_SCOPES.split(',').any(|s| s == "files:read"));

@@ -127,6 +127,28 @@ impl Browser {
         self.runtime.block_on(self.client.source()).unwrap()
     }
 
+    /// Makes the window this size (a picture of an element shows only what fits in it).
+    pub fn resize(&self, width: u32, height: u32) {
+        self.runtime
+            .block_on(self.client.set_window_size(width, height))
+            .unwrap();
+    }
+
+    /// A PNG of the element with this CSS selector, once it is there and every picture in the
+    /// page has loaded.
+    pub fn element_png(&self, css: &str) -> Vec<u8> {
+        self.runtime
+            .block_on(async {
+                self.client
+                    .wait()
+                    .for_element(Locator::Css("body.loaded"))
+                    .await?;
+                let element = self.client.wait().for_element(Locator::Css(css)).await?;
+                element.screenshot().await
+            })
+            .unwrap_or_else(|e| panic!("a picture of {css}: {e}"))
+    }
+
     /// A PNG of what the browser shows.
     pub fn screenshot(&self, path: &std::path::Path) {
         let png = self.runtime.block_on(self.client.screenshot()).unwrap();

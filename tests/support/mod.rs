@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod blockkit;
 pub mod browser;
 pub mod forward_proxy;
 pub mod images;

@@ -260,7 +260,8 @@ fn workspace_blocks(blocks: &mut Vec<Value>, workspace: &WorkspaceShown, public:
                                                    "text": "Workspace presets"}}));
     let mut switch = if workspace.on {
         let mut block = section(
-            ":white_check_mark: *On*: for a status emoji you have no preset of your own for,              your workspace's preset applies, made from your own name and photo."
+            ":white_check_mark: *On*: for a status emoji you have no preset of your own for, \
+             your workspace's preset applies, made from your own name and photo."
                 .to_owned(),
         );
         block["accessory"] = button("Turn off", WORKSPACE_OFF, None);
@@ -311,7 +312,8 @@ fn applied_words(applied: Option<&Applied>) -> String {
         format!("status {}", applied.emoji)
     };
     let what = match &applied.preset {
-        Some(key) => format!("the {} preset is applied", emoji_label(key)),
+        Some(key) if key.is_default() => "your default preset is applied".to_owned(),
+        Some(key) => format!("the {key} preset is applied"),
         None => "your usual name and photo are in effect".to_owned(),
     };
     escape(&format!(":arrow_forward: *Active*: {status}; {what}."))
