@@ -32,7 +32,7 @@ pub const STATE_SECONDS: u64 = 600;
 /// What the bot asks for: `user_change` events and `users.list` (`users:read`), direct messages
 /// (`chat:write`), the `/statusinator` command (`commands`), the photos members attach in the
 /// preset modal (`files:read`) and the workspace's custom emoji for workspace presets' badges
-/// (`emoji:read`). The manifests in `examples/` and the README list the same
+/// (`emoji:read`). The manifests in `examples/` and docs/connecting.md list the same
 /// (a test keeps them so).
 pub const BOT_SCOPES: &str = "users:read,chat:write,commands,files:read,emoji:read";
 /// The bot scopes statusinator uses that `granted` (a comma-separated list, as Slack gives it)
@@ -61,8 +61,8 @@ pub fn missing_scopes_fix(team: &str, missing: &[&str], install_url: Option<&str
     )
 }
 
-/// What a member grants: reading and changing their own profile (the manifests and the README
-/// list the same).
+/// What a member grants: reading and changing their own profile (the manifests and
+/// docs/connecting.md list the same).
 pub const USER_SCOPES: &str = "users.profile:read,users.profile:write";
 /// Where Slack sends the browser back, under the public URL.
 pub const REDIRECT_PATH: &str = "/slack/oauth_redirect";
