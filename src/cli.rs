@@ -128,12 +128,17 @@ const DOCTOR_AFTER: &str = const_format::concatcp!(
   SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, STATUSINATOR_ADMIN_TOKEN
   SLACK_TOKEN, SLACK_BOT_TOKEN
   SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, STATUSINATOR_PUBLIC_URL, STATUSINATOR_SECRET_KEY
+  HTTPS_PROXY, NO_PROXY     a proxy for the calls to Slack
 ",
     AWS_VARS,
     "
 
+It checks the setup the settings aim at, even half-filled (with none set, it names the three).
+What comes true only once serve runs or members connect is pending (…), not a fault. Members who
+share a finding are one line; -v lists every one.
+
 Exit codes:
-  0  every check passed
+  0  every check passed (pending ones included)
   1  something could not be reached (the store, Slack): try again
   2  something to fix: each ✘ line says what"
 );

@@ -533,6 +533,22 @@ fn serve_without_a_signing_secret_or_with_a_busy_address_says_what_to_fix() {
     }
     assert!(err.contains("4 problems to fix"), "{err}");
 
+    // A value an env file's description was pasted with: named, not shown, nothing started.
+    let pasted = format!("{SECRET}   Basic Information → App Credentials");
+    let out = world
+        .command()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SLACK_SIGNING_SECRET", &pasted)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("SLACK_SIGNING_SECRET: the value has spaces in it"),
+        "{err}"
+    );
+    assert!(!err.contains(SECRET), "the secret was shown: {err}");
+
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
     let out = world
