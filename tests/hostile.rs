@@ -242,32 +242,7 @@ fn picture_urls_never_reach_private_addresses_which_all_read_as_one_refusal() {
         "https://[::ffff:169.254.169.254]/x.png".to_owned(),
         "https://10.0.0.1/a.png".to_owned(),
     ];
-    let mut messages = Vec::new();
-    for url in &cases {
-        let file = scene.write(
-            "p.json",
-            serde_json::to_vec(&json!({"U1AAA": {"default": {"picture": url}}})).unwrap(),
-        );
-        let out = scene.run(&["onboard", file.to_str().unwrap(), "--json"]);
-        assert_eq!(out.status.code(), Some(2), "{url}: {}", show(&out));
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let message = report["problems"][0]["message"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        messages.push((url.clone(), message));
-    }
-    // Whatever is behind a private address, directly or through a redirect, reads the same.
-    for (url, message) in &messages {
-        assert_eq!(message, &messages[0].1, "{url} reads differently");
-    }
-    assert!(
-        messages[0]
-            .1
-            .contains("the download failed: it must be a public https:// URL"),
-        "{messages:?}"
-    );
-    // What the admin typed on their own machine says why it failed.
+    // What onboard says of a picture at `url`.
     let problem = |url: &str| {
         let file = scene.write(
             "p.json",
@@ -281,6 +256,21 @@ fn picture_urls_never_reach_private_addresses_which_all_read_as_one_refusal() {
             .unwrap()
             .to_owned()
     };
+    let messages: Vec<(String, String)> = cases
+        .iter()
+        .map(|url| (url.clone(), problem(url)))
+        .collect();
+    // Whatever is behind a private address, directly or through a redirect, reads the same.
+    for (url, message) in &messages {
+        assert_eq!(message, &messages[0].1, "{url} reads differently");
+    }
+    assert!(
+        messages[0]
+            .1
+            .contains("the download failed: it must be a public https:// URL"),
+        "{messages:?}"
+    );
+    // What the admin typed on their own machine says why it failed.
     let said = problem(&format!("http://127.0.0.1:{closed}/a.png"));
     assert!(said.contains("refused the connection"), "{said}");
     let said = problem(&format!("{}/missing.png", victim.url));

@@ -423,39 +423,42 @@ impl Members {
                 );
             }
         }
-        if !stopped.is_empty() {
-            list.fix(
-                "member tokens",
-                format!(
-                    "{} stopped working: {}",
-                    count(stopped.len(), "member's connection", "members' connections"),
-                    self.names(&stopped)
+        // Each finding that is something to fix: its members, how it reads, the fix.
+        let findings = [
+            (
+                &stopped,
+                (
+                    "member's connection",
+                    "members' connections",
+                    "stopped working",
                 ),
                 format!("{} again (each was told)", self.connect_fix()),
-            );
-        }
-        if !not_own.is_empty() {
-            list.fix(
-                "member tokens",
-                format!(
-                    "{} another member's token: {}",
-                    count(not_own.len(), "member has", "members have"),
-                    self.names(&not_own)
-                ),
+            ),
+            (
+                &not_own,
+                ("member has", "members have", "another member's token"),
                 "Slack changes only the token owner's own profile: give each member's own user \
-                 token (xoxp-…)",
-            );
-        }
-        if !lacking.is_empty() {
-            list.fix(
-                "member tokens",
-                format!(
-                    "{} a scope: {}",
-                    count(lacking.len(), "member token lacks", "member tokens lack"),
-                    self.names(&lacking)
-                ),
+                 token (xoxp-…)"
+                    .to_owned(),
+            ),
+            (
+                &lacking,
+                ("member token lacks", "member tokens lack", "a scope"),
                 format!("they must authorize the app again with the user scopes {USER_SCOPES}"),
-            );
+            ),
+        ];
+        for (members, (one, many, what), fix) in findings {
+            if !members.is_empty() {
+                list.fix(
+                    "member tokens",
+                    format!(
+                        "{} {what}: {}",
+                        count(members.len(), one, many),
+                        self.names(members)
+                    ),
+                    fix,
+                );
+            }
         }
         if good == 0 && list.0.iter().any(|c| c.name == "member tokens") {
             return;

@@ -58,7 +58,7 @@ impl<'a> KnownEmoji<'a> {
     /// Checks `code` found at `place`: the problem when it exists nowhere; a code that could
     /// not be checked is kept as a warning.
     pub fn check(&self, code: &EmojiKey, place: &str) -> Option<String> {
-        let name = base_name(code.as_str());
+        let (name, _) = crate::workspace::art::split(code.as_str());
         if is_standard(name) {
             return None;
         }
@@ -115,51 +115,9 @@ pub fn custom_of(
     names
 }
 
-/// `:wave::skin-tone-3:` → `wave`.
-fn base_name(code: &str) -> &str {
-    let inner = code.trim_matches(':');
-    inner.split("::").next().unwrap_or(inner)
-}
-
-/// A standard emoji's short name, as Slack or GitHub spell it (Slack writes some with `-` where
-/// GitHub writes `_`, and some with `_face` where GitHub has none).
+/// Whether `name` is a standard emoji's short name, as Slack or GitHub spell it.
 pub fn is_standard(name: &str) -> bool {
-    let plain = name.replace('-', "_");
-    let mut spellings = vec![
-        name.to_owned(),
-        plain.clone(),
-        plain.strip_suffix("_face").unwrap_or_default().to_owned(),
-        format!("{plain}_face"),
-    ];
-    // Slack's `man-biking`, `woman-surfing` and `flag-ch` are GitHub's `biking_man`,
-    // `surfing_woman` and `ch`.
-    for person in ["man", "woman"] {
-        if let Some(rest) = name.strip_prefix(person).and_then(|r| r.strip_prefix('-')) {
-            spellings.push(format!("{}_{person}", rest.replace('-', "_")));
-        }
-    }
-    if let Some(country) = name.strip_prefix("flag-") {
-        // A country's two letters are its flag's two regional indicator symbols.
-        let flag: Option<String> = (country.len() == 2)
-            .then(|| {
-                country
-                    .bytes()
-                    .map(|b| {
-                        char::from_u32(
-                            0x1F1E6 + u32::from(b.to_ascii_lowercase().wrapping_sub(b'a')),
-                        )
-                    })
-                    .collect()
-            })
-            .flatten();
-        if flag.is_some_and(|flag| emojis::get(&flag).is_some()) {
-            return true;
-        }
-        spellings.push(country.to_owned());
-    }
-    spellings
-        .iter()
-        .any(|n| !n.is_empty() && emojis::get_by_shortcode(n).is_some())
+    crate::workspace::art::by_short_name(name).is_some()
 }
 
 /// The known name closest to `name` within [`NEAR`] edits, if any.

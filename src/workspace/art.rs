@@ -44,12 +44,50 @@ impl std::fmt::Debug for Art {
 /// one: its artwork.
 pub fn standard(code: &EmojiKey) -> Option<Art> {
     let (name, tone) = split(code.as_str());
-    let emoji = emojis::get_by_shortcode(name)?;
+    let emoji = by_short_name(name)?;
     let emoji = match tone.and_then(skin_tone) {
         Some(tone) => emoji.with_skin_tone(tone).unwrap_or(emoji),
         None => emoji,
     };
     svg_of(emoji.as_str()).map(Art::Svg)
+}
+
+/// The standard emoji a short name names, as Slack or GitHub spell it: Slack writes some with
+/// `-` where GitHub writes `_` (`man-biking` is GitHub's `biking_man`), some with `_face` where
+/// GitHub has none (`thinking_face`), and flags by country code (`flag-ch`).
+pub fn by_short_name(name: &str) -> Option<&'static emojis::Emoji> {
+    if let Some(emoji) = emojis::get_by_shortcode(name) {
+        return Some(emoji);
+    }
+    if let Some(country) = name.strip_prefix("flag-").filter(|c| c.len() == 2) {
+        // A country's two letters are its flag's two regional indicator symbols.
+        let flag: Option<String> = country
+            .bytes()
+            .map(|b| {
+                let letter = b
+                    .to_ascii_lowercase()
+                    .checked_sub(b'a')
+                    .filter(|l| *l < 26)?;
+                char::from_u32(0x1F1E6 + u32::from(letter))
+            })
+            .collect();
+        return emojis::get(&flag?);
+    }
+    let plain = name.replace('-', "_");
+    let mut spellings = vec![
+        plain.clone(),
+        plain.strip_suffix("_face").unwrap_or_default().to_owned(),
+        format!("{plain}_face"),
+    ];
+    for person in ["man", "woman"] {
+        if let Some(rest) = name.strip_prefix(person).and_then(|r| r.strip_prefix('-')) {
+            spellings.push(format!("{}_{person}", rest.replace('-', "_")));
+        }
+    }
+    spellings
+        .iter()
+        .filter(|n| !n.is_empty())
+        .find_map(|n| emojis::get_by_shortcode(n))
 }
 
 /// Twemoji's SVG of an emoji, with or without its variation selector.
@@ -61,7 +99,7 @@ fn svg_of(text: &str) -> Option<&'static str> {
 }
 
 /// `:wave::skin-tone-3:` → (`wave`, Some(3)).
-fn split(code: &str) -> (&str, Option<u8>) {
+pub fn split(code: &str) -> (&str, Option<u8>) {
     let inner = code.trim_matches(':');
     match inner.split_once("::skin-tone-") {
         Some((name, tone)) => (name, tone.parse().ok()),
@@ -207,6 +245,10 @@ mod tests {
             ":+1:",
             ":wave::skin-tone-3:",
             ":calendar:",
+            // As Slack spells them where GitHub does not.
+            ":thinking_face:",
+            ":man-biking:",
+            ":flag-ch:",
         ] {
             assert!(
                 matches!(standard(&code(c)), Some(Art::Svg(_))),
