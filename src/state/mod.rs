@@ -16,6 +16,7 @@
 
 pub mod index;
 pub mod migrate;
+pub mod wait;
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};

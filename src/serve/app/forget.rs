@@ -10,10 +10,11 @@ use std::time::Duration;
 use super::App;
 use crate::forget::{self, Finished};
 use crate::presets::UserId;
+use crate::state::wait::{self, Turn};
 
-/// How often a forget waits for another process writing the member, before the reconcile
-/// takes it over.
-const ELSEWHERE_TRIES: usize = 20;
+/// How long a forget waits for another process writing the member, before the reconcile takes
+/// it over.
+const ELSEWHERE_WAIT: Duration = Duration::from_secs(10);
 
 impl App {
     pub(super) fn forget_member(&self, team: &str, user: &UserId) {
@@ -31,32 +32,33 @@ impl App {
         }
         // A claimant of its own: the status workers of this process are others to it.
         let engine = self.status.engine().another_claimant("serve-forget");
-        for _ in 0..ELSEWHERE_TRIES {
-            match forget::finish(&engine, user) {
-                Ok(Finished::Done(_)) => {
-                    self.status.connected.remove(user);
-                    // users.json changed here: the cache knows at once.
-                    if let Err(err) = self.presets.reload() {
-                        log::warn!("re-reading users.json: {err:#}");
-                    }
-                    self.status.forgetting.done(user);
-                    self.tell(
-                        team,
-                        user,
-                        "Everything statusinator kept about you is deleted: your presets and \
-                         their photos, your usual profile (your name and photo are as they were), \
-                         what it last changed and your connection (its token is revoked). Open \
-                         its Home tab to start again any time.",
-                    );
-                    self.publish_home(team, user);
-                    return;
+        let finished = wait::for_member(user, ELSEWHERE_WAIT, || {
+            Ok(match forget::finish(&engine, user)? {
+                Finished::Done(done) => Turn::Done(done),
+                Finished::Elsewhere => Turn::Elsewhere("another process".to_owned()),
+            })
+        });
+        match finished {
+            Ok(Some(_)) => {
+                self.status.connected.remove(user);
+                // users.json changed here: the cache knows at once.
+                if let Err(err) = self.presets.reload() {
+                    log::warn!("re-reading users.json: {err:#}");
                 }
-                Ok(Finished::Elsewhere) => std::thread::sleep(Duration::from_millis(500)),
-                Err(err) => {
-                    log::warn!("{user} asked to delete their data, not finished yet: {err:#}");
-                    break;
-                }
+                self.status.forgetting.done(user);
+                self.tell(
+                    team,
+                    user,
+                    "Everything statusinator kept about you is deleted: your presets and their \
+                     photos, your usual profile (your name and photo are as they were), what it \
+                     last changed and your connection (its token is revoked). Open its Home tab \
+                     to start again any time.",
+                );
+                self.publish_home(team, user);
+                return;
             }
+            Ok(None) => {}
+            Err(err) => log::warn!("{user} asked to delete their data, not finished yet: {err:#}"),
         }
         self.tell(
             team,

@@ -1,0 +1,53 @@
+//! `statusinator forget USER`: the member's usual profile back, then everything statusinator
+//! keeps about them deleted (see [`crate::forget`]).
+
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use crate::apply::Engine;
+use crate::cli::ForgetArgs;
+use crate::exit::{ExitCode, UsageError};
+use crate::forget::Finished;
+use crate::presets::UserId;
+use crate::settings::Settings;
+use crate::state::wait::{self, Turn};
+use crate::store::Store;
+
+/// Stores the wish, finishes it (waiting for another writer of the member), prints what went.
+pub fn run(settings: &Settings, args: &ForgetArgs) -> Result<ExitCode> {
+    let user = UserId::parse(args.user.trim()).map_err(UsageError::new)?;
+    let store: Arc<dyn Store> = settings.store.open()?.into();
+    let slack = settings.slack()?;
+    let tokens = Arc::new(settings.tokens(&store, Some(&slack))?);
+    let instance = crate::state::instance_name("forget");
+    let engine = Engine::new(store.clone(), slack, tokens).claiming_as(&instance);
+    let forgotten = if args.dry_run {
+        crate::forget::plan(&engine, &user)?
+    } else {
+        // The wish first: a failure half-way is finished by the next run, serve or poll.
+        crate::forget::wish(store.as_ref(), &user, "admin", crate::clock::unix_now())?;
+        let done = wait::for_member(&user, wait::WAIT_FOR_OTHERS, || {
+            Ok(match crate::forget::finish(&engine, &user)? {
+                Finished::Done(done) => Turn::Done(done),
+                Finished::Elsewhere => Turn::Elsewhere("another process".to_owned()),
+            })
+        })?;
+        done.ok_or_else(|| {
+            anyhow::anyhow!(
+                "{user} is still being written by another process after {} s: the wish to \
+                 forget them is stored, and serve's next reconcile, the next poll or running \
+                 forget again finishes it",
+                wait::WAIT_FOR_OTHERS.as_secs()
+            )
+        })?
+    };
+    if args.json {
+        let mut out = serde_json::to_value(&forgotten)?;
+        out["ok"] = true.into();
+        crate::out::line(&serde_json::to_string_pretty(&out)?);
+    } else {
+        crate::out::text(&forgotten.render());
+    }
+    Ok(ExitCode::Success)
+}
