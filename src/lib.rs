@@ -4,8 +4,8 @@
 //! The library holds the whole core; the binary is a thin shell over [`run`]. From the top down:
 //! - [`commands`]: each command's story, one file each ([`doctor`] has a folder of its own);
 //! - [`serve`]: the long-running service: transports, inbox, status pipeline, the app members use;
-//! - [`poll`], [`forget`], [`disconnect`], [`deactivated`], [`kept`]: the reconciling cycle and a
-//!   member's lifecycle;
+//! - [`poll`], [`members`]: the reconciling cycle, and a member's lifecycle (disconnect,
+//!   deactivated, forget, what is kept);
 //! - [`apply`]: planning a member's writes and the engine that makes them; [`workspace`]:
 //!   workspace presets, their name templates and made photos; [`statuses`]: reading everyone's
 //!   status;
@@ -20,15 +20,12 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod connect;
-pub mod deactivated;
-pub mod disconnect;
 pub mod doctor;
 pub mod events;
 pub mod exit;
 pub mod fetch;
-pub mod forget;
-pub mod kept;
 pub mod lease;
+pub mod members;
 pub mod net;
 pub mod onboard;
 pub mod out;

@@ -38,24 +38,23 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
         member.workspace_off,
     );
     let none = crate::presets::UserPresets::new();
-    let presets =
-        match users.users.get(&user) {
-            Some(presets) => presets,
-            None if workspace.is_some() => &none,
-            None => {
-                return Err(UsageError::new(format!(
-            "{user} is not onboarded in {}: add their presets to a presets file and run \
+    let presets = match users.users.get(&user) {
+        Some(presets) => presets,
+        None if workspace.is_some() => &none,
+        None => {
+            return Err(UsageError::new(format!(
+                "{user} is not onboarded in {}: add their presets to a presets file and run \
                  statusinator onboard FILE{}",
-            store.location(store::USERS_KEY),
-            if users.sections.is_empty() {
-                ""
-            } else {
-                ", or have them connect (serve's /slack/install) to get the workspace presets"
-            }
-        ))
-                .into())
-            }
-        };
+                store.location(store::USERS_KEY),
+                if users.sections.is_empty() {
+                    ""
+                } else {
+                    ", or have them connect (serve's /slack/install) to get the workspace presets"
+                }
+            ))
+            .into())
+        }
+    };
     // A workspace preset's name is made from the usual name: what Slack shows, until
     // statusinator keeps it.
     let shown = match (workspace, &member.usual, tokens.for_user(&user)) {
@@ -147,17 +146,19 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
 /// another apply) writes them; then only what is still missing is written.
 fn apply_claimed(engine: &Engine, plan: apply::Plan) -> Result<apply::Outcome> {
     let done = wait::for_member(&plan.user, wait::WAIT_FOR_OTHERS, || {
-        Ok(match engine.execute_claimed(&plan, crate::clock::unix_now())? {
-            apply::Run::Done { plan, .. } => Turn::Done(apply::Outcome {
-                plan: *plan,
-                dry_run: false,
-            }),
-            apply::Run::Elsewhere(other) => Turn::Elsewhere(format!(
-                "{} (applying {})",
-                other.by,
-                apply::display_emoji(&other.emoji)
-            )),
-        })
+        Ok(
+            match engine.execute_claimed(&plan, crate::clock::unix_now())? {
+                apply::Run::Done { plan, .. } => Turn::Done(apply::Outcome {
+                    plan: *plan,
+                    dry_run: false,
+                }),
+                apply::Run::Elsewhere(other) => Turn::Elsewhere(format!(
+                    "{} (applying {})",
+                    other.by,
+                    apply::display_emoji(&other.emoji)
+                )),
+            },
+        )
     })?;
     done.ok_or_else(|| {
         anyhow::anyhow!(

@@ -1,5 +1,5 @@
 //! `statusinator forget USER`: the member's usual profile back, then everything statusinator
-//! keeps about them deleted (see [`crate::forget`]).
+//! keeps about them deleted (see [`crate::members::forget`]).
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use anyhow::Result;
 use crate::apply::Engine;
 use crate::cli::ForgetArgs;
 use crate::exit::{ExitCode, UsageError};
-use crate::forget::Finished;
+use crate::members::forget::Finished;
 use crate::presets::UserId;
 use crate::settings::Settings;
 use crate::state::wait::{self, Turn};
@@ -23,12 +23,12 @@ pub fn run(settings: &Settings, args: &ForgetArgs) -> Result<ExitCode> {
     let instance = crate::state::instance_name("forget");
     let engine = Engine::new(store.clone(), slack, tokens).claiming_as(&instance);
     let forgotten = if args.dry_run {
-        crate::forget::plan(&engine, &user)?
+        crate::members::forget::plan(&engine, &user)?
     } else {
         // The wish first: a failure half-way is finished by the next run, serve or poll.
-        crate::forget::wish(store.as_ref(), &user, "admin", crate::clock::unix_now())?;
+        crate::members::forget::wish(store.as_ref(), &user, "admin", crate::clock::unix_now())?;
         let done = wait::for_member(&user, wait::WAIT_FOR_OTHERS, || {
-            Ok(match crate::forget::finish(&engine, &user)? {
+            Ok(match crate::members::forget::finish(&engine, &user)? {
                 Finished::Done(done) => Turn::Done(done),
                 Finished::Elsewhere => Turn::Elsewhere("another process".to_owned()),
             })

@@ -22,11 +22,8 @@ pub fn run(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
             // Bots only: the installations in the store (none before its first onboard),
             // else SLACK_BOT_TOKEN.
             let Ok(store) = settings.store.open() else {
-                let bot = crate::tokens::Tokens::load(
-                    None,
-                    None,
-                    std::env::var("SLACK_BOT_TOKEN").ok(),
-                )?;
+                let bot =
+                    crate::tokens::Tokens::load(None, None, std::env::var("SLACK_BOT_TOKEN").ok())?;
                 return Ok((slack, bot.bots()));
             };
             let bots_only = Settings {

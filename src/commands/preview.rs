@@ -18,8 +18,7 @@ pub fn run(settings: &Settings, args: &PreviewArgs) -> Result<ExitCode> {
     let emoji = EmojiKey::parse(&args.emoji).map_err(UsageError::new)?;
     let (sections, from) = match &args.presets {
         Some(path) => {
-            let plan =
-                onboard::prepare_file(path, false, &onboard::KnownEmoji::standard_only())?;
+            let plan = onboard::prepare_file(path, false, &onboard::KnownEmoji::standard_only())?;
             (plan.sections, path.display().to_string())
         }
         None => {
@@ -48,8 +47,7 @@ pub fn run(settings: &Settings, args: &PreviewArgs) -> Result<ExitCode> {
         ))
     })?;
     if let Some(template) = &rule.name {
-        let name =
-            workspace::template::fill(template, "Ana Example").map_err(UsageError::new)?;
+        let name = workspace::template::fill(template, "Ana Example").map_err(UsageError::new)?;
         crate::out::text(&format!("name: {name}\n"));
     }
     let Some(photo_rule) = &rule.photo else {
@@ -78,12 +76,9 @@ pub fn run(settings: &Settings, args: &PreviewArgs) -> Result<ExitCode> {
             Some(art) => art,
             None => {
                 let slack = settings.slack()?;
-                let bot = crate::tokens::Tokens::load(
-                    None,
-                    None,
-                    std::env::var("SLACK_BOT_TOKEN").ok(),
-                )?
-                .bot();
+                let bot =
+                    crate::tokens::Tokens::load(None, None, std::env::var("SLACK_BOT_TOKEN").ok())?
+                        .bot();
                 workspace::art::Artist::new(slack)
                     .find(badge, "", bot.as_ref())
                     .map_err(|err| UsageError::new(format!("{err:#}")))?

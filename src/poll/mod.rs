@@ -39,7 +39,7 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
     // Members to be forgotten left unfinished (a failure, a process that stopped): finished
     // first, so the cycle never writes them.
     if !options.dry_run {
-        if let Err(err) = crate::forget::finish_pending(engine) {
+        if let Err(err) = crate::members::forget::finish_pending(engine) {
             log::warn!("finishing the members to be forgotten: {err:#}");
         }
     }
@@ -61,7 +61,7 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
     members.sort_unstable();
     let none = crate::presets::UserPresets::new();
     // Members who asked to disconnect get nothing but their usual profile, after the cycle.
-    let leaving = crate::disconnect::pending_members(store)?;
+    let leaving = crate::members::disconnect::pending_members(store)?;
 
     let reading = ReadOptions {
         concurrency: options.concurrency,
@@ -154,14 +154,14 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
         });
         bar.finish_and_clear();
         if !leaving.is_empty() && !stop.requested() {
-            crate::disconnect::finish_pending(engine)?;
+            crate::members::disconnect::finish_pending(engine)?;
         }
         // Members Slack says are deactivated are marked (and unmarked once back); those gone
         // past the retention period are forgotten.
         if !stop.requested() {
             let now = crate::clock::unix_now();
-            if let Err(err) = crate::deactivated::note(store, &seen).and_then(|()| {
-                crate::deactivated::forget_due(engine, options.forget_deleted_after, now)
+            if let Err(err) = crate::members::deactivated::note(store, &seen).and_then(|()| {
+                crate::members::deactivated::forget_due(engine, options.forget_deleted_after, now)
             }) {
                 log::warn!("keeping track of deactivated members: {err:#}");
             }

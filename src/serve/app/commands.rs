@@ -195,7 +195,7 @@ impl App {
     /// What is kept about the member, told to them in a direct message (an app worker).
     pub(super) fn tell_data(&self, team: &str, user: &UserId) {
         let presets = self.presets.get(user);
-        let text = match crate::kept::gather(self.store.as_ref(), user, presets.as_ref()) {
+        let text = match crate::members::kept::gather(self.store.as_ref(), user, presets.as_ref()) {
             Ok(kept) => {
                 let mut lines = vec!["*What statusinator keeps about you*".to_owned()];
                 lines.extend(

@@ -1,4 +1,4 @@
-//! Disconnect from the Home tab, durable (see [`crate::disconnect`] and the status pipeline's
+//! Disconnect from the Home tab, durable (see [`crate::members::disconnect`] and the status pipeline's
 //! [`leaving`](crate::serve::status::leaving)): the click is answered at once and the member is
 //! marked as leaving; this app job stores the wish before anything is written, then has a
 //! status worker put the usual profile back.
@@ -24,7 +24,9 @@ impl App {
             self.publish_home(team, user);
             return;
         }
-        if let Err(err) = crate::disconnect::wish(store, team, user, crate::clock::unix_now()) {
+        if let Err(err) =
+            crate::members::disconnect::wish(store, team, user, crate::clock::unix_now())
+        {
             log::error!("{err:#}");
             self.status
                 .disconnect_stalled(user, "statusinator could not save your request");

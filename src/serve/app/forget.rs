@@ -1,14 +1,14 @@
 //! A member deletes their data (`/statusinator forget-me`, or *Delete my data* on their Home
 //! tab, confirmed): the answer goes at once and the member is marked as being forgotten (only
 //! their usual profile is written for them from then on); this app job stores the wish, then
-//! does what `statusinator forget` does (see [`crate::forget`]). Their Home tab and a direct
+//! does what `statusinator forget` does (see [`crate::members::forget`]). Their Home tab and a direct
 //! message say when it is done; a step that fails is told once, and the reconcile (or any
 //! process after a stop) finishes it.
 
 use std::time::Duration;
 
 use super::App;
-use crate::forget::{self, Finished};
+use crate::members::forget::{self, Finished};
 use crate::presets::UserId;
 use crate::state::wait::{self, Turn};
 

@@ -187,7 +187,7 @@ impl App {
                     }
                 }
                 Job::Forget { user, .. } => {
-                    if let Err(err) = crate::forget::wish(
+                    if let Err(err) = crate::members::forget::wish(
                         self.store.as_ref(),
                         &user,
                         "member",
@@ -197,7 +197,7 @@ impl App {
                     }
                 }
                 Job::Disconnect { team, user } => {
-                    if let Err(err) = crate::disconnect::wish(
+                    if let Err(err) = crate::members::disconnect::wish(
                         self.store.as_ref(),
                         &team,
                         &user,

@@ -1,6 +1,6 @@
 //! Members being forgotten (they asked to delete their data): from the moment their click or
 //! command is answered, only their usual profile is written for them, until everything kept
-//! about them is gone (see [`crate::forget`]). Written by the threads that answer Slack (mark)
+//! about them is gone (see [`crate::members::forget`]). Written by the threads that answer Slack (mark)
 //! and the app workers (done); one lock, held only for the set.
 
 use std::collections::HashSet;

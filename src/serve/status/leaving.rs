@@ -1,4 +1,4 @@
-//! Members leaving (Disconnect, durable: see [`crate::disconnect`]). A member is marked here
+//! Members leaving (Disconnect, durable: see [`crate::members::disconnect`]). A member is marked here
 //! the moment their click is answered; from then on only their usual profile is written. A
 //! status worker puts it back, then their token record and wish are forgotten and their Home
 //! says so. When a step fails they are told, once, and the wish stays: the reconcile (and any
@@ -81,7 +81,7 @@ impl Status {
         let Some(team) = self.leaving.take(user) else {
             return;
         };
-        if let Err(err) = crate::disconnect::forget(self.engine.store(), &team, user) {
+        if let Err(err) = crate::members::disconnect::forget(self.engine.store(), &team, user) {
             log::error!("{user} asked to disconnect; forgetting their token: {err:#}");
             // The wish stays in the store: the reconcile finishes it.
             return;
@@ -119,7 +119,7 @@ impl Status {
     /// Takes up the wishes to disconnect that wait in the store (left by a process that
     /// stopped, or by a failed step): each member is marked leaving and looked at again.
     pub fn resume_disconnects(&self) {
-        let pending = match crate::disconnect::pending(self.engine.store()) {
+        let pending = match crate::members::disconnect::pending(self.engine.store()) {
             Ok(pending) => pending,
             Err(err) => {
                 log::warn!("reading the wishes to disconnect: {err:#}");

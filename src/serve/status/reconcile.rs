@@ -48,7 +48,7 @@ impl Status {
         // Members to be forgotten left unfinished, finished here (on this thread), under a
         // claimant of its own: this process's workers are others to it.
         let forgetter = self.engine.another_claimant("serve-forget");
-        if let Err(err) = crate::forget::finish_pending(&forgetter) {
+        if let Err(err) = crate::members::forget::finish_pending(&forgetter) {
             log::warn!("finishing the members to be forgotten: {err:#}");
         }
         // What is applied, as the store has it (through the index: a request per 1,000
@@ -88,8 +88,8 @@ impl Status {
         // Members Slack says are deactivated are marked (unmarked once back); those gone past
         // the retention period are forgotten.
         let now = crate::clock::unix_now();
-        if let Err(err) = crate::deactivated::note(self.engine.store(), &seen)
-            .and_then(|()| crate::deactivated::forget_due(&forgetter, retention, now))
+        if let Err(err) = crate::members::deactivated::note(self.engine.store(), &seen)
+            .and_then(|()| crate::members::deactivated::forget_due(&forgetter, retention, now))
         {
             log::warn!("keeping track of deactivated members: {err:#}");
         }

@@ -231,7 +231,7 @@ impl App {
             None
         });
         let presets = self.presets.get(user).unwrap_or_default();
-        let kept = crate::kept::with_state(
+        let kept = crate::members::kept::with_state(
             self.store.as_ref(),
             user,
             Some(&presets),

@@ -38,7 +38,7 @@ pub struct HomeFacts {
     pub public_url: Option<String>,
     /// For the member who installed the app in the workspace: what to fix about it.
     pub admin_notice: Option<String>,
-    /// What statusinator keeps about them, one line each (see [`crate::kept`]).
+    /// What statusinator keeps about them, one line each (see [`crate::members::kept`]).
     pub kept: Vec<String>,
     /// Nothing at all is kept about them (no Delete button then).
     pub nothing_kept: bool,

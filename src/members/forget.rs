@@ -220,10 +220,10 @@ pub fn plan(engine: &Engine, user: &UserId) -> Result<Forgotten> {
             .map(|record| stored::member_key(&record.team, user)),
     );
     records.extend(
-        crate::disconnect::pending(store)?
+        crate::members::disconnect::pending(store)?
             .into_iter()
             .filter(|(_, leaving)| leaving == user)
-            .map(|(team, _)| format!("{}{team}/{user}", crate::disconnect::PREFIX)),
+            .map(|(team, _)| format!("{}{team}/{user}", crate::members::disconnect::PREFIX)),
     );
     let installer_of = stored::list_installations(store)?
         .into_iter()
@@ -322,9 +322,12 @@ fn put_back_and_erase(engine: &Engine, user: &UserId, done: &mut Forgotten) -> R
     for picture in &done.pictures {
         store.delete(picture)?;
     }
-    for (team, leaving) in crate::disconnect::pending(store)? {
+    for (team, leaving) in crate::members::disconnect::pending(store)? {
         if &leaving == user {
-            store.delete(&format!("{}{team}/{user}", crate::disconnect::PREFIX))?;
+            store.delete(&format!(
+                "{}{team}/{user}",
+                crate::members::disconnect::PREFIX
+            ))?;
         }
     }
     store.delete(&state::key(user))?;

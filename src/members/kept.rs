@@ -117,7 +117,7 @@ pub fn with_state(
             },
         })
         .collect();
-    let disconnecting = crate::disconnect::pending(store)?
+    let disconnecting = crate::members::disconnect::pending(store)?
         .iter()
         .any(|(_, leaving)| leaving == user);
     Ok(Kept {

@@ -2,7 +2,7 @@
 //! that moment (their events and `users.list` entries say `deleted`); when Slack first says so,
 //! the moment is kept (`deactivated/<user_id>`), and once they have been gone for the retention
 //! period an admin sets (`--forget-deleted-after`, 30 days by default; `0` keeps their data),
-//! everything kept about them is forgotten (see [`crate::forget`]). A member who comes back
+//! everything kept about them is forgotten (see [`crate::members::forget`]). A member who comes back
 //! before then is simply unmarked. The log names what was removed by member ID only.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::apply::Engine;
-use crate::forget::{self, Finished};
+use crate::members::forget::{self, Finished};
 use crate::presets::UserId;
 use crate::store::Store;
 
