@@ -3,8 +3,9 @@
 #
 # On a fresh machine it creates a Python venv (target/test-venv) with moto and Slack's own SDK
 # (slack_sdk, to prove request signing matches Slack's), installs Debian's chromium,
-# chromium-driver and sudo when they are missing (the browser tests drive a real headless
-# Chromium; the deployment test runs the README's sudo commands),
+# chromium-driver, sudo, nginx and openssl when they are missing (the browser tests drive a real
+# headless Chromium; the deployment test runs the README's sudo commands; the TLS proxy test
+# runs the example nginx site),
 # starts moto on a free loopback port, exports STATUSINATOR_TEST_S3_ENDPOINT and
 # STATUSINATOR_TEST_PYTHON for the command, and stops moto whatever happens. Used by
 # scripts/test.sh and the benchmarks.
@@ -24,11 +25,13 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$requirements" "$stamp"; then
 fi
 
 # Debian packages the tests run: headless Chromium and its driver (the browser tests), sudo (the
-# test that runs the README's deployment commands).
+# test that runs the README's deployment commands), nginx and openssl (the TLS proxy example).
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
 command -v sudo >/dev/null 2>&1 || missing="$missing sudo"
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$missing nginx"
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 if [ -n "$missing" ]; then
     echo "==> installing$missing (Debian) for the tests"
     if [ "$(id -u)" -eq 0 ]; then
