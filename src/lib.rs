@@ -52,22 +52,6 @@ use anyhow::Result;
 use cli::{Cli, Command};
 use exit::ExitCode;
 
-/// The exit code for an error, decided here at the top: `Usage` when a
-/// [`exit::UsageError`] (or an input's list of [`onboard::Problems`]) is anywhere in its chain,
-/// else `Failure`.
-pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
-    let usage = |cause: &(dyn std::error::Error + 'static)| {
-        cause.is::<exit::UsageError>()
-            || cause.is::<onboard::Problems>()
-            || cause.is::<tokens::Disconnected>()
-    };
-    if err.chain().any(usage) {
-        ExitCode::Usage
-    } else {
-        ExitCode::Failure
-    }
-}
-
 /// Runs one command line: results to stdout, logs to stderr. A command asked for `--json`
 /// prints a JSON result on failure too (`{"ok": false, "error": …, "exit_code": …}`), unless it
 /// printed its own.
@@ -90,7 +74,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let failed = serde_json::json!({
                 "ok": false,
                 "error": redact::error(err),
-                "exit_code": exit_code_for(err) as u8,
+                "exit_code": exit::code_for(err) as u8,
             });
             out::line(&serde_json::to_string_pretty(&failed)?);
         }

@@ -32,7 +32,7 @@ fn main() -> std::process::ExitCode {
         Ok(code) => code.into(),
         Err(err) => {
             eprintln!("error: {}", redact::error(&err));
-            statusinator::exit_code_for(&err).into()
+            statusinator::exit::code_for(&err).into()
         }
     }
 }

@@ -202,12 +202,12 @@ pub fn read_with(
             match OAuth::new(client, &public_url, oauth_url, key) {
                 Ok(o) => oauth = Some(o),
                 Err(err) => {
-                    let var = if err.0.starts_with("--slack-oauth-url") {
+                    let var = if err.message().starts_with("--slack-oauth-url") {
                         "SLACK_OAUTH_URL"
                     } else {
                         "STATUSINATOR_PUBLIC_URL"
                     };
-                    problem(var, &err.0);
+                    problem(var, err.message());
                 }
             }
         }

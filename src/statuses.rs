@@ -311,7 +311,8 @@ pub fn read_statuses(
         if let Some((result, called)) = read {
             calls += u64::from(called);
             let result = result.map_err(|err| {
-                disconnected.extend(err.downcast_ref::<crate::tokens::Disconnected>().cloned());
+                disconnected
+                    .extend(crate::exit::find::<crate::tokens::Disconnected>(&err).cloned());
                 err.to_string()
             });
             seen.insert(user.clone(), result);

@@ -631,7 +631,7 @@ impl Engine {
     /// caller decides whether to tell them), else Slack's own error.
     fn refused(&self, token: &Token, err: crate::slack::SlackError) -> anyhow::Error {
         match self.tokens.token_failed(token, &err) {
-            Some(disconnected) => disconnected.into(),
+            Some(disconnected) => crate::exit::UsageError::of(disconnected),
             None => err.into(),
         }
     }

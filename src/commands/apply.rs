@@ -72,7 +72,7 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
         .expect("a named emoji or the usual profile resolves to writes or fails");
     // A member whose connection stopped working is told how to connect again.
     let remind = |err: &anyhow::Error| {
-        if let Some(disconnected) = err.downcast_ref::<crate::tokens::Disconnected>() {
+        if let Some(disconnected) = crate::exit::find::<crate::tokens::Disconnected>(err) {
             tokens.remind(disconnected);
         }
     };

@@ -49,7 +49,7 @@ pub fn run(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
     let plan = match onboard::prepare_file(&args.file, progress, &known) {
         Ok(plan) => plan,
         Err(err) => {
-            if let (true, Some(problems)) = (args.json, err.downcast_ref::<Problems>()) {
+            if let (true, Some(problems)) = (args.json, crate::exit::find::<Problems>(&err)) {
                 let out = serde_json::json!({"ok": false, "problems": problems.0});
                 crate::out::line(&(serde_json::to_string_pretty(&out)?));
             }

@@ -79,7 +79,7 @@ fn poll_cycles(
             // next one tries again; once, it is the command's error.
             Err(err) if args.every.is_some() => {
                 log::error!("poll cycle failed: {err:#}");
-                crate::exit_code_for(&err)
+                crate::exit::code_for(&err)
             }
             Err(err) => return Err(err),
         };

@@ -137,7 +137,7 @@ impl Checklist {
     /// An error: a usage error is something to fix, anything else unreachable.
     pub(super) fn error(&mut self, name: &str, err: &anyhow::Error) {
         let detail = crate::redact::error(err);
-        if crate::exit_code_for(err) == ExitCode::Usage {
+        if crate::exit::code_for(err) == ExitCode::Usage {
             self.push(name, Status::Fix, detail, None);
         } else {
             self.unreachable(name, detail);

@@ -371,7 +371,7 @@ impl Members {
                     stopped.push(user.clone());
                     continue;
                 }
-                Err(err) if crate::exit_code_for(&err) == ExitCode::Usage => {
+                Err(err) if crate::exit::code_for(&err) == ExitCode::Usage => {
                     none.push(user.clone());
                     continue;
                 }

@@ -290,7 +290,6 @@ fn put_back_and_erase(engine: &Engine, user: &UserId, done: &mut Forgotten) -> R
             Err(err)
                 if err.chain().any(|cause| {
                     cause.is::<UsageError>()
-                        || cause.is::<crate::tokens::Disconnected>()
                         || cause
                             .downcast_ref::<crate::slack::SlackError>()
                             .is_some_and(crate::tokens::rotation::is_dead)

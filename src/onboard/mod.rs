@@ -99,7 +99,7 @@ pub fn prepare(
 /// it once this returns, before the pictures are decoded.
 pub fn parse_input(bytes: &[u8], source: &str) -> Result<Value> {
     serde_json::from_slice(bytes).map_err(|err| {
-        anyhow::Error::new(Problems(vec![Problem {
+        crate::exit::UsageError::of(Problems(vec![Problem {
             place: format!("{source}: line {}, column {}", err.line(), err.column()),
             message: format!("not valid JSON ({err}); fix the syntax"),
         }]))
@@ -114,7 +114,7 @@ pub fn prepare_value(
     sources: &PictureSources,
     known: &KnownEmoji<'_>,
 ) -> Result<Plan> {
-    let fail = |problems: Vec<Problem>| anyhow::Error::new(Problems(problems));
+    let fail = |problems: Vec<Problem>| crate::exit::UsageError::of(Problems(problems));
     let mut problems = Vec::new();
     let raw = read_users(value, source, &mut problems, known);
     let sections = read_sections(value, source, &mut problems, known);

@@ -37,5 +37,3 @@ impl fmt::Display for Problems {
         Ok(())
     }
 }
-
-impl std::error::Error for Problems {}

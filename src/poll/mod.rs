@@ -189,7 +189,9 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
                 }
                 Some(Err(err)) => {
                     log::error!("{err:#}");
-                    if let Some(disconnected) = err.downcast_ref::<crate::tokens::Disconnected>() {
+                    if let Some(disconnected) =
+                        crate::exit::find::<crate::tokens::Disconnected>(&err)
+                    {
                         tokens.remind(disconnected);
                     }
                     report.outcome = MemberOutcome::Failed;

@@ -35,8 +35,6 @@ impl std::fmt::Display for Disconnected {
     }
 }
 
-impl std::error::Error for Disconnected {}
-
 /// What serve's schedule of refreshes did.
 #[derive(Debug, Default)]
 pub struct Refreshed {

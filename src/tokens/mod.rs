@@ -136,7 +136,7 @@ impl Tokens {
         match self.lookup(user)? {
             Found::Token(token) => Ok(token),
             Found::Due { team } => self.refresh(&team, user),
-            Found::Disconnected(disconnected) => Err(disconnected.into()),
+            Found::Disconnected(disconnected) => Err(UsageError::of(disconnected)),
         }
     }
 
@@ -244,7 +244,7 @@ impl Tokens {
             instance,
         )
         .map_err(|err| match self.disconnected(team, user) {
-            Some(disconnected) => disconnected.into(),
+            Some(disconnected) => UsageError::of(disconnected),
             None => err,
         })?;
         let secret = record.open_access(key).map_err(|err| {

@@ -62,7 +62,7 @@ impl App {
         }) {
             Ok(plan) => plan,
             Err(err) => {
-                return match err.downcast_ref::<onboard::Problems>() {
+                return match crate::exit::find::<onboard::Problems>(&err) {
                     Some(problems) => Answer::json(
                         422,
                         &serde_json::json!({"ok": false, "problems": problems.0}),

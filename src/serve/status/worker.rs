@@ -261,7 +261,7 @@ impl Status {
     /// A member whose connection stopped working is reminded how to connect again (an app
     /// job), and not tried again.
     fn retry_later(&self, request: &Request, err: &anyhow::Error) {
-        if let Some(disconnected) = err.downcast_ref::<crate::tokens::Disconnected>() {
+        if let Some(disconnected) = crate::exit::find::<crate::tokens::Disconnected>(err) {
             log::warn!("{err:#}");
             (self.notify)(super::Notice::Remind(disconnected.clone()));
             return;
