@@ -141,3 +141,42 @@ pub fn connect(world: &World, serve: &Serve) {
     let reply = callback(serve, &location, Some(&cookie));
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
+
+/// Ana onboarded (vacation: name and photo; default: name) and in the workspace, with no token
+/// anywhere: she connects herself. The app's OAuth is set up.
+pub fn ana_to_connect(scene: super::Scene) -> World {
+    let world = World::new(scene);
+    world
+        .scene
+        .write("beach.png", super::images::png(512, 512, 1));
+    world.slack.add_member("U0ANA0001", "Ana");
+    world.onboard(serde_json::json!({"U0ANA0001": {
+        ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"},
+        "default": {"name": "Ana"}
+    }}));
+    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
+    world
+}
+
+/// Every byte in the store, as text, for looking for a token in it.
+pub fn whole_store(world: &World) -> String {
+    world
+        .scene
+        .snapshot()
+        .values()
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `statusinator tokens --json` with the sealing key: who is connected, as the command says.
+pub fn tokens_json(world: &World, key: &str) -> serde_json::Value {
+    let out = world
+        .command()
+        .env("STATUSINATOR_SECRET_KEY", key)
+        .args(["tokens", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", super::show(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
