@@ -37,23 +37,19 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
         connection.as_ref().map(Option::as_deref),
         member.workspace_off,
     );
-    let none = crate::presets::UserPresets::new();
-    let presets = match users.users.get(&user) {
-        Some(presets) => presets,
-        None if workspace.is_some() => &none,
-        None => {
-            return Err(UsageError::new(format!(
-                "{user} is not onboarded in {}: add their presets to a presets file and run \
-                 statusinator onboard FILE{}",
-                store.location(store::USERS_KEY),
-                if users.sections.is_empty() {
-                    ""
-                } else {
-                    ", or have them connect (serve's /slack/install) to get the workspace presets"
-                }
-            ))
-            .into())
-        }
+    let Ok(presets) = apply::presets_of(users.users.get(&user), member.applied.as_ref(), workspace)
+    else {
+        return Err(UsageError::new(format!(
+            "{user} is not onboarded in {}: add their presets to a presets file and run \
+             statusinator onboard FILE{}",
+            store.location(store::USERS_KEY),
+            if users.sections.is_empty() {
+                ""
+            } else {
+                ", or have them connect (serve's /slack/install) to get the workspace presets"
+            }
+        ))
+        .into());
     };
     // A workspace preset's name is made from the usual name: what Slack shows, until
     // statusinator keeps it.
@@ -62,7 +58,7 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
         _ => None,
     };
     let facts = apply::Facts {
-        presets,
+        presets: &presets,
         shown: shown.as_ref(),
         recorded: member.applied.as_ref(),
         usual: member.usual.as_ref(),

@@ -58,8 +58,16 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
             .filter(|u| !users.users.contains_key(*u))
             .cloned(),
     );
+    // And a member whose preset is on though their presets are gone: their usual profile
+    // goes back (one rule for every caller: apply::presets_of).
+    members.extend(
+        recorded
+            .iter()
+            .filter(|(u, _)| !users.users.contains_key(*u) && !connected.contains_key(*u))
+            .filter(|(_, s)| s.applied.as_ref().is_some_and(apply::preset_on))
+            .map(|(u, _)| u.clone()),
+    );
     members.sort_unstable();
-    let none = crate::presets::UserPresets::new();
     // Members who asked to disconnect get nothing but their usual profile, after the cycle.
     let leaving = crate::members::disconnect::pending_members(store)?;
 
@@ -108,16 +116,25 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
                     name: u.name.clone(),
                     picture: u.picture.clone(),
                 });
+                let workspace = crate::workspace::for_member(
+                    &users.sections,
+                    connected.get(user).map(Option::as_deref),
+                    state.is_some_and(|s| s.workspace_off),
+                );
+                let Ok(presets) = apply::presets_of(users.users.get(user), previous, workspace)
+                else {
+                    // Nothing of statusinator's for them: nothing to do, as for a status
+                    // without a preset.
+                    report.outcome = MemberOutcome::NoPreset;
+                    reports.insert(user.clone(), report);
+                    continue;
+                };
                 let facts = apply::Facts {
-                    presets: users.users.get(user).unwrap_or(&none),
+                    presets: &presets,
                     shown: Some(&s.profile),
                     recorded: previous,
                     usual,
-                    workspace: crate::workspace::for_member(
-                        &users.sections,
-                        connected.get(user).map(Option::as_deref),
-                        state.is_some_and(|s| s.workspace_off),
-                    ),
+                    workspace,
                 };
                 let target = Target::Status(s.status_emoji.clone());
                 match apply::plan(user, &target, facts, false, crate::clock::unix_now()) {

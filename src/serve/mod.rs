@@ -134,6 +134,17 @@ impl Parts {
 fn load_presets(parts: &Parts, stop: &Stop) {
     let started = Instant::now();
     loop {
+        // Who is connected (for the workspace presets) is known before the presets count as
+        // loaded, so an event of a member with only the workspace's presets is never taken
+        // for a stranger's.
+        let status = &parts.status;
+        match status
+            .connected
+            .refill(status.engine().store(), status.engine().tokens())
+        {
+            Ok(n) => log::info!("{n} member{} connected", if n == 1 { "" } else { "s" }),
+            Err(err) => log::warn!("reading who is connected: {err:#}"),
+        }
         match parts.presets.load() {
             Ok(members) => {
                 log::info!(
@@ -141,15 +152,6 @@ fn load_presets(parts: &Parts, stop: &Stop) {
                     if members == 1 { "" } else { "s" },
                     started.elapsed().as_secs_f64() * 1e3
                 );
-                // Who is connected, for the workspace presets.
-                let status = &parts.status;
-                match status
-                    .connected
-                    .refill(status.engine().store(), status.engine().tokens())
-                {
-                    Ok(n) => log::info!("{n} member{} connected", if n == 1 { "" } else { "s" }),
-                    Err(err) => log::warn!("reading who is connected: {err:#}"),
-                }
                 // An installation missing a bot scope is told to the admin at once.
                 parts.app.check_installations();
                 // What was applied before this process started (statuses that lapse later

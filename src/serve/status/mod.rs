@@ -343,12 +343,16 @@ impl Status {
     }
 
     /// Reads everyone's state through the index (a request per 1,000 members) and learns it;
-    /// returns what it cost.
-    pub fn learn_from_store(&self) -> anyhow::Result<state::index::Cost> {
+    /// returns what it cost, and the members with a preset of statusinator's on.
+    pub fn learn_from_store(&self) -> anyhow::Result<(state::index::Cost, Vec<UserId>)> {
         let mut recorded = Vec::new();
+        let mut on = Vec::new();
         let mut paused = std::collections::HashSet::new();
         let cost = state::index::for_each(self.engine.store(), true, |user, member| {
             if let Some(applied) = &member.applied {
+                if crate::apply::preset_on(applied) {
+                    on.push(user.clone());
+                }
                 recorded.push((user.clone(), applied.clone()));
             }
             if member.paused_at.is_some() {
@@ -357,7 +361,7 @@ impl Status {
         })?;
         self.learn_applied(recorded);
         self.pauses.stored_all(paused);
-        Ok(cost)
+        Ok((cost, on))
     }
 
     /// What the loop guard knows of `user` once their status is applied.
@@ -398,9 +402,18 @@ impl Status {
             if let Err(err) = self.presets.refresh_if_due() {
                 log::debug!("could not check users.json for changes: {err:#}");
             }
+            // A member whose presets left users.json may have one on: the worker decides, by
+            // the one rule every caller has (apply::presets_of).
+            for user in self.presets.take_gone() {
+                self.reread_later(&user);
+            }
             match self.presets.next_held(Duration::from_millis(500)) {
                 Ok(requests) => {
-                    for request in requests {
+                    // Members onboarded since, or connected with the workspace's presets; the
+                    // others' events are dropped.
+                    for request in requests.into_iter().filter(|r| {
+                        self.presets.contains(&r.user) || self.gets_workspace_presets(&r.user)
+                    }) {
                         // A full queue keeps it as wanted.
                         let _ = self.admit(request, false, Arrival::Later);
                     }

@@ -48,6 +48,10 @@ pub struct PresetCache {
     vanished: AtomicBool,
     /// The first read is done.
     loaded: AtomicBool,
+    /// Members whose presets left `users.json` since the tick last looked (written by any
+    /// thread that re-reads it, taken by the tick): a preset of theirs may still be on, and
+    /// their profile is looked at again so their usual one goes back.
+    gone: Mutex<Vec<UserId>>,
 }
 
 impl PresetCache {
@@ -64,6 +68,7 @@ impl PresetCache {
             pending_changed: Condvar::new(),
             vanished: AtomicBool::new(false),
             loaded: AtomicBool::new(false),
+            gone: Mutex::new(Vec::new()),
         }
     }
 
@@ -170,12 +175,31 @@ impl PresetCache {
     fn reread(&self, checked: &mut Checked, version: Option<String>) -> Result<usize> {
         let users = store::load_preset_table(self.store.as_ref())?;
         let members = users.len();
-        *self.users.write().expect("cache lock") = Arc::new(users);
+        let before = std::mem::replace(
+            &mut *self.users.write().expect("cache lock"),
+            Arc::new(users),
+        );
+        if self.loaded() {
+            let now = self.snapshot();
+            let gone: Vec<UserId> = before
+                .users()
+                .filter(|u| !now.contains(u))
+                .cloned()
+                .collect();
+            if !gone.is_empty() {
+                self.gone.lock().expect("cache lock").extend(gone);
+            }
+        }
         *checked = Checked {
             version,
             at: Instant::now(),
         };
         Ok(members)
+    }
+
+    /// The members whose presets left `users.json` since the last call.
+    pub fn take_gone(&self) -> Vec<UserId> {
+        std::mem::take(&mut *self.gone.lock().expect("cache lock"))
     }
 
     /// Keeps an event of a member not in the cache until the next check. Returns whether it
@@ -195,8 +219,8 @@ impl PresetCache {
     }
 
     /// Waits (at most `wait`) for held events, then for the next check to be due; checks, and
-    /// returns the held events of members now onboarded. The others are dropped. Before the
-    /// first read, every held event is kept.
+    /// returns every held event (the caller keeps those of members it now acts for). Before
+    /// the first read, every held event is kept.
     pub fn next_held(&self, wait: Duration) -> Result<Vec<Request>> {
         if !self.loaded() {
             std::thread::sleep(wait.min(Duration::from_millis(50)));
@@ -224,10 +248,6 @@ impl PresetCache {
             .drain()
             .map(|(_, r)| r)
             .collect();
-        let users = self.snapshot();
-        Ok(held
-            .into_iter()
-            .filter(|r| users.contains(&r.user))
-            .collect())
+        Ok(held)
     }
 }

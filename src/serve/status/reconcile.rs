@@ -53,7 +53,7 @@ impl Status {
         }
         // What is applied, as the store has it (through the index: a request per 1,000
         // members), for members this process has not applied anything to since it started.
-        let cost = self.learn_from_store()?;
+        let (cost, preset_on) = self.learn_from_store()?;
         log::debug!("reconcile read the applied state: {cost:?}");
         // Who is connected, again from the token records (the app adds and removes members as
         // they come and go meanwhile).
@@ -72,6 +72,15 @@ impl Status {
                     .into_iter()
                     .filter(|u| !table.contains(u)),
             );
+        }
+        // A member whose preset is on though their presets are gone is looked at again, as
+        // when serve sees them go: their usual profile goes back (one rule for every caller:
+        // apply::presets_of).
+        for user in preset_on
+            .iter()
+            .filter(|user| !table.contains(user) && !self.gets_workspace_presets(user))
+        {
+            self.reread_later(user);
         }
         let options = ReadOptions {
             concurrency: CONCURRENCY,

@@ -114,13 +114,8 @@ impl Status {
             connection.as_ref().map(Option::as_deref),
             workspace_off,
         );
-        // A member whose last preset went while it was in effect gets their usual profile
-        // back, like anyone whose status has no preset.
-        let presets = match presets {
-            Some(presets) => presets,
-            None if recorded.as_ref().is_some_and(|r| r.preset.is_some()) => Default::default(),
-            None if workspace.is_some() => Default::default(),
-            None => return ApplyOutcome::NotOnboarded,
+        let Ok(presets) = apply::presets_of(presets.as_ref(), recorded.as_ref(), workspace) else {
+            return ApplyOutcome::NotOnboarded;
         };
         let facts = apply::Facts {
             presets: &presets,
