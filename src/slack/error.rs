@@ -39,23 +39,39 @@ impl SlackError {
         }
     }
 
-    /// Whether the token itself is the problem (revoked, invalid, wrong kind): other calls with
-    /// the same token will fail the same way.
-    pub fn is_token_problem(&self) -> bool {
-        matches!(
-            self.code(),
-            Some(
+    /// What to do about it: the one answer every caller takes, instead of code lists of their
+    /// own.
+    pub fn fix(&self) -> Fix {
+        match self {
+            SlackError::Unavailable { last, .. } if last.contains("rate-limited") => Fix::Wait,
+            SlackError::Unavailable { .. } | SlackError::Protocol { .. } => Fix::Retry,
+            SlackError::Api { code, .. } => match code.as_str() {
                 "invalid_auth"
-                    | "not_authed"
-                    | "token_revoked"
-                    | "token_expired"
-                    | "account_inactive"
-                    | "not_allowed_token_type"
-                    | "missing_scope"
-                    | "no_permission"
-            )
-        )
+                | "not_authed"
+                | "token_revoked"
+                | "token_expired"
+                | "invalid_refresh_token"
+                | "account_inactive" => Fix::TokenDead,
+                _ => Fix::Setup,
+            },
+        }
     }
+}
+
+/// What a failed Slack call asks of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fix {
+    /// Slack or the network failed (or answered nonsense) until the attempts ran out: try again
+    /// later.
+    Retry,
+    /// Slack kept saying "too many": try again once its limits allow.
+    Wait,
+    /// The token will never work again (revoked, invalid, expired, its account deactivated):
+    /// the member or the app must authorize again.
+    TokenDead,
+    /// Something in the setup or the input must change (a scope, a token of the wrong kind, a
+    /// picture or a name Slack refuses, …): trying again does the same.
+    Setup,
 }
 
 /// Codes on an `ok: false` answer that a later try can fix.
@@ -149,3 +165,44 @@ impl fmt::Display for SlackError {
 }
 
 impl std::error::Error for SlackError {}
+
+#[cfg(test)]
+mod fix_tests {
+    use super::*;
+
+    fn api(code: &str) -> SlackError {
+        SlackError::Api {
+            method: "users.setPhoto",
+            code: code.to_owned(),
+            token: "SLACK_TOKEN".to_owned(),
+            needed: None,
+        }
+    }
+
+    #[test]
+    fn every_failure_has_one_answer() {
+        for dead in [
+            "token_revoked",
+            "invalid_auth",
+            "invalid_refresh_token",
+            "account_inactive",
+        ] {
+            assert_eq!(api(dead).fix(), Fix::TokenDead, "{dead}");
+        }
+        for setup in [
+            "missing_scope",
+            "not_allowed_token_type",
+            "bad_image",
+            "some_new_code",
+        ] {
+            assert_eq!(api(setup).fix(), Fix::Setup, "{setup}");
+        }
+        let unavailable = |last: &str| SlackError::Unavailable {
+            method: "users.list",
+            attempts: 5,
+            last: last.to_owned(),
+        };
+        assert_eq!(unavailable("HTTP 503").fix(), Fix::Retry);
+        assert_eq!(unavailable("still rate-limited").fix(), Fix::Wait);
+    }
+}

@@ -18,7 +18,7 @@ use reqwest::blocking::{multipart, Client, RequestBuilder};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-pub use error::SlackError;
+pub use error::{Fix, SlackError};
 pub use model::{null_as_default, Identity, Member, Profile};
 pub use pacing::Pacer;
 pub use stats::SlackStats;

@@ -73,7 +73,7 @@ impl Tokens {
         else {
             return None;
         };
-        if !rotation::is_dead(err) && err.code() != Some("token_expired") {
+        if !rotation::is_dead(err) {
             return None;
         }
         let reason = err.code().unwrap_or("refused");

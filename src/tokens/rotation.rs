@@ -53,16 +53,7 @@ pub fn due(record: &MemberToken, now: u64) -> bool {
 
 /// Whether Slack's answer means the token (or refresh token) will never work again.
 pub fn is_dead(err: &SlackError) -> bool {
-    matches!(
-        err.code(),
-        Some(
-            "invalid_refresh_token"
-                | "token_revoked"
-                | "invalid_auth"
-                | "account_inactive"
-                | "not_authed"
-        )
-    )
+    err.fix() == crate::slack::Fix::TokenDead
 }
 
 /// Marks a member disconnected in a workspace (their token is dead), but only while the record

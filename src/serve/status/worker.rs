@@ -261,12 +261,17 @@ impl Status {
             (self.notify)(super::Notice::Remind(disconnected.clone()));
             return;
         }
+        // Only what a later try can fix is tried again.
         let lasting = err.chain().any(|cause| {
             cause.is::<UsageError>()
-                || matches!(
-                    cause.downcast_ref::<crate::slack::SlackError>(),
-                    Some(crate::slack::SlackError::Api { .. })
-                )
+                || cause
+                    .downcast_ref::<crate::slack::SlackError>()
+                    .is_some_and(|slack| {
+                        matches!(
+                            slack.fix(),
+                            crate::slack::Fix::TokenDead | crate::slack::Fix::Setup
+                        )
+                    })
         });
         match RETRY_LATER.get(request.attempt as usize) {
             Some(wait) if !lasting => {

@@ -105,20 +105,21 @@ pub(super) fn connect(
 ) -> Result<Link, ConnectError> {
     let url = slack
         .open_connection(token)
-        .map_err(|err| match err.code() {
-            Some(
-                code @ ("invalid_auth"
-                | "not_authed"
-                | "not_allowed_token_type"
-                | "token_revoked"
-                | "missing_scope"
-                | "account_inactive"),
-            ) => ConnectError {
+        .map_err(|err| match (err.fix(), err.code()) {
+            (crate::slack::Fix::TokenDead, Some(code)) => ConnectError {
                 refused: true,
                 error: anyhow!(
                     "Slack refused SLACK_APP_TOKEN ({code}): create an app-level token with \
                      the connections:write scope in the app's Basic Information page (App-Level \
                      Tokens), set it, and restart; trying again every minute meanwhile"
+                ),
+            },
+            (crate::slack::Fix::Setup, Some(code)) => ConnectError {
+                refused: true,
+                error: anyhow!(
+                    "Slack refused to open a Socket Mode connection ({code}): turn Socket Mode \
+                     on in the app's settings and give SLACK_APP_TOKEN the connections:write \
+                     scope, then restart; trying again every minute meanwhile"
                 ),
             },
             _ => anyhow!("opening a Socket Mode connection failed: {err}").into(),
