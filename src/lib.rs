@@ -20,6 +20,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod connect;
+pub mod context;
 pub mod doctor;
 pub mod events;
 pub mod exit;

@@ -106,14 +106,7 @@ fn a_member_with_only_the_workspaces_rules_gets_them_from_every_caller() {
 fn a_member_whose_preset_was_removed_while_on_gets_their_usual_profile_from_every_caller() {
     for caller in CALLERS {
         let world = world();
-        world.onboard(json!({
-            ANA: {":palm_tree:": {"name": "Ana (away)"}},
-            BEN: {":house:": {"name": "Ben (home)"}}
-        }));
-        world.slack.set_status(ANA, ":palm_tree:");
-        let out = world.run(&["apply", ANA, ":palm_tree:"]);
-        assert!(out.status.success(), "{}", show(&out));
-        assert_eq!(world.slack.display_name(ANA), "Ana (away)");
+        with_her_preset_on(&world);
         match caller {
             // serve notices within a second that her presets left users.json.
             Caller::Serve => {
@@ -140,6 +133,17 @@ fn a_member_whose_preset_was_removed_while_on_gets_their_usual_profile_from_ever
 #[test]
 fn a_preset_removed_while_serve_was_down_goes_back_at_its_reconcile() {
     let world = world();
+    with_her_preset_on(&world);
+    remove_ana(&world);
+    let serve = Serve::start(&world, &["--reconcile-every", "1s"], &[]);
+    wait_until("Ana's usual name back", Duration::from_secs(30), || {
+        world.slack.display_name(ANA) == "Ana"
+    });
+    drop(serve);
+}
+
+/// Ana onboarded with a vacation preset, and it is on (applied by hand).
+fn with_her_preset_on(world: &World) {
     world.onboard(json!({
         ANA: {":palm_tree:": {"name": "Ana (away)"}},
         BEN: {":house:": {"name": "Ben (home)"}}
@@ -147,12 +151,7 @@ fn a_preset_removed_while_serve_was_down_goes_back_at_its_reconcile() {
     world.slack.set_status(ANA, ":palm_tree:");
     let out = world.run(&["apply", ANA, ":palm_tree:"]);
     assert!(out.status.success(), "{}", show(&out));
-    remove_ana(&world);
-    let serve = Serve::start(&world, &["--reconcile-every", "1s"], &[]);
-    wait_until("Ana's usual name back", Duration::from_secs(30), || {
-        world.slack.display_name(ANA) == "Ana"
-    });
-    drop(serve);
+    assert_eq!(world.slack.display_name(ANA), "Ana (away)");
 }
 
 /// The admin takes Ana's presets out of users.json while hers is on.

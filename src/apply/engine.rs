@@ -205,17 +205,16 @@ pub fn after(recorded: Option<&Applied>, plan: &Plan) -> Applied {
 }
 
 impl Engine {
-    pub fn new(store: Arc<dyn Store>, slack: Arc<SlackClient>, tokens: Arc<Tokens>) -> Self {
-        let maker = Arc::new(Maker::new(store.clone(), slack.clone()));
+    pub fn new(context: &crate::context::Context) -> Self {
         Engine {
-            store,
-            slack,
-            tokens,
+            store: context.store.clone(),
+            slack: context.slack.clone(),
+            tokens: context.tokens.clone(),
             pictures: PictureCache::default(),
             owners: Mutex::new(HashMap::new()),
             deferred: None,
             claimant: None,
-            maker,
+            maker: context.maker.clone(),
         }
     }
 
@@ -223,14 +222,15 @@ impl Engine {
     /// one (for a caller that holds the member's claim itself).
     pub fn unclaimed(&self) -> Engine {
         Engine {
+            store: self.store.clone(),
+            slack: self.slack.clone(),
+            tokens: self.tokens.clone(),
+            pictures: PictureCache::default(),
+            owners: Mutex::new(HashMap::new()),
+            deferred: None,
+            claimant: None,
             maker: self.maker.clone(),
-            ..Engine::new(self.store.clone(), self.slack.clone(), self.tokens.clone())
         }
-    }
-
-    /// What makes workspace presets' photos.
-    pub fn maker(&self) -> &Maker {
-        &self.maker
     }
 
     /// The same store, client and tokens, claiming as a claimant of its own (named after
@@ -266,23 +266,6 @@ impl Engine {
     pub fn claiming_as(mut self, instance: &str) -> Self {
         self.claimant = Some(instance.to_owned());
         self
-    }
-
-    pub fn store(&self) -> &dyn Store {
-        self.store.as_ref()
-    }
-
-    pub fn slack(&self) -> &SlackClient {
-        &self.slack
-    }
-
-    pub fn tokens(&self) -> &Tokens {
-        &self.tokens
-    }
-
-    /// The store, to keep beside the engine.
-    pub fn store_handle(&self) -> Arc<dyn Store> {
-        self.store.clone()
     }
 
     /// Makes the plan's writes in order, recording each as it succeeds; an empty plan only

@@ -92,7 +92,8 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
         // Claimed like serve's and poll's writes, so a serve running beside it takes the
         // echo of these writes for what it is, and nobody writes the member twice.
         let instance = crate::state::instance_name("apply");
-        let engine = Engine::new(store.clone(), slack, tokens.clone()).claiming_as(&instance);
+        let context = crate::context::Context::new(store.clone(), slack, tokens.clone());
+        let engine = Engine::new(&context).claiming_as(&instance);
         apply_claimed(&engine, plan).inspect_err(remind)?
     };
     if args.json {

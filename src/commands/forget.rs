@@ -21,17 +21,20 @@ pub fn run(settings: &Settings, args: &ForgetArgs) -> Result<ExitCode> {
     let slack = settings.slack()?;
     let tokens = Arc::new(settings.tokens(&store, Some(&slack))?);
     let instance = crate::state::instance_name("forget");
-    let engine = Engine::new(store.clone(), slack, tokens).claiming_as(&instance);
+    let context = crate::context::Context::new(store.clone(), slack, tokens);
+    let engine = Engine::new(&context).claiming_as(&instance);
     let forgotten = if args.dry_run {
-        crate::members::forget::plan(&engine, &user)?
+        crate::members::forget::plan(&context, &user)?
     } else {
         // The wish first: a failure half-way is finished by the next run, serve or poll.
         crate::members::forget::wish(store.as_ref(), &user, "admin", crate::clock::unix_now())?;
         let done = wait::for_member(&user, wait::WAIT_FOR_OTHERS, || {
-            Ok(match crate::members::forget::finish(&engine, &user)? {
-                Finished::Done(done) => Turn::Done(done),
-                Finished::Elsewhere => Turn::Elsewhere("another process".to_owned()),
-            })
+            Ok(
+                match crate::members::forget::finish(&context, &engine, &user)? {
+                    Finished::Done(done) => Turn::Done(done),
+                    Finished::Elsewhere => Turn::Elsewhere("another process".to_owned()),
+                },
+            )
         })?;
         done.ok_or_else(|| {
             anyhow::anyhow!(

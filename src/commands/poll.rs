@@ -47,7 +47,8 @@ fn poll_cycles(
     stop: &crate::signals::Stop,
 ) -> Result<ExitCode> {
     let instance = crate::state::instance_name("poll");
-    let engine = Engine::new(store.clone(), slack, tokens).claiming_as(&instance);
+    let context = crate::context::Context::new(store.clone(), slack, tokens);
+    let engine = Engine::new(&context).claiming_as(&instance);
     let options = crate::poll::Options {
         concurrency: usize::from(args.concurrency),
         dry_run: args.dry_run,
@@ -56,7 +57,7 @@ fn poll_cycles(
     };
     loop {
         let started = std::time::Instant::now();
-        let code = match crate::poll::cycle(&engine, options, stop) {
+        let code = match crate::poll::cycle(&context, &engine, options, stop) {
             Ok(report) => {
                 if args.json {
                     let mut out = serde_json::to_value(&report)?;

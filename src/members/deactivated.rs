@@ -88,18 +88,23 @@ pub fn note(store: &dyn Store, seen: &crate::statuses::Statuses) -> Result<()> {
 
 /// Forgets the members deactivated for longer than `retention` (`ZERO`: never). Returns how
 /// many were forgotten; one that cannot be finished now is left for the next turn.
-pub fn forget_due(engine: &Engine, retention: Duration, now: u64) -> Result<usize> {
+pub fn forget_due(
+    ctx: &crate::context::Context,
+    engine: &Engine,
+    retention: Duration,
+    now: u64,
+) -> Result<usize> {
     if retention.is_zero() {
         return Ok(0);
     }
-    let store = engine.store();
+    let store = ctx.store.as_ref();
     let mut forgotten = 0;
     for (user, at) in marked(store)? {
         if now < at.saturating_add(retention.as_secs()) {
             continue;
         }
         forget::wish(store, &user, "deactivated", now)?;
-        match forget::finish(engine, &user) {
+        match forget::finish(ctx, engine, &user) {
             Ok(Finished::Done(done)) => {
                 store.delete(&key(&user))?;
                 log::info!(

@@ -80,8 +80,7 @@ pub enum Finished {
 
 /// Finishes one wish: the member's usual profile back with their own token (as a pause
 /// would), then [`forget`].
-pub fn finish(engine: &Engine, team: &str, user: &UserId) -> Result<Finished> {
-    let store = engine.store();
+pub fn finish(store: &dyn Store, engine: &Engine, team: &str, user: &UserId) -> Result<Finished> {
     let member = state::load_state(store, user)?.unwrap_or_default();
     let now = crate::clock::unix_now();
     if let Some(plan) = apply::usual_plan(user, &member, now)? {
@@ -95,10 +94,10 @@ pub fn finish(engine: &Engine, team: &str, user: &UserId) -> Result<Finished> {
 
 /// Finishes every waiting wish (poll's turn); a failure is logged and left for the next turn.
 /// Returns how many were finished.
-pub fn finish_pending(engine: &Engine) -> Result<usize> {
+pub fn finish_pending(store: &dyn Store, engine: &Engine) -> Result<usize> {
     let mut done = 0;
-    for (team, user) in pending(engine.store())? {
-        match finish(engine, &team, &user) {
+    for (team, user) in pending(store)? {
+        match finish(store, engine, &team, &user) {
             Ok(Finished::Done) => done += 1,
             Ok(Finished::Elsewhere) => {}
             Err(err) => log::warn!("{user} asked to disconnect, not finished yet: {err:#}"),

@@ -188,8 +188,8 @@ fn remember_pictures(store: &dyn Store, user: &UserId, pictures: &[String]) -> R
 }
 
 /// What forgetting `user` would remove, read only.
-pub fn plan(engine: &Engine, user: &UserId) -> Result<Forgotten> {
-    let store = engine.store();
+pub fn plan(ctx: &crate::context::Context, user: &UserId) -> Result<Forgotten> {
+    let store = ctx.store.as_ref();
     let users = store::load_users(store).ok();
     let theirs = users
         .as_ref()
@@ -246,9 +246,9 @@ pub fn plan(engine: &Engine, user: &UserId) -> Result<Forgotten> {
 
 /// Finishes the wish to forget `user` (stored already): every step in the order above, each
 /// one done again harmlessly when an earlier attempt got that far.
-pub fn finish(engine: &Engine, user: &UserId) -> Result<Finished> {
-    let store = engine.store();
-    let mut done = plan(engine, user)?;
+pub fn finish(ctx: &crate::context::Context, engine: &Engine, user: &UserId) -> Result<Finished> {
+    let store = ctx.store.as_ref();
+    let mut done = plan(ctx, user)?;
     done.dry_run = false;
     // The pictures to delete are kept in the wish before their presets go, so a run after a
     // failure still knows them.
@@ -268,7 +268,7 @@ pub fn finish(engine: &Engine, user: &UserId) -> Result<Finished> {
     if !engine.claim_member(user, "forget", crate::clock::unix_now())? {
         return Ok(Finished::Elsewhere);
     }
-    let rest = put_back_and_erase(engine, user, &mut done);
+    let rest = put_back_and_erase(ctx, engine, user, &mut done);
     if rest.is_err() {
         engine.release_member(user);
     }
@@ -278,8 +278,13 @@ pub fn finish(engine: &Engine, user: &UserId) -> Result<Finished> {
 }
 
 /// Steps 2 to 5 of [`finish`], the member claimed (the claim goes with their state).
-fn put_back_and_erase(engine: &Engine, user: &UserId, done: &mut Forgotten) -> Result<()> {
-    let store = engine.store();
+fn put_back_and_erase(
+    ctx: &crate::context::Context,
+    engine: &Engine,
+    user: &UserId,
+    done: &mut Forgotten,
+) -> Result<()> {
+    let store = ctx.store.as_ref();
     let member = state::load_state(store, user)?.unwrap_or_default();
     let now = crate::clock::unix_now();
     if let Some(plan) = apply::usual_plan(user, &member, now)? {
@@ -304,7 +309,7 @@ fn put_back_and_erase(engine: &Engine, user: &UserId, done: &mut Forgotten) -> R
     }
 
     // 3. Their connected tokens: revoked with Slack, then their records deleted.
-    done.tokens_revoked = engine.tokens().revoke_all_of(user, engine.slack())?;
+    done.tokens_revoked = ctx.tokens.revoke_all_of(user, &ctx.slack)?;
     stored::forget_all_of(store, user)?;
     // The workspaces they installed the bot in keep it, without their name.
     for team in &done.installer_of {
@@ -341,10 +346,10 @@ fn put_back_and_erase(engine: &Engine, user: &UserId, done: &mut Forgotten) -> R
 
 /// Finishes every waiting wish (poll's and serve's turn); a failure is logged and left for
 /// the next turn. Returns how many were finished.
-pub fn finish_pending(engine: &Engine) -> Result<usize> {
+pub fn finish_pending(ctx: &crate::context::Context, engine: &Engine) -> Result<usize> {
     let mut done = 0;
-    for user in pending(engine.store())? {
-        match finish(engine, &user) {
+    for user in pending(ctx.store.as_ref())? {
+        match finish(ctx, engine, &user) {
             Ok(Finished::Done(_)) => done += 1,
             Ok(Finished::Elsewhere) => {}
             Err(err) => log::warn!("{user} is to be forgotten, not finished yet: {err:#}"),

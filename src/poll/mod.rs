@@ -33,13 +33,18 @@ pub struct Options {
 }
 
 /// Runs one cycle. `stop` ends it between members.
-pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
-    let (slack, tokens) = (engine.slack(), engine.tokens());
-    let store = engine.store();
+pub fn cycle(
+    ctx: &crate::context::Context,
+    engine: &Engine,
+    options: Options,
+    stop: &Stop,
+) -> Result<Report> {
+    let (slack, tokens) = (ctx.slack.as_ref(), ctx.tokens.as_ref());
+    let store = ctx.store.as_ref();
     // Members to be forgotten left unfinished (a failure, a process that stopped): finished
     // first, so the cycle never writes them.
     if !options.dry_run {
-        if let Err(err) = crate::members::forget::finish_pending(engine) {
+        if let Err(err) = crate::members::forget::finish_pending(ctx, engine) {
             log::warn!("finishing the members to be forgotten: {err:#}");
         }
     }
@@ -171,14 +176,19 @@ pub fn cycle(engine: &Engine, options: Options, stop: &Stop) -> Result<Report> {
         });
         bar.finish_and_clear();
         if !leaving.is_empty() && !stop.requested() {
-            crate::members::disconnect::finish_pending(engine)?;
+            crate::members::disconnect::finish_pending(store, engine)?;
         }
         // Members Slack says are deactivated are marked (and unmarked once back); those gone
         // past the retention period are forgotten.
         if !stop.requested() {
             let now = crate::clock::unix_now();
             if let Err(err) = crate::members::deactivated::note(store, &seen).and_then(|()| {
-                crate::members::deactivated::forget_due(engine, options.forget_deleted_after, now)
+                crate::members::deactivated::forget_due(
+                    ctx,
+                    engine,
+                    options.forget_deleted_after,
+                    now,
+                )
             }) {
                 log::warn!("keeping track of deactivated members: {err:#}");
             }

@@ -43,10 +43,9 @@ impl Reports for Watch {
         let depths = self.status.depths();
         let mut alarms = Vec::new();
         if self.presets.vanished() {
-            let store = self.status.engine().store();
             alarms.push(format!(
                 "{} has vanished from the store; serving the members in memory",
-                store.location(crate::store::USERS_KEY)
+                self.presets.location()
             ));
         }
         Answer::json(

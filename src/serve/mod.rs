@@ -49,6 +49,8 @@ const ROTATION_CHECK_EVERY: Duration = Duration::from_secs(600);
 
 /// Every part of a running serve.
 struct Parts {
+    /// The shared handles, lent to the parts that need them.
+    context: crate::context::Context,
     status: Arc<status::Status>,
     app: Arc<app::App>,
     presets: Arc<PresetCache>,
@@ -70,7 +72,8 @@ impl Parts {
         let presets = Arc::new(PresetCache::new(store.clone()));
         // Members' states are read when needed (a worker reads the member's own object, the
         // reconcile reads everyone through the index), not at start.
-        let engine = Engine::new(store, slack, tokens)
+        let context = crate::context::Context::new(store, slack, tokens);
+        let engine = Engine::new(&context)
             .defer_records_on_store_failure()
             .claiming_as(instance);
         // The app's job queue comes first: the status pipeline's notices go to it.
@@ -80,6 +83,7 @@ impl Parts {
             Box::new(move |notice| jobs.push(app::App::job_for(notice)))
         };
         let status = Arc::new(status::Status::new(
+            context.clone(),
             engine,
             presets.clone(),
             metrics.clone(),
@@ -90,6 +94,7 @@ impl Parts {
             notify,
         ));
         let app = Arc::new(app::App::new(
+            context.clone(),
             status.clone(),
             presets.clone(),
             jobs,
@@ -118,6 +123,7 @@ impl Parts {
             instance: instance.to_owned(),
         });
         Parts {
+            context,
             status,
             app,
             presets,
@@ -137,10 +143,10 @@ fn load_presets(parts: &Parts, stop: &Stop) {
         // Who is connected (for the workspace presets) is known before the presets count as
         // loaded, so an event of a member with only the workspace's presets is never taken
         // for a stranger's.
-        let status = &parts.status;
+        let (status, context) = (&parts.status, &parts.context);
         match status
             .connected
-            .refill(status.engine().store(), status.engine().tokens())
+            .refill(context.store.as_ref(), &context.tokens)
         {
             Ok(n) => log::info!("{n} member{} connected", if n == 1 { "" } else { "s" }),
             Err(err) => log::warn!("reading who is connected: {err:#}"),

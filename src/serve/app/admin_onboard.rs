@@ -48,9 +48,8 @@ impl App {
         // The body is dropped once parsed: a large data: URL is held once, then decoded.
         let value = onboard::parse_input(&body, SOURCE);
         drop(body);
-        let engine = self.status.engine();
         let known = onboard::KnownEmoji::with_custom(Box::new(|| {
-            onboard::custom_of(engine.slack(), &engine.tokens().bots())
+            onboard::custom_of(self.slack(), &self.tokens().bots())
         }));
         let plan = match value.and_then(|value| {
             onboard::prepare_value(

@@ -19,6 +19,7 @@ pub mod modal;
 pub mod pages;
 pub mod pictures;
 
+use crate::context::Context;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -56,6 +57,8 @@ pub struct Settings {
 /// profile itself.
 #[derive(Debug)]
 pub struct App {
+    /// The shared handles (store, Slack client, tokens, photo maker), lent by serve.
+    context: Context,
     status: Arc<Status>,
     presets: Arc<PresetCache>,
     store: Arc<dyn Store>,
@@ -78,13 +81,15 @@ pub struct App {
 impl App {
     /// `jobs` is the queue the status pipeline's notices already go to.
     pub fn new(
+        context: Context,
         status: Arc<Status>,
         presets: Arc<PresetCache>,
         jobs: Arc<Jobs>,
         settings: Settings,
     ) -> App {
         App {
-            store: status.engine().store_handle(),
+            store: context.store.clone(),
+            context,
             status,
             presets,
             jobs,
@@ -112,11 +117,11 @@ impl App {
     }
 
     fn slack(&self) -> &SlackClient {
-        self.status.engine().slack()
+        &self.context.slack
     }
 
     fn tokens(&self) -> &Tokens {
-        self.status.engine().tokens()
+        &self.context.tokens
     }
 
     /// Removes the marks of used OAuth states once they expired (at most once a minute).

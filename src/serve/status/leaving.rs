@@ -81,7 +81,9 @@ impl Status {
         let Some(team) = self.leaving.take(user) else {
             return;
         };
-        if let Err(err) = crate::members::disconnect::forget(self.engine.store(), &team, user) {
+        if let Err(err) =
+            crate::members::disconnect::forget(self.context.store.as_ref(), &team, user)
+        {
             log::error!("{user} asked to disconnect; forgetting their token: {err:#}");
             // The wish stays in the store: the reconcile finishes it.
             return;
@@ -119,7 +121,7 @@ impl Status {
     /// Takes up the wishes to disconnect that wait in the store (left by a process that
     /// stopped, or by a failed step): each member is marked leaving and looked at again.
     pub fn resume_disconnects(&self) {
-        let pending = match crate::members::disconnect::pending(self.engine.store()) {
+        let pending = match crate::members::disconnect::pending(self.context.store.as_ref()) {
             Ok(pending) => pending,
             Err(err) => {
                 log::warn!("reading the wishes to disconnect: {err:#}");

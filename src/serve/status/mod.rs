@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::apply::Engine;
+use crate::context::Context;
 use crate::events::UserEvent;
 use crate::presets::UserId;
 use crate::serve::answer::Answer;
@@ -147,6 +148,8 @@ pub struct Limits {
 
 /// The status pipeline (see the module's documentation for who writes what).
 pub struct Status {
+    /// The shared handles (store, Slack client, tokens, photo maker), lent by serve.
+    context: Context,
     engine: Engine,
     presets: Arc<PresetCache>,
     metrics: Arc<Metrics>,
@@ -198,6 +201,7 @@ pub struct Depths {
 
 impl Status {
     pub fn new(
+        context: Context,
         engine: Engine,
         presets: Arc<PresetCache>,
         metrics: Arc<Metrics>,
@@ -205,6 +209,7 @@ impl Status {
         notify: Notify,
     ) -> Status {
         Status {
+            context,
             engine,
             presets,
             metrics,
@@ -221,10 +226,6 @@ impl Status {
             connected: connected::Connected::default(),
             notify,
         }
-    }
-
-    pub fn engine(&self) -> &Engine {
-        &self.engine
     }
 
     pub fn depths(&self) -> Depths {
@@ -348,7 +349,7 @@ impl Status {
         let mut recorded = Vec::new();
         let mut on = Vec::new();
         let mut paused = std::collections::HashSet::new();
-        let cost = state::index::for_each(self.engine.store(), true, |user, member| {
+        let cost = state::index::for_each(self.context.store.as_ref(), true, |user, member| {
             if let Some(applied) = &member.applied {
                 if crate::apply::preset_on(applied) {
                     on.push(user.clone());

@@ -202,6 +202,11 @@ impl PresetCache {
         std::mem::take(&mut *self.gone.lock().expect("cache lock"))
     }
 
+    /// Where `users.json` is, for messages.
+    pub fn location(&self) -> String {
+        self.store.location(USERS_KEY)
+    }
+
     /// Keeps an event of a member not in the cache until the next check. Returns whether it
     /// was kept (the oldest are not pushed out: a flood of strangers stays bounded).
     pub fn hold(&self, request: Request) -> bool {

@@ -48,7 +48,7 @@ impl Status {
         // Members to be forgotten left unfinished, finished here (on this thread), under a
         // claimant of its own: this process's workers are others to it.
         let forgetter = self.engine.another_claimant("serve-forget");
-        if let Err(err) = crate::members::forget::finish_pending(&forgetter) {
+        if let Err(err) = crate::members::forget::finish_pending(&self.context, &forgetter) {
             log::warn!("finishing the members to be forgotten: {err:#}");
         }
         // What is applied, as the store has it (through the index: a request per 1,000
@@ -59,7 +59,7 @@ impl Status {
         // they come and go meanwhile).
         if let Err(err) = self
             .connected
-            .refill(self.engine.store(), self.engine.tokens())
+            .refill(self.context.store.as_ref(), self.context.tokens.as_ref())
         {
             log::warn!("reading who is connected: {err:#}");
         }
@@ -87,9 +87,9 @@ impl Status {
             progress: false,
         };
         let (seen, reads) = statuses::read_statuses(
-            self.engine.store(),
-            self.engine.slack(),
-            self.engine.tokens(),
+            self.context.store.as_ref(),
+            self.context.slack.as_ref(),
+            self.context.tokens.as_ref(),
             &members,
             options,
             stop,
@@ -97,8 +97,10 @@ impl Status {
         // Members Slack says are deactivated are marked (unmarked once back); those gone past
         // the retention period are forgotten.
         let now = crate::clock::unix_now();
-        if let Err(err) = crate::members::deactivated::note(self.engine.store(), &seen)
-            .and_then(|()| crate::members::deactivated::forget_due(&forgetter, retention, now))
+        if let Err(err) = crate::members::deactivated::note(self.context.store.as_ref(), &seen)
+            .and_then(|()| {
+                crate::members::deactivated::forget_due(&self.context, &forgetter, retention, now)
+            })
         {
             log::warn!("keeping track of deactivated members: {err:#}");
         }

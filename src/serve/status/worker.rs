@@ -37,12 +37,17 @@ impl Status {
     /// Reads the member's profile with their own token, for a request that asks for it.
     fn read_profile(&self, request: &Request) -> anyhow::Result<Request> {
         let user = &request.user;
-        let token = self.engine.tokens().for_user(user).inspect_err(|_| {
-            self.disconnect_stalled(user, "your token could not be used");
-        })?;
+        let token = self
+            .context
+            .tokens
+            .as_ref()
+            .for_user(user)
+            .inspect_err(|_| {
+                self.disconnect_stalled(user, "your token could not be used");
+            })?;
         let profile = self
-            .engine
-            .slack()
+            .context
+            .slack
             .profile_get(&token, user.as_str())
             .inspect_err(|_| {
                 self.disconnect_stalled(user, "Slack did not let statusinator read your profile");
@@ -89,7 +94,7 @@ impl Status {
         let connection = self.connected.team(user);
         // Another process (poll, a second serve) may have applied since: its record wins.
         let (recorded, usual, paused, workspace_off) =
-            match state::load_state(self.engine.store(), user) {
+            match state::load_state(self.context.store.as_ref(), user) {
                 Ok(state) => {
                     let found = state.map_or((None, None, false, false), |s| {
                         (s.applied, s.usual, s.paused_at.is_some(), s.workspace_off)
@@ -186,7 +191,7 @@ impl Status {
                 }
                 // What Slack shows now: the name written, and the photo's avatar_hash as read
                 // back (in the store's record): the echoes of these writes are no news.
-                match state::load_user(self.engine.store(), user) {
+                match state::load_user(self.context.store.as_ref(), user) {
                     Ok(Some(applied)) if applied.emoji == plan.emoji => self
                         .fingerprint(user, Fingerprint::applied(&applied, Some(&request.profile))),
                     _ => {}

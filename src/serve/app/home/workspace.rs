@@ -81,7 +81,7 @@ impl App {
             (None, None) => None,
         };
         let bot = self.tokens().bot_of(team.as_deref());
-        let maker = self.status.engine().maker();
+        let maker = &self.context.maker;
         let rules = section.iter().take(MAX_SHOWN).map(|(emoji, rule)| {
             let photo = rule
                 .photo
