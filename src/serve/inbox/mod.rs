@@ -13,7 +13,7 @@ mod request_url;
 use std::num::NonZeroUsize;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::Instant;
 
 use serde_json::Value;
 
@@ -55,6 +55,14 @@ pub struct Inbox {
     bad_signatures: AtomicU64,
 }
 
+/// Where a request came in: the Request URL, or a Socket Mode envelope of this kind
+/// (`events_api`, `interactive`, `slash_commands`, `other`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    RequestUrl,
+    Socket(&'static str),
+}
+
 impl Inbox {
     pub fn new(
         signing_secret: Option<&SecretString>,
@@ -74,13 +82,14 @@ impl Inbox {
         }
     }
 
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
-    }
-
-    /// How long an answer took, from the request read to the answer ready.
-    pub fn ack_took(&self, took: Duration) {
-        self.metrics.ack(took);
+    /// Records how a request came out and how long its answer took (from the request read to
+    /// the answer ready): one place for both transports.
+    pub fn record(&self, via: Via, outcome: EventOutcome, started: Instant) {
+        self.metrics.event(outcome);
+        if let Via::Socket(kind) = via {
+            self.metrics.envelope(kind, outcome);
+        }
+        self.metrics.ack(started.elapsed());
     }
 
     /// Hands a request to its part; never waits on Slack or the store.

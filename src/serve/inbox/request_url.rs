@@ -3,7 +3,9 @@
 
 use std::sync::atomic::Ordering;
 
-use super::{Inbound, Inbox};
+use std::time::Instant;
+
+use super::{Inbound, Inbox, Via};
 use crate::events::{self, SignatureError};
 use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
@@ -21,10 +23,11 @@ pub struct EventRequest<'a> {
 }
 
 impl Inbox {
-    /// Handles a request to the Events URL; never waits on Slack or the store.
-    pub fn event(&self, request: EventRequest<'_>, now: u64) -> Answer {
+    /// Handles a request to the Events URL, read at `started`; never waits on Slack or the
+    /// store.
+    pub fn event(&self, request: EventRequest<'_>, now: u64, started: Instant) -> Answer {
         let (outcome, answer) = self.event_outcome(request, now);
-        self.metrics.event(outcome);
+        self.record(Via::RequestUrl, outcome, started);
         answer
     }
 

@@ -14,7 +14,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::Server;
 use crate::events::{RETRY_NUM_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::serve::answer::Answer;
-use crate::serve::inbox::EventRequest;
+use crate::serve::inbox::{EventRequest, Via};
 use crate::serve::metrics::EventOutcome;
 
 /// The largest body the Events URL reads.
@@ -71,11 +71,14 @@ pub(super) async fn handle(
                             body: &bytes,
                         },
                         crate::clock::unix_now(),
+                        started,
                     )
                 }
                 Err(answer) => {
                     if answer.status == 413 {
-                        server.inbox.metrics().event(EventOutcome::TooLarge);
+                        server
+                            .inbox
+                            .record(Via::RequestUrl, EventOutcome::TooLarge, started);
                     }
                     answer
                 }
@@ -183,9 +186,6 @@ pub(super) async fn handle(
              /pictures/… and POST /onboard",
         ),
     };
-    if parts.uri.path() == "/slack/events" {
-        server.inbox.ack_took(started.elapsed());
-    }
     Ok(respond(answer))
 }
 

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::events::{self, SlashCommand};
 use crate::serve::answer::Answer;
-use crate::serve::inbox::{Inbound, Inbox};
+use crate::serve::inbox::{Inbound, Inbox, Via};
 use crate::serve::metrics::EventOutcome;
 
 /// What to do with one message from Slack.
@@ -92,8 +92,7 @@ pub(super) fn hear(inbox: &Inbox, text: &str) -> Heard {
         "slash_commands" => "slash_commands",
         _ => {
             log::debug!("Socket Mode: acknowledged a {kind} envelope this version ignores");
-            inbox.metrics().event(EventOutcome::Ignored);
-            inbox.metrics().envelope("other", EventOutcome::Ignored);
+            inbox.record(Via::Socket("other"), EventOutcome::Ignored, started);
             return Heard::Ack(json!({ "envelope_id": envelope_id }).to_string());
         }
     };
@@ -106,9 +105,7 @@ pub(super) fn hear(inbox: &Inbox, text: &str) -> Heard {
             (EventOutcome::Malformed, Answer::empty(400))
         }
     };
-    inbox.metrics().event(outcome);
-    inbox.metrics().envelope(label, outcome);
-    inbox.ack_took(started.elapsed());
+    inbox.record(Via::Socket(label), outcome, started);
     // Busy: Slack delivers an unacknowledged event again.
     if answer.status == 503 && !answer.no_retry && kind == "events_api" {
         return Heard::Nothing;
