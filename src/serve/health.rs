@@ -7,7 +7,7 @@ use crate::serve::answer::Answer;
 use crate::serve::app::App;
 use crate::serve::metrics::{Levels, Metrics};
 use crate::serve::status::presets::PresetCache;
-use crate::serve::status::Status;
+use crate::serve::status::Pipeline;
 use crate::serve::transport::connections::Registry;
 use crate::serve::transport::http::Reports;
 use crate::serve::transport::socket::Gauge;
@@ -15,7 +15,7 @@ use crate::serve::transport::socket::Gauge;
 /// The parts `/healthz` and `/metrics` read.
 #[derive(Debug)]
 pub struct Watch {
-    pub status: Arc<Status>,
+    pub pipeline: Arc<Pipeline>,
     pub app: Arc<App>,
     pub presets: Arc<PresetCache>,
     pub metrics: Arc<Metrics>,
@@ -27,7 +27,7 @@ pub struct Watch {
 
 impl Reports for Watch {
     fn metrics_text(&self) -> String {
-        let depths = self.status.depths();
+        let depths = self.pipeline.depths();
         self.metrics.render(Levels {
             queue: depths.queue,
             dead_letter: depths.dead_letter,
@@ -40,7 +40,7 @@ impl Reports for Watch {
     }
 
     fn health(&self) -> Answer {
-        let depths = self.status.depths();
+        let depths = self.pipeline.depths();
         let mut alarms = Vec::new();
         if self.presets.vanished() {
             alarms.push(format!(

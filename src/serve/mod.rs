@@ -51,7 +51,7 @@ const ROTATION_CHECK_EVERY: Duration = Duration::from_secs(600);
 struct Parts {
     /// The shared handles, lent to the parts that need them.
     context: crate::context::Context,
-    status: Arc<status::Status>,
+    pipeline: Arc<status::Pipeline>,
     app: Arc<app::App>,
     presets: Arc<PresetCache>,
     inbox: Arc<inbox::Inbox>,
@@ -82,7 +82,7 @@ impl Parts {
             let jobs = jobs.clone();
             Box::new(move |notice| jobs.push(app::App::job_for(notice)))
         };
-        let status = Arc::new(status::Status::new(
+        let pipeline = Arc::new(status::Pipeline::new(
             context.clone(),
             engine,
             presets.clone(),
@@ -95,7 +95,7 @@ impl Parts {
         ));
         let app = Arc::new(app::App::new(
             context.clone(),
-            status.clone(),
+            pipeline.clone(),
             presets.clone(),
             jobs,
             app::Settings {
@@ -105,13 +105,13 @@ impl Parts {
         ));
         let inbox = Arc::new(inbox::Inbox::new(
             config.signing_secret.as_ref(),
-            status.clone(),
+            pipeline.clone(),
             app.clone(),
             metrics.clone(),
         ));
         let sockets = Arc::new(transport::socket::Gauge::default());
         let watch = Arc::new(health::Watch {
-            status: status.clone(),
+            pipeline: pipeline.clone(),
             app: app.clone(),
             presets: presets.clone(),
             metrics: metrics.clone(),
@@ -124,7 +124,7 @@ impl Parts {
         });
         Parts {
             context,
-            status,
+            pipeline,
             app,
             presets,
             inbox,
@@ -143,8 +143,8 @@ fn load_presets(parts: &Parts, stop: &Stop) {
         // Who is connected (for the workspace presets) is known before the presets count as
         // loaded, so an event of a member with only the workspace's presets is never taken
         // for a stranger's.
-        let (status, context) = (&parts.status, &parts.context);
-        match status
+        let (pipeline, context) = (&parts.pipeline, &parts.context);
+        match pipeline
             .connected
             .refill(context.store.as_ref(), &context.tokens)
         {
@@ -162,7 +162,7 @@ fn load_presets(parts: &Parts, stop: &Stop) {
                 parts.app.check_installations();
                 // What was applied before this process started (statuses that lapse later
                 // among it), without holding up the start.
-                if let Err(err) = parts.status.learn_from_store() {
+                if let Err(err) = parts.pipeline.learn_from_store() {
                     log::warn!("reading members' state at start failed: {err:#}");
                 }
                 return;
@@ -231,8 +231,8 @@ impl Running {
             spawn("presets-load".into(), move || load_presets(&parts, &stop))?;
         }
         for i in 0..config.workers.max(1) {
-            let status = parts.status.clone();
-            spawn(format!("worker-{i}"), move || status.work())?;
+            let pipeline = parts.pipeline.clone();
+            spawn(format!("worker-{i}"), move || pipeline.work())?;
         }
         for i in 0..app::WORKERS {
             // The first opens modals only: a click's trigger never waits behind slower work.
@@ -245,8 +245,8 @@ impl Running {
             spawn(format!("app-{i}"), move || app.work(lane))?;
         }
         {
-            let (status, stop) = (parts.status.clone(), stop.clone());
-            spawn("status-tick".into(), move || status.tick(&stop))?;
+            let (pipeline, stop) = (parts.pipeline.clone(), stop.clone());
+            spawn("status-tick".into(), move || pipeline.tick(&stop))?;
         }
         if tokens
             .vault()
@@ -276,7 +276,7 @@ impl Running {
             })?;
         }
         if let Some(every) = config.reconcile_every {
-            let (status, stop) = (parts.status.clone(), stop.clone());
+            let (status, stop) = (parts.pipeline.clone(), stop.clone());
             let retention = config.forget_deleted_after;
             spawn("reconcile".into(), move || {
                 status::reconcile::run(&status, every, retention, &stop)
@@ -305,7 +305,7 @@ impl Running {
     /// members whose requests were not finished.
     pub fn stop(self, deadline: Instant) -> Vec<UserId> {
         self.stop.request();
-        let left = self.parts.status.drain(deadline);
+        let left = self.parts.pipeline.drain(deadline);
         // The app's jobs: what waits is worked until the same deadline; what is left is kept
         // or told (see settle_jobs).
         let jobs_left = self.parts.app.jobs().close(deadline);

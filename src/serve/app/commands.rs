@@ -91,7 +91,7 @@ impl App {
             }
             "forget-me" => {
                 // In effect before the answer leaves: only the usual profile from now on.
-                self.status.forgetting.mark(&user);
+                self.pipeline.forgetting.mark(&user);
                 self.jobs.push(Job::Forget {
                     team: command.team_id.clone(),
                     user,
@@ -112,7 +112,7 @@ impl App {
 
     fn list(&self, user: &UserId) -> Answer {
         let presets = self.presets.get(user);
-        let workspace = self.status.gets_workspace_presets(user);
+        let workspace = self.pipeline.gets_workspace_presets(user);
         let mut lines = match &presets {
             None => vec![format!(
                 "You have no presets {}yet: open statusinator's Home tab and choose *Add a \
@@ -133,7 +133,7 @@ impl App {
         };
         if workspace {
             let table = self.presets.snapshot();
-            let team = self.status.connected.team(user).flatten();
+            let team = self.pipeline.connected.team(user).flatten();
             let section = table.sections.for_team(team.as_deref());
             let emoji: Vec<&str> = section.keys().map(|e| e.as_str()).collect();
             lines.push(format!(
@@ -144,7 +144,7 @@ impl App {
             ));
         }
         // From memory: the answer never waits on the store.
-        if self.status.pauses.is_paused(user) {
+        if self.pipeline.pauses.is_paused(user) {
             lines.push("You are paused: `/statusinator resume` to start again.".to_owned());
         }
         ephemeral(lines.join("\n"))
@@ -152,11 +152,11 @@ impl App {
 
     /// Pauses or resumes (an app worker stores it), and says so.
     fn pause(&self, team: &str, user: UserId, pause: bool) -> Answer {
-        if !self.presets.contains(&user) && !self.status.gets_workspace_presets(&user) {
+        if !self.presets.contains(&user) && !self.pipeline.gets_workspace_presets(&user) {
             return ephemeral("You have no presets yet, so there is nothing to pause or resume.");
         }
         // In effect before the answer leaves; an app worker then stores it.
-        self.status.pauses.wish(&user, pause);
+        self.pipeline.pauses.wish(&user, pause);
         self.jobs.push(Job::Pause {
             team: Some(team.to_owned()).filter(|t| !t.is_empty()),
             user,
@@ -229,7 +229,7 @@ impl App {
                 if on { "on" } else { "off" }
             );
         }
-        self.status.reread_later(user);
+        self.pipeline.reread_later(user);
         Ok(())
     }
 
@@ -241,7 +241,7 @@ impl App {
             user,
             pause.then_some(crate::clock::unix_now()),
         )?;
-        self.status.pauses.stored_as(user, pause);
+        self.pipeline.pauses.stored_as(user, pause);
         if changed {
             log::info!(
                 "{user} {} statusinator",
@@ -249,7 +249,7 @@ impl App {
             );
         }
         // Off the ack path: the member's profile is read, then worked as an event.
-        self.status.reread_later(user);
+        self.pipeline.reread_later(user);
         Ok(())
     }
 }

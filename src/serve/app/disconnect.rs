@@ -20,7 +20,7 @@ impl App {
             }
         };
         if !connected {
-            self.status.leaving.cancel(user);
+            self.pipeline.leaving.cancel(user);
             self.publish_home(team, user);
             return;
         }
@@ -28,11 +28,11 @@ impl App {
             crate::members::disconnect::wish(store, team, user, crate::clock::unix_now())
         {
             log::error!("{err:#}");
-            self.status
+            self.pipeline
                 .disconnect_stalled(user, "statusinator could not save your request");
-            self.status.leaving.cancel(user);
+            self.pipeline.leaving.cancel(user);
             return;
         }
-        self.status.reread_later(user);
+        self.pipeline.reread_later(user);
     }
 }

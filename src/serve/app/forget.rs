@@ -27,7 +27,7 @@ impl App {
                 "statusinator could not save your request to delete your data: try again in a \
                  minute.",
             );
-            self.status.forgetting.done(user);
+            self.pipeline.forgetting.done(user);
             return;
         }
         // A claimant of its own: the status workers of this process are others to it.
@@ -41,12 +41,12 @@ impl App {
         });
         match finished {
             Ok(Some(_)) => {
-                self.status.connected.remove(user);
+                self.pipeline.connected.remove(user);
                 // users.json changed here: the cache knows at once.
                 if let Err(err) = self.presets.reload() {
                     log::warn!("re-reading users.json: {err:#}");
                 }
-                self.status.forgetting.done(user);
+                self.pipeline.forgetting.done(user);
                 self.tell(
                     team,
                     user,

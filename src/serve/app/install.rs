@@ -305,7 +305,7 @@ impl App {
                     connected.team_name
                 );
                 self.learn_installations();
-                self.status
+                self.pipeline
                     .connected
                     .add(&connected.user, &connected.team_id);
                 Outcome {

@@ -32,7 +32,7 @@ use crate::secret::SecretString;
 use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
 use crate::serve::status::presets::PresetCache;
-use crate::serve::status::{Notice, Status};
+use crate::serve::status::{Notice, Pipeline};
 use crate::slack::SlackClient;
 use crate::store::Store;
 use crate::tokens::Tokens;
@@ -59,7 +59,7 @@ pub struct Settings {
 pub struct App {
     /// The shared handles (store, Slack client, tokens, photo maker), lent by serve.
     context: Context,
-    status: Arc<Status>,
+    pipeline: Arc<Pipeline>,
     presets: Arc<PresetCache>,
     store: Arc<dyn Store>,
     jobs: Arc<Jobs>,
@@ -82,7 +82,7 @@ impl App {
     /// `jobs` is the queue the status pipeline's notices already go to.
     pub fn new(
         context: Context,
-        status: Arc<Status>,
+        pipeline: Arc<Pipeline>,
         presets: Arc<PresetCache>,
         jobs: Arc<Jobs>,
         settings: Settings,
@@ -90,7 +90,7 @@ impl App {
         App {
             store: context.store.clone(),
             context,
-            status,
+            pipeline,
             presets,
             jobs,
             oauth: settings.oauth,
@@ -275,7 +275,7 @@ impl App {
             Job::TokensRevoked { team, users, bots } => {
                 lifecycle::tokens_revoked(self.store.as_ref(), &team, &users, &bots);
                 for user in users.iter().filter_map(|u| UserId::parse(u).ok()) {
-                    self.status.connected.remove(&user);
+                    self.pipeline.connected.remove(&user);
                 }
             }
             Job::AppUninstalled { team } => {

@@ -22,7 +22,7 @@ use crate::secret::SecretString;
 use crate::serve::answer::Answer;
 use crate::serve::app::{App, Job};
 use crate::serve::metrics::{EventOutcome, Metrics};
-use crate::serve::status::Status;
+use crate::serve::status::Pipeline;
 
 pub use request_url::EventRequest;
 
@@ -47,7 +47,7 @@ pub enum Inbound {
 pub struct Inbox {
     /// Checks requests to the Request URL; `None` (Socket Mode only): it refuses them all.
     verifier: Option<Verifier>,
-    status: Arc<Status>,
+    pipeline: Arc<Pipeline>,
     app: Arc<App>,
     metrics: Arc<Metrics>,
     /// `team:event_id` of events answered 200.
@@ -66,13 +66,13 @@ pub enum Via {
 impl Inbox {
     pub fn new(
         signing_secret: Option<&SecretString>,
-        status: Arc<Status>,
+        pipeline: Arc<Pipeline>,
         app: Arc<App>,
         metrics: Arc<Metrics>,
     ) -> Inbox {
         Inbox {
             verifier: signing_secret.map(Verifier::new),
-            status,
+            pipeline,
             app,
             metrics,
             seen: Mutex::new(lru::LruCache::new(
@@ -117,7 +117,7 @@ impl Inbox {
                     log::debug!("event {} already handled", event.event_id);
                     return (EventOutcome::Duplicate, Answer::empty(200));
                 }
-                let (outcome, answer) = self.status.take_event(*event, retry);
+                let (outcome, answer) = self.pipeline.take_event(*event, retry);
                 // A 503 asks for the event again: it is not handled yet.
                 if answer.status == 200 {
                     self.seen.lock().expect("seen lock").put(key, ());

@@ -9,7 +9,7 @@ use std::collections::{BinaryHeap, HashSet};
 use std::sync::Mutex;
 
 use super::queue::Request;
-use super::{Arrival, Status};
+use super::{Arrival, Pipeline};
 use crate::presets::UserId;
 
 /// When members' statuses lapse, soonest first. Written by the workers (a status applied) and
@@ -49,7 +49,7 @@ impl Expiries {
     }
 }
 
-impl Status {
+impl Pipeline {
     /// Reads the profile of each member whose status has just lapsed, or who asked to be
     /// looked at again (paused, resumed), and hands it to the workers as an event would.
     pub(super) fn restore_lapsed(&self) {

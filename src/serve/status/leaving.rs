@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{Notice, Status};
+use super::{Notice, Pipeline};
 use crate::presets::UserId;
 
 /// A member leaving, as this process knows it.
@@ -74,7 +74,7 @@ impl Leaving {
     }
 }
 
-impl Status {
+impl Pipeline {
     /// After a worker put a leaving member's usual profile back (or found nothing to put
     /// back): their token record and wish are forgotten, and their Home shows it.
     pub(super) fn finish_disconnect(&self, user: &UserId) {

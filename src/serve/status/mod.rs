@@ -4,7 +4,7 @@
 //! the engine, and the reconciling cycle.
 //!
 //! Who writes what:
-//! - the threads that answer Slack (the inbox) offer events ([`Status::take_event`]): they take
+//! - the threads that answer Slack (the inbox) offer events ([`Pipeline::take_event`]): they take
 //!   the guard, then the queue (inside it), then the wanted statuses;
 //! - the workers (`worker-N`) take requests, write Slack and the store, then update the guard,
 //!   `applied`, `later`, the lapses and the leaving members;
@@ -147,7 +147,7 @@ pub struct Limits {
 }
 
 /// The status pipeline (see the module's documentation for who writes what).
-pub struct Status {
+pub struct Pipeline {
     /// The shared handles (store, Slack client, tokens, photo maker), lent by serve.
     context: Context,
     engine: Engine,
@@ -179,9 +179,9 @@ pub struct Status {
     notify: Notify,
 }
 
-impl std::fmt::Debug for Status {
+impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Status")
+        f.debug_struct("Pipeline")
             .field("queue", &self.queue.depths())
             .field("wanted", &self.wanted.len())
             .finish_non_exhaustive()
@@ -199,7 +199,7 @@ pub struct Depths {
     pub lapsing: usize,
 }
 
-impl Status {
+impl Pipeline {
     pub fn new(
         context: Context,
         engine: Engine,
@@ -207,8 +207,8 @@ impl Status {
         metrics: Arc<Metrics>,
         limits: Limits,
         notify: Notify,
-    ) -> Status {
-        Status {
+    ) -> Pipeline {
+        Pipeline {
             context,
             engine,
             presets,

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use super::queue::Request;
-use super::{Arrival, Status};
+use super::{Arrival, Pipeline};
 use crate::signals::Stop;
 use crate::statuses::{self, ReadOptions};
 
@@ -20,14 +20,14 @@ const FIRST_CYCLE_AFTER: Duration = Duration::from_secs(10);
 const CONCURRENCY: usize = 4;
 
 /// Runs cycles every `every` until `stop`.
-pub fn run(status: &Status, every: Duration, retention: Duration, stop: &Stop) {
+pub fn run(pipeline: &Pipeline, every: Duration, retention: Duration, stop: &Stop) {
     let mut next = Instant::now() + FIRST_CYCLE_AFTER.min(every);
     loop {
         if stop.sleep(next.saturating_duration_since(Instant::now())) {
             return;
         }
         let started = Instant::now();
-        match status.reconcile(retention, stop) {
+        match pipeline.reconcile(retention, stop) {
             Ok(wanted) => log::info!(
                 "reconciled: {wanted} member{} to change, in {:.1} s",
                 if wanted == 1 { "" } else { "s" },
@@ -39,7 +39,7 @@ pub fn run(status: &Status, every: Duration, retention: Duration, stop: &Stop) {
     }
 }
 
-impl Status {
+impl Pipeline {
     /// One cycle: reads every member's status and queues (as wanted) those whose status is not
     /// the one applied or being applied. Returns how many it handed over.
     fn reconcile(&self, retention: Duration, stop: &Stop) -> anyhow::Result<usize> {

@@ -6,14 +6,14 @@
 use std::time::Instant;
 
 use super::queue::Request;
-use super::{Arrival, Fingerprint, Status, CLAIM_RECHECK, RETRY_LATER};
+use super::{Arrival, Fingerprint, Pipeline, CLAIM_RECHECK, RETRY_LATER};
 use crate::apply::{self, Run, Target};
 use crate::exit::UsageError;
 use crate::presets::UserId;
 use crate::serve::metrics::ApplyOutcome;
 use crate::state::{self, Applied};
 
-impl Status {
+impl Pipeline {
     /// A worker: takes requests until the queue is closed and empty.
     pub fn work(&self) {
         while let Some(request) = self.queue.take(None) {

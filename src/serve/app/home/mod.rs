@@ -70,7 +70,7 @@ impl App {
             PAUSE | RESUME => {
                 // In effect before the answer leaves; an app worker then stores it.
                 let pause = action.action_id == PAUSE;
-                self.status.pauses.wish(&user, pause);
+                self.pipeline.pauses.wish(&user, pause);
                 Job::Pause {
                     team: Some(team),
                     user,
@@ -104,13 +104,13 @@ impl App {
             },
             DELETE_DATA => {
                 // Confirmed in Slack; in effect before the answer leaves (see forget.rs).
-                self.status.forgetting.mark(&user);
+                self.pipeline.forgetting.mark(&user);
                 Job::Forget { team, user }
             }
             DISCONNECT => {
                 // Answered now; an app worker stores the wish, then the usual profile goes
                 // back and the token is forgotten (see disconnect.rs).
-                self.status.leaving.mark(&team, &user);
+                self.pipeline.leaving.mark(&team, &user);
                 Job::Disconnect { team, user }
             }
             // Connect is a link: Slack still tells of the click.
@@ -141,7 +141,7 @@ impl App {
                     log::warn!("could not read users.json again: {err:#}");
                 }
                 // Their status may have used it.
-                self.status.reread_later(user);
+                self.pipeline.reread_later(user);
             }
             Ok((false, _)) => log::debug!("{user} had no {emoji} preset to remove"),
             Err(err) => log::error!("{user} asked to remove their {emoji} preset, but: {err:#}"),

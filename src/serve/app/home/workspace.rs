@@ -46,7 +46,7 @@ impl App {
         member: Option<&MemberState>,
         presets: &UserPresets,
     ) -> Option<WorkspaceShown> {
-        let team = self.status.connected.team(user)?;
+        let team = self.pipeline.connected.team(user)?;
         let table = self.presets.snapshot();
         let section = table.sections.for_team(team.as_deref());
         if section.is_empty() {

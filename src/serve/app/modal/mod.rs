@@ -169,7 +169,7 @@ impl App {
                     log::warn!("could not read users.json again: {err:#}");
                 }
                 // Their status may use it: it applies at once.
-                self.status.reread_later(user);
+                self.pipeline.reread_later(user);
                 let view = saved(&filled.emoji, &preset);
                 if let Err(err) = self.slack().update_view(&bot, view_id, &view) {
                     log::warn!("could not tell {user} their preset is saved: {err}");
