@@ -11,12 +11,6 @@ use serde_json::{json, Value};
 use support::serve::{echo_changes, Serve};
 use support::{images, show, wait_until, World};
 
-fn state(world: &World) -> Value {
-    let user = statusinator::presets::UserId::parse("U0ANA0001").unwrap();
-    let key = statusinator::state::key(&user);
-    serde_json::from_slice(&world.scene.get(&key).unwrap()).unwrap()
-}
-
 fn change(world: &World, serve: &Serve, emoji: &str) {
     world.slack.set_status("U0ANA0001", emoji);
     let (reply, _) = serve.user_change(&world.slack.member("U0ANA0001"));
@@ -45,7 +39,7 @@ fn the_first_preset_keeps_the_usual_name_and_exact_photo_and_clearing_puts_them_
     let world = World::ana_with_her_own_photo();
     let serve = on_vacation(&world);
     // Her usual profile, kept before the first write: the name, and the photo byte for byte.
-    let usual = &state(&world)["usual"];
+    let usual = &world.state_of("U0ANA0001")["usual"];
     assert_eq!(usual["name"], "Ana", "{usual}");
     assert_eq!(usual["customPhoto"], true);
     let kept = world.scene.get(usual["picture"].as_str().unwrap()).unwrap();
@@ -65,7 +59,7 @@ fn the_first_preset_keeps_the_usual_name_and_exact_photo_and_clearing_puts_them_
         ["users.profile.set", "users.setPhoto", "users.profile.get"],
         "{writes:?}"
     );
-    assert_eq!(state(&world)["applied"]["preset"], "usual");
+    assert_eq!(world.state_of("U0ANA0001")["applied"]["preset"], "usual");
 }
 
 #[test]
@@ -155,7 +149,7 @@ fn a_hand_edit_during_a_preset_is_never_written_over_and_stays_after_clearing() 
     let serve = on_vacation(&world);
     serve.settle(1.0);
     // Her own echoes were not taken for hand edits.
-    assert_eq!(state(&world)["usual"]["name"], "Ana");
+    assert_eq!(world.state_of("U0ANA0001")["usual"]["name"], "Ana");
 
     // On vacation, she renames herself by hand; Slack sends the change.
     world
@@ -166,7 +160,7 @@ fn a_hand_edit_during_a_preset_is_never_written_over_and_stays_after_clearing() 
     wait_until(
         "her hand edit is her usual",
         Duration::from_secs(20),
-        || state(&world)["usual"]["name"] == "Ana (surfing)",
+        || world.state_of("U0ANA0001")["usual"]["name"] == "Ana (surfing)",
     );
     assert!(
         world.slack.calls().is_empty(),
@@ -238,7 +232,7 @@ fn a_photo_changed_by_hand_during_a_preset_becomes_the_usual_one() {
         "her new photo is her usual",
         Duration::from_secs(20),
         || {
-            state(&world)["usual"]["picture"]
+            world.state_of("U0ANA0001")["usual"]["picture"]
                 .as_str()
                 .is_some_and(|key| world.scene.get(key) == Some(images::png(800, 800, 5)))
         },
@@ -275,7 +269,7 @@ fn a_change_after_the_usual_is_back_is_kept_and_an_older_profile_is_not_taken_fo
             && photo(&world) == Some(images::jpeg(700, 700, 9))
     });
     serve.settle(2.0);
-    let usual = state(&world)["usual"].clone();
+    let usual = world.state_of("U0ANA0001")["usual"].clone();
     // The late event: a new status, with the vacation's name and photo.
     stale.profile["status_emoji"] = ":face_with_thermometer:".into();
     world
@@ -286,7 +280,11 @@ fn a_change_after_the_usual_is_back_is_kept_and_an_older_profile_is_not_taken_fo
         world.slack.display_name("U0ANA0001") == "Ana (sick)"
     });
     serve.settle(3.0);
-    assert_eq!(state(&world)["usual"], usual, "her usual is untouched");
+    assert_eq!(
+        world.state_of("U0ANA0001")["usual"],
+        usual,
+        "her usual is untouched"
+    );
     change(&world, &serve, "");
     wait_until("her usual name", Duration::from_secs(20), || {
         world.slack.display_name("U0ANA0001") == "Ana"
@@ -300,7 +298,7 @@ fn a_change_after_the_usual_is_back_is_kept_and_an_older_profile_is_not_taken_fo
         .set_photo_by_hand("U0ANA0001", images::png(640, 640, 5));
     serve.user_change(&world.slack.member("U0ANA0001"));
     wait_until("her new photo kept", Duration::from_secs(20), || {
-        let picture = state(&world)["usual"]["picture"].clone();
+        let picture = world.state_of("U0ANA0001")["usual"]["picture"].clone();
         picture.as_str().and_then(|key| world.scene.get(key)) == Some(images::png(640, 640, 5))
     });
     change(&world, &serve, ":palm_tree:");

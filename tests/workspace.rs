@@ -86,12 +86,6 @@ fn poll(world: &World) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn state(world: &World, user: &str) -> Value {
-    let user = statusinator::presets::UserId::parse(user).unwrap();
-    let bytes = world.scene.get(&statusinator::state::key(&user)).unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
 #[test]
 fn poll_gives_each_connected_member_the_look_made_from_their_own_profile() {
     let world = workspace();
@@ -113,7 +107,7 @@ fn poll_gives_each_connected_member_the_look_made_from_their_own_profile() {
         ana[0],
         preview(&world, ":palm_tree:", Some(&images::jpeg(700, 700, 9)))
     );
-    let key = state(&world, ANA)["applied"]["picture"]
+    let key = world.state_of(ANA)["applied"]["picture"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -343,7 +337,7 @@ fn a_new_usual_photo_gets_new_made_photos() {
     let first = photos_sent(&world, ANA);
     world.slack.set_status(ANA, "");
     poll(&world);
-    let first_key = state(&world, ANA)["usual"]["picture"].clone();
+    let first_key = world.state_of(ANA)["usual"]["picture"].clone();
     let made_first: Vec<String> = world
         .scene
         .snapshot()
@@ -355,7 +349,7 @@ fn a_new_usual_photo_gets_new_made_photos() {
     // photo made from the earlier one goes.
     world.slack.set_photo_by_hand(ANA, images::png(600, 600, 3));
     poll(&world);
-    assert_ne!(state(&world, ANA)["usual"]["picture"], first_key);
+    assert_ne!(world.state_of(ANA)["usual"]["picture"], first_key);
     assert!(world.scene.get(&made_first[0]).is_none());
     world.slack.clear_calls();
     world.slack.set_status(ANA, ":palm_tree:");
@@ -475,7 +469,7 @@ fn serve_applies_them_and_members_switch_them_off_and_on() {
         world.slack.display_name(BEN) == "Ben"
             && world.slack.profile(BEN)["is_custom_image"] == false
     });
-    assert_eq!(state(&world, BEN)["workspaceOff"], true);
+    assert_eq!(world.state_of(BEN)["workspaceOff"], true);
     world.slack.clear_calls();
     world.slack.set_status(BEN, ":house_with_garden:");
     let before = serve.applies();
@@ -491,7 +485,7 @@ fn serve_applies_them_and_members_switch_them_off_and_on() {
     wait_until("Ben at home", Duration::from_secs(30), || {
         world.slack.display_name(BEN) == "Ben (at home)"
     });
-    assert!(state(&world, BEN).get("workspaceOff").is_none());
+    assert!(world.state_of(BEN).get("workspaceOff").is_none());
 }
 
 #[test]
@@ -568,7 +562,7 @@ fn each_workspace_gets_its_own_section_and_the_home_tab_previews_them() {
     // It is the very photo her status brought.
     assert_eq!(Some(picture.bytes.clone()), world.slack.member(ANA).photo);
     // Her usual photo itself is never served.
-    let usual = state(&world, ANA)["usual"]["picture"]
+    let usual = world.state_of(ANA)["usual"]["picture"]
         .as_str()
         .unwrap()
         .to_owned();

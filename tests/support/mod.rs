@@ -421,6 +421,13 @@ impl World {
         self.command().args(args).output().unwrap()
     }
 
+    /// One member's state object as the store holds it.
+    pub fn state_of(&self, user: &str) -> serde_json::Value {
+        let user = statusinator::presets::UserId::parse(user).unwrap();
+        let bytes = self.scene.get(&statusinator::state::key(&user)).unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
     /// Every member's applied state and claims, gathered from their objects as
     /// `{"users": {id: applied}, "claims": {id: claim}}` (`claims` only when there are any;
     /// `null` when nobody has any state).
