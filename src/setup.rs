@@ -44,6 +44,11 @@ impl Kind {
             Kind::SocketModeTokensFile => "socket_mode_tokens_file",
         }
     }
+
+    /// Members connect themselves (OAuth) in this setup.
+    pub fn connecting(self) -> bool {
+        matches!(self, Kind::RequestUrlOAuth | Kind::SocketModeOAuth)
+    }
 }
 
 /// The setup a partial set of settings aims at, so only its fixes are given: `None` when
@@ -75,13 +80,6 @@ pub fn aim(var: &dyn Fn(&str) -> Option<String>) -> Option<Kind> {
     }
     (tokens_file || set("SLACK_SIGNING_SECRET") || set("SLACK_BOT_TOKEN"))
         .then_some(Kind::RequestUrlTokensFile)
-}
-
-impl Kind {
-    /// Members connect themselves (OAuth) in this setup.
-    pub fn connecting(self) -> bool {
-        matches!(self, Kind::RequestUrlOAuth | Kind::SocketModeOAuth)
-    }
 }
 
 /// The three setups and what each needs, for settings that aim at none yet.
@@ -127,6 +125,12 @@ pub fn read_with(
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
+    if aim(var).is_none() {
+        return Err(vec![Problem {
+            var: "settings",
+            fix: format!("nothing of any setup is set: {THE_THREE}"),
+        }]);
+    }
     let mut problems = Vec::new();
     let mut problem = |var: &'static str, fix: &str| {
         problems.push(Problem {
@@ -211,13 +215,6 @@ pub fn read_with(
                 }
             }
         }
-    }
-    if aim(var).is_none() {
-        problems.clear();
-        problems.push(Problem {
-            var: "settings",
-            fix: format!("nothing of any setup is set: {THE_THREE}"),
-        });
     }
     if !problems.is_empty() {
         return Err(problems);

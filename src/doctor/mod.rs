@@ -39,13 +39,13 @@ pub fn run(settings: &Settings, oauth_url: &str, verbose: bool) -> Report {
             list.ok("settings", format!("complete for {}", setup.kind.name()));
             Some(setup)
         }
+        Err(_) if aim.is_none() => {
+            list.fix("settings", "nothing of any setup is set", setup::THE_THREE);
+            None
+        }
         Err(problems) => {
             for problem in problems {
-                if problem.var == "settings" {
-                    list.fix("settings", "nothing of any setup is set", setup::THE_THREE);
-                } else {
-                    list.fix(problem.var, "missing or invalid", problem.fix);
-                }
+                list.fix(problem.var, "missing or invalid", problem.fix);
             }
             None
         }
@@ -124,7 +124,7 @@ pub fn run(settings: &Settings, oauth_url: &str, verbose: bool) -> Report {
         .unwrap_or_default();
     check_tokens_file(&mut list, &tokens, &onboarded, users.is_some());
     // Members and bots are told by the setup: with none chosen there is nothing to say yet.
-    if let (Some(slack), Some(_)) = (&slack, kind) {
+    if let (Some(slack), Some(kind)) = (&slack, kind) {
         let members = Members {
             kind,
             connect_at: setup.as_ref().and_then(|s| s.oauth.as_ref()).map(|o| {
@@ -311,17 +311,13 @@ fn nearest<'a>(user: &UserId, onboarded: &'a [UserId]) -> Option<&'a UserId> {
 
 /// How members' lines are told for the setup aimed at.
 struct Members {
-    kind: Option<Kind>,
+    kind: Kind,
     /// Where members connect, when they do.
     connect_at: Option<String>,
     verbose: bool,
 }
 
 impl Members {
-    fn connecting(&self) -> bool {
-        self.kind.is_some_and(Kind::connecting)
-    }
-
     fn connect_fix(&self) -> String {
         match &self.connect_at {
             Some(url) => format!("have them connect at {url}"),
@@ -407,7 +403,7 @@ impl Members {
                 count(none.len(), "onboarded member has", "onboarded members have"),
                 self.names(&none)
             );
-            if self.connecting() {
+            if self.kind.connecting() {
                 list.pending(
                     "member tokens",
                     detail,
@@ -486,7 +482,7 @@ impl Members {
     fn check_bots(&self, list: &mut Checklist, tokens: &Tokens, slack: &SlackClient) {
         let bots = tokens.bots();
         if bots.is_empty() {
-            if self.connecting() {
+            if self.kind.connecting() {
                 list.pending(
                     "bot token",
                     "no workspace has installed the bot yet",

@@ -116,7 +116,7 @@ pub fn custom_of(
 }
 
 /// Whether `name` is a standard emoji's short name, as Slack or GitHub spell it.
-pub fn is_standard(name: &str) -> bool {
+fn is_standard(name: &str) -> bool {
     crate::workspace::art::by_short_name(name).is_some()
 }
 

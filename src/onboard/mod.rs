@@ -29,7 +29,7 @@ use input::{place, read_sections, read_users};
 use pictures::load_picture;
 use report::report;
 
-pub use emoji::{custom_of, is_standard, CustomLister, KnownEmoji};
+pub use emoji::{custom_of, KnownEmoji};
 pub use pictures::{PictureSources, MAX_PICTURE_BYTES};
 pub use problems::{Problem, Problems};
 pub use report::{Counts, PictureCounts, Report};

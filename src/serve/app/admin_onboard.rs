@@ -73,12 +73,7 @@ impl App {
                 }
             }
         };
-        match onboard::execute(
-            self.store.as_ref(),
-            &plan,
-            options,
-            crate::clock::unix_now(),
-        ) {
+        match onboard::execute(self.store(), &plan, options, crate::clock::unix_now()) {
             Ok(report) => {
                 if !options.dry_run {
                     if let Err(err) = self.presets.reload() {

@@ -152,7 +152,7 @@ impl App {
 
     /// Pauses or resumes (an app worker stores it), and says so.
     fn pause(&self, team: &str, user: UserId, pause: bool) -> Answer {
-        if !self.presets.contains(&user) && !self.pipeline.gets_workspace_presets(&user) {
+        if !self.pipeline.serves(&user) {
             return ephemeral("You have no presets yet, so there is nothing to pause or resume.");
         }
         // In effect before the answer leaves; an app worker then stores it.
@@ -195,7 +195,7 @@ impl App {
     /// What is kept about the member, told to them in a direct message (an app worker).
     pub(super) fn tell_data(&self, team: &str, user: &UserId) {
         let presets = self.presets.get(user);
-        let text = match crate::members::kept::gather(self.store.as_ref(), user, presets.as_ref()) {
+        let text = match crate::members::kept::gather(self.store(), user, presets.as_ref()) {
             Ok(kept) => {
                 let mut lines = vec!["*What statusinator keeps about you*".to_owned()];
                 lines.extend(
@@ -223,7 +223,7 @@ impl App {
     /// Switches a member's workspace presets: the flag is stored now, and a worker then applies
     /// their current status again under it.
     pub(crate) fn set_workspace(&self, user: &UserId, on: bool) -> anyhow::Result<()> {
-        if state::set_workspace(self.store.as_ref(), user, on)? {
+        if state::set_workspace(self.store(), user, on)? {
             log::info!(
                 "{user} switched the workspace presets {}",
                 if on { "on" } else { "off" }
@@ -237,7 +237,7 @@ impl App {
     /// profile back (paused) or applies the current status (resumed).
     pub(crate) fn set_paused(&self, user: &UserId, pause: bool) -> anyhow::Result<()> {
         let changed = state::set_paused(
-            self.store.as_ref(),
+            self.store(),
             user,
             pause.then_some(crate::clock::unix_now()),
         )?;

@@ -11,7 +11,7 @@ impl App {
     /// Stores the wish, then has the member looked at again. Not connected there: nothing to
     /// do but say so on Home.
     pub(super) fn store_disconnect(&self, team: &str, user: &UserId) {
-        let store = self.store.as_ref();
+        let store = self.store();
         let connected = match stored::load_member(store, team, user) {
             Ok(record) => record.is_some(),
             Err(err) => {

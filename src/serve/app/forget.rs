@@ -18,7 +18,7 @@ const ELSEWHERE_WAIT: Duration = Duration::from_secs(10);
 
 impl App {
     pub(super) fn forget_member(&self, team: &str, user: &UserId) {
-        let store = self.store.as_ref();
+        let store = self.store();
         if let Err(err) = forget::wish(store, user, "member", crate::clock::unix_now()) {
             log::error!("{err:#}");
             self.tell(

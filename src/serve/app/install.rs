@@ -251,7 +251,7 @@ impl App {
             Seen::Done(outcome) => outcome,
             Seen::Pending => return Some(waiting(oauth, state.unwrap_or_default())),
             Seen::Unknown if !may_read_store => return None,
-            Seen::Unknown => match connecting::load(self.store.as_ref(), &nonce) {
+            Seen::Unknown => match connecting::load(self.store(), &nonce) {
                 Ok(Some(outcome)) => {
                     self.connecting.finish(&nonce, outcome.clone());
                     outcome
@@ -272,7 +272,7 @@ impl App {
     /// Reads which workspaces have the app installed (at start, after each connection and
     /// uninstall): the install page asks this set, never the store.
     pub(super) fn learn_installations(&self) -> Vec<crate::tokens::stored::Installation> {
-        match crate::tokens::stored::list_installations(self.store.as_ref()) {
+        match crate::tokens::stored::list_installations(self.store()) {
             Ok(installations) => {
                 *self.installed.write().expect("installed lock") =
                     installations.iter().map(|i| i.team.clone()).collect();
@@ -294,7 +294,7 @@ impl App {
             status,
             page: pages::failed(title, &detail, &back),
         };
-        let store = self.store.as_ref();
+        let store = self.store();
         let now = crate::clock::unix_now();
         let outcome = match oauth.complete(store, self.slack(), nonce, code.expose(), now) {
             Ok(connected) => {

@@ -61,7 +61,6 @@ pub struct App {
     context: Context,
     pipeline: Arc<Pipeline>,
     presets: Arc<PresetCache>,
-    store: Arc<dyn Store>,
     jobs: Arc<Jobs>,
     oauth: Option<crate::connect::OAuth>,
     admin_token: Option<SecretString>,
@@ -88,7 +87,6 @@ impl App {
         settings: Settings,
     ) -> App {
         App {
-            store: context.store.clone(),
             context,
             pipeline,
             presets,
@@ -116,6 +114,10 @@ impl App {
         &self.jobs
     }
 
+    fn store(&self) -> &dyn Store {
+        self.context.store.as_ref()
+    }
+
     fn slack(&self) -> &SlackClient {
         &self.context.slack
     }
@@ -136,10 +138,7 @@ impl App {
             }
             *swept = Instant::now();
         }
-        match crate::tokens::stored::sweep_used_states(
-            self.store.as_ref(),
-            crate::clock::unix_now(),
-        ) {
+        match crate::tokens::stored::sweep_used_states(self.store(), crate::clock::unix_now()) {
             Ok(0) => {}
             Ok(n) => log::debug!("swept {n} used OAuth state(s)"),
             Err(err) => log::warn!("sweeping used OAuth states: {err:#}"),
@@ -193,7 +192,7 @@ impl App {
                 }
                 Job::Forget { user, .. } => {
                     if let Err(err) = crate::members::forget::wish(
-                        self.store.as_ref(),
+                        self.store(),
                         &user,
                         "member",
                         crate::clock::unix_now(),
@@ -203,7 +202,7 @@ impl App {
                 }
                 Job::Disconnect { team, user } => {
                     if let Err(err) = crate::members::disconnect::wish(
-                        self.store.as_ref(),
+                        self.store(),
                         &team,
                         &user,
                         crate::clock::unix_now(),
@@ -273,13 +272,13 @@ impl App {
             Job::Data { team, user } => self.tell_data(&team, &user),
             Job::Forget { team, user } => self.forget_member(&team, &user),
             Job::TokensRevoked { team, users, bots } => {
-                lifecycle::tokens_revoked(self.store.as_ref(), &team, &users, &bots);
+                lifecycle::tokens_revoked(self.store(), &team, &users, &bots);
                 for user in users.iter().filter_map(|u| UserId::parse(u).ok()) {
                     self.pipeline.connected.remove(&user);
                 }
             }
             Job::AppUninstalled { team } => {
-                lifecycle::app_uninstalled(self.store.as_ref(), &team);
+                lifecycle::app_uninstalled(self.store(), &team);
                 self.learn_installations();
             }
             Job::Connect { nonce, code } => self.finish_connect(&nonce, &code),

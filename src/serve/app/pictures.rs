@@ -76,7 +76,7 @@ impl App {
         };
         let found = match self.pictures.get(key) {
             Some(bytes) => Ok(Some(bytes)),
-            None => self.store.get(key).map(|found| {
+            None => self.store().get(key).map(|found| {
                 found.map(|bytes| {
                     let bytes = Bytes::from(bytes);
                     self.pictures.put(key, bytes.clone());

@@ -258,7 +258,7 @@ impl Pipeline {
             attempt: 0,
             reread: false,
         };
-        if !self.presets.contains(&request.user) && !self.gets_workspace_presets(&request.user) {
+        if !self.serves(&request.user) {
             // Maybe onboarded since the cache was filled: the next check (at most once a
             // second) tells.
             self.presets.hold(request);
@@ -285,6 +285,12 @@ impl Pipeline {
             Err(unchanged) => unchanged,
         };
         (outcome, ok)
+    }
+
+    /// Whether statusinator has presets for `user`, from memory: their own, or the workspace's
+    /// (for a connected member). The intake, the held events and the app ask alike.
+    pub fn serves(&self, user: &UserId) -> bool {
+        self.presets.contains(user) || self.gets_workspace_presets(user)
     }
 
     /// Whether `user` gets the workspace presets: they are connected and `users.json` has some.
@@ -412,9 +418,7 @@ impl Pipeline {
                 Ok(requests) => {
                     // Members onboarded since, or connected with the workspace's presets; the
                     // others' events are dropped.
-                    for request in requests.into_iter().filter(|r| {
-                        self.presets.contains(&r.user) || self.gets_workspace_presets(&r.user)
-                    }) {
+                    for request in requests.into_iter().filter(|r| self.serves(&r.user)) {
                         // A full queue keeps it as wanted.
                         let _ = self.admit(request, false, Arrival::Later);
                     }

@@ -37,14 +37,9 @@ impl Pipeline {
     /// Reads the member's profile with their own token, for a request that asks for it.
     fn read_profile(&self, request: &Request) -> anyhow::Result<Request> {
         let user = &request.user;
-        let token = self
-            .context
-            .tokens
-            .as_ref()
-            .for_user(user)
-            .inspect_err(|_| {
-                self.disconnect_stalled(user, "your token could not be used");
-            })?;
+        let token = self.context.tokens.for_user(user).inspect_err(|_| {
+            self.disconnect_stalled(user, "your token could not be used");
+        })?;
         let profile = self
             .context
             .slack

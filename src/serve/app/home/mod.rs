@@ -123,17 +123,16 @@ impl App {
     /// Takes a preset out of `users.json`, merged like any writer's change so a concurrent
     /// onboard is kept (an app worker).
     pub(super) fn remove_preset(&self, user: &UserId, emoji: &EmojiKey) {
-        let removed =
-            crate::store::update_users(self.store.as_ref(), crate::clock::unix_now(), |file| {
-                let Some(presets) = file.users.get_mut(user) else {
-                    return Ok(false);
-                };
-                let removed = presets.remove(emoji).is_some();
-                if presets.is_empty() {
-                    file.users.remove(user);
-                }
-                Ok(removed)
-            });
+        let removed = crate::store::update_users(self.store(), crate::clock::unix_now(), |file| {
+            let Some(presets) = file.users.get_mut(user) else {
+                return Ok(false);
+            };
+            let removed = presets.remove(emoji).is_some();
+            if presets.is_empty() {
+                file.users.remove(user);
+            }
+            Ok(removed)
+        });
         match removed {
             Ok((true, _)) => {
                 log::info!("{user} removed their {emoji} preset");
@@ -180,7 +179,7 @@ impl App {
     /// What the member who installed the app in `team` should fix about the installation
     /// (missing bot scopes); `None` for everyone else.
     fn installation_notice(&self, team: &str, user: &UserId) -> Option<String> {
-        let installation = crate::tokens::stored::load_installation(self.store.as_ref(), team)
+        let installation = crate::tokens::stored::load_installation(self.store(), team)
             .ok()
             .flatten()
             .filter(|i| i.installed_by.as_ref() == Some(user))?;
@@ -226,13 +225,13 @@ impl App {
             Ok(Found::Token(token)) => Some(token),
             _ => None,
         };
-        let member = state::load_state(self.store.as_ref(), user).unwrap_or_else(|err| {
+        let member = state::load_state(self.store(), user).unwrap_or_else(|err| {
             log::warn!("{err:#}");
             None
         });
         let presets = self.presets.get(user).unwrap_or_default();
         let kept = crate::members::kept::with_state(
-            self.store.as_ref(),
+            self.store(),
             user,
             Some(&presets),
             member.clone().unwrap_or_default(),

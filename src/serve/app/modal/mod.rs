@@ -210,7 +210,7 @@ impl App {
                 ),
             })?;
         let checked = picture::check(&bytes).map_err(|reason| format!("{shown}: {reason}"))?;
-        picture::keep(self.store.as_ref(), user, &bytes, checked.format).map_err(|err| {
+        picture::keep(self.store(), user, &bytes, checked.format).map_err(|err| {
             log::error!("storing {user}'s picture failed: {err:#}");
             "Storing the photo did not work just now (the store did not answer): try again in a \
              minute"
@@ -227,7 +227,7 @@ impl App {
         picture: Option<String>,
     ) -> anyhow::Result<Option<Preset>> {
         let (preset, _) =
-            crate::store::update_users(self.store.as_ref(), crate::clock::unix_now(), |file| {
+            crate::store::update_users(self.store(), crate::clock::unix_now(), |file| {
                 let mine = file.users.get(user);
                 let kept = filled
                     .editing
