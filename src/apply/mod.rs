@@ -14,11 +14,11 @@ use crate::workspace::{made::MadePhoto, Section};
 
 mod choose;
 mod engine;
-mod known;
+mod member;
 
 pub use choose::{fill_template, usual_name};
 pub use engine::{after, own_photo, Engine, PictureCache};
-pub use known::{preset_on, presets_of, NotOnboarded};
+pub use member::{preset_on, MemberFacts, NotOnboarded};
 
 /// How long a claim on a member holds without renewal (seconds). Its holder renews it while
 /// it works (see [`crate::lease`]), however long Slack makes it wait, so it lapses only when

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use crate::apply::{self, Engine, Target, Write};
+use crate::apply::{self, Engine, MemberFacts, Target, Write};
 use crate::cli::ApplyArgs;
 use crate::exit::{ExitCode, UsageError};
 use crate::presets::{EmojiKey, UserId};
@@ -23,7 +23,7 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
     };
     let store: Arc<dyn Store> = settings.store.open()?.into();
     let users = store::require_users(store.as_ref())?;
-    let member = crate::state::load_state(store.as_ref(), &user)?.unwrap_or_default();
+    let state = crate::state::load_state(store.as_ref(), &user)?;
     let slack = settings.slack()?;
     let tokens = Arc::new(settings.tokens(&store, Some(&slack))?);
     // Workspace presets are every connected member's.
@@ -32,13 +32,9 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
     } else {
         crate::workspace::connection_of(&tokens, &user)?
     };
-    let workspace = crate::workspace::for_member(
-        &users.sections,
-        connection.as_ref().map(Option::as_deref),
-        member.workspace_off,
-    );
-    let Ok(presets) = apply::presets_of(users.users.get(&user), member.applied.as_ref(), workspace)
-    else {
+    let own = users.users.get(&user).map(std::borrow::Cow::Borrowed);
+    let connection = connection.as_ref().map(Option::as_deref);
+    let Ok(member) = MemberFacts::gather(own, &users.sections, connection, state) else {
         return Err(UsageError::new(format!(
             "{user} is not onboarded in {}: add their presets to a presets file and run \
              statusinator onboard FILE{}",
@@ -53,17 +49,11 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
     };
     // A workspace preset's name is made from the usual name: what Slack shows, until
     // statusinator keeps it.
-    let shown = match (workspace, &member.usual, tokens.for_user(&user)) {
+    let shown = match (member.workspace, &member.usual, tokens.for_user(&user)) {
         (Some(_), None, Ok(token)) => Some(slack.profile_get(&token, user.as_str())?),
         _ => None,
     };
-    let facts = apply::Facts {
-        presets: &presets,
-        shown: shown.as_ref(),
-        recorded: member.applied.as_ref(),
-        usual: member.usual.as_ref(),
-        workspace,
-    };
+    let facts = member.facts(shown.as_ref());
     let plan = apply::plan(&user, &target, facts, true, crate::clock::unix_now())?
         .expect("a named emoji or the usual profile resolves to writes or fails");
     // A member whose connection stopped working is told how to connect again.

@@ -5,7 +5,7 @@
 //!
 //! The order keeps anything from being half-visible: their presets leave `users.json` first (so
 //! nothing applies a preset to them again: serve and poll at most put their usual profile back,
-//! by the one rule of `apply::presets_of`), then their usual profile goes back with their own
+//! by the one rule of `apply::MemberFacts::gather`), then their usual profile goes back with their own
 //! token (claimed, as every write), then their connected tokens are revoked with Slack and
 //! their records deleted, then their pictures (unless another member's preset names the same
 //! key), the copy of their own photo, their state (and its entry in the index), their wishes to

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 
-use crate::apply::{self, Engine, Run, Target, Write};
+use crate::apply::{self, Engine, MemberFacts, Run, Target, Write};
 use crate::parallel;
 use crate::presets::UserId;
 use crate::progress;
@@ -64,7 +64,7 @@ pub fn cycle(
             .cloned(),
     );
     // And a member whose preset is on though their presets are gone: their usual profile
-    // goes back (one rule for every caller: apply::presets_of).
+    // goes back (one rule for every caller: apply::MemberFacts::gather).
     members.extend(
         recorded
             .iter()
@@ -114,19 +114,10 @@ pub fn cycle(
             }
             Some(Ok(s)) => {
                 report.status = Some(s.status_emoji.clone());
-                let state = recorded.get(user);
-                let previous = state.and_then(|s| s.applied.as_ref());
-                let usual = state.and_then(|s| s.usual.as_ref());
-                report.usual = usual.map(|u| UsualReport {
-                    name: u.name.clone(),
-                    picture: u.picture.clone(),
-                });
-                let workspace = crate::workspace::for_member(
-                    &users.sections,
-                    connected.get(user).map(Option::as_deref),
-                    state.is_some_and(|s| s.workspace_off),
-                );
-                let Ok(presets) = apply::presets_of(users.users.get(user), previous, workspace)
+                let own = users.users.get(user).map(std::borrow::Cow::Borrowed);
+                let connection = connected.get(user).map(Option::as_deref);
+                let state = recorded.get(user).cloned();
+                let Ok(member) = MemberFacts::gather(own, &users.sections, connection, state)
                 else {
                     // Nothing of statusinator's for them: nothing to do, as for a status
                     // without a preset.
@@ -134,13 +125,12 @@ pub fn cycle(
                     reports.insert(user.clone(), report);
                     continue;
                 };
-                let facts = apply::Facts {
-                    presets: &presets,
-                    shown: Some(&s.profile),
-                    recorded: previous,
-                    usual,
-                    workspace,
-                };
+                report.usual = member.usual.as_ref().map(|u| UsualReport {
+                    name: u.name.clone(),
+                    picture: u.picture.clone(),
+                });
+                let previous = member.recorded.as_ref();
+                let facts = member.facts(Some(&s.profile));
                 let target = Target::Status(s.status_emoji.clone());
                 match apply::plan(user, &target, facts, false, crate::clock::unix_now()) {
                     Ok(None) => report.outcome = MemberOutcome::NoPreset,

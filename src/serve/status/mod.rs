@@ -410,7 +410,7 @@ impl Pipeline {
                 log::debug!("could not check users.json for changes: {err:#}");
             }
             // A member whose presets left users.json may have one on: the worker decides, by
-            // the one rule every caller has (apply::presets_of).
+            // the one rule every caller has (apply::MemberFacts::gather).
             for user in self.presets.take_gone() {
                 self.reread_later(&user);
             }

@@ -75,7 +75,7 @@ impl Pipeline {
         }
         // A member whose preset is on though their presets are gone is looked at again, as
         // when serve sees them go: their usual profile goes back (one rule for every caller:
-        // apply::presets_of).
+        // apply::MemberFacts::gather).
         for user in preset_on.iter().filter(|user| !self.serves(user)) {
             self.reread_later(user);
         }

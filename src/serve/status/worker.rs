@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::queue::Request;
 use super::{Arrival, Fingerprint, Pipeline, CLAIM_RECHECK, RETRY_LATER};
-use crate::apply::{self, Run, Target};
+use crate::apply::{self, MemberFacts, Run, Target};
 use crate::exit::UsageError;
 use crate::presets::UserId;
 use crate::serve::metrics::ApplyOutcome;
@@ -85,48 +85,38 @@ impl Pipeline {
             );
         }
         let table = self.presets.snapshot();
-        let presets = table.get(user);
+        let own = table.get(user).map(std::borrow::Cow::Owned);
         let connection = self.connected.team(user);
         // Another process (poll, a second serve) may have applied since: its record wins.
-        let (recorded, usual, paused, workspace_off) =
-            match state::load_state(self.context.store.as_ref(), user) {
-                Ok(state) => {
-                    let found = state.map_or((None, None, false, false), |s| {
-                        (s.applied, s.usual, s.paused_at.is_some(), s.workspace_off)
-                    });
-                    self.pauses.stored_as(user, found.2);
-                    found
-                }
-                Err(err) => {
-                    log::warn!("{err:#}; using what this process last applied for {user}");
-                    let recorded = self
-                        .applied
-                        .lock()
-                        .expect("applied lock")
-                        .get(user)
-                        .cloned();
-                    (recorded, None, false, false)
-                }
-            };
-        // Workspace presets, for a connected member who did not switch them off.
-        let workspace = crate::workspace::for_member(
-            &table.sections,
-            connection.as_ref().map(Option::as_deref),
-            workspace_off,
-        );
-        let Ok(presets) = apply::presets_of(presets.as_ref(), recorded.as_ref(), workspace) else {
+        let state = match state::load_state(self.context.store.as_ref(), user) {
+            Ok(state) => {
+                let paused = state.as_ref().is_some_and(|s| s.paused_at.is_some());
+                self.pauses.stored_as(user, paused);
+                state
+            }
+            Err(err) => {
+                log::warn!("{err:#}; using what this process last applied for {user}");
+                let applied = self
+                    .applied
+                    .lock()
+                    .expect("applied lock")
+                    .get(user)
+                    .cloned();
+                Some(state::MemberState {
+                    applied,
+                    ..Default::default()
+                })
+            }
+        };
+        let connection = connection.as_ref().map(Option::as_deref);
+        let Ok(member) = MemberFacts::gather(own, &table.sections, connection, state) else {
             return ApplyOutcome::NotOnboarded;
         };
-        let facts = apply::Facts {
-            presets: &presets,
-            shown: Some(&request.profile),
-            recorded: recorded.as_ref(),
-            usual: usual.as_ref(),
-            workspace,
-        };
+        let (recorded, usual) = (member.recorded.clone(), member.usual.clone());
+        let facts = member.facts(Some(&request.profile));
         // Paused (as asked here just now, else as stored), disconnecting or being forgotten:
         // only the usual profile, whatever the status.
-        let paused = self.pauses.wished(user).unwrap_or(paused)
+        let paused = self.pauses.wished(user).unwrap_or(member.paused)
             || self.leaving.contains(user)
             || self.forgetting.contains(user);
         let target = if paused {
