@@ -147,6 +147,17 @@ fn main() {
             "  serve ready with every preset in: {:.1} s",
             started.elapsed().as_secs_f64()
         );
+        // What serve does once at start (the index of everyone's state, built when the store
+        // has none) is not a change's cost: wait until the store is quiet.
+        let mut last = proxy.counts().requests();
+        loop {
+            std::thread::sleep(Duration::from_secs(2));
+            let now = proxy.counts().requests();
+            if now == last {
+                break;
+            }
+            last = now;
+        }
         echo_changes(&world, &serve.url);
         world.slack.set_latency(LATENCY);
         world.slack.enforce_tiers(Duration::from_secs(60));

@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 
-use super::MADE_ONCE_KEPT;
+use super::Photo;
 use crate::exit::UsageError;
 use crate::presets::{self, EmojiKey, Preset, UserId, UserPresets};
 use crate::slack::Profile;
@@ -106,10 +106,7 @@ pub(super) fn preset(
 pub(super) struct Look {
     pub key: EmojiKey,
     pub name: Option<String>,
-    /// The picture's store key ([`MADE_ONCE_KEPT`] for a photo made once the usual is kept).
-    pub picture: Option<String>,
-    /// A workspace preset's photo, to make when it is not stored.
-    pub made: Option<MadePhoto>,
+    pub picture: Option<Photo>,
     /// A workspace preset's name template.
     pub template: Option<String>,
 }
@@ -132,8 +129,7 @@ pub(super) fn look(
             return Ok(Look {
                 key,
                 name,
-                picture,
-                made: None,
+                picture: picture.map(Photo::Stored),
                 template: None,
             })
         }
@@ -144,26 +140,21 @@ pub(super) fn look(
         Some(t) => Some(fill_template(user, &key, t, usual_name)?),
         None => None,
     };
-    let (picture, made) = match rule {
-        Some((badge, rule)) => {
-            let made = MadePhoto {
-                usual: usual.and_then(|u| u.picture.clone()),
-                badge,
-                rule,
-            };
-            let picture = match usual {
-                Some(_) if !usual_photo_pending => made.key(user),
-                _ => MADE_ONCE_KEPT.to_owned(),
-            };
-            (Some(picture), Some(made))
+    let picture = rule.map(|(badge, rule)| {
+        let made = MadePhoto {
+            usual: usual.and_then(|u| u.picture.clone()),
+            badge,
+            rule,
+        };
+        match usual {
+            Some(_) if !usual_photo_pending => Photo::Made(made),
+            _ => Photo::MadeFromKept(made),
         }
-        None => (None, None),
-    };
+    });
     Ok(Look {
         key,
         name: filled,
         picture,
-        made,
         template: name,
     })
 }

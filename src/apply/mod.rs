@@ -15,15 +15,14 @@ use crate::workspace::{made::MadePhoto, Section};
 mod choose;
 mod engine;
 mod member;
+pub mod records;
+mod usual;
 
 pub use choose::{fill_template, usual_name};
-pub use engine::{after, own_photo, Engine, PictureCache};
+pub use engine::Engine;
 pub use member::{preset_on, MemberFacts, NotOnboarded};
-
-/// How long a claim on a member holds without renewal (seconds). Its holder renews it while
-/// it works (see [`crate::lease`]), however long Slack makes it wait, so it lapses only when
-/// its holder died, and then within this long.
-pub const CLAIM_HOLD: u64 = crate::lease::HOLD;
+pub use records::{after, Records};
+pub use usual::own_photo;
 
 /// A change stopped before its next write because the member paused meanwhile.
 #[derive(Debug, thiserror::Error)]
@@ -61,12 +60,57 @@ pub enum Write {
     /// `users.profile.set` of `display_name`.
     #[serde(rename = "users.profile.set")]
     Name { display_name: String },
-    /// `users.setPhoto` with the picture at this store key.
+    /// `users.setPhoto` with this picture.
     #[serde(rename = "users.setPhoto")]
-    Photo { picture: String },
+    Photo { picture: Photo },
     /// `users.deletePhoto`: Slack's default avatar again (the member had no photo of their own).
     #[serde(rename = "users.deletePhoto")]
     DeletePhoto,
+}
+
+/// The picture a photo write sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Photo {
+    /// A picture in the store, by key: a member's own preset's, or their usual photo.
+    Stored(String),
+    /// A workspace preset's photo, made from the usual photo kept already (`usual` inside);
+    /// the engine makes and stores it when the store does not have it yet.
+    Made(MadePhoto),
+    /// A workspace preset's photo, made from the usual photo the engine keeps first (before
+    /// the first change of all, or a photo set by hand since the usual profile went back);
+    /// `usual` inside is the one kept already, should a fresh read find nothing new.
+    MadeFromKept(MadePhoto),
+}
+
+impl Photo {
+    /// The store key the picture is (or will be) at; `None` for a photo made from a usual one
+    /// not kept yet.
+    pub fn key(&self, user: &UserId) -> Option<String> {
+        match self {
+            Photo::Stored(key) => Some(key.clone()),
+            Photo::Made(made) => Some(made.key(user)),
+            Photo::MadeFromKept(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Photo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Photo::Stored(key) => f.write_str(key),
+            Photo::Made(MadePhoto {
+                usual: Some(usual), ..
+            }) => write!(f, "made from {usual}"),
+            Photo::Made(_) => f.write_str("made from Slack's default avatar"),
+            Photo::MadeFromKept(_) => f.write_str("made from the usual photo once it is kept"),
+        }
+    }
+}
+
+impl Serialize for Photo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// What a member set by hand while a preset was in effect (or since their usual profile was
@@ -160,20 +204,11 @@ pub struct Plan {
     /// A manual override (`apply`): every write is made, even what seems in effect.
     #[serde(skip)]
     pub forced: bool,
-    /// The preset is the workspace's: its photo is made from the member's usual one (made
-    /// when it is not stored yet). A photo write of [`MADE_ONCE_KEPT`] is this photo made from
-    /// the usual photo the engine keeps first.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub made: Option<MadePhoto>,
     /// The workspace preset's name template, when the name written is made from it: a hand
     /// edit of the name the engine confirms fills it again with the new name.
     #[serde(skip)]
     pub template: Option<String>,
 }
-
-/// Where a photo write's picture stands when it is made from a usual photo not kept yet: the
-/// engine keeps the usual profile, then makes the photo and writes it under its own key.
-pub const MADE_ONCE_KEPT: &str = "(made from the usual photo once it is kept)";
 
 impl Plan {
     /// The plan without the writes `recorded` shows were made already (by another process,
@@ -184,7 +219,9 @@ impl Plan {
         }
         let written = |write: &Write| match (write, recorded) {
             (Write::Name { display_name }, Some(r)) => r.name.as_ref() == Some(display_name),
-            (Write::Photo { picture }, Some(r)) => r.picture.as_ref() == Some(picture),
+            (Write::Photo { picture }, Some(r)) => {
+                r.picture.is_some() && r.picture == picture.key(&self.user)
+            }
             (Write::DeletePhoto, Some(r)) => {
                 r.picture.is_none() && r.preset.as_ref().is_some_and(EmojiKey::is_usual)
             }
@@ -197,6 +234,59 @@ impl Plan {
                 .filter(|w| !written(w))
                 .cloned()
                 .collect(),
+            ..self.clone()
+        }
+    }
+
+    /// The plan once a fresh read of the profile confirmed (or not) a change seen since the
+    /// usual profile was put back: the change as confirmed, and a name made from a template
+    /// made again from the name they set.
+    pub fn confirmed(&self, fresh: &Profile) -> Result<Plan> {
+        let Some(edit) = &self.hand_edit else {
+            return Ok(self.clone());
+        };
+        let hand_edit = edit.confirmed(fresh);
+        let mut writes = self.writes.clone();
+        if let (Some(template), Some(name)) = (
+            &self.template,
+            hand_edit.as_ref().and_then(|e| e.name.as_deref()),
+        ) {
+            let name = crate::workspace::template::name_of(name, &fresh.real_name);
+            let filled = fill_template(&self.user, &self.preset, template, name)?;
+            for write in &mut writes {
+                if let Write::Name { display_name } = write {
+                    *display_name = filled.clone();
+                }
+            }
+        }
+        Ok(Plan {
+            writes,
+            hand_edit,
+            shown: Some(Box::new(fresh.clone())),
+            ..self.clone()
+        })
+    }
+
+    /// The plan once the usual profile is kept (`usual`, as it is now): a photo made from the
+    /// usual one kept first is made from that one.
+    pub fn made_from(&self, usual: Option<&Usual>) -> Plan {
+        let writes = self
+            .writes
+            .iter()
+            .map(|write| match write {
+                Write::Photo {
+                    picture: Photo::MadeFromKept(made),
+                } => Write::Photo {
+                    picture: Photo::Made(MadePhoto {
+                        usual: usual.map_or(made.usual.clone(), |u| u.picture.clone()),
+                        ..made.clone()
+                    }),
+                },
+                other => other.clone(),
+            })
+            .collect();
+        Plan {
+            writes,
             ..self.clone()
         }
     }
@@ -216,15 +306,22 @@ impl Plan {
 /// What [`Engine::execute_claimed`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Run {
-    /// The member was claimed and the plan carried out, less what the member's record (as of
-    /// the claim) showed was written already; `recorded` is that record (`None` too when the
-    /// store could not take the claim).
-    Done {
-        plan: Box<Plan>,
-        recorded: Option<Applied>,
-    },
+    /// The member was claimed and the plan carried out.
+    Done(Box<Done>),
     /// Another process was writing the member: nothing was done.
     Elsewhere(Claim),
+}
+
+/// A plan carried out under a claim on the member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Done {
+    /// The plan as carried out: less what the member's record (as of the claim) showed was
+    /// written already, with a change by hand as confirmed and made photos settled.
+    pub plan: Plan,
+    /// The member's record as of the claim (`None` too when the store could not take it).
+    pub recorded: Option<Applied>,
+    /// The record as the plan's last step wrote it (`None` when it waits for the store).
+    pub written: Option<Applied>,
 }
 
 /// What the engine did for one member.
@@ -339,7 +436,6 @@ pub fn plan(
             .filter(|at| *at > now && matches!(target, Target::Status(_))),
         shown: shown.cloned().map(Box::new),
         forced: force,
-        made: None,
         template: None,
     };
     let Some(resolved) = resolved else {
@@ -367,7 +463,7 @@ pub fn plan(
             match &usual.picture {
                 Some(picture) if photo_changed != Some(picture.as_str()) || force => {
                     plan.writes.push(Write::Photo {
-                        picture: picture.clone(),
+                        picture: Photo::Stored(picture.clone()),
                     })
                 }
                 Some(_) => {}
@@ -383,7 +479,6 @@ pub fn plan(
         !preset_in_effect(recorded) && hand_edit.as_ref().is_some_and(|h| h.photo);
     let look = choose::look(user, resolved, usual, shown, usual_photo_pending)?;
     plan.preset = look.key;
-    plan.made = look.made;
     plan.template = look.template;
     let (name, picture) = (look.name, look.picture);
     if let Some(name) = &name {
@@ -398,7 +493,8 @@ pub fn plan(
         }
     }
     if let Some(picture) = &picture {
-        let written = recorded.and_then(|r| r.picture.as_deref()) == Some(picture.as_str());
+        let key = picture.key(user);
+        let written = key.is_some() && recorded.and_then(|r| r.picture.clone()) == key;
         if force || !written {
             plan.writes.push(Write::Photo {
                 picture: picture.clone(),
@@ -589,7 +685,7 @@ mod tests {
                     display_name: "Ana".into()
                 },
                 Write::Photo {
-                    picture: "U1AAA/own.png".into()
+                    picture: Photo::Stored("U1AAA/own.png".into())
                 }
             ]
         );
@@ -746,7 +842,7 @@ mod tests {
                     display_name: "Ana (away)".into()
                 },
                 Write::Photo {
-                    picture: "U1AAA/beach.png".into()
+                    picture: Photo::Stored("U1AAA/beach.png".into())
                 }
             ]
         );
@@ -853,7 +949,7 @@ mod tests {
         assert_eq!(
             plan.rebased(Some(&name_written)).writes,
             vec![Write::Photo {
-                picture: "U1AAA/beach.png".into()
+                picture: Photo::Stored("U1AAA/beach.png".into())
             }]
         );
         let all_written = Applied {
@@ -918,7 +1014,12 @@ mod tests {
                 display_name: "Ana (away)".into()
             }
         );
-        assert!(p.made.is_none());
+        assert!(!p.writes.iter().any(|w| matches!(
+            w,
+            Write::Photo {
+                picture: Photo::Made(_)
+            }
+        )));
         // No preset of her own for :bus: or a toned :wave:: the workspace's, from her usual name.
         let p = planned(":bus:", facts);
         assert_eq!(p.preset.as_str(), ":bus:");
@@ -944,17 +1045,16 @@ mod tests {
             ..facts
         };
         let p = planned(":palm_tree:", only);
-        let made = p.made.clone().unwrap();
+        let Write::Photo {
+            picture: Photo::Made(made),
+        } = &p.writes[1]
+        else {
+            panic!("a made photo: {:?}", p.writes)
+        };
         assert_eq!(made.usual.as_deref(), Some("U1AAA/own.jpg"));
         assert_eq!(
             made.badge.as_ref().map(EmojiKey::as_str),
             Some(":palm_tree:")
-        );
-        assert_eq!(
-            p.writes[1],
-            Write::Photo {
-                picture: made.key(&user())
-            }
         );
         // Not kept yet: the photo is made once the engine has kept it.
         let first = Facts {
@@ -963,10 +1063,25 @@ mod tests {
         };
         let p = planned(":palm_tree:", first);
         assert!(p.keep_usual);
+        let Write::Photo {
+            picture: Photo::MadeFromKept(pending),
+        } = &p.writes[1]
+        else {
+            panic!("a photo made from the kept one: {:?}", p.writes)
+        };
+        // Once kept, it is made from the photo kept.
+        let kept = Usual {
+            picture: Some("U1AAA/kept.jpg".into()),
+            ..usual("Ana", None, true)
+        };
+        let made = p.made_from(Some(&kept));
         assert_eq!(
-            p.writes[1],
+            made.writes[1],
             Write::Photo {
-                picture: MADE_ONCE_KEPT.into()
+                picture: Photo::Made(MadePhoto {
+                    usual: Some("U1AAA/kept.jpg".into()),
+                    ..pending.clone()
+                })
             }
         );
         // Cleared with nothing of hers: the usual profile (nothing was changed: nothing to do).

@@ -81,9 +81,8 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
         // record when it is first written (serve and poll migrate everyone).
         // Claimed like serve's and poll's writes, so a serve running beside it takes the
         // echo of these writes for what it is, and nobody writes the member twice.
-        let instance = crate::state::instance_name("apply");
         let context = crate::context::Context::new(store.clone(), slack, tokens.clone());
-        let engine = Engine::new(&context).claiming_as(&instance);
+        let engine = Engine::new(&context).claiming_as(crate::state::Claimant::new("apply"));
         apply_claimed(&engine, plan).inspect_err(remind)?
     };
     if args.json {
@@ -135,8 +134,8 @@ fn apply_claimed(engine: &Engine, plan: apply::Plan) -> Result<apply::Outcome> {
     let done = wait::for_member(&plan.user, wait::WAIT_FOR_OTHERS, || {
         Ok(
             match engine.execute_claimed(&plan, crate::clock::unix_now())? {
-                apply::Run::Done { plan, .. } => Turn::Done(apply::Outcome {
-                    plan: *plan,
+                apply::Run::Done(done) => Turn::Done(apply::Outcome {
+                    plan: done.plan,
                     dry_run: false,
                 }),
                 apply::Run::Elsewhere(other) => Turn::Elsewhere(format!(

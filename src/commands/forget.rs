@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use crate::apply::Engine;
 use crate::cli::ForgetArgs;
 use crate::exit::{ExitCode, UsageError};
 use crate::members::forget::Finished;
@@ -20,9 +19,8 @@ pub fn run(settings: &Settings, args: &ForgetArgs) -> Result<ExitCode> {
     let store: Arc<dyn Store> = settings.store.open()?.into();
     let slack = settings.slack()?;
     let tokens = Arc::new(settings.tokens(&store, Some(&slack))?);
-    let instance = crate::state::instance_name("forget");
     let context = crate::context::Context::new(store.clone(), slack, tokens);
-    let engine = Engine::new(&context).claiming_as(&instance);
+    let forgetter = crate::state::Claimant::new("forget");
     let forgotten = if args.dry_run {
         crate::members::forget::plan(&context, &user)?
     } else {
@@ -30,7 +28,7 @@ pub fn run(settings: &Settings, args: &ForgetArgs) -> Result<ExitCode> {
         crate::members::forget::wish(store.as_ref(), &user, "admin", crate::clock::unix_now())?;
         let done = wait::for_member(&user, wait::WAIT_FOR_OTHERS, || {
             Ok(
-                match crate::members::forget::finish(&context, &engine, &user)? {
+                match crate::members::forget::finish(&context, &forgetter, &user)? {
                     Finished::Done(done) => Turn::Done(done),
                     Finished::Elsewhere => Turn::Elsewhere("another process".to_owned()),
                 },

@@ -46,9 +46,8 @@ fn poll_cycles(
     tokens: Arc<crate::tokens::Tokens>,
     stop: &crate::signals::Stop,
 ) -> Result<ExitCode> {
-    let instance = crate::state::instance_name("poll");
     let context = crate::context::Context::new(store.clone(), slack, tokens);
-    let engine = Engine::new(&context).claiming_as(&instance);
+    let engine = Engine::new(&context).claiming_as(crate::state::Claimant::new("poll"));
     let options = crate::poll::Options {
         concurrency: usize::from(args.concurrency),
         dry_run: args.dry_run,

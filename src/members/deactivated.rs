@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::apply::Engine;
 use crate::members::forget::{self, Finished};
 use crate::presets::UserId;
+use crate::state::Claimant;
 use crate::store::Store;
 
 /// Where the moments members were deactivated are kept.
@@ -90,7 +90,7 @@ pub fn note(store: &dyn Store, seen: &crate::statuses::Statuses) -> Result<()> {
 /// many were forgotten; one that cannot be finished now is left for the next turn.
 pub fn forget_due(
     ctx: &crate::context::Context,
-    engine: &Engine,
+    claimant: &Claimant,
     retention: Duration,
     now: u64,
 ) -> Result<usize> {
@@ -104,7 +104,7 @@ pub fn forget_due(
             continue;
         }
         forget::wish(store, &user, "deactivated", now)?;
-        match forget::finish(ctx, engine, &user) {
+        match forget::finish(ctx, claimant, &user) {
             Ok(Finished::Done(done)) => {
                 store.delete(&key(&user))?;
                 log::info!(

@@ -20,6 +20,7 @@ use crate::apply::{self, Engine};
 use crate::exit::UsageError;
 use crate::presets::{UserId, UserPresets};
 use crate::state;
+use crate::state::{Claimant, Claimed};
 use crate::store::{self, Store};
 use crate::tokens::stored;
 
@@ -246,7 +247,11 @@ pub fn plan(ctx: &crate::context::Context, user: &UserId) -> Result<Forgotten> {
 
 /// Finishes the wish to forget `user` (stored already): every step in the order above, each
 /// one done again harmlessly when an earlier attempt got that far.
-pub fn finish(ctx: &crate::context::Context, engine: &Engine, user: &UserId) -> Result<Finished> {
+pub fn finish(
+    ctx: &crate::context::Context,
+    claimant: &Claimant,
+    user: &UserId,
+) -> Result<Finished> {
     let store = ctx.store.as_ref();
     let mut done = plan(ctx, user)?;
     done.dry_run = false;
@@ -265,12 +270,12 @@ pub fn finish(ctx: &crate::context::Context, engine: &Engine, user: &UserId) -> 
     // 2. From here on the member is claimed: nobody else writes them (a change being written
     // by serve or poll finishes first, or stops). Their usual profile goes back, with their own
     // token, as a disconnect does.
-    if !engine.claim_member(user, "forget", crate::clock::unix_now())? {
+    if let Claimed::Held(_) = claimant.claim(store, user, "forget", crate::clock::unix_now())? {
         return Ok(Finished::Elsewhere);
     }
-    let rest = put_back_and_erase(ctx, engine, user, &mut done);
+    let rest = put_back_and_erase(ctx, user, &mut done);
     if rest.is_err() {
-        engine.release_member(user);
+        claimant.release(store, user);
     }
     rest?;
     log::info!("{user} forgotten: their data is gone from the store");
@@ -280,7 +285,6 @@ pub fn finish(ctx: &crate::context::Context, engine: &Engine, user: &UserId) -> 
 /// Steps 2 to 5 of [`finish`], the member claimed (the claim goes with their state).
 fn put_back_and_erase(
     ctx: &crate::context::Context,
-    engine: &Engine,
     user: &UserId,
     done: &mut Forgotten,
 ) -> Result<()> {
@@ -288,7 +292,7 @@ fn put_back_and_erase(
     let member = state::load_state(store, user)?.unwrap_or_default();
     let now = crate::clock::unix_now();
     if let Some(plan) = apply::usual_plan(user, &member, now)? {
-        match engine.unclaimed().execute(&plan, now) {
+        match Engine::new(ctx).execute(&plan, now) {
             Ok(_) => {}
             // No token that works for them: nothing can change their profile any more, so
             // there is nothing to put back with; the rest goes on.
@@ -346,10 +350,10 @@ fn put_back_and_erase(
 
 /// Finishes every waiting wish (poll's and serve's turn); a failure is logged and left for
 /// the next turn. Returns how many were finished.
-pub fn finish_pending(ctx: &crate::context::Context, engine: &Engine) -> Result<usize> {
+pub fn finish_pending(ctx: &crate::context::Context, claimant: &Claimant) -> Result<usize> {
     let mut done = 0;
     for user in pending(ctx.store.as_ref())? {
-        match finish(ctx, engine, &user) {
+        match finish(ctx, claimant, &user) {
             Ok(Finished::Done(_)) => done += 1,
             Ok(Finished::Elsewhere) => {}
             Err(err) => log::warn!("{user} is to be forgotten, not finished yet: {err:#}"),

@@ -41,10 +41,12 @@ pub fn cycle(
 ) -> Result<Report> {
     let (slack, tokens) = (ctx.slack.as_ref(), ctx.tokens.as_ref());
     let store = ctx.store.as_ref();
+    // Forgetting claims members under a claimant of its own: the cycle's writes are others'.
+    let forgetter = crate::state::Claimant::new("poll-forget");
     // Members to be forgotten left unfinished (a failure, a process that stopped): finished
     // first, so the cycle never writes them.
     if !options.dry_run {
-        if let Err(err) = crate::members::forget::finish_pending(ctx, engine) {
+        if let Err(err) = crate::members::forget::finish_pending(ctx, &forgetter) {
             log::warn!("finishing the members to be forgotten: {err:#}");
         }
     }
@@ -175,7 +177,7 @@ pub fn cycle(
             if let Err(err) = crate::members::deactivated::note(store, &seen).and_then(|()| {
                 crate::members::deactivated::forget_due(
                     ctx,
-                    engine,
+                    &forgetter,
                     options.forget_deleted_after,
                     now,
                 )
@@ -192,12 +194,12 @@ pub fn cycle(
                     report.outcome = MemberOutcome::Stopped;
                     report.writes.clear();
                 }
-                Some(Ok(Run::Done { plan: done, .. })) => {
+                Some(Ok(Run::Done(done))) => {
                     // Less what another process wrote since the statuses were read.
-                    if done.writes.is_empty() {
+                    if done.plan.writes.is_empty() {
                         report.outcome = MemberOutcome::Unchanged;
                     }
-                    report.writes = done.writes;
+                    report.writes = done.plan.writes;
                 }
                 Some(Ok(Run::Elsewhere(claim))) => {
                     log::info!("{}: {} is writing them; left to it", plan.user, claim.by);

@@ -66,16 +66,18 @@ impl Parts {
         store: Arc<dyn Store>,
         slack: Arc<SlackClient>,
         tokens: Arc<Tokens>,
-        instance: &str,
+        claimant: &state::Claimant,
     ) -> Parts {
         let metrics = Arc::new(metrics::Metrics::new(slack.stats()));
         let presets = Arc::new(PresetCache::new(store.clone()));
         // Members' states are read when needed (a worker reads the member's own object, the
         // reconcile reads everyone through the index), not at start.
+        // Records the store cannot take wait for it: Slack has the change already.
+        let records = Arc::new(crate::apply::Records::deferring(store.clone()));
         let context = crate::context::Context::new(store, slack, tokens);
         let engine = Engine::new(&context)
-            .defer_records_on_store_failure()
-            .claiming_as(instance);
+            .recording_to(records.clone())
+            .claiming_as(claimant.clone());
         // The app's job queue comes first: the status pipeline's notices go to it.
         let jobs = Arc::new(app::Jobs::default());
         let notify: status::Notify = {
@@ -85,6 +87,7 @@ impl Parts {
         let pipeline = Arc::new(status::Pipeline::new(
             context.clone(),
             engine,
+            records,
             presets.clone(),
             metrics.clone(),
             status::Limits {
@@ -120,7 +123,7 @@ impl Parts {
                 config.max_connections_per_peer,
             )),
             sockets: sockets.clone(),
-            instance: instance.to_owned(),
+            instance: claimant.name().to_owned(),
         });
         Parts {
             context,
@@ -206,13 +209,13 @@ impl Running {
         tokens: Arc<Tokens>,
         stop: &Stop,
     ) -> Result<Running> {
-        let instance = state::instance_name("serve");
+        let claimant = state::Claimant::new("serve");
         let parts = Arc::new(Parts::build(
             config,
             store.clone(),
             slack,
             tokens.clone(),
-            &instance,
+            &claimant,
         ));
         // A store of an earlier layout is migrated beside the answering; members not migrated
         // yet are read and written through their old record meanwhile.

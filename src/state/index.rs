@@ -318,7 +318,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::new(dir.path().to_path_buf());
         fill(&store, 1);
-        crate::state::claim(&store, &user(0), "serve-1", ":x:", 10, 120).unwrap();
+        crate::state::claims::claim(&store, &user(0), "serve-1", ":x:", 10, 120).unwrap();
         for_each(&store, true, |_, state| assert!(state.claim.is_none())).unwrap();
         let shard = store.get(&shard_key(FIRST_START)).unwrap().unwrap();
         assert!(decode(&shard).unwrap().members[&user(0)]

@@ -14,9 +14,12 @@
 //! two claims at once wins), and its last record releases the claim. Fields this version does
 //! not know are kept as they are.
 
+pub mod claims;
 pub mod index;
 pub mod migrate;
 pub mod wait;
+
+pub use claims::{instance_name, Claimant, Claimed};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -188,23 +191,6 @@ pub fn prepare(store: &dyn Store) -> Result<()> {
     migrate::migrate(store, &|| false).map(|_| ())
 }
 
-/// A name for this process in claims: what it is, its process ID and a random part, so that
-/// processes on different hosts never share one.
-pub fn instance_name(kind: &str) -> String {
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("{kind}-{}-{}", std::process::id(), &random[..8])
-}
-
-/// What a claim found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claimed {
-    /// The member is ours to write until the claim's end; what was applied for them as of the
-    /// claim (another process may have recorded since it was last read).
-    Ours(Option<Applied>),
-    /// Another instance is writing the member.
-    Held(Claim),
-}
-
 /// Reads one member's object; a member not migrated yet from the earlier layout reads as
 /// their old record.
 pub fn load_state(store: &dyn Store, user: &UserId) -> Result<Option<MemberState>> {
@@ -276,13 +262,15 @@ pub fn set_paused(store: &dyn Store, user: &UserId, paused_at: Option<u64>) -> R
 
 /// Changes one member's applied state and, with `release` given, drops that instance's claim
 /// on them, without losing a concurrent writer's change. Writes nothing when nothing changes.
+/// Returns what is applied for them now, as written.
 pub fn record(
     store: &dyn Store,
     user: &UserId,
     now: u64,
     release: Option<&str>,
     change: impl Fn(&mut Applied),
-) -> Result<()> {
+) -> Result<Applied> {
+    let mut written = Applied::default();
     update(store, user, &mut |state| {
         let entry = state.applied.get_or_insert_with(Applied::default);
         let before = entry.clone();
@@ -291,7 +279,8 @@ pub fn record(
         if changed {
             entry.applied_at = now;
         }
-        let released = release.is_some_and(|by| drop_claim(state, by));
+        written = entry.clone();
+        let released = release.is_some_and(|by| claims::drop_claim(state, by));
         Ok(changed || released)
     })
     .with_context(|| {
@@ -299,74 +288,8 @@ pub fn record(
             "recording what was applied for {user} in {}",
             store.location(&key(user))
         )
-    })
-}
-
-/// Claims a member for `by` until `now + hold` seconds, unless another instance holds them.
-/// Taking the claim is a conditional write: of two instances claiming at once, one wins.
-pub fn claim(
-    store: &dyn Store,
-    user: &UserId,
-    by: &str,
-    emoji: &str,
-    now: u64,
-    hold: u64,
-) -> Result<Claimed> {
-    let mut found = None;
-    update(store, user, &mut |state| {
-        if let Some(other) = &state.claim {
-            if other.by != by && other.holds(now) {
-                found = Some(Claimed::Held(other.clone()));
-                return Ok(false);
-            }
-        }
-        state.claim = Some(Claim {
-            by: by.to_owned(),
-            emoji: emoji.to_owned(),
-            until: now + hold,
-        });
-        found = Some(Claimed::Ours(state.applied.clone()));
-        Ok(true)
-    })
-    .with_context(|| format!("claiming {user} in {}", store.location(&key(user))))?;
-    Ok(found.expect("the update ran"))
-}
-
-/// Extends `by`'s claim on a member to `hold` seconds from now; false when the claim is not
-/// `by`'s any more (lapsed and taken, or released).
-pub fn renew_claim(store: &dyn Store, user: &UserId, by: &str, hold: u64) -> Result<bool> {
-    let mut ours = false;
-    update(store, user, &mut |state| {
-        ours = false;
-        let Some(claim) = state.claim.as_mut().filter(|c| c.by == by) else {
-            return Ok(false);
-        };
-        claim.until = crate::clock::unix_now() + hold;
-        ours = true;
-        Ok(true)
-    })
-    .with_context(|| {
-        format!(
-            "renewing the claim on {user} in {}",
-            store.location(&key(user))
-        )
     })?;
-    Ok(ours)
-}
-
-/// Drops `by`'s claim on a member (after a failed apply); nothing when it holds none.
-pub fn release(store: &dyn Store, user: &UserId, by: &str) -> Result<()> {
-    update(store, user, &mut |state| Ok(drop_claim(state, by)))
-        .with_context(|| format!("releasing {user} in {}", store.location(&key(user))))
-}
-
-fn drop_claim(state: &mut MemberState, by: &str) -> bool {
-    if state.claim.as_ref().is_some_and(|c| c.by == by) {
-        state.claim = None;
-        true
-    } else {
-        false
-    }
+    Ok(written)
 }
 
 /// Changes a member's object (created when absent, from their record in the earlier layout
@@ -474,67 +397,6 @@ mod tests {
         record(&store, &user, 100, None, |a| a.emoji = ":x:".into()).unwrap();
         record(&store, &user, 200, None, |a| a.emoji = ":x:".into()).unwrap();
         assert_eq!(load_user(&store, &user).unwrap().unwrap().applied_at, 100);
-    }
-
-    #[test]
-    fn a_claim_holds_off_others_until_released_or_lapsed() {
-        let (_dir, store) = store();
-        let ana = UserId::parse("U0T1").unwrap();
-        let claim_of = || load_state(&store, &ana).unwrap().unwrap().claim;
-        record(&store, &ana, 10, None, |a| a.emoji = ":x:".into()).unwrap();
-        let mine = claim(&store, &ana, "a", ":y:", 100, 120).unwrap();
-        assert_eq!(mine, Claimed::Ours(load_user(&store, &ana).unwrap()));
-        // Another instance is held off; the holder may claim again.
-        let Claimed::Held(held) = claim(&store, &ana, "b", ":y:", 150, 120).unwrap() else {
-            panic!("b got the claim");
-        };
-        assert_eq!(
-            (held.by.as_str(), held.emoji.as_str(), held.until),
-            ("a", ":y:", 220)
-        );
-        assert!(matches!(
-            claim(&store, &ana, "a", ":y:", 150, 120).unwrap(),
-            Claimed::Ours(_)
-        ));
-        // The holder's last record releases it; someone else's record does not.
-        record(&store, &ana, 160, Some("b"), |a| a.emoji = ":y:".into()).unwrap();
-        assert!(claim_of().is_some());
-        record(&store, &ana, 160, Some("a"), |a| a.emoji = ":y:".into()).unwrap();
-        assert!(claim_of().is_none());
-        // A claim never released lapses.
-        claim(&store, &ana, "a", ":z:", 200, 120).unwrap();
-        assert!(matches!(
-            claim(&store, &ana, "b", ":z:", 319, 120).unwrap(),
-            Claimed::Held(_)
-        ));
-        assert!(matches!(
-            claim(&store, &ana, "b", ":z:", 320, 120).unwrap(),
-            Claimed::Ours(_)
-        ));
-        release(&store, &ana, "b").unwrap();
-        assert!(claim_of().is_none());
-    }
-
-    #[test]
-    fn of_many_instances_claiming_at_once_exactly_one_wins() {
-        let (_dir, store) = store();
-        let ana = UserId::parse("U0T1").unwrap();
-        let won: Vec<bool> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..8)
-                .map(|i| {
-                    let (store, ana) = (&store, &ana);
-                    s.spawn(move || {
-                        let by = format!("i{i}");
-                        matches!(
-                            claim(store, ana, &by, ":x:", 100, 120).unwrap(),
-                            Claimed::Ours(_)
-                        )
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
     }
 
     #[test]

@@ -31,10 +31,9 @@ impl App {
             return;
         }
         // A claimant of its own: the status workers of this process are others to it.
-        let engine = crate::apply::Engine::new(&self.context)
-            .claiming_as(&crate::state::instance_name("serve-forget"));
+        let forgetter = crate::state::Claimant::new("serve-forget");
         let finished = wait::for_member(user, ELSEWHERE_WAIT, || {
-            Ok(match forget::finish(&self.context, &engine, user)? {
+            Ok(match forget::finish(&self.context, &forgetter, user)? {
                 Finished::Done(done) => Turn::Done(done),
                 Finished::Elsewhere => Turn::Elsewhere("another process".to_owned()),
             })

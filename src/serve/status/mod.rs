@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::apply::Engine;
+use crate::apply::{Engine, Records};
 use crate::context::Context;
 use crate::events::UserEvent;
 use crate::presets::UserId;
@@ -151,6 +151,8 @@ pub struct Pipeline {
     /// The shared handles (store, Slack client, tokens, photo maker), lent by serve.
     context: Context,
     engine: Engine,
+    /// The engine's records, some of which may wait for the store.
+    records: Arc<Records>,
     presets: Arc<PresetCache>,
     metrics: Arc<Metrics>,
     queue: Queue,
@@ -203,6 +205,7 @@ impl Pipeline {
     pub fn new(
         context: Context,
         engine: Engine,
+        records: Arc<Records>,
         presets: Arc<PresetCache>,
         metrics: Arc<Metrics>,
         limits: Limits,
@@ -211,6 +214,7 @@ impl Pipeline {
         Pipeline {
             context,
             engine,
+            records,
             presets,
             metrics,
             queue: Queue::new(limits.queue, limits.dead_letter),
@@ -234,7 +238,7 @@ impl Pipeline {
             queue,
             dead_letter,
             wanted: self.wanted.len(),
-            unrecorded: self.engine.deferred_members().len(),
+            unrecorded: self.records.waiting_members().len(),
             retrying: self.later.lock().expect("later lock").len(),
             lapsing: self.expiries.len(),
         }
@@ -402,7 +406,7 @@ impl Pipeline {
     /// now onboarded (a change to users.json is noticed within a second).
     pub fn tick(&self, stop: &Stop) {
         while !stop.requested() {
-            self.engine.flush_deferred();
+            self.records.flush();
             self.retry_due();
             self.restore_lapsed();
             self.feed_wanted();
@@ -437,8 +441,8 @@ impl Pipeline {
     pub fn drain(&self, deadline: Instant) -> Vec<UserId> {
         self.queue.close();
         let left = self.queue.wait_idle(deadline);
-        if self.engine.flush_deferred() > 0 {
-            let unrecorded = self.engine.deferred_members();
+        if self.records.flush() > 0 {
+            let unrecorded = self.records.waiting_members();
             let names: Vec<&str> = unrecorded.iter().map(UserId::as_str).collect();
             log::error!(
                 "the store is unreachable: what was applied for {} is not recorded; the next \

@@ -47,7 +47,7 @@ impl Pipeline {
         self.resume_disconnects();
         // Members to be forgotten left unfinished, finished here (on this thread), under a
         // claimant of its own: this process's workers are others to it.
-        let forgetter = self.engine.another_claimant("serve-forget");
+        let forgetter = crate::state::Claimant::new("serve-forget");
         if let Err(err) = crate::members::forget::finish_pending(&self.context, &forgetter) {
             log::warn!("finishing the members to be forgotten: {err:#}");
         }

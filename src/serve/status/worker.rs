@@ -167,22 +167,24 @@ impl Pipeline {
             .engine
             .execute_claimed_while(&plan, crate::clock::unix_now(), &go_on)
         {
-            Ok(Run::Done {
-                plan,
-                recorded: fresh,
-            }) => {
+            Ok(Run::Done(done)) => {
+                let apply::Done {
+                    plan,
+                    recorded: fresh,
+                    written,
+                } = *done;
                 if let Some(at) = plan.status_expires_at {
                     self.expiries.at(user, at);
                 }
                 // What Slack shows now: the name written, and the photo's avatar_hash as read
-                // back (in the store's record): the echoes of these writes are no news.
-                match state::load_user(self.context.store.as_ref(), user) {
-                    Ok(Some(applied)) if applied.emoji == plan.emoji => self
-                        .fingerprint(user, Fingerprint::applied(&applied, Some(&request.profile))),
-                    _ => {}
+                // back (in the record as written): the echoes of these writes are no news.
+                // (A record that waits for the store leaves the guard at the status alone.)
+                if let Some(applied) = &written {
+                    self.fingerprint(user, Fingerprint::applied(applied, Some(&request.profile)));
                 }
-                let base = fresh.or(recorded);
-                self.remember(user, Some(apply::after(base.as_ref(), &plan)));
+                let applied =
+                    written.unwrap_or_else(|| apply::after(fresh.or(recorded).as_ref(), &plan));
+                self.remember(user, Some(applied));
                 if paused {
                     ApplyOutcome::Paused
                 } else if plan.writes.is_empty() {

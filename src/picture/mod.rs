@@ -2,6 +2,10 @@
 //! side), read from the image header rather than the file name, and the content-derived store key
 //! `<user_id>/<uuid>.<ext>` that makes the same bytes land on the same key every time.
 
+mod cache;
+
+pub use cache::PictureCache;
+
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
