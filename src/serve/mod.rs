@@ -21,7 +21,7 @@ pub mod config;
 mod health;
 pub mod inbox;
 pub mod metrics;
-pub mod status;
+pub mod pipeline;
 mod transport;
 
 use std::sync::Arc;
@@ -41,7 +41,7 @@ use crate::tokens::Tokens;
 pub use answer::Answer;
 pub use config::{Config, SocketConfig};
 pub use inbox::EventRequest;
-pub use status::presets::PresetCache;
+pub use pipeline::presets::PresetCache;
 
 /// How often serve looks for connected tokens due for a refresh (they are refreshed within two
 /// hours of their end, so every few minutes leaves ample room).
@@ -51,7 +51,7 @@ const ROTATION_CHECK_EVERY: Duration = Duration::from_secs(600);
 struct Parts {
     /// The shared handles, lent to the parts that need them.
     context: crate::context::Context,
-    pipeline: Arc<status::Pipeline>,
+    pipeline: Arc<pipeline::Pipeline>,
     app: Arc<app::App>,
     presets: Arc<PresetCache>,
     inbox: Arc<inbox::Inbox>,
@@ -80,17 +80,17 @@ impl Parts {
             .claiming_as(claimant.clone());
         // The app's job queue comes first: the status pipeline's notices go to it.
         let jobs = Arc::new(app::Jobs::default());
-        let notify: status::Notify = {
+        let notify: pipeline::Notify = {
             let jobs = jobs.clone();
             Box::new(move |notice| jobs.push(app::App::job_for(notice)))
         };
-        let pipeline = Arc::new(status::Pipeline::new(
+        let pipeline = Arc::new(pipeline::Pipeline::new(
             context.clone(),
             engine,
             records,
             presets.clone(),
             metrics.clone(),
-            status::Limits {
+            pipeline::Limits {
                 queue: config.queue_capacity,
                 dead_letter: config.dead_letter_capacity,
             },
@@ -282,7 +282,7 @@ impl Running {
             let (status, stop) = (parts.pipeline.clone(), stop.clone());
             let retention = config.forget_deleted_after;
             spawn("reconcile".into(), move || {
-                status::reconcile::run(&status, every, retention, &stop)
+                pipeline::reconcile::run(&status, every, retention, &stop)
             })?;
         }
         Ok(Running {

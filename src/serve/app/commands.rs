@@ -12,6 +12,7 @@ use crate::events::SlashCommand;
 use crate::presets::UserId;
 use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
+use crate::serve::pipeline::Wish;
 use crate::state;
 
 /// The command's name, as the app's manifest declares it.
@@ -91,7 +92,7 @@ impl App {
             }
             "forget-me" => {
                 // In effect before the answer leaves: only the usual profile from now on.
-                self.pipeline.forgetting.mark(&user);
+                self.pipeline.wish(&user, Wish::Forget);
                 self.jobs.push(Job::Forget {
                     team: command.team_id.clone(),
                     user,
@@ -144,7 +145,7 @@ impl App {
             ));
         }
         // From memory: the answer never waits on the store.
-        if self.pipeline.pauses.is_paused(user) {
+        if self.pipeline.is_paused(user) {
             lines.push("You are paused: `/statusinator resume` to start again.".to_owned());
         }
         ephemeral(lines.join("\n"))
@@ -156,7 +157,7 @@ impl App {
             return ephemeral("You have no presets yet, so there is nothing to pause or resume.");
         }
         // In effect before the answer leaves; an app worker then stores it.
-        self.pipeline.pauses.wish(&user, pause);
+        self.pipeline.wish(&user, Wish::Pause(pause));
         self.jobs.push(Job::Pause {
             team: Some(team.to_owned()).filter(|t| !t.is_empty()),
             user,
@@ -241,7 +242,7 @@ impl App {
             user,
             pause.then_some(crate::clock::unix_now()),
         )?;
-        self.pipeline.pauses.stored_as(user, pause);
+        self.pipeline.wish(user, Wish::PauseSaved(pause));
         if changed {
             log::info!(
                 "{user} {} statusinator",

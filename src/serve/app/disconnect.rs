@@ -1,10 +1,11 @@
 //! Disconnect from the Home tab, durable (see [`crate::members::disconnect`] and the status pipeline's
-//! [`leaving`](crate::serve::status::leaving)): the click is answered at once and the member is
+//! [`leaving`](crate::serve::pipeline::leaving)): the click is answered at once and the member is
 //! marked as leaving; this app job stores the wish before anything is written, then has a
 //! status worker put the usual profile back.
 
 use super::App;
 use crate::presets::UserId;
+use crate::serve::pipeline::Wish;
 use crate::tokens::stored;
 
 impl App {
@@ -20,7 +21,7 @@ impl App {
             }
         };
         if !connected {
-            self.pipeline.leaving.cancel(user);
+            self.pipeline.wish(user, Wish::DisconnectOff);
             self.publish_home(team, user);
             return;
         }
@@ -30,7 +31,7 @@ impl App {
             log::error!("{err:#}");
             self.pipeline
                 .disconnect_stalled(user, "statusinator could not save your request");
-            self.pipeline.leaving.cancel(user);
+            self.pipeline.wish(user, Wish::DisconnectOff);
             return;
         }
         self.pipeline.reread_later(user);

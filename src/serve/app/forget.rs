@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::App;
 use crate::members::forget::{self, Finished};
 use crate::presets::UserId;
+use crate::serve::pipeline::Wish;
 use crate::state::wait::{self, Turn};
 
 /// How long a forget waits for another process writing the member, before the reconcile takes
@@ -27,7 +28,7 @@ impl App {
                 "statusinator could not save your request to delete your data: try again in a \
                  minute.",
             );
-            self.pipeline.forgetting.done(user);
+            self.pipeline.wish(user, Wish::ForgetOver);
             return;
         }
         // A claimant of its own: the status workers of this process are others to it.
@@ -45,7 +46,7 @@ impl App {
                 if let Err(err) = self.presets.reload() {
                     log::warn!("re-reading users.json: {err:#}");
                 }
-                self.pipeline.forgetting.done(user);
+                self.pipeline.wish(user, Wish::ForgetOver);
                 self.tell(
                     team,
                     user,

@@ -22,7 +22,7 @@ use crate::secret::SecretString;
 use crate::serve::answer::Answer;
 use crate::serve::app::{App, Job};
 use crate::serve::metrics::{EventOutcome, Metrics};
-use crate::serve::status::Pipeline;
+use crate::serve::pipeline::Pipeline;
 
 pub use request_url::EventRequest;
 

@@ -14,6 +14,7 @@ use crate::events::BlockAction;
 use crate::presets::{EmojiKey, UserId};
 use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
+use crate::serve::pipeline::Wish;
 use crate::state;
 use crate::tokens::{Found, TokenSource};
 
@@ -70,7 +71,7 @@ impl App {
             PAUSE | RESUME => {
                 // In effect before the answer leaves; an app worker then stores it.
                 let pause = action.action_id == PAUSE;
-                self.pipeline.pauses.wish(&user, pause);
+                self.pipeline.wish(&user, Wish::Pause(pause));
                 Job::Pause {
                     team: Some(team),
                     user,
@@ -104,13 +105,13 @@ impl App {
             },
             DELETE_DATA => {
                 // Confirmed in Slack; in effect before the answer leaves (see forget.rs).
-                self.pipeline.forgetting.mark(&user);
+                self.pipeline.wish(&user, Wish::Forget);
                 Job::Forget { team, user }
             }
             DISCONNECT => {
                 // Answered now; an app worker stores the wish, then the usual profile goes
                 // back and the token is forgotten (see disconnect.rs).
-                self.pipeline.leaving.mark(&team, &user);
+                self.pipeline.wish(&user, Wish::Disconnect { team: &team });
                 Job::Disconnect { team, user }
             }
             // Connect is a link: Slack still tells of the click.

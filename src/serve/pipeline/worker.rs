@@ -6,9 +6,8 @@
 use std::time::Instant;
 
 use super::queue::Request;
-use super::{Arrival, Fingerprint, Pipeline, CLAIM_RECHECK, RETRY_LATER};
+use super::{Fingerprint, Pipeline, CLAIM_RECHECK};
 use crate::apply::{self, MemberFacts, Run, Target};
-use crate::exit::UsageError;
 use crate::presets::UserId;
 use crate::serve::metrics::ApplyOutcome;
 use crate::state::{self, Applied};
@@ -19,7 +18,7 @@ impl Pipeline {
         while let Some(request) = self.queue.take(None) {
             let outcome = self.apply(&request);
             self.metrics.apply(outcome);
-            if self.leaving.contains(&request.user) {
+            if self.wishes.leaving.contains(&request.user) {
                 match outcome {
                     ApplyOutcome::Failed => self.disconnect_stalled(
                         &request.user,
@@ -59,7 +58,7 @@ impl Pipeline {
     fn apply(&self, request: &Request) -> ApplyOutcome {
         // A member being forgotten is written by their forget alone (which puts their usual
         // profile back first): no claim, no write, no record here.
-        if self.forgetting.contains(&request.user) {
+        if self.wishes.forgetting.contains(&request.user) {
             return ApplyOutcome::Paused;
         }
         let fresh;
@@ -91,7 +90,7 @@ impl Pipeline {
         let state = match state::load_state(self.context.store.as_ref(), user) {
             Ok(state) => {
                 let paused = state.as_ref().is_some_and(|s| s.paused_at.is_some());
-                self.pauses.stored_as(user, paused);
+                self.wishes.pauses.stored_as(user, paused);
                 state
             }
             Err(err) => {
@@ -116,9 +115,7 @@ impl Pipeline {
         let facts = member.facts(Some(&request.profile));
         // Paused (as asked here just now, else as stored), disconnecting or being forgotten:
         // only the usual profile, whatever the status.
-        let paused = self.pauses.wished(user).unwrap_or(member.paused)
-            || self.leaving.contains(user)
-            || self.forgetting.contains(user);
+        let paused = self.wishes.only_usual(user, member.paused);
         let target = if paused {
             Target::Usual
         } else {
@@ -161,7 +158,9 @@ impl Pipeline {
         );
         // A pause answered while this change is written stops it before its next write.
         let go_on = || {
-            paused || (self.pauses.wished(user) != Some(true) && !self.forgetting.contains(user))
+            paused
+                || (self.wishes.pauses.wished(user) != Some(true)
+                    && !self.wishes.forgetting.contains(user))
         };
         match self
             .engine
@@ -174,7 +173,7 @@ impl Pipeline {
                     written,
                 } = *done;
                 if let Some(at) = plan.status_expires_at {
-                    self.expiries.at(user, at);
+                    self.lapses.at(user, at);
                 }
                 // What Slack shows now: the name written, and the photo's avatar_hash as read
                 // back (in the record as written): the echoes of these writes are no news.
@@ -208,7 +207,8 @@ impl Pipeline {
                     CLAIM_RECHECK.as_secs()
                 );
                 self.forget(request);
-                self.later(Instant::now() + CLAIM_RECHECK, request.clone());
+                self.retries
+                    .at(Instant::now() + CLAIM_RECHECK, request.clone());
                 ApplyOutcome::Elsewhere
             }
             Err(err) if err.is::<apply::Stopped>() => {
@@ -233,86 +233,6 @@ impl Pipeline {
                 .lock()
                 .expect("applied lock")
                 .insert(user.clone(), applied);
-        }
-    }
-
-    /// Works a request again at `at`, in place of any other waiting request of that member (the
-    /// latest status wins).
-    fn later(&self, at: Instant, request: Request) {
-        let mut later = self.later.lock().expect("later lock");
-        later.retain(|(_, waiting)| waiting.user != request.user);
-        later.push((at, request));
-    }
-
-    /// Logs a failure; one that passes (Slack or the store unreachable) is tried again later.
-    /// A member whose connection stopped working is reminded how to connect again (an app
-    /// job), and not tried again.
-    fn retry_later(&self, request: &Request, err: &anyhow::Error) {
-        if let Some(disconnected) = crate::exit::find::<crate::tokens::Disconnected>(err) {
-            log::warn!("{err:#}");
-            (self.notify)(super::Notice::Remind(disconnected.clone()));
-            return;
-        }
-        // Only what a later try can fix is tried again.
-        let lasting = err.chain().any(|cause| {
-            cause.is::<UsageError>()
-                || cause
-                    .downcast_ref::<crate::slack::SlackError>()
-                    .is_some_and(|slack| {
-                        matches!(
-                            slack.fix(),
-                            crate::slack::Fix::TokenDead | crate::slack::Fix::Setup
-                        )
-                    })
-        });
-        match RETRY_LATER.get(request.attempt as usize) {
-            Some(wait) if !lasting => {
-                log::warn!(
-                    "{err:#}; trying {} again in {} s",
-                    request.user,
-                    wait.as_secs()
-                );
-                let mut again = request.clone();
-                again.attempt += 1;
-                self.later(Instant::now() + *wait, again);
-            }
-            _ => log::error!("{err:#}"),
-        }
-    }
-
-    /// Whether a retry of `user`'s request is scheduled.
-    pub(super) fn retrying(&self, user: &UserId) -> bool {
-        self.later
-            .lock()
-            .expect("later lock")
-            .iter()
-            .any(|(_, waiting)| &waiting.user == user)
-    }
-
-    /// Queues the requests whose retry is due, unless a newer status of theirs came since.
-    pub(super) fn retry_due(&self) {
-        let now = Instant::now();
-        let due: Vec<Request> = {
-            let mut later = self.later.lock().expect("later lock");
-            let (due, wait): (Vec<_>, Vec<_>) = later.drain(..).partition(|(at, _)| *at <= now);
-            *later = wait;
-            due.into_iter().map(|(_, r)| r).collect()
-        };
-        for request in due {
-            if self
-                .guard
-                .lock()
-                .expect("guard lock")
-                .contains_key(&request.user)
-            {
-                continue;
-            }
-            let user = request.user.clone();
-            if let Ok(admission) = self.admit(request, false, Arrival::Later) {
-                if admission.kept() {
-                    log::info!("{user}: trying again");
-                }
-            }
         }
     }
 

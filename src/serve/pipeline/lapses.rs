@@ -16,22 +16,22 @@ use crate::presets::UserId;
 /// the start (statuses learnt from the store); taken by the tick. One lock, held only for the
 /// heap.
 #[derive(Debug, Default)]
-pub struct Expiries {
+pub struct Lapses {
     heap: Mutex<BinaryHeap<Reverse<(u64, UserId)>>>,
 }
 
-impl Expiries {
+impl Lapses {
     /// `user`'s status lapses at `when` (unix seconds).
     pub fn at(&self, user: &UserId, when: u64) {
         self.heap
             .lock()
-            .expect("expiries lock")
+            .expect("lapses lock")
             .push(Reverse((when, user.clone())));
     }
 
     /// The members whose status has lapsed by `now` (each once).
     pub fn due(&self, now: u64) -> Vec<UserId> {
-        let mut heap = self.heap.lock().expect("expiries lock");
+        let mut heap = self.heap.lock().expect("lapses lock");
         let mut due = Vec::new();
         let mut seen = HashSet::new();
         while heap.peek().is_some_and(|Reverse((at, _))| *at <= now) {
@@ -45,7 +45,7 @@ impl Expiries {
 
     /// Lapses scheduled (a member may count more than once).
     pub fn len(&self) -> usize {
-        self.heap.lock().expect("expiries lock").len()
+        self.heap.lock().expect("lapses lock").len()
     }
 }
 
@@ -53,7 +53,7 @@ impl Pipeline {
     /// Reads the profile of each member whose status has just lapsed, or who asked to be
     /// looked at again (paused, resumed), and hands it to the workers as an event would.
     pub(super) fn restore_lapsed(&self) {
-        for user in self.expiries.due(crate::clock::unix_now()) {
+        for user in self.lapses.due(crate::clock::unix_now()) {
             self.reread_and_admit(&user, "their status lapsed");
         }
         let mut asked: Vec<UserId> =
@@ -100,15 +100,15 @@ mod tests {
 
     #[test]
     fn lapses_come_due_in_order_and_once() {
-        let expiries = Expiries::default();
+        let lapses = Lapses::default();
         let ana = UserId::parse("U0ANA0001").unwrap();
         let ben = UserId::parse("U0BEN0002").unwrap();
-        expiries.at(&ana, 200);
-        expiries.at(&ben, 100);
-        expiries.at(&ana, 150);
-        assert!(expiries.due(99).is_empty());
-        assert_eq!(expiries.due(160), vec![ben.clone(), ana.clone()]);
-        assert_eq!(expiries.due(300), vec![ana]);
-        assert_eq!(expiries.len(), 0);
+        lapses.at(&ana, 200);
+        lapses.at(&ben, 100);
+        lapses.at(&ana, 150);
+        assert!(lapses.due(99).is_empty());
+        assert_eq!(lapses.due(160), vec![ben.clone(), ana.clone()]);
+        assert_eq!(lapses.due(300), vec![ana]);
+        assert_eq!(lapses.len(), 0);
     }
 }

@@ -114,7 +114,7 @@ impl Pipeline {
                     continue;
                 }
             };
-            if self.retrying(&user) {
+            if self.retries.contains(&user) {
                 // A failure's retry is already scheduled; it keeps its own pace.
                 continue;
             }

@@ -78,7 +78,7 @@ impl Pipeline {
     /// After a worker put a leaving member's usual profile back (or found nothing to put
     /// back): their token record and wish are forgotten, and their Home shows it.
     pub(super) fn finish_disconnect(&self, user: &UserId) {
-        let Some(team) = self.leaving.take(user) else {
+        let Some(team) = self.wishes.leaving.take(user) else {
             return;
         };
         if let Err(err) =
@@ -98,7 +98,7 @@ impl Pipeline {
     /// A step of a member's disconnect failed: they are told (once a wish) in a direct message
     /// from the bot, and their Home is published again; the wish stays for the reconcile.
     pub fn disconnect_stalled(&self, user: &UserId, why: &str) {
-        let Some(team) = self.leaving.tell_once(user) else {
+        let Some(team) = self.wishes.leaving.tell_once(user) else {
             return;
         };
         log::warn!("{user}'s disconnect is not finished yet: {why}");
@@ -129,7 +129,7 @@ impl Pipeline {
             }
         };
         for (team, user) in pending {
-            if self.leaving.mark(&team, &user) {
+            if self.wishes.leaving.mark(&team, &user) {
                 log::info!("{user} asked to disconnect from {team}: finishing it");
             }
             self.reread_later(&user);

@@ -1,13 +1,15 @@
 //! The status pipeline: members' statuses in, their presets put in effect. It owns the loop
 //! guard, the queue and the dead-letter queue, the latest wanted status of members the queues
-//! had no room for, retries, lapses, pauses and members leaving, the workers that apply through
-//! the engine, and the reconciling cycle.
+//! had no room for, and the workers that apply through the engine; beside it, parts with one
+//! job each: [`retries`] (what to try again, and when), [`lapses`] (statuses that end on their
+//! own), [`wishes`] (pauses, disconnects, forgets, reached through [`Pipeline::wish`]), the
+//! members [`connected`], the [`presets`] in memory and the [`reconcile`]ing cycle.
 //!
 //! Who writes what:
 //! - the threads that answer Slack (the inbox) offer events ([`Pipeline::take_event`]): they take
 //!   the guard, then the queue (inside it), then the wanted statuses;
 //! - the workers (`worker-N`) take requests, write Slack and the store, then update the guard,
-//!   `applied`, `later`, the lapses and the leaving members;
+//!   `applied`, the retries, the lapses and the leaving members;
 //! - the tick (`status-tick`, once a second) moves due retries, lapses, rereads and wanted
 //!   statuses into the queue, and writes records that waited for the store;
 //! - the reconcile (`reconcile`) reads everyone's status and offers what differs.
@@ -17,14 +19,18 @@
 //! What the app must hear of (a Home to publish, a member to tell) goes out as a [`Notice`].
 
 pub mod connected;
-mod expiry;
 pub mod forgetting;
+mod lapses;
 pub mod leaving;
 pub mod pauses;
 pub mod presets;
 pub mod queue;
 pub mod reconcile;
+mod retries;
+mod wishes;
 mod worker;
+
+pub use wishes::Wish;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -41,17 +47,6 @@ use crate::state::{self, Applied};
 use presets::PresetCache;
 
 use queue::{Admission, Queue, Request, Wanted};
-
-/// When a request failed for a reason that passes (Slack or the store unreachable after the
-/// client's own retries), it is tried again after these waits, then given up to the next poll.
-const RETRY_LATER: [Duration; 6] = [
-    Duration::from_secs(5),
-    Duration::from_secs(15),
-    Duration::from_secs(30),
-    Duration::from_secs(60),
-    Duration::from_secs(120),
-    Duration::from_secs(300),
-];
 
 /// How soon a member claimed by another replica is looked at again.
 const CLAIM_RECHECK: Duration = Duration::from_secs(2);
@@ -165,17 +160,14 @@ pub struct Pipeline {
     /// What was last applied per member, as far as this process knows.
     applied: Mutex<HashMap<UserId, Applied>>,
     /// Requests to try again, and when.
-    later: Mutex<Vec<(Instant, Request)>>,
+    retries: retries::Retries,
     /// When members' statuses lapse.
-    expiries: expiry::Expiries,
+    lapses: lapses::Lapses,
     /// Members to look at again (paused, resumed, leaving).
     rereads: Mutex<Vec<UserId>>,
-    /// Pauses and resumes answered, in effect before the store has them.
-    pub pauses: pauses::Pauses,
-    /// Members who asked to disconnect: only their usual profile is written from then on.
-    pub leaving: leaving::Leaving,
-    /// Members who asked to delete their data: the same, until they are forgotten.
-    pub forgetting: forgetting::Forgetting,
+    /// Members' wishes (pause, disconnect, delete their data), in effect before the store has
+    /// them.
+    wishes: wishes::Wishes,
     /// Members connected, who get the workspace presets.
     pub connected: connected::Connected,
     notify: Notify,
@@ -221,12 +213,10 @@ impl Pipeline {
             wanted: Wanted::default(),
             guard: Mutex::new(HashMap::new()),
             applied: Mutex::new(HashMap::new()),
-            later: Mutex::new(Vec::new()),
-            expiries: expiry::Expiries::default(),
+            retries: retries::Retries::default(),
+            lapses: lapses::Lapses::default(),
             rereads: Mutex::new(Vec::new()),
-            pauses: pauses::Pauses::default(),
-            leaving: leaving::Leaving::default(),
-            forgetting: forgetting::Forgetting::default(),
+            wishes: wishes::Wishes::default(),
             connected: connected::Connected::default(),
             notify,
         }
@@ -239,8 +229,8 @@ impl Pipeline {
             dead_letter,
             wanted: self.wanted.len(),
             unrecorded: self.records.waiting_members().len(),
-            retrying: self.later.lock().expect("later lock").len(),
-            lapsing: self.expiries.len(),
+            retrying: self.retries.len(),
+            lapsing: self.lapses.len(),
         }
     }
 
@@ -347,7 +337,7 @@ impl Pipeline {
                     .entry(user.clone())
                     .or_insert_with(|| Fingerprint::applied(applied, None));
                 if let Some(at) = applied.status_expires_at.filter(|at| *at > now) {
-                    self.expiries.at(user, at);
+                    self.lapses.at(user, at);
                 }
             }
         }
@@ -371,7 +361,7 @@ impl Pipeline {
             }
         })?;
         self.learn_applied(recorded);
-        self.pauses.stored_all(paused);
+        self.wishes.pauses.stored_all(paused);
         Ok((cost, on))
     }
 
