@@ -148,11 +148,13 @@ fn main() {
             started.elapsed().as_secs_f64()
         );
         // What serve does once at start (the index of everyone's state, built when the store
-        // has none) is not a change's cost: wait until the store is quiet.
-        let mut last = proxy.counts().requests();
+        // has none) is not a change's cost: wait until it reads no more (the once-a-second
+        // check of users.json goes on).
+        let reads = || proxy.counts().0.get("GET").map_or(0, |(n, _)| *n);
+        let mut last = reads();
         loop {
             std::thread::sleep(Duration::from_secs(2));
-            let now = proxy.counts().requests();
+            let now = reads();
             if now == last {
                 break;
             }

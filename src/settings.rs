@@ -59,7 +59,7 @@ impl Settings {
                 .ok()
                 .map(|u| u.trim().trim_end_matches('/').to_owned())
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-                .map(|u| format!("{u}{}", crate::connect::INSTALL_PATH)),
+                .map(|u| format!("{u}{}", crate::oauth::INSTALL_PATH)),
         }))
     }
 

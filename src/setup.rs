@@ -10,8 +10,8 @@
 //! Socket Mode with a tokens file works too (it is reported as Socket Mode). `serve` and
 //! `doctor` read the same settings through [`read`].
 
-use crate::connect::OAuth;
 use crate::exit::UsageError;
+use crate::oauth::OAuth;
 use crate::secret::SecretString;
 use crate::slack::ClientCredentials;
 

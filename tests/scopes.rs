@@ -1,7 +1,7 @@
 //! One list of scopes: what the code asks Slack for (the bot's at install, a member's when they
 //! connect) is what the manifests in `examples/` declare and what docs/connecting.md tells an admin.
 
-use statusinator::connect::{BOT_SCOPES, USER_SCOPES};
+use statusinator::oauth::{BOT_SCOPES, USER_SCOPES};
 
 /// The scopes a manifest lists under `oauth_config.scopes.<kind>` (`bot` or `user`).
 fn manifest_scopes(text: &str, kind: &str) -> Vec<String> {

@@ -48,7 +48,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<ExitCode> {
         Some(oauth) => log::info!(
             "members connect at {}{}",
             oauth.public_url.as_str().trim_end_matches('/'),
-            crate::connect::INSTALL_PATH
+            crate::oauth::INSTALL_PATH
         ),
         None => tokens.require_some_user_token()?,
     }

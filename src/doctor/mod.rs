@@ -10,8 +10,8 @@
 
 mod checklist;
 
-use crate::connect::{BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, USER_SCOPES};
 use crate::exit::ExitCode;
+use crate::oauth::{BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, USER_SCOPES};
 use crate::presets::UserId;
 use crate::settings::Settings;
 use crate::setup::{self, Kind};

@@ -23,7 +23,7 @@ pub struct Config {
     /// How long a deactivated member's data is kept (`ZERO`: for good).
     pub forget_deleted_after: Duration,
     /// Connecting members through Slack's OAuth; `None`: off.
-    pub oauth: Option<crate::connect::OAuth>,
+    pub oauth: Option<crate::oauth::OAuth>,
     /// Connections open at once, in all and from one address.
     pub max_connections: usize,
     pub max_connections_per_peer: usize,

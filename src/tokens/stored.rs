@@ -376,7 +376,7 @@ pub const USED_STATES_PREFIX: &str = "oauth/used/";
 /// another replica than the one that connected it is shown it too.
 pub const OUTCOMES_PREFIX: &str = "oauth/outcomes/";
 
-/// Marks a state as used (`used`: `<expires>.<nonce>`, from [`crate::connect::OAuth::check_state`]);
+/// Marks a state as used (`used`: `<expires>.<nonce>`, from [`crate::oauth::OAuth::check_state`]);
 /// `false` when it was used before (on this replica or another): the create is conditional, so
 /// of two uses at once one wins.
 pub fn use_state_once(store: &dyn Store, used: &str, now: u64) -> Result<bool> {

@@ -1,6 +1,6 @@
 //! `GET /slack/install`, `GET /slack/oauth_redirect` and `GET /slack/connecting`: a member
-//! connects their profile (see [`crate::connect`]). Bolt's paths and state cookie; pages from
-//! [`super::pages`]; the code exchange is an app job (see [`super::connecting`]). No token and
+//! connects their profile (see [`crate::oauth`]). Bolt's paths and state cookie; pages from
+//! [`crate::oauth::pages`]; the code exchange is an app job (see [`crate::oauth::connecting`]). No token and
 //! no code ever reach a page or a log line.
 
 use std::collections::HashMap;
@@ -8,9 +8,10 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::connecting::{self, Outcome, Seen};
-use super::{pages, App, Job};
-use crate::connect::{
+use super::{App, Job};
+use crate::oauth::connecting::{self, Outcome, Seen};
+use crate::oauth::pages;
+use crate::oauth::{
     ConnectError, OAuth, StateProblem, CONNECTING_PATH, STATE_COOKIE, STATE_SECONDS,
 };
 use crate::secret::SecretString;

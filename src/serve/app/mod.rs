@@ -8,7 +8,6 @@
 
 pub mod admin_onboard;
 pub mod commands;
-pub mod connecting;
 pub mod disconnect;
 pub mod forget;
 pub mod home;
@@ -16,7 +15,6 @@ pub mod install;
 pub mod jobs;
 pub mod lifecycle;
 pub mod modal;
-pub mod pages;
 pub mod pictures;
 
 use crate::context::Context;
@@ -46,7 +44,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Members connecting themselves through Slack's OAuth; `None`: off.
-    pub oauth: Option<crate::connect::OAuth>,
+    pub oauth: Option<crate::oauth::OAuth>,
     /// `POST /onboard` is on only with this.
     pub admin_token: Option<SecretString>,
 }
@@ -62,14 +60,14 @@ pub struct App {
     pipeline: Arc<Pipeline>,
     presets: Arc<PresetCache>,
     jobs: Arc<Jobs>,
-    oauth: Option<crate::connect::OAuth>,
+    oauth: Option<crate::oauth::OAuth>,
     admin_token: Option<SecretString>,
     /// Code exchanges allowed per client address.
     exchanges: install::ExchangeLimit,
     /// Preset photos served lately, shared by every client asking for them.
     pictures: pictures::Shared,
     /// Connections being finished, and how they ended lately.
-    connecting: connecting::Connecting,
+    connecting: crate::oauth::connecting::Connecting,
     /// The workspaces where the app is installed (written by app workers, read by the install
     /// page).
     installed: RwLock<HashSet<String>>,
@@ -95,7 +93,7 @@ impl App {
             admin_token: settings.admin_token,
             exchanges: install::ExchangeLimit::default(),
             pictures: pictures::Shared::default(),
-            connecting: connecting::Connecting::default(),
+            connecting: crate::oauth::connecting::Connecting::default(),
             installed: RwLock::default(),
             swept: Mutex::new(Instant::now()),
         }

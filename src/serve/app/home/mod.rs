@@ -184,10 +184,10 @@ impl App {
             .ok()
             .flatten()
             .filter(|i| i.installed_by.as_ref() == Some(user))?;
-        let missing = crate::connect::missing_bot_scopes(&installation.scopes);
+        let missing = crate::oauth::missing_bot_scopes(&installation.scopes);
         (!missing.is_empty()).then(|| {
             let install = self.oauth.as_ref().map(|o| o.install_url());
-            crate::connect::missing_scopes_fix(team, &missing, install.as_deref())
+            crate::oauth::missing_scopes_fix(team, &missing, install.as_deref())
         })
     }
 
@@ -196,11 +196,11 @@ impl App {
         let installations = self.learn_installations();
         let install = self.oauth.as_ref().map(|o| o.install_url());
         for installation in installations {
-            let missing = crate::connect::missing_bot_scopes(&installation.scopes);
+            let missing = crate::oauth::missing_bot_scopes(&installation.scopes);
             if !missing.is_empty() {
                 log::warn!(
                     "{}",
-                    crate::connect::missing_scopes_fix(
+                    crate::oauth::missing_scopes_fix(
                         &installation.team,
                         &missing,
                         install.as_deref()

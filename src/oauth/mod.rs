@@ -1,6 +1,8 @@
 //! Connecting a member through Slack's OAuth v2, as serve offers it at `/slack/install` and
-//! `/slack/oauth_redirect`: the state that ties a redirect to the browser that started it, the
-//! authorize URL, and the redirect turned into a sealed token in the store.
+//! `/slack/oauth_redirect` (serve's routes are `serve/app/install.rs`): the app's scopes and
+//! paths, the state that ties a redirect to the browser that started it and the authorize URL
+//! (here), the code exchange ([`exchange`]), the connections being finished ([`connecting`])
+//! and the pages a member sees meanwhile ([`pages`]).
 //!
 //! The state is `<nonce>.<expiry>.<mac>`: a random nonce, when it lapses (600 s on), and an
 //! HMAC over both with a key derived from `STATUSINATOR_SECRET_KEY`, so any replica can check
@@ -8,22 +10,23 @@
 //! set (the same browser), and it is used once: its nonce is claimed in the store with a
 //! conditional create, so a replayed redirect fails on every replica.
 
+pub mod connecting;
+mod exchange;
+pub mod pages;
+
+pub use exchange::{ConnectError, Connected};
+
 use std::fmt;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use url::Url;
 
 use crate::exit::UsageError;
-use crate::presets::UserId;
-use crate::slack::oauth::Access;
-use crate::slack::{ClientCredentials, SlackClient, SlackError};
-use crate::store::Store;
+use crate::slack::ClientCredentials;
 use crate::tokens::seal::{random_bytes, SealKey};
-use crate::tokens::stored::{self, Connection, Installation, MemberToken};
-use crate::tokens::{Token, TokenSource};
 
 /// Bolt's cookie name: the browser that started the flow.
 pub const STATE_COOKIE: &str = "slack-app-oauth-state";
@@ -238,143 +241,6 @@ impl OAuth {
         }
         url.into()
     }
-
-    /// Turns a redirect's `code` into a connected member: the state's nonce used once, the code
-    /// exchanged, the member's token checked with `auth.test`, then sealed and stored (and the
-    /// workspace's bot token, when this install added it).
-    pub fn complete(
-        &self,
-        store: &dyn Store,
-        slack: &SlackClient,
-        nonce: &str,
-        code: &str,
-        now: u64,
-    ) -> Result<Connected, ConnectError> {
-        if !stored::use_state_once(store, nonce, now).map_err(ConnectError::Store)? {
-            return Err(ConnectError::State(StateProblem::Replayed));
-        }
-        let access = slack
-            .oauth_access(&self.client, code, &self.redirect_uri())
-            .map_err(ConnectError::Slack)?;
-        let user = UserId::parse(&access.user_id).map_err(|_| {
-            ConnectError::Store(anyhow::anyhow!("Slack named no member ID it could use"))
-        })?;
-        let Some(granted) = &access.user else {
-            return Err(ConnectError::NoUserToken);
-        };
-        // The token must be the member's own, as Slack says it is.
-        let identity = slack
-            .auth_test(&Token {
-                secret: granted.access.clone(),
-                source: TokenSource::Connected(user.clone()),
-                team: Some(access.team_id.clone()),
-            })
-            .map_err(ConnectError::Slack)?;
-        if identity.user_id != user.as_str() {
-            return Err(ConnectError::Store(anyhow::anyhow!(
-                "Slack gave a token of {} for {user}",
-                identity.user_id
-            )));
-        }
-        self.store_tokens(store, &access, &user, now)
-            .map_err(ConnectError::Store)?;
-        Ok(Connected {
-            user,
-            handle: identity.user,
-            team_id: access.team_id.clone(),
-            team_name: if access.team_name.is_empty() {
-                identity.team
-            } else {
-                access.team_name.clone()
-            },
-            workspace_url: identity.url,
-            app_id: access.app_id.clone(),
-        })
-    }
-
-    fn store_tokens(
-        &self,
-        store: &dyn Store,
-        access: &Access,
-        user: &UserId,
-        now: u64,
-    ) -> Result<()> {
-        let team = &access.team_id;
-        let granted = access.user.as_ref().expect("checked by the caller");
-        let binding = |what| stored::member_binding(team, user, what);
-        stored::save_member(
-            store,
-            &MemberToken {
-                team: team.clone(),
-                team_name: access.team_name.clone(),
-                user: user.clone(),
-                scopes: granted.scopes.clone(),
-                access: self
-                    .key
-                    .seal(&binding("access"), granted.access.expose().as_bytes()),
-                refresh: granted
-                    .refresh
-                    .as_ref()
-                    .map(|r| self.key.seal(&binding("refresh"), r.expose().as_bytes())),
-                expires_at: granted.expires_in.map(|s| now + s),
-                connected_at: now,
-                connection: Connection::Connected,
-                refreshing: None,
-                reminded_at: None,
-            },
-        )?;
-        if let Some(bot) = &access.bot {
-            let binding = |what| stored::installation_binding(team, what);
-            stored::save_installation(
-                store,
-                &Installation {
-                    team: team.clone(),
-                    team_name: access.team_name.clone(),
-                    bot_user_id: access.bot_user_id.clone(),
-                    app_id: access.app_id.clone(),
-                    scopes: bot.scopes.clone(),
-                    bot: self
-                        .key
-                        .seal(&binding("bot"), bot.access.expose().as_bytes()),
-                    refresh: bot
-                        .refresh
-                        .as_ref()
-                        .map(|r| self.key.seal(&binding("refresh"), r.expose().as_bytes())),
-                    expires_at: bot.expires_in.map(|s| now + s),
-                    installed_at: now,
-                    installed_by: Some(user.clone()),
-                },
-            )
-            .context("storing the workspace's installation")?;
-        }
-        Ok(())
-    }
-}
-
-/// A member who just connected.
-#[derive(Debug, Clone)]
-pub struct Connected {
-    pub user: UserId,
-    /// Their handle, as `auth.test` has it.
-    pub handle: String,
-    pub team_id: String,
-    pub team_name: String,
-    /// The workspace's address, for the way back to Slack.
-    pub workspace_url: String,
-    pub app_id: String,
-}
-
-/// Why connecting failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    #[error("{0}")]
-    State(StateProblem),
-    #[error("Slack refused: {0}")]
-    Slack(SlackError),
-    #[error("Slack gave no user token: the app must ask for user scopes ({USER_SCOPES})")]
-    NoUserToken,
-    #[error("storing the connection failed: {0:#}")]
-    Store(anyhow::Error),
 }
 
 #[cfg(test)]

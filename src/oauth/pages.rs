@@ -1,7 +1,7 @@
 //! The HTML pages a member sees while connecting: small, self-contained (no external asset, no
 //! script), and built by pure functions from what they show.
 
-use crate::connect::Connected;
+use crate::oauth::Connected;
 
 /// Text made safe to place in HTML.
 pub fn escape(text: &str) -> String {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::connect::STATE_SECONDS;
+use crate::oauth::STATE_SECONDS;
 use crate::store::Store;
 use crate::tokens::stored::OUTCOMES_PREFIX;
 

@@ -1,0 +1,154 @@
+//! The code exchange: Slack's redirect carries a `code`, which becomes a connected member once
+//! the state's nonce is used (once, on every replica), the code is exchanged with
+//! `oauth.v2.access`, and the token Slack gave is checked to be the member's own with
+//! `auth.test`; then it is sealed and stored (with the workspace's bot token when the install
+//! added it).
+
+use anyhow::{Context, Result};
+
+use super::{OAuth, StateProblem, USER_SCOPES};
+use crate::presets::UserId;
+use crate::slack::oauth::Access;
+use crate::slack::{SlackClient, SlackError};
+use crate::store::Store;
+use crate::tokens::stored::{self, Connection, Installation, MemberToken};
+use crate::tokens::{Token, TokenSource};
+
+impl OAuth {
+    /// Turns a redirect's `code` into a connected member: the state's nonce used once, the code
+    /// exchanged, the member's token checked with `auth.test`, then sealed and stored (and the
+    /// workspace's bot token, when this install added it).
+    pub fn complete(
+        &self,
+        store: &dyn Store,
+        slack: &SlackClient,
+        nonce: &str,
+        code: &str,
+        now: u64,
+    ) -> Result<Connected, ConnectError> {
+        if !stored::use_state_once(store, nonce, now).map_err(ConnectError::Store)? {
+            return Err(ConnectError::State(StateProblem::Replayed));
+        }
+        let access = slack
+            .oauth_access(&self.client, code, &self.redirect_uri())
+            .map_err(ConnectError::Slack)?;
+        let user = UserId::parse(&access.user_id).map_err(|_| {
+            ConnectError::Store(anyhow::anyhow!("Slack named no member ID it could use"))
+        })?;
+        let Some(granted) = &access.user else {
+            return Err(ConnectError::NoUserToken);
+        };
+        // The token must be the member's own, as Slack says it is.
+        let identity = slack
+            .auth_test(&Token {
+                secret: granted.access.clone(),
+                source: TokenSource::Connected(user.clone()),
+                team: Some(access.team_id.clone()),
+            })
+            .map_err(ConnectError::Slack)?;
+        if identity.user_id != user.as_str() {
+            return Err(ConnectError::Store(anyhow::anyhow!(
+                "Slack gave a token of {} for {user}",
+                identity.user_id
+            )));
+        }
+        self.store_tokens(store, &access, &user, now)
+            .map_err(ConnectError::Store)?;
+        Ok(Connected {
+            user,
+            handle: identity.user,
+            team_id: access.team_id.clone(),
+            team_name: if access.team_name.is_empty() {
+                identity.team
+            } else {
+                access.team_name.clone()
+            },
+            workspace_url: identity.url,
+            app_id: access.app_id.clone(),
+        })
+    }
+
+    fn store_tokens(
+        &self,
+        store: &dyn Store,
+        access: &Access,
+        user: &UserId,
+        now: u64,
+    ) -> Result<()> {
+        let team = &access.team_id;
+        let granted = access.user.as_ref().expect("checked by the caller");
+        let binding = |what| stored::member_binding(team, user, what);
+        stored::save_member(
+            store,
+            &MemberToken {
+                team: team.clone(),
+                team_name: access.team_name.clone(),
+                user: user.clone(),
+                scopes: granted.scopes.clone(),
+                access: self
+                    .key
+                    .seal(&binding("access"), granted.access.expose().as_bytes()),
+                refresh: granted
+                    .refresh
+                    .as_ref()
+                    .map(|r| self.key.seal(&binding("refresh"), r.expose().as_bytes())),
+                expires_at: granted.expires_in.map(|s| now + s),
+                connected_at: now,
+                connection: Connection::Connected,
+                refreshing: None,
+                reminded_at: None,
+            },
+        )?;
+        if let Some(bot) = &access.bot {
+            let binding = |what| stored::installation_binding(team, what);
+            stored::save_installation(
+                store,
+                &Installation {
+                    team: team.clone(),
+                    team_name: access.team_name.clone(),
+                    bot_user_id: access.bot_user_id.clone(),
+                    app_id: access.app_id.clone(),
+                    scopes: bot.scopes.clone(),
+                    bot: self
+                        .key
+                        .seal(&binding("bot"), bot.access.expose().as_bytes()),
+                    refresh: bot
+                        .refresh
+                        .as_ref()
+                        .map(|r| self.key.seal(&binding("refresh"), r.expose().as_bytes())),
+                    expires_at: bot.expires_in.map(|s| now + s),
+                    installed_at: now,
+                    installed_by: Some(user.clone()),
+                },
+            )
+            .context("storing the workspace's installation")?;
+        }
+        Ok(())
+    }
+}
+
+/// A member who just connected.
+#[derive(Debug, Clone)]
+pub struct Connected {
+    pub user: UserId,
+    /// Their handle, as `auth.test` has it.
+    pub handle: String,
+    pub team_id: String,
+    pub team_name: String,
+    /// The workspace's address, for the way back to Slack.
+    pub workspace_url: String,
+    pub app_id: String,
+}
+
+/// Why connecting failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    State(StateProblem),
+    #[error("Slack refused: {0}")]
+    Slack(SlackError),
+    #[error("Slack gave no user token: the app must ask for user scopes ({USER_SCOPES})")]
+    NoUserToken,
+    #[error("storing the connection failed: {0:#}")]
+    Store(anyhow::Error),
+}
