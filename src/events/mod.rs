@@ -157,6 +157,47 @@ fn home_opened(raw: &str, team_id: Option<String>) -> Result<Envelope, ParseErro
     })
 }
 
+/// Reads one event (an `event_callback`'s `event`, or an event delivered alone), with the
+/// event ID and team its envelope gave.
+pub fn parse_event(
+    raw: &str,
+    event_id: Option<String>,
+    team_id: Option<String>,
+) -> Result<Envelope, ParseError> {
+    let inner: InnerKind =
+        serde_json::from_str(raw).map_err(|e| ParseError(format!("event: {e}")))?;
+    let kind = match inner.kind.as_str() {
+        "user_change" => UserEventKind::UserChange,
+        "user_status_changed" => UserEventKind::UserStatusChanged,
+        "tokens_revoked" => return tokens_revoked(raw, team_id),
+        "app_uninstalled" => {
+            return Ok(Envelope::AppUninstalled {
+                team_id: team_id
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| ParseError("app_uninstalled without a team_id".into()))?,
+            })
+        }
+        "app_home_opened" => return home_opened(raw, team_id),
+        _ => return Ok(Envelope::Other { kind: inner.kind }),
+    };
+    let event_id = event_id
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| ParseError("event_callback without an event_id".into()))?;
+    let Inner { user } =
+        serde_json::from_str(raw).map_err(|e| ParseError(format!("{}: {e}", inner.kind)))?;
+    let team_id = team_id.or(user.team_id).unwrap_or_default();
+    Ok(Envelope::User(Box::new(UserEvent {
+        kind,
+        event_id,
+        team_id,
+        user: user.id,
+        deleted: user.deleted,
+        is_bot: user.is_bot,
+        status_emoji: user.profile.status_emoji.clone(),
+        profile: user.profile,
+    })))
+}
+
 /// Reads a request body (after its signature was checked).
 pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
     let outer: Outer<'_> = serde_json::from_slice(body).map_err(|e| ParseError(format!("{e}")))?;
@@ -171,39 +212,7 @@ pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
             let raw = outer
                 .event
                 .ok_or_else(|| ParseError("event_callback without an event".into()))?;
-            let inner: InnerKind =
-                serde_json::from_str(raw.get()).map_err(|e| ParseError(format!("event: {e}")))?;
-            let kind = match inner.kind.as_str() {
-                "user_change" => UserEventKind::UserChange,
-                "user_status_changed" => UserEventKind::UserStatusChanged,
-                "tokens_revoked" => return tokens_revoked(raw.get(), outer.team_id),
-                "app_uninstalled" => {
-                    return Ok(Envelope::AppUninstalled {
-                        team_id: outer.team_id.filter(|t| !t.is_empty()).ok_or_else(|| {
-                            ParseError("app_uninstalled without a team_id".into())
-                        })?,
-                    })
-                }
-                "app_home_opened" => return home_opened(raw.get(), outer.team_id),
-                _ => return Ok(Envelope::Other { kind: inner.kind }),
-            };
-            let event_id = outer
-                .event_id
-                .filter(|id| !id.is_empty())
-                .ok_or_else(|| ParseError("event_callback without an event_id".into()))?;
-            let Inner { user } = serde_json::from_str(raw.get())
-                .map_err(|e| ParseError(format!("{}: {e}", inner.kind)))?;
-            let team_id = outer.team_id.or(user.team_id).unwrap_or_default();
-            Ok(Envelope::User(Box::new(UserEvent {
-                kind,
-                event_id,
-                team_id,
-                user: user.id,
-                deleted: user.deleted,
-                is_bot: user.is_bot,
-                status_emoji: user.profile.status_emoji.clone(),
-                profile: user.profile,
-            })))
+            parse_event(raw.get(), outer.event_id, outer.team_id)
         }
         _ => Ok(Envelope::Other { kind: outer.kind }),
     }

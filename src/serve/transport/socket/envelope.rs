@@ -18,12 +18,39 @@ pub(super) enum Heard {
     Disconnect(String),
 }
 
+/// What a Socket Mode message is, by its `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    Hello,
+    Disconnect,
+    EventsApi,
+    Interactive,
+    SlashCommands,
+    /// A type this version does not know (or none): acknowledged and ignored.
+    #[serde(other)]
+    #[default]
+    Other,
+}
+
+impl Kind {
+    /// Its name in the metrics.
+    fn label(self) -> &'static str {
+        match self {
+            Kind::EventsApi => "events_api",
+            Kind::Interactive => "interactive",
+            Kind::SlashCommands => "slash_commands",
+            Kind::Hello | Kind::Disconnect | Kind::Other => "other",
+        }
+    }
+}
+
 /// A Socket Mode message, its payload left unparsed (an event's is read once, by the same
 /// reader as an HTTP body).
 #[derive(serde::Deserialize)]
 struct Incoming<'a> {
     #[serde(rename = "type", default)]
-    kind: &'a str,
+    kind: Kind,
     #[serde(default)]
     envelope_id: Option<&'a str>,
     #[serde(default)]
@@ -38,7 +65,7 @@ struct Incoming<'a> {
 
 /// The inbox's kind of message for an envelope's payload.
 fn inbound(
-    kind: &str,
+    kind: Kind,
     envelope_id: &str,
     payload: &str,
     retry: bool,
@@ -48,20 +75,24 @@ fn inbound(
             .map_err(|err| events::ParseError::new(format!("payload: {err}")))
     };
     match kind {
-        "events_api" => {
+        Kind::EventsApi => {
             let envelope = match events::parse(payload.as_bytes()) {
+                // Some deliveries carry the inner event alone: read as it is, with the
+                // envelope's ID for the event's.
                 Ok(events::Envelope::Other { .. }) | Err(_) => {
-                    // Some deliveries carry the inner event alone.
-                    let event = json(payload)?;
-                    let body = json!({"type": "event_callback", "event_id": envelope_id,
-                                      "team_id": event["team"], "event": event});
-                    events::parse(body.to_string().as_bytes())?
+                    #[derive(serde::Deserialize)]
+                    struct Team {
+                        #[serde(default)]
+                        team: Option<String>,
+                    }
+                    let team = serde_json::from_str::<Team>(payload).ok().and_then(|t| t.team);
+                    events::parse_event(payload, Some(envelope_id.to_owned()), team)?
                 }
                 Ok(envelope) => envelope,
             };
             Ok(Inbound::Event { envelope, retry })
         }
-        "interactive" => Ok(Inbound::Interaction(json(payload)?)),
+        Kind::Interactive => Ok(Inbound::Interaction(json(payload)?)),
         _ => {
             let fields = json(payload)?;
             SlashCommand::from_fields(|name| fields[name].as_str().map(str::to_owned))
@@ -79,35 +110,33 @@ pub(super) fn hear(inbox: &Inbox, text: &str) -> Heard {
         return Heard::Nothing;
     };
     let kind = message.kind;
-    if kind == "disconnect" {
+    if kind == Kind::Disconnect {
         return Heard::Disconnect(message.reason.unwrap_or_default().to_owned());
     }
     let Some(envelope_id) = message.envelope_id else {
-        log::debug!("Socket Mode: a {kind} message");
+        log::debug!("Socket Mode: a {kind:?} message");
         return Heard::Nothing;
     };
-    let label = match kind {
-        "events_api" => "events_api",
-        "interactive" => "interactive",
-        "slash_commands" => "slash_commands",
-        _ => {
-            log::debug!("Socket Mode: acknowledged a {kind} envelope this version ignores");
-            inbox.record(Via::Socket("other"), EventOutcome::Ignored, started);
-            return Heard::Ack(json!({ "envelope_id": envelope_id }).to_string());
-        }
-    };
+    if matches!(kind, Kind::Hello | Kind::Other) {
+        log::debug!("Socket Mode: acknowledged an envelope this version ignores");
+        inbox.record(Via::Socket(kind.label()), EventOutcome::Ignored, started);
+        return Heard::Ack(json!({ "envelope_id": envelope_id }).to_string());
+    }
     let payload = message.payload.map_or("null", |p| p.get());
     let retry = message.retry_attempt.unwrap_or(0) > 0;
     let (outcome, answer) = match inbound(kind, envelope_id, payload, retry) {
         Ok(inbound) => inbox.dispatch(inbound),
         Err(err) => {
-            log::warn!("Socket Mode: a {kind} envelope was not understood: {err}");
+            log::warn!(
+                "Socket Mode: a {} envelope was not understood: {err}",
+                kind.label()
+            );
             (EventOutcome::Malformed, Answer::empty(400))
         }
     };
-    inbox.record(Via::Socket(label), outcome, started);
+    inbox.record(Via::Socket(kind.label()), outcome, started);
     // Busy: Slack delivers an unacknowledged event again.
-    if answer.status == 503 && !answer.no_retry && kind == "events_api" {
+    if answer.status == 503 && !answer.no_retry && kind == Kind::EventsApi {
         return Heard::Nothing;
     }
     let mut ack = json!({ "envelope_id": envelope_id });
