@@ -99,9 +99,9 @@ fn pause_puts_the_usual_profile_back_and_holds_it_until_resume() {
     world
         .slack
         .set_status("U0ANA0001", ":face_with_thermometer:");
+    let seen = serve.events_seen();
     serve.user_change(&world.slack.member("U0ANA0001"));
-    std::thread::sleep(Duration::from_secs(1));
-    serve.settle(3.0);
+    serve.idle_after(seen + 1.0);
     let out = world.run(&["poll", "--json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["members"][0]["outcome"], "paused", "{report}");

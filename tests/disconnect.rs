@@ -91,11 +91,12 @@ fn a_dead_token_disconnects_the_member_who_is_told_how_to_connect_again_once_a_d
     );
 
     // More status changes: nothing retries her token, and no second message today.
+    let seen = serve.events_seen();
     world.slack.set_status("U0ANA0001", "");
     serve.user_change(&world.slack.member("U0ANA0001"));
     world.slack.set_status("U0ANA0001", ":palm_tree:");
     serve.user_change(&world.slack.member("U0ANA0001"));
-    std::thread::sleep(Duration::from_secs(2));
+    serve.idle_after(seen + 2.0);
     assert_eq!(world.slack.messages().len(), 1);
     let writes = world
         .slack
@@ -152,8 +153,9 @@ fn disconnect_on_the_home_tab_puts_the_usual_profile_back_then_forgets_the_token
     // Nothing acts for her any more.
     world.slack.clear_calls();
     world.slack.set_status("U0ANA0001", ":palm_tree:");
+    let seen = serve.events_seen();
     serve.user_change(&world.slack.member("U0ANA0001"));
-    std::thread::sleep(Duration::from_secs(1));
+    serve.idle_after(seen + 1.0);
     serve.settle(2.0);
     assert_eq!(world.slack.display_name("U0ANA0001"), "Ana");
     assert_eq!(

@@ -206,6 +206,7 @@ fn onboard_killed_at_random_points_leaves_the_store_consistent(scene: Scene) {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        // Killed at a random moment of its work: the moment is what is tested.
         std::thread::sleep(Duration::from_millis(fastrand::u64(0..=40 + round * 25)));
         let _ = child.kill();
         if child.wait().unwrap().success() {

@@ -214,6 +214,7 @@ fn a_home_opened_a_thousand_times_is_published_one_at_a_time() {
     wait_until("her Home", Duration::from_secs(20), || {
         serve.health()["app_jobs"] == 0 && world.slack.home("U0ANA0001").is_some()
     });
+    // A publish already sent lands within Slack's latency: counted after that long.
     std::thread::sleep(latency * 2);
     let publishes: Vec<Instant> = world
         .slack

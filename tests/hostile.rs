@@ -174,6 +174,8 @@ fn thousands_of_hostile_connections_from_one_address_cannot_starve_slack() {
         let health_took = sent.elapsed();
         assert_eq!(health.status, 200, "round {round}");
         slowest = slowest.max(event_took).max(health_took);
+        // Time is what is tested: the rounds spread over seconds while the hostile clients
+        // hold on, so a server they could starve would show it.
         std::thread::sleep(Duration::from_millis(700));
     }
     eprintln!("slowest answer to a fresh client: {slowest:?}");
@@ -477,7 +479,8 @@ fn a_big_picture_to_many_clients_that_never_read_costs_one_copy() {
         Duration::from_secs(30),
         || serve.health()["connections"].as_u64().unwrap_or(0) >= 100,
     );
-    // Each answer has gone as far as a client that never reads lets it.
+    // Time is what is tested: given two seconds, each answer goes as far as a client that
+    // never reads lets it, and memory must not grow with what waits.
     std::thread::sleep(Duration::from_secs(2));
     let grown = resident_kib(pid).saturating_sub(before);
     assert!(grown < 50 * 1024, "resident memory grew by {grown} KiB");

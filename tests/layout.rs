@@ -145,6 +145,7 @@ fn a_poll_killed_at_random_points_leaves_every_members_state_readable(scene: Sce
             .spawn()
             .unwrap();
         let started = Instant::now();
+        // Killed at a random moment of its work: the moment is what is tested.
         std::thread::sleep(Duration::from_millis(fastrand::u64(100..700)));
         let _ = child.kill();
         let _ = child.wait();

@@ -348,29 +348,19 @@ fn poll_every_stops_cleanly_on_sigterm() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait for two cycles' reads, then ask it to stop.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    // The first cycle: three reads, and two photos read back; then the second cycle's reads.
-    while count(&world, "users.profile.get") < 5 + 3 {
-        assert!(std::time::Instant::now() < deadline, "no second cycle");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // Wait for two cycles' reads, then ask it to stop. The first cycle: three reads, and two
+    // photos read back; then the second cycle's reads.
+    support::wait_until("a second cycle", Duration::from_secs(20), || {
+        count(&world, "users.profile.get") >= 5 + 3
+    });
     let status = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    let code = loop {
-        if let Some(code) = child.try_wait().unwrap() {
-            break code;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "poll --every did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let code = support::wait_for("poll --every stops", Duration::from_secs(5), || {
+        child.try_wait().unwrap()
+    });
     let out = child.wait_with_output().unwrap();
     assert_eq!(code.code(), Some(0), "{}", show(&out));
     let lines: Vec<Value> = stdout(&out)

@@ -212,6 +212,7 @@ fn serve_refreshes_a_quiet_members_token_and_a_dead_one_disconnects_them() {
             .unwrap()
             .starts_with("disconnected")
     });
+    // Time is what is tested here: a second on, the refused refresh was not tried again.
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(
         world.slack.refreshes(),

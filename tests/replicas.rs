@@ -149,7 +149,11 @@ fn a_killed_processs_claim_frees_its_member_within_30_s() {
         world.applied()["claims"]["U0ANA0001"].is_object()
     });
     // Held past its first renewal: a living holder keeps it.
-    std::thread::sleep(statusinator::lease::RENEW_EVERY + Duration::from_secs(1));
+    let until = || world.applied()["claims"]["U0ANA0001"]["until"].as_u64();
+    let first = until().unwrap();
+    wait_until("serve renews its claim", Duration::from_secs(30), || {
+        until().is_some_and(|now| now > first)
+    });
     drop(serve); // SIGKILL: nothing is released
     let killed_at = support::serve::now();
     let until = world.applied()["claims"]["U0ANA0001"]["until"]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use support::serve::{self, echo_changes, now, sign, user_change, Serve, SECRET};
-use support::{images, Scene, World};
+use support::{images, wait_until, Scene, World};
 
 /// Ana and Ben with vacation (name + photo) and default presets; Cat is in the workspace but
 /// not onboarded.
@@ -25,15 +25,11 @@ fn team(scene: Scene) -> World {
 /// Waits until the service counted `n` events with this outcome.
 fn wait_for_events(serve: &Serve, outcome: &str, n: f64) {
     let series = format!("statusinator_events_total{{outcome=\"{outcome}\"}}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while serve.metric(&series) < n {
-        assert!(
-            Instant::now() < deadline,
-            "{series} stayed at {} (wanted {n})",
-            serve.metric(&series)
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        &format!("{series} reaches {n}"),
+        Duration::from_secs(20),
+        || serve.metric(&series) >= n,
+    );
 }
 
 fn status_change_is_applied_and_its_echoes_write_nothing(world: World) {
@@ -141,7 +137,8 @@ fn a_member_who_is_not_onboarded_costs_no_call() {
     let mut bot = world.slack.member("U0CAT0003");
     bot.is_bot = true;
     assert_eq!(serve.user_change(&bot).0.status, 200);
-    std::thread::sleep(Duration::from_millis(1500));
+    // Held until users.json is checked again (within a second), then dropped.
+    serve.idle_after(51.0);
     assert_eq!(
         serve.metric("statusinator_events_total{outcome=\"not_onboarded\"}"),
         50.0
@@ -239,13 +236,10 @@ fn a_burst_against_a_slow_slack_gets_exactly_the_designed_answers() {
     };
     // The one worker takes the first request and waits on Slack.
     assert_eq!(change("U0MEM0003").0.status, 200);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while world.slack.calls().is_empty() && serve.health()["queue"] != 0 {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    std::thread::sleep(Duration::from_millis(50));
-    assert_eq!(serve.health()["queue"], 0, "the worker took it");
+    wait_until("the worker takes it", Duration::from_secs(10), || {
+        let health = serve.health();
+        health["working"] == 1 && health["queue"] == 0
+    });
     // Two fit in the queue.
     assert_eq!(change("U0MEM0004").0.status, 200);
     assert_eq!(change("U0MEM0005").0.status, 200);
@@ -406,7 +400,7 @@ fn bad_signatures_stale_timestamps_and_oversize_bodies_are_refused() {
     }
     assert_eq!(serve::read_reply(&mut stream).status, 413);
 
-    std::thread::sleep(Duration::from_millis(200));
+    serve.idle_after(8.0);
     assert!(world.slack.calls().is_empty());
     assert_eq!(
         serve.metric("statusinator_events_total{outcome=\"bad_signature\"}"),

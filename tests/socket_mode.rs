@@ -214,6 +214,8 @@ fn a_refresh_opens_the_new_connection_before_the_old_one_closes() {
             .expect("the old connection acknowledges while its replacement opens");
         assert!(ack["payload"]["text"].is_string(), "{ack}");
         meanwhile.push(id);
+        // Time is what is tested: envelopes keep coming on the old connection over the seconds
+        // its replacement takes to say hello.
         std::thread::sleep(Duration::from_millis(500));
     }
     assert!(

@@ -137,7 +137,9 @@ fn a_status_that_lapses_is_put_back_at_its_end_by_serve_and_by_the_next_poll() {
     let out = world.run(&["poll"]);
     assert!(out.status.success(), "{}", show(&out));
     assert_eq!(world.slack.display_name("U0ANA0001"), "Ana (sick)");
-    std::thread::sleep(Duration::from_secs(3));
+    wait_until("her status lapses", Duration::from_secs(10), || {
+        support::serve::now() > ends
+    });
     let out = world.run(&["poll"]);
     assert!(out.status.success(), "{}", show(&out));
     assert_eq!(world.slack.display_name("U0ANA0001"), "Ana");

@@ -57,9 +57,11 @@ impl Reports for Watch {
                 "members": self.presets.len(),
                 "queue": depths.queue,
                 "dead_letter": depths.dead_letter,
+                "working": depths.working,
                 "unrecorded": depths.unrecorded,
                 "retrying": depths.retrying,
                 "wanted": depths.wanted,
+                "held": self.presets.held(),
                 "lapsing": depths.lapsing,
                 "app_jobs": self.app.jobs().len(),
                 "socket_mode": {

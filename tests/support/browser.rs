@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -67,23 +67,17 @@ impl Browser {
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let client = loop {
-            let attempt = runtime.block_on(
-                ClientBuilder::rustls()
-                    .expect("a TLS setup")
-                    .capabilities(caps.clone())
-                    .connect(&url),
-            );
-            match attempt {
-                Ok(client) => break client,
-                Err(err) if Instant::now() < deadline => {
-                    let _ = err;
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                Err(err) => panic!("chromedriver did not answer: {err}"),
-            }
-        };
+        // chromedriver answers once it is up.
+        let client = super::wait_for("chromedriver answers", Duration::from_secs(20), || {
+            runtime
+                .block_on(
+                    ClientBuilder::rustls()
+                        .expect("a TLS setup")
+                        .capabilities(caps.clone())
+                        .connect(&url),
+                )
+                .ok()
+        });
         Browser {
             client,
             driver,

@@ -229,15 +229,28 @@ pub fn show(output: &Output) -> String {
     )
 }
 
-/// Waits (polling every 50 ms) until `done`, failing the test after `timeout`.
+/// Waits until `done`, failing the test after `timeout`: the one way tests wait for a
+/// condition (it looks every 20 ms).
 pub fn wait_until(what: &str, timeout: std::time::Duration, mut done: impl FnMut() -> bool) {
+    wait_for(what, timeout, || done().then_some(()))
+}
+
+/// Waits until `found` finds something, and returns it; fails the test after `timeout`.
+pub fn wait_for<T>(
+    what: &str,
+    timeout: std::time::Duration,
+    mut found: impl FnMut() -> Option<T>,
+) -> T {
     let deadline = std::time::Instant::now() + timeout;
-    while !done() {
+    loop {
+        if let Some(found) = found() {
+            return found;
+        }
         assert!(
             std::time::Instant::now() < deadline,
             "timed out waiting: {what}"
         );
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 

@@ -108,21 +108,23 @@ pub fn callback(serve: &Serve, location: &str, cookie: Option<&str>) -> Reply {
     let path = &location[location.find("/slack/oauth_redirect").unwrap()..];
     let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
     let mut reply = serve.request("GET", path, &headers, b"");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while reply.status == 202 {
-        assert!(
-            reply.header("Set-Cookie").is_none(),
-            "the state cookie stays while the page waits"
-        );
-        let next = refresh_target(&reply.body);
-        let next = &next[next.find("/slack/connecting").expect("the connecting page")..];
-        assert!(
-            std::time::Instant::now() < deadline,
-            "still connecting after 30 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        reply = serve.request("GET", next, &headers, b"");
-    }
+    super::wait_for(
+        "the connection ends",
+        std::time::Duration::from_secs(30),
+        || {
+            if reply.status != 202 {
+                return Some(());
+            }
+            assert!(
+                reply.header("Set-Cookie").is_none(),
+                "the state cookie stays while the page waits"
+            );
+            let next = refresh_target(&reply.body);
+            let next = &next[next.find("/slack/connecting").expect("the connecting page")..];
+            reply = serve.request("GET", next, &headers, b"");
+            None
+        },
+    );
     reply
 }
 

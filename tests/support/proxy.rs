@@ -137,6 +137,7 @@ impl Proxy {
                                 parser.feed(&buffer[..n], &counts);
                                 asked.store(true, Ordering::SeqCst);
                             } else if asked.swap(false, Ordering::SeqCst) && !latency.is_zero() {
+                                // The stand-in's behaviour: a slow network, as configured.
                                 std::thread::sleep(latency);
                             }
                             if to.write_all(&buffer[..n]).is_err() {

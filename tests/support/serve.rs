@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -113,11 +113,9 @@ impl Serve {
     pub fn start(world: &World, extra: &[&str], env: &[(&str, &str)]) -> Serve {
         let serve = Serve::start_unwaited(world, extra, env);
         // users.json is read in the background: a test's events start once it is in.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while serve.health()["presets"] != "loaded" {
-            assert!(Instant::now() < deadline, "serve never read users.json");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        super::wait_until("serve reads users.json", Duration::from_secs(60), || {
+            serve.health()["presets"] == "loaded"
+        });
         serve
     }
 
@@ -332,20 +330,42 @@ impl Serve {
 
     /// Waits until nothing is queued and workers have applied `applies` requests in all.
     pub fn settle(&self, applies: f64) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let done = self.applies();
+        let what = format!("the service applies {applies} requests");
+        super::wait_until(&what, Duration::from_secs(30), || {
             let health = self.health();
-            if done >= applies && health["queue"] == 0 && health["dead_letter"] == 0 {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the service did not settle: {done} of {applies} applies\n{}",
-                self.get("/metrics").body
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+            self.applies() >= applies && health["queue"] == 0 && health["dead_letter"] == 0
+        });
+    }
+
+    /// Events taken in so far (whatever became of them).
+    pub fn events_seen(&self) -> f64 {
+        self.get("/metrics")
+            .body
+            .lines()
+            .filter(|l| l.starts_with("statusinator_events_total"))
+            .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+            .sum()
+    }
+
+    /// Waits until `events` events were taken in and everything they caused is done: nothing
+    /// queued, dead-lettered, wanted or being worked on, and no app job waiting. What a test
+    /// of "nothing more happens" waits for.
+    pub fn idle_after(&self, events: f64) {
+        let what = format!("{events} events taken in and worked");
+        super::wait_until(&what, Duration::from_secs(30), || {
+            let health = self.health();
+            self.events_seen() >= events
+                && [
+                    "queue",
+                    "dead_letter",
+                    "wanted",
+                    "held",
+                    "working",
+                    "app_jobs",
+                ]
+                .iter()
+                .all(|depth| health[*depth] == 0)
+        });
     }
 
     /// Sends SIGTERM and waits for the exit; returns the exit code and stderr.
@@ -357,17 +377,9 @@ impl Serve {
             .status()
             .unwrap();
         assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "serve did not exit after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let status = super::wait_for("serve exits after SIGTERM", Duration::from_secs(30), || {
+            child.try_wait().unwrap()
+        });
         (status.code(), self.stderr.take().unwrap().join().unwrap())
     }
 

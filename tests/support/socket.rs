@@ -103,6 +103,7 @@ impl SocketMode {
         });
         let socket = SocketMode { base, hub };
         let redelivering = socket.clone();
+        // The stand-in's behaviour: Slack redelivers unacknowledged envelopes on its clock.
         std::thread::spawn(move || loop {
             std::thread::sleep(Duration::from_millis(100));
             redelivering.redeliver_due();
@@ -361,6 +362,7 @@ fn drip(tcp: &mut TcpStream, text: &str, hub: &Arc<(Mutex<Hub>, Condvar)>, id: u
                 h.dripping.insert(id);
             });
         }
+        // The stand-in's behaviour: a frame dripped a byte at a time, as a stalled network.
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -415,6 +417,7 @@ fn connection(stream: TcpStream, hub: &Arc<(Mutex<Hub>, Condvar)>) {
     }
     let delay = hub.0.lock().unwrap().hello_delays.pop_front();
     if let Some(delay) = delay {
+        // The stand-in's behaviour: a hello that takes its time, as configured.
         std::thread::sleep(delay);
     }
     let hello = json!({

@@ -187,6 +187,8 @@ impl std::fmt::Debug for Pipeline {
 pub struct Depths {
     pub queue: usize,
     pub dead_letter: usize,
+    /// Members a worker is busy with.
+    pub working: usize,
     pub wanted: usize,
     pub unrecorded: usize,
     pub retrying: usize,
@@ -227,6 +229,7 @@ impl Pipeline {
         Depths {
             queue,
             dead_letter,
+            working: self.queue.working(),
             wanted: self.wanted.len(),
             unrecorded: self.records.waiting_members().len(),
             retrying: self.retries.len(),

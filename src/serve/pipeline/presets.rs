@@ -209,6 +209,11 @@ impl PresetCache {
 
     /// Keeps an event of a member not in the cache until the next check. Returns whether it
     /// was kept (the oldest are not pushed out: a flood of strangers stays bounded).
+    /// Events held until the next check.
+    pub fn held(&self) -> usize {
+        self.pending.lock().expect("cache lock").len()
+    }
+
     pub fn hold(&self, request: Request) -> bool {
         let mut pending = self.pending.lock().expect("cache lock");
         if pending.len() >= PENDING_LIMIT && !pending.contains_key(&request.user) {

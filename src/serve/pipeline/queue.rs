@@ -193,6 +193,11 @@ impl Queue {
         (inner.waiting.len(), inner.dead.len())
     }
 
+    /// Members a worker is busy with now.
+    pub fn working(&self) -> usize {
+        self.lock().busy.len()
+    }
+
     /// Takes no more requests; workers finish what waits.
     pub fn close(&self) {
         self.lock().closed = true;

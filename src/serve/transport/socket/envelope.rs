@@ -85,7 +85,9 @@ fn inbound(
                         #[serde(default)]
                         team: Option<String>,
                     }
-                    let team = serde_json::from_str::<Team>(payload).ok().and_then(|t| t.team);
+                    let team = serde_json::from_str::<Team>(payload)
+                        .ok()
+                        .and_then(|t| t.team);
                     events::parse_event(payload, Some(envelope_id.to_owned()), team)?
                 }
                 Ok(envelope) => envelope,
