@@ -325,31 +325,9 @@ fn slack_down_for_a_minute_is_waited_out_without_a_storm_and_every_change_lands(
     assert!(of("users.profile.set", "U0CAT0003").is_empty());
 }
 
-/// `n` members with a vacation and a sick preset (names only), each with their own token.
-fn crowd(n: usize) -> (World, Vec<String>) {
-    let mut world = World::local();
-    let mut presets = serde_json::Map::new();
-    let mut ids = Vec::new();
-    for i in 0..n {
-        let id = format!("U0CROWD{i:03}");
-        world.member(&id, &format!("Member {i}"));
-        presets.insert(
-            id.clone(),
-            json!({
-                ":palm_tree:": {"name": format!("Member {i} (away)")},
-                ":face_with_thermometer:": {"name": format!("Member {i} (sick)")},
-                "default": {"name": format!("Member {i}")}
-            }),
-        );
-        ids.push(id);
-    }
-    world.onboard(Value::Object(presets));
-    (world, ids)
-}
-
 #[test]
 fn a_burst_gets_the_designed_answers_and_every_members_latest_status_still_lands() {
-    let (world, ids) = crowd(30);
+    let (world, ids) = World::crowd(Scene::local(), 30);
     world.slack.set_latency(Duration::from_millis(400));
     let serve = Serve::start(&world, &["--workers", "1"], &[]);
     echo_changes(&world, &serve.url);
@@ -412,7 +390,7 @@ fn a_burst_gets_the_designed_answers_and_every_members_latest_status_still_lands
 
 #[test]
 fn after_a_sigkill_serve_converges_by_itself_with_its_reconciling_cycle() {
-    let (world, ids) = crowd(20);
+    let (world, ids) = World::crowd(Scene::local(), 20);
     world.slack.set_latency(Duration::from_millis(1500));
     let serve = Serve::start(&world, &["--workers", "1", "--queue-capacity", "30"], &[]);
     for id in &ids {

@@ -6,25 +6,11 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use support::serve::{click_payload, Serve};
 use support::{images, wait_until, World};
 
 const PUBLIC: &str = "https://statusinator.example.com";
-
-/// Ana (token from the admin's tokens file) and Ben (no token) onboarded; the app's bot.
-fn world() -> (World, String) {
-    let mut world = World::local();
-    world.member("U0ANA0001", "Ana");
-    world.slack.add_member("U0BEN0002", "Ben");
-    let bot = world.slack.add_bot();
-    world.scene.write("beach.png", images::png(512, 512, 1));
-    world.onboard(json!({
-        "U0ANA0001": {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}},
-        "U0BEN0002": {":house:": {"name": "Ben <home> & co"}}
-    }));
-    (world, bot)
-}
 
 fn start(world: &World, bot: &str) -> Serve {
     let key = statusinator::tokens::seal::SealKey::generate();
@@ -57,7 +43,7 @@ fn home_text(world: &World, user: &str, what: &str, ready: impl Fn(&str) -> bool
 
 #[test]
 fn home_shows_each_member_their_own_connection_and_presets() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let serve = start(&world, &bot);
     let sent = Instant::now();
     assert_eq!(serve.home_opened("U0ANA0001").status, 200);
@@ -113,7 +99,7 @@ fn home_shows_each_member_their_own_connection_and_presets() {
 /// Ana, with a photo of her own, on vacation through serve: the change applied whole (its photo
 /// too, and recorded).
 fn ana_on_vacation() -> (World, String, Serve) {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     world
         .slack
         .set_photo_by_hand("U0ANA0001", images::jpeg(700, 700, 9));
@@ -174,7 +160,7 @@ fn pause_and_resume_buttons_change_the_profile_and_the_home_view() {
 /// Ana's Add click opens its modal within the trigger's 3 s (modals have a worker of their own).
 #[test]
 fn a_click_opens_its_modal_whatever_home_publishes_wait() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let serve = start(&world, &bot);
     world.slack.set_latency(Duration::from_millis(300));
     for i in 0..120 {
@@ -204,7 +190,7 @@ fn a_click_opens_its_modal_whatever_home_publishes_wait() {
 /// couple at the end instead of one a click.
 #[test]
 fn a_home_opened_a_thousand_times_is_published_one_at_a_time() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let serve = start(&world, &bot);
     let latency = Duration::from_millis(200);
     world.slack.set_latency(latency);

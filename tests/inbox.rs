@@ -21,7 +21,7 @@ use statusinator::slack::SlackClient;
 use statusinator::store::{Change, Listed, LocalStore, Store};
 use statusinator::tokens::Tokens;
 use support::serve::{click_payload, event_id, preset_values, submission, user_change, TEAM};
-use support::{images, wait_until, Backend, World};
+use support::{wait_until, Backend, World};
 
 const ANA: &str = "U0ANA0001";
 
@@ -190,16 +190,6 @@ impl Drop for Harness {
     }
 }
 
-fn world() -> (World, String) {
-    let mut world = World::local();
-    world.member(ANA, "Ana");
-    let bot = world.slack.add_bot();
-    world.scene.write("beach.png", images::png(512, 512, 1));
-    world.onboard(json!({ANA: {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}}}));
-    world.slack.clear_calls();
-    (world, bot)
-}
-
 fn event(world: &World, id: &str) -> Inbound {
     let body = user_change(&world.slack.member(ANA), id);
     Inbound::Event {
@@ -229,7 +219,7 @@ fn body(answer: &Answer) -> Value {
 
 #[test]
 fn an_event_is_applied_once_and_its_echo_and_redelivery_are_no_news() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let harness = Harness::start(&world, &bot);
     world.slack.set_status(ANA, ":palm_tree:");
     let id = event_id();
@@ -275,7 +265,7 @@ fn an_event_is_applied_once_and_its_echo_and_redelivery_are_no_news() {
 /// that needs the store waits for it, and is done once it answers again.
 #[test]
 fn with_the_store_frozen_every_answer_still_comes_and_the_work_follows() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let harness = Harness::start(&world, &bot);
     harness.gate.close();
 
@@ -340,7 +330,7 @@ fn with_the_store_frozen_every_answer_still_comes_and_the_work_follows() {
 /// asked for at once, ahead of slower work.
 #[test]
 fn with_slack_slow_every_answer_still_comes() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let harness = Harness::start(&world, &bot);
     world.slack.set_latency(Duration::from_secs(30));
     world.slack.set_status(ANA, ":palm_tree:");
@@ -366,7 +356,7 @@ fn with_slack_slow_every_answer_still_comes() {
 /// answered with "Saving…" at once, then the preset is stored and the modal says so.
 #[test]
 fn a_submission_is_answered_at_once_and_saved_after() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let harness = Harness::start(&world, &bot);
     let trigger = world.slack.trigger(ANA);
     harness.answered(click("add", "", &trigger));

@@ -9,29 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use support::{show, Backend, Scene, World};
 
-/// `n` members onboarded with a vacation and a default preset (names only), each with a token.
-fn crowd(scene: Scene, n: usize) -> (World, Vec<String>) {
-    let mut world = World::new(scene);
-    let mut presets = serde_json::Map::new();
-    let mut ids = Vec::new();
-    for i in 0..n {
-        let id = format!("U0LAY{i:04}");
-        world.member(&id, &format!("Member {i}"));
-        presets.insert(
-            id.clone(),
-            json!({
-                ":palm_tree:": {"name": format!("Member {i} (away)")},
-                "default": {"name": format!("Member {i}")}
-            }),
-        );
-        ids.push(id);
-    }
-    world.onboard(Value::Object(presets));
-    (world, ids)
-}
-
 fn an_applied_json_of_the_earlier_layout_is_migrated_losing_nothing(scene: Scene) {
-    let (world, ids) = crowd(scene, 40);
+    let (world, ids) = World::crowd(scene, 40);
     // What an earlier version recorded: everyone on vacation, the names written.
     let mut users = serde_json::Map::new();
     for (i, id) in ids.iter().enumerate() {
@@ -130,7 +109,7 @@ fn every_state_is_readable(world: &World) -> usize {
 }
 
 fn a_poll_killed_at_random_points_leaves_every_members_state_readable(scene: Scene) {
-    let (world, ids) = crowd(scene, 30);
+    let (world, ids) = World::crowd(scene, 30);
     world.slack.set_latency(Duration::from_millis(15));
     for round in 0..6 {
         let status = if round % 2 == 0 { ":palm_tree:" } else { "" };

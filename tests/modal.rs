@@ -16,20 +16,6 @@ use support::{images, wait_until, World};
 const ANA: &str = "U0ANA0001";
 const BEN: &str = "U0BEN0002";
 
-/// Ana (her admin's token) and Ben (his own token) onboarded; the app's bot.
-fn world() -> (World, String) {
-    let mut world = World::local();
-    world.member(ANA, "Ana");
-    world.member(BEN, "Ben");
-    let bot = world.slack.add_bot();
-    world.scene.write("beach.png", images::png(512, 512, 1));
-    world.onboard(json!({
-        ANA: {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}},
-        BEN: {":house:": {"name": "Ben (home)"}}
-    }));
-    (world, bot)
-}
-
 fn start(world: &World, bot: &str) -> Serve {
     Serve::start(world, &[], &[("SLACK_BOT_TOKEN", bot)])
 }
@@ -61,7 +47,7 @@ fn errors(reply: &Reply) -> Value {
 
 #[test]
 fn a_member_adds_a_preset_with_a_photo_and_it_applies_at_once() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let serve = start(&world, &bot);
     // Her status already uses the emoji she is about to add a preset for.
     world.slack.set_status(ANA, ":sunny:");
@@ -129,7 +115,7 @@ fn a_member_adds_a_preset_with_a_photo_and_it_applies_at_once() {
 
 #[test]
 fn each_problem_is_shown_in_its_field_and_nothing_is_written() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let serve = start(&world, &bot);
     let before = world.scene.snapshot();
     let (id, form) = open(&world, &serve, ANA, "add", "");
@@ -197,7 +183,7 @@ fn each_problem_is_shown_in_its_field_and_nothing_is_written() {
 
 #[test]
 fn edit_keeps_the_photo_and_remove_brings_the_usual_profile_back() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let serve = start(&world, &bot);
     let photo = world.picture_key(ANA, ":palm_tree:");
     world.slack.set_status(ANA, ":palm_tree:");
@@ -275,7 +261,7 @@ fn edit_keeps_the_photo_and_remove_brings_the_usual_profile_back() {
 
 #[test]
 fn a_member_only_ever_changes_their_own_presets() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let serve = start(&world, &bot);
     let ana_before = world.scene.users_json()["users"][ANA].clone();
 
@@ -315,7 +301,7 @@ fn a_member_only_ever_changes_their_own_presets() {
 
 #[test]
 fn slow_slack_does_not_slow_the_answers() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let serve = start(&world, &bot);
     world.slack.set_latency(Duration::from_secs(4));
     let (id, form) = open(&world, &serve, ANA, "add", "");
@@ -340,7 +326,7 @@ fn slow_slack_does_not_slow_the_answers() {
 
 #[test]
 fn an_admins_onboard_and_a_members_submit_at_the_same_moment_both_survive() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let serve = start(&world, &bot);
     for round in 0..4 {
         let emoji = format!(":round{round}:");
@@ -382,7 +368,7 @@ fn an_admins_onboard_and_a_members_submit_at_the_same_moment_both_survive() {
 /// does not stay on *Saving…*; it says the preset was not saved, with the form as filled.
 #[test]
 fn a_stop_never_leaves_a_modal_saving() {
-    let (world, bot) = world();
+    let (world, bot) = World::ana_and_ben_with_a_bot();
     let serve = Serve::start(
         &world,
         &["--drain-timeout", "1s"],

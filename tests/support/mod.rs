@@ -13,6 +13,7 @@ pub mod proxy;
 pub mod serve;
 pub mod slack;
 pub mod socket;
+pub mod worlds;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -344,24 +345,6 @@ impl World {
 
     pub fn local() -> World {
         World::new(Scene::local())
-    }
-
-    /// Ana (token in the tokens file) with her own photo, a vacation preset (name and photo)
-    /// and a sick one (name); no `default`, so her usual profile is what comes back. The
-    /// stand-in's record of calls starts empty.
-    pub fn ana_with_her_own_photo() -> World {
-        let mut world = World::local();
-        world.member("U0ANA0001", "Ana");
-        world
-            .slack
-            .set_photo_by_hand("U0ANA0001", images::jpeg(700, 700, 9));
-        world.scene.write("beach.png", images::png(512, 512, 1));
-        world.onboard(serde_json::json!({"U0ANA0001": {
-            ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"},
-            ":face_with_thermometer:": {"name": "Ana (sick)"}
-        }}));
-        world.slack.clear_calls();
-        world
     }
 
     /// Adds a member to the workspace with their own token in the tokens file.

@@ -1,0 +1,66 @@
+//! The worlds tests share: Ana with her own photo, Ana and Ben with the app's bot, a crowd of
+//! members. A test file builds its own only when no world here is the one it needs.
+
+use serde_json::{json, Value};
+
+use super::{images, World};
+
+impl World {
+    /// Ana (token in the tokens file) with her own photo, a vacation preset (name and photo)
+    /// and a sick one (name); no `default`, so her usual profile is what comes back. The
+    /// stand-in's record of calls starts empty.
+    pub fn ana_with_her_own_photo() -> World {
+        let mut world = World::local();
+        world.member("U0ANA0001", "Ana");
+        world
+            .slack
+            .set_photo_by_hand("U0ANA0001", images::jpeg(700, 700, 9));
+        world.scene.write("beach.png", images::png(512, 512, 1));
+        world.onboard(serde_json::json!({"U0ANA0001": {
+            ":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"},
+            ":face_with_thermometer:": {"name": "Ana (sick)"}
+        }}));
+        world.slack.clear_calls();
+        world
+    }
+
+    /// Ana (a vacation preset, name and photo; her token in the tokens file), Ben (a WFH preset
+    /// whose name needs escaping on a page; in Slack, not connected) and the app's bot; returns
+    /// the bot's token.
+    pub fn ana_and_ben_with_a_bot() -> (World, String) {
+        let mut world = World::local();
+        world.member("U0ANA0001", "Ana");
+        world.slack.add_member("U0BEN0002", "Ben");
+        let bot = world.slack.add_bot();
+        world.scene.write("beach.png", images::png(512, 512, 1));
+        world.onboard(json!({
+            "U0ANA0001": {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}},
+            "U0BEN0002": {":house:": {"name": "Ben <home> & co"}}
+        }));
+        world.slack.clear_calls();
+        (world, bot)
+    }
+
+    /// `n` members with a vacation, a sick and a default preset (names only), each with their
+    /// own token in the tokens file; returns their IDs.
+    pub fn crowd(scene: super::Scene, n: usize) -> (World, Vec<String>) {
+        let mut world = World::new(scene);
+        let mut presets = serde_json::Map::new();
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let id = format!("U0CROWD{i:04}");
+            world.member(&id, &format!("Member {i}"));
+            presets.insert(
+                id.clone(),
+                json!({
+                    ":palm_tree:": {"name": format!("Member {i} (away)")},
+                    ":face_with_thermometer:": {"name": format!("Member {i} (sick)")},
+                    "default": {"name": format!("Member {i}")}
+                }),
+            );
+            ids.push(id);
+        }
+        world.onboard(Value::Object(presets));
+        (world, ids)
+    }
+}
