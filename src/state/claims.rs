@@ -145,9 +145,7 @@ mod tests {
     use crate::store::LocalStore;
 
     fn store() -> (tempfile::TempDir, LocalStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path().to_path_buf());
-        (dir, store)
+        crate::store::temp_local()
     }
 
     #[test]

@@ -309,6 +309,14 @@ impl Store for LocalStore {
     }
 }
 
+/// A store in a folder of its own, gone with the guard (for unit tests).
+#[cfg(test)]
+pub fn temp() -> (tempfile::TempDir, LocalStore) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let store = LocalStore::new(dir.path().to_path_buf());
+    (dir, store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

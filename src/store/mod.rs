@@ -11,6 +11,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
+#[cfg(test)]
+pub use local::temp as temp_local;
 pub use local::LocalStore;
 pub use s3::{S3Settings, S3Store};
 

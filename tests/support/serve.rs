@@ -318,14 +318,19 @@ impl Serve {
             .unwrap_or(0.0)
     }
 
-    /// The requests workers have applied so far, whatever came of them.
-    pub fn applies(&self) -> f64 {
+    /// The sum of a metric's series, whatever their labels.
+    pub fn metric_total(&self, name: &str) -> f64 {
         self.get("/metrics")
             .body
             .lines()
-            .filter(|l| l.starts_with("statusinator_applies_total"))
+            .filter(|l| l.starts_with(name))
             .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
             .sum()
+    }
+
+    /// The requests workers have applied so far, whatever came of them.
+    pub fn applies(&self) -> f64 {
+        self.metric_total("statusinator_applies_total")
     }
 
     /// Waits until nothing is queued and workers have applied `applies` requests in all.
@@ -339,12 +344,7 @@ impl Serve {
 
     /// Events taken in so far (whatever became of them).
     pub fn events_seen(&self) -> f64 {
-        self.get("/metrics")
-            .body
-            .lines()
-            .filter(|l| l.starts_with("statusinator_events_total"))
-            .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
-            .sum()
+        self.metric_total("statusinator_events_total")
     }
 
     /// Waits until `events` events were taken in and everything they caused is done: nothing
