@@ -1,7 +1,7 @@
-#![allow(dead_code)]
-
 //! Connecting members through the OAuth routes of serve, over HTTP (the browser's steps
 //! without a browser), against the stand-in's consent page.
+
+#![allow(dead_code)]
 
 use super::serve::{Reply, Serve};
 use super::World;
