@@ -461,6 +461,12 @@ pub struct ServeArgs {
           default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections_per_peer: u32,
 
+    /// The TLS proxies in front of serve (addresses or CIDR blocks, comma-separated): a
+    /// request from one is taken as from the client its X-Forwarded-For names
+    #[arg(long = "trusted-proxy", env = "STATUSINATOR_TRUSTED_PROXIES", value_name = "CIDR",
+          value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Socket Mode connections kept open (with SLACK_APP_TOKEN; Slack allows 10 an app)
     #[arg(long, env = "STATUSINATOR_SOCKET_CONNECTIONS", value_name = "N", default_value_t = 2,
           value_parser = clap::value_parser!(u8).range(1..=10))]
@@ -469,6 +475,16 @@ pub struct ServeArgs {
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e}: give a duration like 8s or 1m"))
+}
+
+/// A proxy's address, or a block of them (`10.0.0.0/8`, `::1`).
+fn parse_proxy(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            format!("{text:?} is not an address or a CIDR block (such as 127.0.0.1 or 10.0.0.0/8)")
+        })
 }
 
 /// A period, or `0` for never (zero).

@@ -142,6 +142,7 @@ impl Harness {
             oauth: None,
             max_connections: 100,
             max_connections_per_peer: 10,
+            trusted_proxies: Vec::new(),
             socket: None,
         };
         let running = Running::start(&config, store, slack, tokens, &Stop::default()).unwrap();

@@ -37,6 +37,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> Result<ExitCode> {
         oauth: oauth.clone(),
         max_connections: args.max_connections as usize,
         max_connections_per_peer: args.max_connections_per_peer as usize,
+        trusted_proxies: args.trusted_proxies.clone(),
         socket,
     };
     let store: Arc<dyn Store> = settings.store.open()?.into();

@@ -27,6 +27,8 @@ pub struct Config {
     /// Connections open at once, in all and from one address.
     pub max_connections: usize,
     pub max_connections_per_peer: usize,
+    /// The TLS proxies in front, whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Socket Mode; `None`: Slack posts to the Request URL.
     pub socket: Option<SocketConfig>,
 }

@@ -389,6 +389,7 @@ pub fn run(
         parts.app.clone(),
         parts.watch.clone(),
         parts.watch.connections.clone(),
+        config.trusted_proxies.clone(),
     );
     server.serve(listener, &stop)?;
     // The drain's deadline counts from the stop.

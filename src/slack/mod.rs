@@ -290,6 +290,12 @@ impl SlackClient {
 
     /// Publishes a member's Home tab (`views.publish`, the bot token): it replaces whatever
     /// the member's Home showed.
+    /// How long a `views.publish` with `token` would wait for its turn now (zero: none).
+    pub fn publish_wait(&self, token: &Token) -> Duration {
+        self.pacer
+            .wait_for(Auth::Bearer(token).team(), Method::ViewsPublish)
+    }
+
     pub fn publish_home(
         &self,
         token: &Token,

@@ -43,6 +43,31 @@ impl Pacer {
         }
     }
 
+    /// How long a call of `method` would wait for its turn now (zero: none), without taking it.
+    pub fn wait_for(&self, team: &str, method: Method) -> Duration {
+        let now = Instant::now();
+        let limit = method.per_minute() as usize;
+        let lanes = self.lanes.lock().expect("pacer lock");
+        let Some(lane) = lanes.get(&(team.to_owned(), method)) else {
+            return Duration::ZERO;
+        };
+        let paused = lane
+            .paused_until
+            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
+        let in_window: Vec<&Instant> = lane
+            .calls
+            .iter()
+            .filter(|t| now.saturating_duration_since(**t) < WINDOW)
+            .collect();
+        let full = if in_window.len() < limit {
+            Duration::ZERO
+        } else {
+            let oldest = **in_window.iter().min().expect("the window is full");
+            (oldest + WINDOW).saturating_duration_since(now)
+        };
+        paused.max(full)
+    }
+
     /// The call that took its turn at `turn` has been answered: it counts from now.
     pub fn finished(&self, team: &str, method: Method, turn: Instant) {
         let now = Instant::now();

@@ -5,10 +5,8 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::Instant;
 
-use super::{App, Job};
+use super::{exchanges, App, Job};
 use crate::oauth::connecting::{self, Outcome, Seen};
 use crate::oauth::pages;
 use crate::oauth::{
@@ -16,46 +14,6 @@ use crate::oauth::{
 };
 use crate::secret::SecretString;
 use crate::serve::answer::Answer;
-
-/// Code exchanges one client address may start in a burst, and how often it earns another:
-/// a flood of junk redirects from one address cannot spend the Slack budget everyone shares.
-const EXCHANGES_BURST: f64 = 5.0;
-const EXCHANGE_EVERY_SECONDS: f64 = 12.0;
-/// Addresses remembered at most (the oldest are forgotten past it).
-const EXCHANGE_ADDRESSES: usize = 10_000;
-
-/// A token bucket of code exchanges per client address. Written by the threads that work
-/// redirects; one lock, held only for the map.
-#[derive(Debug, Default)]
-pub struct ExchangeLimit {
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-impl ExchangeLimit {
-    /// Takes one exchange for `peer`; false when it has none left for now.
-    pub fn take(&self, peer: IpAddr) -> bool {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().expect("exchanges lock");
-        if buckets.len() >= EXCHANGE_ADDRESSES && !buckets.contains_key(&peer) {
-            // Forget the addresses that are full again (they lose nothing).
-            buckets.retain(|_, (tokens, at)| {
-                *tokens + at.elapsed().as_secs_f64() / EXCHANGE_EVERY_SECONDS < EXCHANGES_BURST
-            });
-            if buckets.len() >= EXCHANGE_ADDRESSES {
-                return false;
-            }
-        }
-        let (tokens, at) = buckets.entry(peer).or_insert((EXCHANGES_BURST, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() / EXCHANGE_EVERY_SECONDS)
-            .min(EXCHANGES_BURST);
-        *at = now;
-        if *tokens < 1.0 {
-            return false;
-        }
-        *tokens -= 1.0;
-        true
-    }
-}
 
 /// The cookie's attributes: only sent back to `/slack`, never to scripts, Lax so that Slack's
 /// top-level redirect carries it, Secure on https.
@@ -136,7 +94,7 @@ impl App {
         query: &str,
         cookie_header: Option<&str>,
         now: u64,
-        peer: IpAddr,
+        client: IpAddr,
     ) -> Answer {
         let Some(oauth) = &self.oauth else {
             return off();
@@ -185,17 +143,18 @@ impl App {
                 "Slack's answer had no code in it. Start again.".to_owned(),
             );
         };
-        // The state is good; a code exchange costs Slack's budget: a few per address.
-        if !self.exchanges.take(peer) {
-            log::warn!("refused a code exchange from {peer}: too many from that address");
+        // The state is good; a code exchange costs Slack's budget: an address whose exchanges
+        // keep failing gets few.
+        if !self.exchanges.begin(client) {
+            log::warn!("refused a code exchange from {client}: too many failed from that address");
             return Answer {
-                retry_after: Some(EXCHANGE_EVERY_SECONDS as u64),
+                retry_after: Some(exchanges::FAILURE_EVERY.as_secs()),
                 ..failed(
                     oauth,
                     429,
                     "Too many tries",
-                    "Too many connections were tried from your address. Wait a minute, then \
-                     start again."
+                    "Too many connections failed from your address. Wait a minute, then start \
+                     again."
                         .to_owned(),
                 )
             };
@@ -203,6 +162,7 @@ impl App {
         // The same redirect again (a second click, a reload) waits for the first exchange.
         if self.connecting.seen(&nonce) == Seen::Unknown {
             if !self.connecting.begin(&nonce) {
+                self.exchanges.end(client, false);
                 return Answer {
                     retry_after: Some(5),
                     ..failed(
@@ -217,7 +177,11 @@ impl App {
             self.jobs.push(Job::Connect {
                 nonce,
                 code: SecretString::new(code.clone()),
+                client,
             });
+        } else {
+            // Worked already: this one costs no exchange.
+            self.exchanges.end(client, false);
         }
         waiting(oauth, state.unwrap_or_default())
     }
@@ -288,8 +252,9 @@ impl App {
 
     /// The code exchange (an app job): Slack's `oauth.v2.access`, the token sealed into the
     /// store, and the outcome kept for the page the browser is looking at.
-    pub(super) fn finish_connect(&self, nonce: &str, code: &SecretString) {
+    pub(super) fn finish_connect(&self, nonce: &str, code: &SecretString, client: IpAddr) {
         let Some(oauth) = &self.oauth else { return };
+        let mut failed = true;
         let back = oauth.install_url();
         let fail = |status: u16, title: &str, detail: String| Outcome {
             status,
@@ -309,6 +274,7 @@ impl App {
                 self.pipeline
                     .connected
                     .add(&connected.user, &connected.team_id);
+                failed = false;
                 Outcome {
                     status: 200,
                     page: pages::connected(&connected),
@@ -319,6 +285,8 @@ impl App {
                 fail(400, "This link does not work", state_advice(problem))
             }
             Err(ConnectError::Store(err)) => {
+                // Our side failed, not the member's code.
+                failed = false;
                 log::error!("connecting a member failed: {err:#}");
                 fail(
                     500,
@@ -337,6 +305,7 @@ impl App {
                 )
             }
         };
+        self.exchanges.end(client, failed);
         if let Err(err) = connecting::keep(store, nonce, &outcome) {
             log::warn!("keeping how a connection ended for other replicas: {err:#}");
         }
@@ -385,16 +354,6 @@ fn state_advice(problem: StateProblem) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_address_gets_a_burst_of_exchanges_then_one_now_and_then() {
-        let limit = ExchangeLimit::default();
-        let junk: IpAddr = "127.0.0.9".parse().unwrap();
-        let member: IpAddr = "127.0.0.10".parse().unwrap();
-        let taken = (0..100).filter(|_| limit.take(junk)).count();
-        assert_eq!(taken, EXCHANGES_BURST as usize);
-        assert!(limit.take(member), "another address is not held up");
-    }
 
     #[test]
     fn the_state_cookie_is_found_among_others_and_set_as_bolt_sets_it() {

@@ -1,14 +1,18 @@
 //! The app's job queue: bounded, prioritised, with one owner per kind of work. A modal to open
-//! goes first, on a lane of its own. A member's Home is published by at most one worker at a
-//! time, with at most one more publish waiting: a member opening their Home a thousand times
-//! costs a couple of publishes, not a thousand.
+//! goes first, on a lane of its own; a member connecting goes first among the rest. A member's
+//! Home is published by at most one worker at a time, at most once every [`HOME_SPACING`], with
+//! at most one more publish waiting: a member opening their Home ten thousand times costs a
+//! couple of publishes, not ten thousand. A worker never sleeps in Slack's pacing of
+//! `views.publish`: when the workspace's budget is spent, its publishes wait in the queue
+//! (see [`Jobs::publish_later`]) and the workers take other work, so no member's Home delays
+//! another member's connection.
 //!
 //! Written by the threads that answer Slack, the status workers (through notices) and the app
 //! workers (push), and by the app workers (next, done); one lock, held only for the queue.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::modal;
 use crate::presets::{EmojiKey, UserId};
@@ -16,6 +20,9 @@ use crate::presets::{EmojiKey, UserId};
 /// Jobs waiting at most; beyond it new ones are dropped with a warning (the member can click
 /// again), so a flood of clicks cannot grow memory.
 const MAX_JOBS: usize = 10_000;
+
+/// A member's Home is published at most this often (a publish asked for meanwhile waits).
+pub const HOME_SPACING: Duration = Duration::from_secs(10);
 
 /// The app's workers: one that only opens modals (a click's trigger lives 3 s, so it never
 /// waits behind anything), and two for the rest.
@@ -90,6 +97,8 @@ pub enum Job {
         /// The state's nonce (`<expires>.<nonce>`).
         nonce: String,
         code: crate::secret::SecretString,
+        /// Who asked (see [`super::exchanges`]).
+        client: std::net::IpAddr,
     },
     /// Slack's `tokens_revoked`: forget those tokens.
     TokensRevoked {
@@ -114,6 +123,10 @@ struct Queue {
     waiting: VecDeque<Job>,
     /// Members whose Home a worker is publishing now.
     publishing: HashSet<UserId>,
+    /// When each member's Home was last published (kept for [`HOME_SPACING`]).
+    published: HashMap<UserId, Instant>,
+    /// Workspaces whose `views.publish` budget is spent, until when.
+    publish_paused: HashMap<String, Instant>,
     /// Saves a worker is at now: their modals say "Saving…" until they are done.
     saving: Vec<Job>,
     /// Stopping: workers finish what waits, then end.
@@ -127,17 +140,35 @@ impl Queue {
         self.urgent.len() + self.waiting.len()
     }
 
+    /// When a publish of `user`'s Home for `team` may go (`None`: now).
+    fn publish_not_before(&self, team: &str, user: &UserId, now: Instant) -> Option<Instant> {
+        let spaced = self.published.get(user).map(|at| *at + HOME_SPACING);
+        let paused = self.publish_paused.get(team).copied();
+        spaced.max(paused).filter(|at| *at > now)
+    }
+
     /// The next job for `lane`: a modal to open first; else the oldest job that is not a
-    /// publish of a Home being published now.
+    /// publish of a Home being published now, or published too lately, or of a workspace whose
+    /// publish budget is spent.
     fn take(&mut self, lane: Lane) -> Option<Job> {
         if let Some(job) = self.urgent.pop_front() {
             return Some(job);
         }
-        if lane == Lane::Urgent {
-            return None;
+        match lane {
+            Lane::Any => self.take_waiting(),
+            Lane::Urgent => None,
         }
+    }
+
+    fn take_waiting(&mut self) -> Option<Job> {
+        let now = Instant::now();
+        self.published.retain(|_, at| *at + HOME_SPACING > now);
+        self.publish_paused.retain(|_, until| *until > now);
         let at = self.waiting.iter().position(|job| match job {
-            Job::Publish { user, .. } => !self.publishing.contains(user),
+            Job::Publish { team, user } => {
+                !self.publishing.contains(user)
+                    && self.publish_not_before(team, user, now).is_none()
+            }
             _ => true,
         })?;
         let job = self.waiting.remove(at)?;
@@ -175,18 +206,50 @@ impl Jobs {
 
     /// The next job for `lane`, waiting at most `wait`.
     pub(super) fn next(&self, lane: Lane, wait: Duration) -> Option<Job> {
-        let deadline = std::time::Instant::now() + wait;
+        let deadline = Instant::now() + wait;
         let mut queue = self.queue.lock().expect("jobs lock");
         loop {
             if let Some(job) = queue.take(lane) {
                 return Some(job);
             }
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let now = Instant::now();
+            let left = deadline.saturating_duration_since(now);
             if left.is_zero() || queue.closed {
                 return None;
             }
-            queue = self.ready.wait_timeout(queue, left).expect("jobs lock").0;
+            // A publish held back becomes due on its own: look again then.
+            let due = queue
+                .waiting
+                .iter()
+                .filter_map(|job| match job {
+                    Job::Publish { team, user } => queue.publish_not_before(team, user, now),
+                    _ => None,
+                })
+                .min()
+                .map_or(left, |at| at.saturating_duration_since(now).min(left));
+            queue = self
+                .ready
+                .wait_timeout(queue, due.max(Duration::from_millis(1)))
+                .expect("jobs lock")
+                .0;
         }
+    }
+
+    /// A publish taken when the workspace's `views.publish` budget turned out spent: back at
+    /// the head of the line, with that workspace's publishes held back for `wait`.
+    pub(super) fn publish_later(&self, job: Job, wait: Duration) {
+        let mut queue = self.queue.lock().expect("jobs lock");
+        if let Job::Publish { team, user } = &job {
+            queue.publishing.remove(user);
+            let until = Instant::now() + wait;
+            let paused = queue.publish_paused.entry(team.clone()).or_insert(until);
+            *paused = (*paused).max(until);
+            if !queue.waiting.contains(&job) {
+                queue.waiting.push_front(job);
+            }
+        }
+        drop(queue);
+        self.ready.notify_all();
     }
 
     /// A worker finished `job`: a Home it published may be published again.
@@ -194,7 +257,9 @@ impl Jobs {
         let mut queue = self.queue.lock().expect("jobs lock");
         match job {
             Job::Publish { user, .. } => {
-                queue.publishing.remove(user);
+                if queue.publishing.remove(user) {
+                    queue.published.insert(user.clone(), Instant::now());
+                }
                 drop(queue);
                 self.ready.notify_all();
             }
@@ -293,6 +358,39 @@ mod tests {
     }
 
     #[test]
+    fn a_home_is_published_at_most_once_a_spacing_and_a_spent_budget_holds_only_publishes() {
+        let jobs = Jobs::default();
+        let wait = Duration::from_millis(1);
+        let publish = |team: &str, user: &str| Job::Publish {
+            team: team.into(),
+            user: UserId::parse(user).unwrap(),
+        };
+        let connect = Job::Connect {
+            nonce: "1.n".into(),
+            code: crate::secret::SecretString::new("c"),
+            client: "203.0.113.7".parse().unwrap(),
+        };
+        // Ana's Home, published.
+        jobs.push(publish("T1", "U0ANA0001"));
+        let first = jobs.next(Lane::Any, wait).unwrap();
+        jobs.done(&first);
+        // Opened again at once: it waits out the spacing; Ben's goes meanwhile.
+        jobs.push(publish("T1", "U0ANA0001"));
+        jobs.push(publish("T1", "U0BEN0002"));
+        assert_eq!(jobs.next(Lane::Any, wait), Some(publish("T1", "U0BEN0002")));
+        assert_eq!(jobs.next(Lane::Any, wait), None, "Ana's waits");
+        // The workspace's publish budget is spent: its publishes wait, a connection does not,
+        // and another workspace's publishes go.
+        jobs.publish_later(publish("T1", "U0BEN0002"), Duration::from_secs(60));
+        jobs.push(connect.clone());
+        jobs.push(publish("T2", "U0CAT0003"));
+        assert_eq!(jobs.next(Lane::Any, wait), Some(connect));
+        assert_eq!(jobs.next(Lane::Any, wait), Some(publish("T2", "U0CAT0003")));
+        assert_eq!(jobs.next(Lane::Any, wait), None);
+        assert_eq!(jobs.len(), 2, "Ana's and Ben's Homes still wait");
+    }
+
+    #[test]
     fn a_save_under_way_at_the_deadline_is_handed_back_and_a_finished_one_is_not() {
         let jobs = Jobs::default();
         let save = |view: &str| Job::Save {
@@ -355,6 +453,8 @@ mod tests {
         assert_eq!(jobs.len(), 1);
         assert_eq!(jobs.next(Lane::Any, wait), None);
         jobs.done(&first);
-        assert_eq!(jobs.next(Lane::Any, wait), Some(publish));
+        // Done: the one waiting goes once the spacing is over, not before.
+        assert_eq!(jobs.next(Lane::Any, wait), None);
+        assert_eq!(jobs.len(), 1);
     }
 }

@@ -9,6 +9,7 @@
 pub mod admin_onboard;
 pub mod commands;
 pub mod disconnect;
+pub mod exchanges;
 pub mod forget;
 pub mod home;
 pub mod install;
@@ -63,7 +64,7 @@ pub struct App {
     oauth: Option<crate::oauth::OAuth>,
     admin_token: Option<SecretString>,
     /// Code exchanges allowed per client address.
-    exchanges: install::ExchangeLimit,
+    exchanges: exchanges::Exchanges,
     /// Preset photos served lately, shared by every client asking for them.
     pictures: pictures::Shared,
     /// Connections being finished, and how they ended lately.
@@ -91,7 +92,7 @@ impl App {
             jobs,
             oauth: settings.oauth,
             admin_token: settings.admin_token,
-            exchanges: install::ExchangeLimit::default(),
+            exchanges: exchanges::Exchanges::default(),
             pictures: pictures::Shared::default(),
             connecting: crate::oauth::connecting::Connecting::default(),
             installed: RwLock::default(),
@@ -160,6 +161,17 @@ impl App {
         self.jobs.started();
         loop {
             if let Some(job) = self.jobs.next(lane, Duration::from_secs(1)) {
+                // Never asleep in Slack's pacing of publishes while other work waits.
+                if let Job::Publish { team, .. } = &job {
+                    let wait = self
+                        .tokens()
+                        .bot_for(team)
+                        .map_or(Duration::ZERO, |bot| self.slack().publish_wait(&bot));
+                    if !wait.is_zero() {
+                        self.jobs.publish_later(job, wait);
+                        continue;
+                    }
+                }
                 self.run_job(job.clone());
                 self.jobs.done(&job);
             } else if self.jobs.finished(lane) {
@@ -279,7 +291,11 @@ impl App {
                 lifecycle::app_uninstalled(self.store(), &team);
                 self.learn_installations();
             }
-            Job::Connect { nonce, code } => self.finish_connect(&nonce, &code),
+            Job::Connect {
+                nonce,
+                code,
+                client,
+            } => self.finish_connect(&nonce, &code, client),
         }
     }
 

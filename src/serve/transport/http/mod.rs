@@ -7,6 +7,7 @@
 //! read the store or call Slack. Slack's requests go to the inbox; the pages to the app (see
 //! `routes`).
 
+mod client;
 mod routes;
 
 use std::sync::Arc;
@@ -58,6 +59,8 @@ pub struct Server {
     /// Slots for the pages that read the store or call Slack (install, redirect, pictures):
     /// bounded, so a flood of them cannot take every thread.
     pub(super) page_work: Arc<tokio::sync::Semaphore>,
+    /// The TLS proxies whose `X-Forwarded-For` names the client.
+    pub(super) trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Binds the listening socket, with room in the kernel's backlog for a burst of connections.
@@ -80,12 +83,14 @@ impl Server {
         app: Arc<App>,
         reports: Arc<dyn Reports>,
         connections: Arc<Registry>,
+        trusted_proxies: Vec<ipnet::IpNet>,
     ) -> Arc<Server> {
         Arc::new(Server {
             inbox,
             app,
             reports,
             connections,
+            trusted_proxies,
             onboarding: Arc::new(tokio::sync::Semaphore::new(1)),
             page_work: Arc::new(tokio::sync::Semaphore::new(PAGE_WORK)),
         })

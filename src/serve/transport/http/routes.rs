@@ -93,9 +93,14 @@ pub(super) async fn handle(
             // The code exchange is an app job; the answer is a page that waits for it.
             let query = parts.uri.query().unwrap_or_default();
             let cookie = cookie(&parts.headers);
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok());
+            let client = super::client::address(peer, forwarded, &server.trusted_proxies);
             server
                 .app
-                .oauth_redirect(query, cookie, crate::clock::unix_now(), peer)
+                .oauth_redirect(query, cookie, crate::clock::unix_now(), client)
         }
         (&Method::GET, "/slack/connecting") => {
             let query = parts.uri.query().unwrap_or_default().to_owned();
