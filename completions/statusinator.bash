@@ -579,7 +579,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__serve)
-            opts="-v -q -h -V --listen --queue-capacity --dead-letter-capacity --workers --drain-timeout --reconcile-every --forget-deleted-after --slack-oauth-url --max-connections --max-connections-per-peer --socket-connections --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --listen --queue-capacity --dead-letter-capacity --workers --drain-timeout --reconcile-every --forget-deleted-after --slack-oauth-url --max-connections --max-connections-per-peer --trusted-proxy --socket-connections --store --slack-api-url --tokens --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,6 +622,10 @@ _statusinator() {
                     return 0
                     ;;
                 --max-connections-per-peer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -101,6 +101,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand --slack-oauth-url 'Slack''s OAuth authorize page (a test stand-in or a proxy goes here)'
             cand --max-connections 'HTTP connections open at once; past it, the oldest idle one is closed to make room'
             cand --max-connections-per-peer 'HTTP connections one address may hold; past it, that address''s oldest idle one is closed (behind a proxy every connection comes from the proxy: raise it to match)'
+            cand --trusted-proxy 'The TLS proxies in front of serve (addresses or CIDR blocks, comma-separated): a request from one is taken as from the client its X-Forwarded-For names'
             cand --socket-connections 'Socket Mode connections kept open (with SLACK_APP_TOKEN; Slack allows 10 an app)'
             cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
             cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'

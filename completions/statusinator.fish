@@ -83,6 +83,7 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l forg
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l slack-oauth-url -d 'Slack\'s OAuth authorize page (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l max-connections -d 'HTTP connections open at once; past it, the oldest idle one is closed to make room' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l max-connections-per-peer -d 'HTTP connections one address may hold; past it, that address\'s oldest idle one is closed (behind a proxy every connection comes from the proxy: raise it to match)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l trusted-proxy -d 'The TLS proxies in front of serve (addresses or CIDR blocks, comma-separated): a request from one is taken as from the client its X-Forwarded-For names' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l socket-connections -d 'Socket Mode connections kept open (with SLACK_APP_TOKEN; Slack allows 10 an app)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r

@@ -489,8 +489,8 @@ fn a_big_picture_to_many_clients_that_never_read_costs_one_copy() {
 }
 
 /// 1,000 junk redirects from one address (a state and cookie got from the install page, with
-/// made-up codes): a few code exchanges reach Slack, the rest are refused before any Slack
-/// call or store write, and a real member connects meanwhile.
+/// made-up codes): a few code exchanges reach Slack, the rest are refused or answered from
+/// memory before any Slack call or store write, and a real member connects meanwhile.
 #[test]
 fn junk_oauth_redirects_cannot_spend_slacks_budget() {
     use support::oauth::{
@@ -556,7 +556,8 @@ fn junk_oauth_redirects_cannot_spend_slacks_budget() {
         junk_exchanges <= 5,
         "{junk_exchanges} junk codes reached Slack"
     );
-    assert!(answers.get(&429).copied().unwrap_or(0) > 900, "{answers:?}");
+    // Refused, or (the same state again) shown how its one exchange ended: never connected.
+    assert!(!answers.contains_key(&200), "{answers:?}");
     // The used states it wrote go once they expire (a sweep removes them).
     let used = world
         .scene

@@ -361,7 +361,12 @@ impl Tokens {
                 }
             }
         }
-        self.bot()
+        // SLACK_BOT_TOKEN, used for `team`: its calls pace in that workspace's lanes, as an
+        // installation's do.
+        self.bot().map(|bot| Token {
+            team: bot.team.or_else(|| Some(team.to_owned())),
+            ..bot
+        })
     }
 
     /// The tokens file's entries, by member (for checks; the secrets stay secret).

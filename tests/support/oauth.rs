@@ -105,8 +105,19 @@ pub fn allow(world: &World, link: &str) -> String {
 /// Slack's redirect to serve, as a browser follows it: the redirect, then (while the page says
 /// it is connecting, 202) the page it refreshes to, until the outcome.
 pub fn callback(serve: &Serve, location: &str, cookie: Option<&str>) -> Reply {
+    callback_with(serve, location, cookie, &[])
+}
+
+/// [`callback`], with more headers on every request (a proxy's `X-Forwarded-For`).
+pub fn callback_with(
+    serve: &Serve,
+    location: &str,
+    cookie: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Reply {
     let path = &location[location.find("/slack/oauth_redirect").unwrap()..];
-    let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
+    let mut headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
+    headers.extend_from_slice(extra);
     let mut reply = serve.request("GET", path, &headers, b"");
     super::wait_for(
         "the connection ends",
@@ -137,11 +148,33 @@ pub fn refresh_target(page: &str) -> String {
 
 /// Ana connects over HTTP (the browser's steps, without the browser).
 pub fn connect(world: &World, serve: &Serve) {
-    world.slack.sign_in("U0ANA0001");
+    let reply = connect_as(world, serve, "U0ANA0001", &[]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+/// `user` connects over HTTP, with `extra` headers on the way back to serve (a proxy's
+/// `X-Forwarded-For`); the page the connection ends on.
+pub fn connect_as(world: &World, serve: &Serve, user: &str, extra: &[(&str, &str)]) -> Reply {
+    world.slack.sign_in(user);
     let (cookie, link) = install(serve);
     let location = allow(world, &link);
-    let reply = callback(serve, &location, Some(&cookie));
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    callback_with(serve, &location, Some(&cookie), extra)
+}
+
+/// A junk redirect: a state fetched from the install page, with a code Slack never gave; the
+/// page it ends on.
+pub fn junk_redirect(serve: &Serve, extra: &[(&str, &str)]) -> Reply {
+    let (cookie, link) = install(serve);
+    let state = link
+        .split(['?', '&'])
+        .find_map(|pair| pair.strip_prefix("state="))
+        .expect("a state in the Connect link")
+        .to_owned();
+    let location = format!(
+        "/slack/oauth_redirect?code=junk-{}&state={state}",
+        fastrand::u32(..)
+    );
+    callback_with(serve, &location, Some(&cookie), extra)
 }
 
 /// Ana onboarded (vacation: name and photo; default: name) and in the workspace, with no token
