@@ -28,7 +28,12 @@ impl SlashCommand {
             command: get("command")?,
             text: field("text"),
             user_id: field("user_id"),
-            team_id: field("team_id"),
+            team_id: super::installation_of(
+                get("is_enterprise_install").is_some_and(|v| v == "true"),
+                get("enterprise_id").as_deref(),
+                get("team_id").as_deref(),
+            )
+            .unwrap_or_default(),
         })
     }
 }
@@ -80,13 +85,26 @@ fn text(value: &Value) -> String {
     value.as_str().unwrap_or_default().to_owned()
 }
 
-/// The workspace of an interaction: `team.id`, else (org-wide installs) `user.team_id`.
+/// The installation of an interaction: the organization's for an org-wide install
+/// (`enterprise.id`), else the workspace's: `team.id`, else (`team` is null in org-wide
+/// installs' payloads) `user.team_id`, else `view.team_id`.
 fn team_of(payload: &Value) -> String {
-    text(if payload["team"]["id"].is_string() {
-        &payload["team"]["id"]
-    } else {
-        &payload["user"]["team_id"]
-    })
+    let team = [
+        &payload["team"]["id"],
+        &payload["user"]["team_id"],
+        &payload["view"]["team_id"],
+    ]
+    .into_iter()
+    .find_map(Value::as_str);
+    let enterprise = payload["enterprise"]["id"]
+        .as_str()
+        .or(payload["enterprise_id"].as_str());
+    super::installation_of(
+        super::truthy(&payload["is_enterprise_install"]),
+        enterprise,
+        team,
+    )
+    .unwrap_or_default()
 }
 
 /// A button clicked in a view (`block_actions`): who clicked (the signed payload's `user.id`),

@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use serde_json::Value;
 
 use crate::slack::null_as_default;
 
@@ -81,8 +82,36 @@ struct Outer<'a> {
     event_id: Option<String>,
     #[serde(default)]
     team_id: Option<String>,
+    #[serde(default)]
+    enterprise_id: Option<String>,
+    /// An org-wide install's events name it here (truncated to one by Slack).
+    #[serde(default)]
+    authorizations: Vec<Value>,
+    #[serde(default)]
+    is_enterprise_install: Value,
     #[serde(borrow, default)]
     event: Option<&'a RawValue>,
+}
+
+/// Whether Slack said yes: `true`, or the string `"true"` (as slash commands send it).
+pub(crate) fn truthy(value: &Value) -> bool {
+    value == &Value::Bool(true) || value.as_str() == Some("true")
+}
+
+/// Which installation a payload is for: the organization's (`E…`) when it comes from an
+/// org-wide install, else the workspace's (`T…`). Everything an installation owns (its bot,
+/// its members' connections, its pacing lanes) is keyed by this.
+pub fn installation_of(
+    enterprise_install: bool,
+    enterprise_id: Option<&str>,
+    team_id: Option<&str>,
+) -> Option<String> {
+    let enterprise = enterprise_id.filter(|e| !e.is_empty());
+    let team = team_id.filter(|t| !t.is_empty());
+    match (enterprise_install, enterprise) {
+        (true, Some(enterprise)) => Some(enterprise.to_owned()),
+        _ => team.or(enterprise).map(str::to_owned),
+    }
 }
 
 #[derive(Deserialize)]
@@ -212,7 +241,19 @@ pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
             let raw = outer
                 .event
                 .ok_or_else(|| ParseError("event_callback without an event".into()))?;
-            parse_event(raw.get(), outer.event_id, outer.team_id)
+            // Bolt's order: `authorizations[0]` first, then the top-level fields.
+            let first = outer.authorizations.first();
+            let field = |name: &str| first.and_then(|a| a[name].as_str());
+            let enterprise_install = first.map_or_else(
+                || truthy(&outer.is_enterprise_install),
+                |a| truthy(&a["is_enterprise_install"]),
+            );
+            let installation = installation_of(
+                enterprise_install,
+                field("enterprise_id").or(outer.enterprise_id.as_deref()),
+                outer.team_id.as_deref().or(field("team_id")),
+            );
+            parse_event(raw.get(), outer.event_id, installation)
         }
         _ => Ok(Envelope::Other { kind: outer.kind }),
     }
@@ -221,6 +262,61 @@ pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_org_wide_install_is_read_from_authorizations_and_a_workspace_install_in_an_org_is_not() {
+        let event = |extra: &str| {
+            format!(
+                r#"{{"type":"event_callback","team_id":"T0A","event_id":"Ev1",{extra}
+                "event":{{"type":"app_home_opened","user":"W0ANA0001","tab":"home"}}}}"#
+            )
+        };
+        let team = |body: String| match parse(body.as_bytes()).unwrap() {
+            Envelope::HomeOpened { team_id, user } => {
+                assert_eq!(user, "W0ANA0001");
+                team_id
+            }
+            other => panic!("{other:?}"),
+        };
+        let org = r#""authorizations":[{"enterprise_id":"E0ORG","team_id":"T0A","user_id":"W0BOT","is_bot":true,"is_enterprise_install":true}],"#;
+        assert_eq!(team(event(org)), "E0ORG");
+        // Slack's string for yes.
+        assert_eq!(team(event(&org.replace("true}", "\"true\"}"))), "E0ORG");
+        // A workspace install in an org: the workspace's.
+        let workspace = r#""enterprise_id":"E0ORG","authorizations":[{"enterprise_id":"E0ORG","team_id":"T0A","is_enterprise_install":false}],"#;
+        assert_eq!(team(event(workspace)), "T0A");
+        assert_eq!(team(event("")), "T0A");
+        // A slash command and an interaction from an org-wide install (`team` null).
+        let command = SlashCommand::from_fields(|name| {
+            match name {
+                "command" => Some("/statusinator"),
+                "team_id" => Some("T0B"),
+                "enterprise_id" => Some("E0ORG"),
+                "is_enterprise_install" => Some("true"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        })
+        .unwrap();
+        assert_eq!(command.team_id, "E0ORG");
+        let click = serde_json::json!({"type": "block_actions", "team": null,
+            "is_enterprise_install": true, "enterprise": {"id": "E0ORG"},
+            "user": {"id": "W0ANA0001", "team_id": "T0B"}, "trigger_id": "1.2",
+            "actions": [{"action_id": "pause", "value": "pause"}]});
+        let Interaction::Action(action) = Interaction::from_payload(&click) else {
+            panic!("a click");
+        };
+        assert_eq!(action.team_id, "E0ORG");
+        let mut workspace_click = click.clone();
+        workspace_click["is_enterprise_install"] = false.into();
+        let Interaction::Action(action) = Interaction::from_payload(&workspace_click) else {
+            panic!("a click");
+        };
+        assert_eq!(
+            action.team_id, "T0B",
+            "the member's workspace when team is null"
+        );
+    }
 
     #[test]
     fn envelopes() {
