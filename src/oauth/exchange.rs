@@ -43,7 +43,7 @@ impl OAuth {
             .auth_test(&Token {
                 secret: granted.access.clone(),
                 source: TokenSource::Connected(user.clone()),
-                team: Some(access.team_id.clone()),
+                team: Some(access.installation().to_owned()),
             })
             .map_err(ConnectError::Slack)?;
         if identity.user_id != user.as_str() {
@@ -57,11 +57,11 @@ impl OAuth {
         Ok(Connected {
             user,
             handle: identity.user,
-            team_id: access.team_id.clone(),
-            team_name: if access.team_name.is_empty() {
+            team_id: access.installation().to_owned(),
+            team_name: if access.installation_name().is_empty() {
                 identity.team
             } else {
-                access.team_name.clone()
+                access.installation_name().to_owned()
             },
             workspace_url: identity.url,
             app_id: access.app_id.clone(),
@@ -75,14 +75,14 @@ impl OAuth {
         user: &UserId,
         now: u64,
     ) -> Result<()> {
-        let team = &access.team_id;
+        let team = access.installation();
         let granted = access.user.as_ref().expect("checked by the caller");
         let binding = |what| stored::member_binding(team, user, what);
         stored::save_member(
             store,
             &MemberToken {
-                team: team.clone(),
-                team_name: access.team_name.clone(),
+                team: team.to_owned(),
+                team_name: access.installation_name().to_owned(),
                 user: user.clone(),
                 scopes: granted.scopes.clone(),
                 access: self
@@ -104,8 +104,8 @@ impl OAuth {
             stored::save_installation(
                 store,
                 &Installation {
-                    team: team.clone(),
-                    team_name: access.team_name.clone(),
+                    team: team.to_owned(),
+                    team_name: access.installation_name().to_owned(),
                     bot_user_id: access.bot_user_id.clone(),
                     app_id: access.app_id.clone(),
                     scopes: bot.scopes.clone(),

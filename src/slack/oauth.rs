@@ -20,8 +20,14 @@ pub struct Granted {
 /// What an install or a member's authorization gave.
 #[derive(Debug, Clone)]
 pub struct Access {
+    /// The workspace (empty for an org-wide install: Slack sends `team` null then).
     pub team_id: String,
     pub team_name: String,
+    /// The organization, on Enterprise Grid.
+    pub enterprise_id: Option<String>,
+    pub enterprise_name: String,
+    /// Installed for the whole organization (`is_enterprise_install`).
+    pub enterprise_install: bool,
     pub app_id: String,
     /// The member who authorized (always there).
     pub user_id: String,
@@ -71,6 +77,10 @@ struct Raw {
     team: Team,
     #[serde(default, deserialize_with = "null_as_default")]
     authed_user: AuthedUser,
+    #[serde(default, deserialize_with = "null_as_default")]
+    enterprise: Team,
+    #[serde(default)]
+    is_enterprise_install: Value,
 }
 
 #[derive(Deserialize, Default)]
@@ -139,9 +149,32 @@ impl SlackClient {
     }
 }
 
+impl Access {
+    /// Whose installation this is: the organization's for an org-wide install, else the
+    /// workspace's. What it grants is stored, paced and looked up by this.
+    pub fn installation(&self) -> &str {
+        match (&self.enterprise_id, self.enterprise_install) {
+            (Some(enterprise), true) => enterprise,
+            _ => &self.team_id,
+        }
+    }
+
+    /// Its name, for pages and logs.
+    pub fn installation_name(&self) -> &str {
+        if self.enterprise_install {
+            &self.enterprise_name
+        } else {
+            &self.team_name
+        }
+    }
+}
+
 fn access(value: Value) -> Result<Access, SlackError> {
     let raw: Raw = parse(Method::OAuthAccess, value)?;
-    if raw.authed_user.id.is_empty() || raw.team.id.is_empty() {
+    let enterprise_install = crate::events::truthy(&raw.is_enterprise_install);
+    let enterprise_id = Some(raw.enterprise.id).filter(|id| !id.is_empty());
+    let placed = !raw.team.id.is_empty() || (enterprise_install && enterprise_id.is_some());
+    if raw.authed_user.id.is_empty() || !placed {
         return Err(SlackError::Protocol {
             method: Method::OAuthAccess.name(),
             detail: "the answer names no member or no workspace".to_owned(),
@@ -150,6 +183,9 @@ fn access(value: Value) -> Result<Access, SlackError> {
     Ok(Access {
         team_id: raw.team.id,
         team_name: raw.team.name,
+        enterprise_id,
+        enterprise_name: raw.enterprise.name,
+        enterprise_install,
         app_id: raw.app_id,
         user_id: raw.authed_user.id,
         user: raw.authed_user.grant.granted(),
@@ -188,5 +224,22 @@ mod tests {
         assert_eq!(user.expires_in, Some(43200));
         assert!(!format!("{user:?}").contains("xoxe"));
         assert_eq!(user.refresh.unwrap().expose(), "xoxe-1-r");
+
+        // An org-wide install: `team` null, keyed by the organization.
+        let org = serde_json::json!({"ok": true, "app_id": "A1", "access_token": "xoxb-o",
+            "token_type": "bot", "scope": "users:read", "bot_user_id": "U0BOT",
+            "team": null, "enterprise": {"id": "E0ORG", "name": "Acme Corp"},
+            "is_enterprise_install": true,
+            "authed_user": {"id": "W0ADMIN01", "scope": "users.profile:write",
+                            "access_token": "xoxp-o", "token_type": "user"}});
+        let access = super::access(org).unwrap();
+        assert_eq!(access.installation(), "E0ORG");
+        assert_eq!(access.installation_name(), "Acme Corp");
+        // A workspace install in an org: the workspace's.
+        let workspace = serde_json::json!({"ok": true, "app_id": "A1",
+            "team": {"id": "T1", "name": "Acme East"}, "enterprise": {"id": "E0ORG"},
+            "is_enterprise_install": false,
+            "authed_user": {"id": "W0ANA0001", "access_token": "xoxp-w"}});
+        assert_eq!(super::access(workspace).unwrap().installation(), "T1");
     }
 }

@@ -50,6 +50,18 @@ pub fn user_change(member: &Member, event_id: &str) -> Vec<u8> {
     user_event("user_change", member, event_id)
 }
 
+/// A `user_change` as an org-wide install gets it, delivered by workspace `team` of
+/// organization `org`: `authorizations[0]` names the organization's install.
+pub fn org_user_change(member: &Member, event_id: &str, team: &str, org: &str) -> Vec<u8> {
+    let mut body: Value = serde_json::from_slice(&user_change(member, event_id)).unwrap();
+    body["team_id"] = team.into();
+    body["enterprise_id"] = org.into();
+    body["event"]["user"]["team_id"] = team.into();
+    body["authorizations"] = json!([{"enterprise_id": org, "team_id": team,
+        "user_id": "U0BOT", "is_bot": true, "is_enterprise_install": true}]);
+    serde_json::to_vec(&body).unwrap()
+}
+
 pub fn user_event(kind: &str, member: &Member, event_id: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "token": "deprecated-verification-token",

@@ -154,6 +154,8 @@ pub type ChangeHook = Box<dyn Fn(&Member) + Send + Sync>;
 /// A code the consent page gave out.
 #[derive(Debug, Clone)]
 struct Grant {
+    /// Org-wide (the organization's ID), when the app is installed for the organization.
+    org: Option<String>,
     user: String,
     scope: String,
     user_scope: String,
@@ -199,6 +201,19 @@ struct State {
     socket: Option<super::socket::SocketMode>,
     /// The workspace's custom emoji: name → image bytes, or `alias:<name>`.
     custom_emoji: BTreeMap<String, Result<Vec<u8>, String>>,
+    /// An Enterprise Grid organization the workspaces belong to.
+    org: Option<Org>,
+}
+
+/// An Enterprise Grid organization: its workspaces, and whether the app is installed for all of
+/// it (then every authorization in it is org-wide, as Slack makes them).
+#[derive(Debug, Clone, Default)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+    pub workspaces: Vec<String>,
+    /// An org admin installed the app for the organization.
+    pub installed: bool,
 }
 
 /// The running stand-in; stops when dropped.

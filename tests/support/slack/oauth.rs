@@ -38,6 +38,27 @@ impl SlackStandIn {
             .count()
     }
 
+    /// Makes the workspaces one Enterprise Grid organization, `id`.
+    pub fn make_org(&self, id: &str, name: &str, workspaces: &[&str]) {
+        self.state.lock().unwrap().org = Some(Org {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            workspaces: workspaces.iter().map(|w| (*w).to_owned()).collect(),
+            installed: false,
+        });
+    }
+
+    /// An org admin's approval: the next authorizations are for the whole organization.
+    pub fn install_for_org(&self) {
+        self.state
+            .lock()
+            .unwrap()
+            .org
+            .as_mut()
+            .expect("an org")
+            .installed = true;
+    }
+
     /// Signs a member in to Slack in "the browser": the consent page acts for them.
     pub fn sign_in(&self, user: &str) {
         self.state.lock().unwrap().signed_in = Some(user.to_owned());
@@ -118,9 +139,15 @@ pub(super) fn oauth_page(
             };
             if get("allow") == "1" {
                 let code = format!("code-{:016x}", fastrand::u64(..));
+                let org = st
+                    .org
+                    .as_ref()
+                    .filter(|o| o.installed)
+                    .map(|o| o.id.clone());
                 st.grants.insert(
                     code.clone(),
                     Grant {
+                        org,
                         user,
                         scope: get("scope"),
                         user_scope: get("user_scope"),
@@ -238,6 +265,14 @@ pub(super) fn oauth_access(
         "authed_user": {"id": grant.user, "scope": grant.user_scope,
                         "access_token": user_token, "token_type": "user"},
     });
+    if let Some(org) = st.org.clone() {
+        out["enterprise"] = json!({"id": org.id, "name": org.name});
+        // Installed for the organization: `team` is null, as Slack sends it.
+        if grant.org.is_some() {
+            out["team"] = Value::Null;
+            out["is_enterprise_install"] = true.into();
+        }
+    }
     if let (Some(refresh), Some(life)) = (user_refresh, first) {
         out["authed_user"]["refresh_token"] = refresh.into();
         out["authed_user"]["expires_in"] = life.as_secs().into();

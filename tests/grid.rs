@@ -1,0 +1,107 @@
+//! Enterprise Grid: an org admin installs the app once for the organization, a member connects
+//! once for all of its workspaces, and a status change delivered by every workspace the member
+//! is in is written once.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::oauth::{connect_as, new_key, serve_with_oauth, CLIENT_ID, CLIENT_SECRET};
+use support::serve::{event_id, org_user_change, TEAM};
+use support::{images, wait_until, World};
+
+const ORG: &str = "E0ORG0001";
+const SECOND: &str = "T0SECOND";
+const ADMIN: &str = "W0ADMIN01";
+const ANA: &str = "W0ANA0001";
+
+/// An organization of two workspaces; Ana (a W… member) onboarded with a vacation preset.
+fn organization() -> World {
+    let world = World::local();
+    world.slack.add_member(ADMIN, "Admin");
+    world.slack.add_member(ANA, "Ana");
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.onboard(json!({ANA: {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}}}));
+    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
+    world.slack.make_org(ORG, "Acme Corp", &[TEAM, SECOND]);
+    world
+}
+
+fn stored(world: &World, prefix: &str) -> Vec<String> {
+    world
+        .scene
+        .snapshot()
+        .keys()
+        .filter(|k| k.starts_with(prefix))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn installed_once_for_the_org_a_member_connects_once_and_is_written_once() {
+    let world = organization();
+    let serve = serve_with_oauth(&world, &new_key());
+
+    // The org admin installs the app for the whole organization.
+    world.slack.install_for_org();
+    let reply = connect_as(&world, &serve, ADMIN, &[]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.contains("Acme Corp"), "{}", reply.body);
+    assert_eq!(
+        stored(&world, "installations/"),
+        [format!("installations/{ORG}.json")],
+        "stored by organization"
+    );
+
+    // Ana connects once, from whichever workspace: stored by organization and member.
+    let reply = connect_as(&world, &serve, ANA, &[]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let hers = stored(&world, "tokens/");
+    let hers: Vec<&String> = hers.iter().filter(|k| k.contains(ANA)).collect();
+    assert_eq!(hers.len(), 1, "{hers:?}");
+    assert!(hers[0].ends_with(&format!("/{ANA}/{ORG}.json")), "{hers:?}");
+
+    // Her status changes; both workspaces deliver the event.
+    world.slack.clear_calls();
+    world.slack.set_status(ANA, ":palm_tree:");
+    let member = world.slack.member(ANA);
+    let seen = serve.events_seen();
+    for team in [TEAM, SECOND] {
+        let body = org_user_change(&member, &event_id(), team, ORG);
+        assert_eq!(serve.post_signed(&body, &[]).status, 200);
+    }
+    wait_until("her vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name(ANA) == "Ana (away)" && world.slack.member(ANA).photo.is_some()
+    });
+    serve.idle_after(seen + 2.0);
+    let writes = |method: &str| {
+        world
+            .slack
+            .calls()
+            .iter()
+            .filter(|c| c.method == method && c.token_owner.as_deref() == Some(ANA))
+            .count()
+    };
+    assert_eq!(writes("users.profile.set"), 1, "one name write");
+    assert_eq!(writes("users.setPhoto"), 1, "one photo write");
+
+    // She opens the app's Home in the second workspace: published with the org's bot.
+    let body = json!({"type": "event_callback", "team_id": SECOND, "enterprise_id": ORG,
+        "event_id": event_id(), "api_app_id": "A0STATUS",
+        "authorizations": [{"enterprise_id": ORG, "team_id": SECOND, "user_id": "U0BOT",
+                            "is_bot": true, "is_enterprise_install": "true"}],
+        "event": {"type": "app_home_opened", "user": ANA, "tab": "home"}});
+    let body = serde_json::to_vec(&body).unwrap();
+    assert_eq!(serve.post_signed(&body, &[]).status, 200);
+    wait_until("her Home", Duration::from_secs(20), || {
+        world.slack.home(ANA).is_some()
+    });
+    let publish = world
+        .slack
+        .calls()
+        .into_iter()
+        .find(|c| c.method == "views.publish")
+        .unwrap();
+    assert_eq!(publish.token_kind, Some(support::slack::Kind::Bot));
+}
