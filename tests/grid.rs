@@ -105,3 +105,75 @@ fn installed_once_for_the_org_a_member_connects_once_and_is_written_once() {
         .unwrap();
     assert_eq!(publish.token_kind, Some(support::slack::Kind::Bot));
 }
+
+/// The org admin and Ana connected to an org-wide install.
+fn org_connected() -> (World, support::serve::Serve) {
+    let world = organization();
+    let serve = serve_with_oauth(&world, &new_key());
+    world.slack.install_for_org();
+    for member in [ADMIN, ANA] {
+        let reply = connect_as(&world, &serve, member, &[]);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    (world, serve)
+}
+
+#[test]
+fn a_locked_photo_is_left_alone_told_once_and_tried_again_on_asking() {
+    let (world, serve) = org_connected();
+    world.slack.lock_field(ANA, "photo", "permission_denied");
+    world.slack.clear_calls();
+    let change = |status: &str| {
+        world.slack.set_status(ANA, status);
+        let member = world.slack.member(ANA);
+        let seen = serve.events_seen();
+        let body = org_user_change(&member, &event_id(), TEAM, ORG);
+        assert_eq!(serve.post_signed(&body, &[]).status, 200);
+        serve.idle_after(seen + 1.0);
+    };
+    change(":palm_tree:");
+    // The name is applied; the photo was tried once, and is left alone.
+    assert_eq!(world.slack.display_name(ANA), "Ana (away)");
+    assert!(world.slack.member(ANA).photo.is_none());
+    let photo_writes = || {
+        world
+            .slack
+            .calls()
+            .iter()
+            .filter(|c| c.method == "users.setPhoto")
+            .count()
+    };
+    assert_eq!(photo_writes(), 1);
+    // She is told once, in a direct message and on her Home.
+    wait_until("the message", Duration::from_secs(20), || {
+        !world.slack.messages().is_empty()
+    });
+    let messages = world.slack.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0].0, ANA);
+    assert!(messages[0].1.contains("photo") && messages[0].1.contains("permission_denied"));
+    wait_until("her Home says so", Duration::from_secs(20), || {
+        world
+            .slack
+            .home(ANA)
+            .is_some_and(|home| home.to_string().contains("Locked by your organization"))
+    });
+    assert_eq!(
+        serve.metric("statusinator_locked_fields_total{field=\"photo\"}"),
+        1.0
+    );
+    // More changes: her name follows, no photo write is tried, no second message.
+    change("");
+    change(":palm_tree:");
+    assert_eq!(world.slack.display_name(ANA), "Ana (away)");
+    assert_eq!(photo_writes(), 1, "not retried in a loop");
+    assert_eq!(world.slack.messages().len(), 1, "told once");
+
+    // The admin lets members change their photo; she presses Try again.
+    world.slack.unlock_field(ANA, "photo");
+    assert_eq!(serve.click(ANA, "try_again").status, 200);
+    wait_until("her vacation photo", Duration::from_secs(20), || {
+        world.slack.member(ANA).photo.is_some()
+    });
+    assert_eq!(photo_writes(), 2);
+}

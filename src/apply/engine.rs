@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{anyhow, Context, Result};
 
 use super::records::{Record, Records};
-use super::{display_emoji, usual, Done, Outcome, Photo, Plan, Run, Write};
+use super::{display_emoji, usual, Done, Locked, Outcome, Photo, Plan, Run, Write};
 use crate::exit::UsageError;
 use crate::picture::{Format, PictureCache};
 use crate::presets::UserId;
@@ -20,6 +20,24 @@ use crate::state::{Applied, Claimant, Claimed};
 use crate::store::Store;
 use crate::tokens::{Token, Tokens};
 use crate::workspace::made::Maker;
+
+/// What running a plan did: the plan as carried out, the record as its last step wrote it
+/// (`None`: it waits for the store), and the fields Slack refused as locked.
+struct Carried {
+    plan: Plan,
+    written: Option<Applied>,
+    locked: Vec<Locked>,
+}
+
+impl Carried {
+    fn unlocked(plan: Plan, written: Option<Applied>) -> Carried {
+        Carried {
+            plan,
+            written,
+            locked: Vec::new(),
+        }
+    }
+}
 
 /// Makes planned writes with each member's own token and records them.
 #[derive(Debug)]
@@ -68,12 +86,13 @@ impl Engine {
     /// Makes the plan's writes in order, recording each as it succeeds; an empty plan only
     /// records the emoji. Errors name the member and the emoji.
     pub fn execute(&self, plan: &Plan, now: u64) -> Result<Outcome> {
-        let (plan, _) = self
+        let carried = self
             .run(plan.clone(), now, None, &|| true)
             .with_context(|| format!("{} ({})", plan.user, display_emoji(&plan.emoji)))?;
         Ok(Outcome {
-            plan,
+            plan: carried.plan,
             dry_run: false,
+            locked: carried.locked,
         })
     }
 
@@ -114,6 +133,7 @@ impl Engine {
                 plan,
                 written: recorded.clone(),
                 recorded,
+                locked: Vec::new(),
             })));
         }
         let context = format!("{} ({})", plan.user, display_emoji(&plan.emoji));
@@ -127,10 +147,11 @@ impl Engine {
             self.run(plan, now, None, go_on)
         };
         match done.context(context) {
-            Ok((plan, written)) => Ok(Run::Done(Box::new(Done {
-                plan,
+            Ok(carried) => Ok(Run::Done(Box::new(Done {
+                plan: carried.plan,
                 recorded,
-                written,
+                written: carried.written,
+                locked: carried.locked,
             }))),
             Err(err) => {
                 // The plan's last record released the claim; a failed run lets it go here.
@@ -151,7 +172,7 @@ impl Engine {
         now: u64,
         lease: Option<&crate::lease::Lease>,
         go_on: &dyn Fn() -> bool,
-    ) -> Result<(Plan, Option<Applied>)> {
+    ) -> Result<Carried> {
         let user = plan.user.clone();
         let still_ours = || -> Result<()> {
             if !go_on() {
@@ -169,7 +190,7 @@ impl Engine {
             let written = self
                 .records
                 .write(self.last_record(&plan, now, None, None))?;
-            return Ok((plan, written));
+            return Ok(Carried::unlocked(plan, written));
         }
         // Read every stored picture before anything else, so a missing one changes nothing.
         let mut pictures = HashMap::new();
@@ -227,40 +248,63 @@ impl Engine {
             let written = self
                 .records
                 .write(self.last_record(&plan, now, None, usual_photo))?;
-            return Ok((plan, written));
+            return Ok(Carried::unlocked(plan, written));
         }
         self.make_photo(&plan, &token, &kept, &mut pictures)?;
         let last = plan.writes.len() - 1;
         let mut written = None;
+        let mut locked = Vec::new();
         for (i, write) in plan.writes.iter().enumerate() {
             still_ours()?;
-            let mut avatar_hash = None;
             let mut record_of = write.clone();
-            match write {
+            let done = match write {
                 Write::Name { display_name } => {
-                    self.slack
-                        .set_display_name(&token, display_name)
-                        .map_err(refused)?;
-                    log::info!("{}: display name set to {display_name:?}", plan.user);
+                    self.slack.set_display_name(&token, display_name).map(|()| {
+                        log::info!("{}: display name set to {display_name:?}", plan.user);
+                        None
+                    })
                 }
                 Write::Photo { picture } => {
                     let key = picture.key(&plan.user).expect("made from the kept photo");
                     let (bytes, format) = &pictures[&key];
-                    self.slack
-                        .set_photo(&token, bytes, *format)
-                        .map_err(refused)?;
-                    log::info!("{}: photo set to {key}", plan.user);
-                    avatar_hash = self.avatar_hash(&token, &plan.user);
+                    let done = self.slack.set_photo(&token, bytes, *format).map(|()| {
+                        log::info!("{}: photo set to {key}", plan.user);
+                        self.avatar_hash(&token, &plan.user)
+                    });
                     record_of = Write::Photo {
                         picture: Photo::Stored(key),
                     };
+                    done
                 }
-                Write::DeletePhoto => {
-                    self.slack.delete_photo(&token).map_err(refused)?;
+                Write::DeletePhoto => self.slack.delete_photo(&token).map(|()| {
                     log::info!("{}: photo removed (they had none of their own)", plan.user);
-                    avatar_hash = self.avatar_hash(&token, &plan.user);
+                    self.avatar_hash(&token, &plan.user)
+                }),
+            };
+            let avatar_hash = match done {
+                Ok(avatar_hash) => avatar_hash,
+                // Locked by their organization: noted, left alone for a day, and the rest of
+                // the plan still written.
+                Err(err) if err.locks_field().is_some() => {
+                    let code = err.locks_field().expect("checked").to_owned();
+                    let field = write.field();
+                    let first =
+                        crate::state::lock(self.store.as_ref(), &plan.user, field, &code, now)?;
+                    log::warn!(
+                        "{}: Slack refused to change their {} ({code}): their organization \
+                         locks it; it is tried again in a day, or when they ask",
+                        plan.user,
+                        field.label()
+                    );
+                    locked.push(Locked { field, code, first });
+                    if i == last {
+                        let record = self.last_record(&plan, now, None, usual_photo.clone());
+                        written = self.records.write(record)?;
+                    }
+                    continue;
                 }
-            }
+                Err(err) => return Err(refused(err)),
+            };
             let record = if i == last {
                 Record {
                     avatar_hash,
@@ -274,7 +318,11 @@ impl Engine {
             };
             written = self.records.write(record)?;
         }
-        Ok((plan, written))
+        Ok(Carried {
+            plan,
+            written,
+            locked,
+        })
     }
 
     /// The record of a plan's last step: the emoji and preset now in effect, and the release

@@ -7,10 +7,10 @@ use std::borrow::Cow;
 
 use crate::presets::UserPresets;
 use crate::slack::Profile;
-use crate::state::{Applied, MemberState, Usual};
+use crate::state::{Applied, Field, Lock, MemberState, Usual};
 use crate::workspace::{Section, Sections};
 
-use super::Facts;
+use super::{Facts, Plan, Target};
 
 /// A member statusinator has nothing to do with: no presets of their own, no workspace presets
 /// for them, and nothing of statusinator's in effect on their profile.
@@ -33,6 +33,8 @@ pub struct MemberFacts<'a> {
     pub usual: Option<Usual>,
     /// They paused statusinator (as stored).
     pub paused: bool,
+    /// The fields their organization does not let statusinator change.
+    pub locked: std::collections::BTreeMap<Field, Lock>,
 }
 
 impl<'a> MemberFacts<'a> {
@@ -61,7 +63,33 @@ impl<'a> MemberFacts<'a> {
             recorded: state.applied,
             usual: state.usual,
             paused: state.paused_at.is_some(),
+            locked: state.locked,
         })
+    }
+
+    /// Plans `user`'s writes for `target` (see [`super::plan`]), less the writes of fields
+    /// their organization locked (until the lock's day is over); a manual override (`force`)
+    /// tries them all.
+    pub fn plan(
+        &self,
+        user: &crate::presets::UserId,
+        target: &Target,
+        shown: Option<&Profile>,
+        force: bool,
+        now: u64,
+    ) -> anyhow::Result<Option<Plan>> {
+        let plan = super::plan(user, target, self.facts(shown), force, now)?;
+        Ok(plan.map(|mut plan| {
+            if !force {
+                plan.writes.retain(|write| {
+                    !self
+                        .locked
+                        .get(&write.field())
+                        .is_some_and(|l| l.holds(now))
+                });
+            }
+            plan
+        }))
     }
 
     /// The facts the planner takes, with what Slack shows of the member when it is known.

@@ -70,6 +70,16 @@ pub enum Write {
     DeletePhoto,
 }
 
+impl Write {
+    /// The profile field it writes.
+    pub fn field(&self) -> crate::state::Field {
+        match self {
+            Write::Name { .. } => crate::state::Field::Name,
+            Write::Photo { .. } | Write::DeletePhoto => crate::state::Field::Photo,
+        }
+    }
+}
+
 /// The picture a photo write sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Photo {
@@ -324,6 +334,19 @@ pub struct Done {
     pub recorded: Option<Applied>,
     /// The record as the plan's last step wrote it (`None` when it waits for the store).
     pub written: Option<Applied>,
+    /// The fields Slack refused to change because they are locked (the rest was written).
+    pub locked: Vec<Locked>,
+}
+
+/// A field Slack refused to change for good: the member's organization locks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Locked {
+    pub field: crate::state::Field,
+    /// What Slack said.
+    pub code: String,
+    /// The member has not been told of this field's lock yet.
+    #[serde(skip)]
+    pub first: bool,
 }
 
 /// What the engine did for one member.
@@ -332,6 +355,9 @@ pub struct Outcome {
     #[serde(flatten)]
     pub plan: Plan,
     pub dry_run: bool,
+    /// Fields Slack refused as locked by the member's organization.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locked: Vec<Locked>,
 }
 
 /// `default`, or the emoji; `(cleared)` for an empty status.

@@ -53,8 +53,14 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
         (Some(_), None, Ok(token)) => Some(slack.profile_get(&token, user.as_str())?),
         _ => None,
     };
-    let facts = member.facts(shown.as_ref());
-    let plan = apply::plan(&user, &target, facts, true, crate::clock::unix_now())?
+    let plan = member
+        .plan(
+            &user,
+            &target,
+            shown.as_ref(),
+            true,
+            crate::clock::unix_now(),
+        )?
         .expect("a named emoji or the usual profile resolves to writes or fails");
     // A member whose connection stopped working is told how to connect again.
     let remind = |err: &anyhow::Error| {
@@ -75,6 +81,7 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
         apply::Outcome {
             plan,
             dry_run: true,
+            locked: Vec::new(),
         }
     } else {
         // A store of an earlier layout: this member's object is made from their old
@@ -137,6 +144,7 @@ fn apply_claimed(engine: &Engine, plan: apply::Plan) -> Result<apply::Outcome> {
                 apply::Run::Done(done) => Turn::Done(apply::Outcome {
                     plan: done.plan,
                     dry_run: false,
+                    locked: done.locked,
                 }),
                 apply::Run::Elsewhere(other) => Turn::Elsewhere(format!(
                     "{} (applying {})",

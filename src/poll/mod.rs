@@ -132,9 +132,9 @@ pub fn cycle(
                     picture: u.picture.clone(),
                 });
                 let previous = member.recorded.as_ref();
-                let facts = member.facts(Some(&s.profile));
                 let target = Target::Status(s.status_emoji.clone());
-                match apply::plan(user, &target, facts, false, crate::clock::unix_now()) {
+                let now = crate::clock::unix_now();
+                match member.plan(user, &target, Some(&s.profile), false, now) {
                     Ok(None) => report.outcome = MemberOutcome::NoPreset,
                     Ok(Some(plan)) => {
                         report.preset = Some(plan.preset.clone());

@@ -159,6 +159,11 @@ struct ReasonLabel {
     reason: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FieldLabel {
+    field: &'static str,
+}
+
 /// The service's levels at the moment of a scrape.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Levels {
@@ -201,6 +206,7 @@ pub struct Metrics {
     sockets: Gauge,
     socket_reconnects: Family<ReasonLabel, Counter>,
     envelopes: Family<EnvelopeLabel, Counter>,
+    locked: Family<FieldLabel, Counter>,
 }
 
 impl Metrics {
@@ -281,6 +287,13 @@ impl Metrics {
              silent, link_disabled, too_many_websockets, refused (the app token)",
             socket_reconnects.clone(),
         );
+        let locked = Family::<FieldLabel, Counter>::default();
+        registry.register(
+            "locked_fields",
+            "Writes Slack refused because the member's organization locks the field (name, \
+             photo): the field is left alone for a day, the rest still written",
+            locked.clone(),
+        );
         let envelopes = Family::<EnvelopeLabel, Counter>::default();
         registry.register(
             "socket_envelopes",
@@ -318,7 +331,17 @@ impl Metrics {
             sockets,
             socket_reconnects,
             envelopes,
+            locked,
         }
+    }
+
+    /// A write Slack refused because the member's organization locks the field.
+    pub fn locked(&self, field: crate::state::Field) {
+        let field = match field {
+            crate::state::Field::Name => "name",
+            crate::state::Field::Photo => "photo",
+        };
+        self.locked.get_or_create(&FieldLabel { field }).inc();
     }
 
     /// A Socket Mode connection made again, and why.

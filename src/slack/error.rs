@@ -39,6 +39,31 @@ impl SlackError {
         }
     }
 
+    /// For a refused write of a member's name or photo: Slack's code when it means the field is
+    /// locked for them (an organization's admin rule). Slack documents no code for a locked
+    /// field, so any refusal for good counts (`permission_denied`, `access_denied`,
+    /// `no_permission`, `profile_set_failed`, `partial_profile_set_failed`, codes not known
+    /// yet), except a dead token, the app's own setup (a scope, a token of the wrong kind) and
+    /// a value Slack would take in another form (a picture or a name it refuses as such).
+    pub fn locks_field(&self) -> Option<&str> {
+        let code = self.code()?;
+        let setup_or_value = matches!(
+            code,
+            "missing_scope"
+                | "not_allowed_token_type"
+                | "no_such_method"
+                | "bad_image"
+                | "too_large"
+                | "too_many_frames"
+                | "invalid_profile"
+                | "too_long"
+                | "name_not_allowed"
+                | "reserved_name"
+                | "invalid_name"
+        );
+        (self.fix() == Fix::Setup && !setup_or_value).then_some(code)
+    }
+
     /// What to do about it: the one answer every caller takes, instead of code lists of their
     /// own.
     pub fn fix(&self) -> Fix {

@@ -135,6 +135,10 @@ pub struct MemberState {
         skip_serializing_if = "std::ops::Not::not"
     )]
     pub workspace_off: bool,
+    /// Profile fields the member's organization does not let statusinator change (`name`,
+    /// `photo`), by what Slack said and when.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub locked: std::collections::BTreeMap<Field, Lock>,
     /// Fields of other versions, kept as they are.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -244,6 +248,77 @@ pub fn set_workspace(store: &dyn Store, user: &UserId, on: bool) -> Result<bool>
     })
     .with_context(|| format!("switching the workspace presets of {user}"))?;
     Ok(changed)
+}
+
+/// A profile field statusinator writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    /// The display name (`users.profile.set`).
+    Name,
+    /// The photo (`users.setPhoto`, `users.deletePhoto`).
+    Photo,
+}
+
+impl Field {
+    /// How a member reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Name => "display name",
+            Field::Photo => "photo",
+        }
+    }
+}
+
+/// A field Slack refused to change for good (the organization locked it, or an admin's rule):
+/// it is not written again until [`LOCK_HOLDS`] has passed or the member asks to try again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lock {
+    /// What Slack said (`permission_denied`, …).
+    pub code: String,
+    /// When it last refused (unix seconds).
+    pub at: u64,
+}
+
+/// How long a locked field is left alone before it is tried again (seconds).
+pub const LOCK_HOLDS: u64 = 86_400;
+
+impl Lock {
+    /// Whether the field is still left alone at `now`.
+    pub fn holds(&self, now: u64) -> bool {
+        now < self.at.saturating_add(LOCK_HOLDS)
+    }
+}
+
+/// Notes that Slack refused to change `field` of `user`'s for good; returns whether the
+/// member has not been told of it yet (no lock of that field was known).
+pub fn lock(store: &dyn Store, user: &UserId, field: Field, code: &str, now: u64) -> Result<bool> {
+    let mut first = false;
+    update(store, user, &mut |state| {
+        first = !state.locked.contains_key(&field);
+        state.locked.insert(
+            field,
+            Lock {
+                code: code.to_owned(),
+                at: now,
+            },
+        );
+        Ok(true)
+    })
+    .with_context(|| format!("noting that {user}'s {} is locked", field.label()))?;
+    Ok(first)
+}
+
+/// Forgets the member's locked fields (they asked to try again); returns whether there were any.
+pub fn unlock(store: &dyn Store, user: &UserId) -> Result<bool> {
+    let mut had = false;
+    update(store, user, &mut |state| {
+        had = !state.locked.is_empty();
+        state.locked.clear();
+        Ok(had)
+    })
+    .with_context(|| format!("trying {user}'s locked fields again"))?;
+    Ok(had)
 }
 
 /// Pauses (`Some(now)`) or resumes (`None`) a member; returns whether it changed anything.

@@ -75,6 +75,8 @@ pub enum Job {
         user: UserId,
         on: bool,
     },
+    /// Try the fields the member's organization locked again (their Home's Try again).
+    TryAgain { team: String, user: UserId },
     /// Publish a member's Home view.
     Publish { team: String, user: UserId },
     /// Store a member's wish to disconnect, then have their usual profile put back.

@@ -233,6 +233,7 @@ impl App {
                 | Job::AppUninstalled { .. }
                 | Job::Connect { .. }) => self.run_job(job),
                 Job::OpenForm { .. }
+                | Job::TryAgain { .. }
                 | Job::Publish { .. }
                 | Job::Tell { .. }
                 | Job::Remind(_)
@@ -274,6 +275,14 @@ impl App {
                 if let Some(team) = team {
                     self.publish_home(&team, &user);
                 }
+            }
+            Job::TryAgain { team, user } => {
+                match crate::state::unlock(self.store(), &user) {
+                    // Their profile is looked at again: the locked fields are written then.
+                    Ok(_) => self.pipeline.reread_later(&user),
+                    Err(err) => log::warn!("{err:#}"),
+                }
+                self.publish_home(&team, &user);
             }
             Job::Publish { team, user } => self.publish_home(&team, &user),
             Job::Disconnect { team, user } => self.store_disconnect(&team, &user),

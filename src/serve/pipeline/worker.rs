@@ -112,7 +112,6 @@ impl Pipeline {
             return ApplyOutcome::NotOnboarded;
         };
         let (recorded, usual) = (member.recorded.clone(), member.usual.clone());
-        let facts = member.facts(Some(&request.profile));
         // Paused (as asked here just now, else as stored), disconnecting or being forgotten:
         // only the usual profile, whatever the status.
         let paused = self.wishes.only_usual(user, member.paused);
@@ -124,7 +123,8 @@ impl Pipeline {
         if paused && usual.is_none() {
             return ApplyOutcome::Paused;
         }
-        let plan = match apply::plan(user, &target, facts, false, crate::clock::unix_now()) {
+        let now = crate::clock::unix_now();
+        let plan = match member.plan(user, &target, Some(&request.profile), false, now) {
             Ok(Some(plan)) => plan,
             Ok(None) => {
                 log::info!(
@@ -171,7 +171,9 @@ impl Pipeline {
                     plan,
                     recorded: fresh,
                     written,
+                    locked,
                 } = *done;
+                self.locked(user, &locked);
                 if let Some(at) = plan.status_expires_at {
                     self.lapses.at(user, at);
                 }
@@ -224,6 +226,41 @@ impl Pipeline {
                 ApplyOutcome::Failed
             }
         }
+    }
+
+    /// Fields Slack refused as locked: counted, and the member told once (a direct message
+    /// and their Home) what was refused and that the rest was applied.
+    fn locked(&self, user: &UserId, locked: &[apply::Locked]) {
+        for lock in locked {
+            self.metrics.locked(lock.field);
+        }
+        let first: Vec<&apply::Locked> = locked.iter().filter(|l| l.first).collect();
+        if first.is_empty() {
+            return;
+        }
+        let Some(team) = self.connected.team(user).flatten() else {
+            log::info!("{user} is not connected through the app: nobody to tell of the lock");
+            return;
+        };
+        let what: Vec<String> = first
+            .iter()
+            .map(|l| format!("your {} (Slack said `{}`)", l.field.label(), l.code))
+            .collect();
+        let text = format!(
+            "Your organization does not let statusinator change {}, so it is left as it is; \
+             the rest of your preset is applied. statusinator tries again in a day, or when you \
+             press *Try again* on its Home tab.",
+            what.join(" or ")
+        );
+        (self.notify)(super::Notice::Tell {
+            team: team.clone(),
+            user: user.clone(),
+            text,
+        });
+        (self.notify)(super::Notice::Home {
+            team,
+            user: user.clone(),
+        });
     }
 
     /// What is applied for a member, as this process now knows it.

@@ -203,6 +203,9 @@ struct State {
     custom_emoji: BTreeMap<String, Result<Vec<u8>, String>>,
     /// An Enterprise Grid organization the workspaces belong to.
     org: Option<Org>,
+    /// Profile fields an org admin locked, per member (`name`, `photo`), and the code Slack
+    /// refuses a write of them with (Slack documents none).
+    locked: HashMap<(String, &'static str), String>,
 }
 
 /// An Enterprise Grid organization: its workspaces, and whether the app is installed for all of

@@ -48,6 +48,25 @@ impl SlackStandIn {
         });
     }
 
+    /// An org admin locks `user`'s `field` (`name` or `photo`): a write of it is refused with
+    /// `code`.
+    pub fn lock_field(&self, user: &str, field: &'static str, code: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .locked
+            .insert((user.to_owned(), field), code.to_owned());
+    }
+
+    /// The admin lets members edit `field` again.
+    pub fn unlock_field(&self, user: &str, field: &'static str) {
+        self.state
+            .lock()
+            .unwrap()
+            .locked
+            .remove(&(user.to_owned(), field));
+    }
+
     /// An org admin's approval: the next authorizations are for the whole organization.
     pub fn install_for_org(&self) {
         self.state

@@ -28,6 +28,9 @@ pub(super) fn users_set_photo(asked: Asked<'_>) -> Answer {
     if info.kind != Kind::User {
         return error("not_allowed_token_type");
     }
+    if let Some(code) = st.locked.get(&(owner.clone(), "photo")) {
+        return error(&code.clone());
+    }
     let Some(boundary) = content_type
         .strip_prefix("multipart/form-data")
         .and_then(|rest| rest.split("boundary=").nth(1))

@@ -101,6 +101,9 @@ pub(super) fn users_profile_set(asked: Asked<'_>) -> Answer {
         let Some(name) = name.as_str() else {
             return error("invalid_profile");
         };
+        if let Some(code) = st.locked.get(&(owner.clone(), "name")) {
+            return error(&code.clone());
+        }
         if name.chars().count() > 80 {
             return error("invalid_profile");
         }

@@ -38,6 +38,8 @@ pub const DELETE_DATA: &str = "delete_data";
 pub const WORKSPACE_ON: &str = "workspace_on";
 /// The button that switches them off.
 pub const WORKSPACE_OFF: &str = "workspace_off";
+/// The Home's button that tries fields locked by the member's organization again.
+pub const TRY_AGAIN: &str = "try_again";
 
 impl App {
     /// `app_home_opened`: the view is published off the ack path.
@@ -78,6 +80,7 @@ impl App {
                     pause,
                 }
             }
+            TRY_AGAIN => Job::TryAgain { team, user },
             WORKSPACE_ON | WORKSPACE_OFF => Job::Workspace {
                 team: Some(team),
                 user,
@@ -243,7 +246,19 @@ impl App {
             (Vec::new(), false)
         });
         let workspace = self.workspace_shown(user, token.as_ref(), member.as_ref(), &presets);
+        let now = crate::clock::unix_now();
+        let locked = member
+            .as_ref()
+            .map(|m| {
+                m.locked
+                    .iter()
+                    .filter(|(_, lock)| lock.holds(now))
+                    .map(|(field, lock)| (*field, lock.code.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
         HomeFacts {
+            locked,
             link,
             workspace,
             paused: member.as_ref().is_some_and(|m| m.paused_at.is_some()),

@@ -44,6 +44,8 @@ pub struct HomeFacts {
     pub nothing_kept: bool,
     /// The workspace presets, when there are any for them.
     pub workspace: Option<WorkspaceShown>,
+    /// Fields their organization does not let statusinator change, with what Slack said.
+    pub locked: Vec<(crate::state::Field, String)>,
 }
 
 /// Slack's mrkdwn needs `&`, `<` and `>` escaped.
@@ -147,6 +149,20 @@ pub fn view(facts: &HomeFacts) -> Value {
              who set it up to connect you."
                 .to_owned(),
         )),
+    }
+    if !facts.locked.is_empty() {
+        let what: Vec<String> = facts
+            .locked
+            .iter()
+            .map(|(field, code)| format!("your {} (Slack said `{}`)", field.label(), escape(code)))
+            .collect();
+        let mut block = section(format!(
+            ":lock: *Locked by your organization*: statusinator may not change {}, so it is left \
+             as it is and the rest of each preset applies. It tries again in a day.",
+            what.join(" or ")
+        ));
+        block["accessory"] = button("Try again", super::TRY_AGAIN, None);
+        blocks.push(block);
     }
     let mut state = if facts.paused {
         let mut block = section(
@@ -361,6 +377,10 @@ mod tests {
                     .collect(),
             }),
             public_url: Some("https://statusinator.example.com".into()),
+            locked: vec![
+                (crate::state::Field::Name, "permission_denied".into()),
+                (crate::state::Field::Photo, "<odd> & code".into()),
+            ],
         };
         let view = view(&facts);
         let blocks = view["blocks"].as_array().unwrap();
