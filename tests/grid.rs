@@ -162,6 +162,13 @@ fn a_locked_photo_is_left_alone_told_once_and_tried_again_on_asking() {
         serve.metric("statusinator_locked_fields_total{field=\"photo\"}"),
         1.0
     );
+    // doctor names her and the field.
+    let out = world.run(&["doctor"]);
+    let text = support::stdout(&out);
+    assert!(
+        text.contains("locked fields") && text.contains("W0ANA0001: photo (permission_denied)"),
+        "{text}"
+    );
     // More changes: her name follows, no photo write is tried, no second message.
     change("");
     change(":palm_tree:");

@@ -123,6 +123,7 @@ pub fn run(settings: &Settings, oauth_url: &str, verbose: bool) -> Report {
         .map(|u| u.users.keys().cloned().collect())
         .unwrap_or_default();
     check_tokens_file(&mut list, &tokens, &onboarded, users.is_some());
+    check_locked(&mut list, store.as_ref(), verbose);
     // Members and bots are told by the setup: with none chosen there is nothing to say yet.
     if let (Some(slack), Some(kind)) = (&slack, kind) {
         let members = Members {
@@ -525,6 +526,54 @@ impl Members {
             }
         }
     }
+}
+
+/// Members whose organization locks a field statusinator writes (as serve and poll noted it):
+/// nothing here can change that, but their org admin can.
+fn check_locked(list: &mut Checklist, store: &dyn Store, verbose: bool) {
+    let now = crate::clock::unix_now();
+    let mut locked: Vec<(UserId, Vec<String>)> = Vec::new();
+    let read = crate::state::index::for_each(store, false, |user, member| {
+        let fields: Vec<String> = member
+            .locked
+            .iter()
+            .filter(|(_, lock)| lock.holds(now))
+            .map(|(field, lock)| format!("{} ({})", field.label(), lock.code))
+            .collect();
+        if !fields.is_empty() {
+            locked.push((user.clone(), fields));
+        }
+    });
+    if let Err(err) = read {
+        list.error("locked fields", &err);
+        return;
+    }
+    if locked.is_empty() {
+        return;
+    }
+    let shown = if verbose { locked.len() } else { 5 };
+    let names: Vec<String> = locked
+        .iter()
+        .take(shown)
+        .map(|(user, fields)| format!("{user}: {}", fields.join(", ")))
+        .collect();
+    let more = locked.len().saturating_sub(shown);
+    list.fix(
+        "locked fields",
+        format!(
+            "{} whose organization does not let statusinator change a field: {}{}",
+            count(locked.len(), "member", "members"),
+            names.join("; "),
+            if more > 0 {
+                format!("; and {more} more (--verbose lists all)")
+            } else {
+                String::new()
+            }
+        ),
+        "an org admin allows members to edit that field (Enterprise Grid: Admin settings, \
+         Profile); the rest of each preset still applies, and the field is tried again after a \
+         day or when the member presses Try again on statusinator's Home tab",
+    );
 }
 
 /// `1 one` or `n many`.
