@@ -184,3 +184,30 @@ fn a_locked_photo_is_left_alone_told_once_and_tried_again_on_asking() {
     });
     assert_eq!(photo_writes(), 2);
 }
+
+/// A workspace that had the app installed on its own joins an organization: its members stay
+/// connected, and events that now carry the organization (a workspace install in an org) are
+/// worked as before.
+#[test]
+fn a_workspace_that_joins_an_org_keeps_its_members_connected() {
+    let world = World::local();
+    world.slack.add_member(ANA, "Ana");
+    world.scene.write("beach.png", images::png(512, 512, 1));
+    world.onboard(json!({ANA: {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}}}));
+    world.slack.oauth_app(CLIENT_ID, CLIENT_SECRET);
+    let serve = serve_with_oauth(&world, &new_key());
+    let reply = connect_as(&world, &serve, ANA, &[]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    // The workspace joins an organization (Slack's team_added_to_org): nothing to redo.
+    world.slack.make_org(ORG, "Acme Corp", &[TEAM]);
+    world.slack.set_status(ANA, ":palm_tree:");
+    let member = world.slack.member(ANA);
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&org_user_change(&member, &event_id(), TEAM, ORG)).unwrap();
+    body["authorizations"][0]["is_enterprise_install"] = false.into();
+    let body = serde_json::to_vec(&body).unwrap();
+    assert_eq!(serve.post_signed(&body, &[]).status, 200);
+    wait_until("her vacation preset", Duration::from_secs(20), || {
+        world.slack.display_name(ANA) == "Ana (away)" && world.slack.member(ANA).photo.is_some()
+    });
+}
