@@ -211,3 +211,58 @@ fn a_workspace_that_joins_an_org_keeps_its_members_connected() {
         world.slack.display_name(ANA) == "Ana (away)" && world.slack.member(ANA).photo.is_some()
     });
 }
+
+/// Slack's authorize link of the install page, with its state taken out: what an org admin's
+/// install from the organization's app management page comes back as.
+fn without_state(link: &str) -> String {
+    let mut url = url::Url::parse(link).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "state")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    url.to_string()
+}
+
+#[test]
+fn an_org_install_from_the_admin_page_needs_no_state_and_nothing_else_goes_without_one() {
+    use support::oauth::{allow, callback, install};
+    // Outside an org-wide install, a redirect without a state is refused, and what Slack gave
+    // for it is revoked, never stored.
+    let world = organization();
+    let serve = serve_with_oauth(&world, &new_key());
+    world.slack.sign_in(ANA);
+    let (_, link) = install(&serve);
+    let location = allow(&world, &without_state(&link));
+    let reply = callback(&serve, &location, None);
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(stored(&world, "installations/").is_empty());
+    assert!(stored(&world, "tokens/").is_empty());
+    assert!(
+        world
+            .slack
+            .calls()
+            .iter()
+            .any(|c| c.method == "auth.revoke" && c.token_owner.as_deref() == Some(ANA)),
+        "her token revoked"
+    );
+
+    // The org admin installs from the organization's app management page: no state, and the
+    // installation is kept (the admin's own token is not).
+    world.slack.install_for_org();
+    world.slack.sign_in(ADMIN);
+    let (_, link) = install(&serve);
+    let location = allow(&world, &without_state(&link));
+    let reply = callback(&serve, &location, None);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.contains("Acme Corp"), "{}", reply.body);
+    assert_eq!(
+        stored(&world, "installations/"),
+        [format!("installations/{ORG}.json")]
+    );
+    assert!(
+        stored(&world, "tokens/").is_empty(),
+        "no member connected without a state"
+    );
+}

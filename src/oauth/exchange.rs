@@ -15,6 +15,67 @@ use crate::tokens::stored::{self, Connection, Installation, MemberToken};
 use crate::tokens::{Token, TokenSource};
 
 impl OAuth {
+    /// A redirect without a state (an org admin's install from the organization's app
+    /// management page): kept only when it is an org-wide install with its bot, and then only
+    /// the installation; the admin's own token is revoked, never stored (no state ties it to
+    /// their browser). Anything else is refused with its tokens revoked.
+    pub fn complete_org_install(
+        &self,
+        store: &dyn Store,
+        slack: &SlackClient,
+        nonce: &str,
+        code: &str,
+        now: u64,
+    ) -> Result<Connected, ConnectError> {
+        if !stored::use_state_once(store, nonce, now).map_err(ConnectError::Store)? {
+            return Err(ConnectError::State(StateProblem::Replayed));
+        }
+        let access = slack
+            .oauth_access(&self.client, code, &self.redirect_uri())
+            .map_err(ConnectError::Slack)?;
+        let user = UserId::parse(&access.user_id).map_err(|_| {
+            ConnectError::Store(anyhow::anyhow!("Slack named no member ID it could use"))
+        })?;
+        let installation = access.installation().to_owned();
+        let revoke = |secret: &crate::secret::SecretString, source: TokenSource| {
+            let token = Token {
+                secret: secret.clone(),
+                source,
+                team: Some(installation.clone()),
+            };
+            if let Err(err) = slack.revoke(&token) {
+                log::warn!("revoking a token an install without a state gave: {err}");
+            }
+        };
+        if let Some(granted) = &access.user {
+            revoke(&granted.access, TokenSource::Connected(user.clone()));
+        }
+        let Some(bot) = access.bot.as_ref().filter(|_| access.enterprise_install) else {
+            if let Some(bot) = &access.bot {
+                revoke(&bot.access, TokenSource::Installation(installation.clone()));
+            }
+            return Err(ConnectError::NoState);
+        };
+        let identity = slack
+            .auth_test(&Token {
+                secret: bot.access.clone(),
+                source: TokenSource::Installation(installation.clone()),
+                team: Some(installation.clone()),
+            })
+            .map_err(ConnectError::Slack)?;
+        self.store_installation(store, &access, &user, now)
+            .map_err(ConnectError::Store)?;
+        log::info!("{user} installed the app for the organization {installation}");
+        Ok(Connected {
+            user,
+            handle: String::new(),
+            team_id: installation,
+            team_name: access.installation_name().to_owned(),
+            workspace_url: identity.url,
+            app_id: access.app_id.clone(),
+        })
+    }
+
     /// Turns a redirect's `code` into a connected member: the state's nonce used once, the code
     /// exchanged, the member's token checked with `auth.test`, then sealed and stored (and the
     /// workspace's bot token, when this install added it).
@@ -99,6 +160,19 @@ impl OAuth {
                 reminded_at: None,
             },
         )?;
+        self.store_installation(store, access, user, now)
+    }
+
+    /// The bot token an install gave, sealed and stored by installation (the workspace, or the
+    /// organization for an org-wide install); nothing when it gave none.
+    fn store_installation(
+        &self,
+        store: &dyn Store,
+        access: &Access,
+        user: &UserId,
+        now: u64,
+    ) -> Result<()> {
+        let team = access.installation();
         if let Some(bot) = &access.bot {
             let binding = |what| stored::installation_binding(team, what);
             stored::save_installation(
@@ -151,4 +225,9 @@ pub enum ConnectError {
     NoUserToken,
     #[error("storing the connection failed: {0:#}")]
     Store(anyhow::Error),
+    #[error(
+        "the link carried no state, which only an org admin's install for the whole \
+         organization may: start again from the connect page"
+    )]
+    NoState,
 }

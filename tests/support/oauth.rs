@@ -116,9 +116,21 @@ pub fn callback_with(
     extra: &[(&str, &str)],
 ) -> Reply {
     let path = &location[location.find("/slack/oauth_redirect").unwrap()..];
-    let mut headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
-    headers.extend_from_slice(extra);
-    let mut reply = serve.request("GET", path, &headers, b"");
+    let mut cookie = cookie.map(str::to_owned);
+    let with = |cookie: &Option<String>| {
+        let mut headers: Vec<(&str, String)> = extra
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_owned()))
+            .collect();
+        headers.extend(cookie.iter().map(|c| ("Cookie", c.clone())));
+        headers
+    };
+    let ask = |path: &str, cookie: &Option<String>| {
+        let headers = with(cookie);
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        serve.request("GET", path, &headers, b"")
+    };
+    let mut reply = ask(path, &cookie);
     super::wait_for(
         "the connection ends",
         std::time::Duration::from_secs(30),
@@ -126,13 +138,17 @@ pub fn callback_with(
             if reply.status != 202 {
                 return Some(());
             }
-            assert!(
-                reply.header("Set-Cookie").is_none(),
-                "the state cookie stays while the page waits"
-            );
+            match (&cookie, reply.header("Set-Cookie")) {
+                // A redirect with no state of its own is given one: the browser keeps it.
+                (None, Some(set)) => cookie = Some(set.split(';').next().unwrap().to_owned()),
+                (Some(_), set) => {
+                    assert!(set.is_none(), "the state cookie stays while the page waits")
+                }
+                (None, None) => {}
+            }
             let next = refresh_target(&reply.body);
             let next = &next[next.find("/slack/connecting").expect("the connecting page")..];
-            reply = serve.request("GET", next, &headers, b"");
+            reply = ask(next, &cookie);
             None
         },
     );

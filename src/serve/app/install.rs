@@ -128,6 +128,13 @@ impl App {
             };
         }
         let state = params.get("state").map(String::as_str);
+        // An install an org admin started from the organization's app management page comes
+        // back with no state at all: it may install the app for the organization, nothing else.
+        if state.is_none_or(str::is_empty) {
+            if let Some(code) = params.get("code").filter(|c| !c.is_empty()) {
+                return self.org_install_without_state(oauth, code, now, client);
+            }
+        }
         let nonce = match oauth.check_state(state, state_cookie(cookie_header), now) {
             Ok(nonce) => nonce,
             Err(problem) => {
@@ -178,12 +185,67 @@ impl App {
                 nonce,
                 code: SecretString::new(code.clone()),
                 client,
+                org_install_only: false,
             });
         } else {
             // Worked already: this one costs no exchange.
             self.exchanges.end(client, false);
         }
         waiting(oauth, state.unwrap_or_default())
+    }
+
+    /// A redirect without a state (an org admin's install from the org's app management
+    /// page): exchanged like any, but only an org-wide install with its bot is kept from it;
+    /// a member's token never is. The browser gets a state of its own (and its cookie) to look
+    /// for the outcome with.
+    fn org_install_without_state(
+        &self,
+        oauth: &crate::oauth::OAuth,
+        code: &str,
+        now: u64,
+        client: IpAddr,
+    ) -> Answer {
+        if !self.exchanges.begin(client) {
+            log::warn!("refused a code exchange from {client}: too many failed from that address");
+            return Answer {
+                retry_after: Some(exchanges::FAILURE_EVERY.as_secs()),
+                ..failed(
+                    oauth,
+                    429,
+                    "Too many tries",
+                    "Too many installs failed from your address. Wait a minute, then start \
+                     again."
+                        .to_owned(),
+                )
+            };
+        }
+        let state = oauth.new_state(now);
+        let nonce = oauth
+            .check_state(Some(&state), Some(&state), now)
+            .expect("a state just made holds");
+        if !self.connecting.begin(&nonce) {
+            self.exchanges.end(client, false);
+            return Answer {
+                retry_after: Some(5),
+                ..failed(
+                    oauth,
+                    503,
+                    "Busy",
+                    "Many members are connecting right now. Start again in a minute.".to_owned(),
+                )
+            };
+        }
+        log::info!("an install without a state: kept only if it is an org-wide install");
+        self.jobs.push(Job::Connect {
+            nonce,
+            code: SecretString::new(code.to_owned()),
+            client,
+            org_install_only: true,
+        });
+        Answer {
+            set_cookie: Some(cookie(&state, STATE_SECONDS, oauth.secure())),
+            ..waiting(oauth, &state)
+        }
     }
 
     /// `GET /slack/connecting?state=…`: how the connection ended, or (the exchange not done
@@ -252,7 +314,13 @@ impl App {
 
     /// The code exchange (an app job): Slack's `oauth.v2.access`, the token sealed into the
     /// store, and the outcome kept for the page the browser is looking at.
-    pub(super) fn finish_connect(&self, nonce: &str, code: &SecretString, client: IpAddr) {
+    pub(super) fn finish_connect(
+        &self,
+        nonce: &str,
+        code: &SecretString,
+        client: IpAddr,
+        org_install_only: bool,
+    ) {
         let Some(oauth) = &self.oauth else { return };
         let mut failed = true;
         let back = oauth.install_url();
@@ -262,7 +330,12 @@ impl App {
         };
         let store = self.store();
         let now = crate::clock::unix_now();
-        let outcome = match oauth.complete(store, self.slack(), nonce, code.expose(), now) {
+        let completed = if org_install_only {
+            oauth.complete_org_install(store, self.slack(), nonce, code.expose(), now)
+        } else {
+            oauth.complete(store, self.slack(), nonce, code.expose(), now)
+        };
+        let outcome = match completed {
             Ok(connected) => {
                 log::info!(
                     "{} connected their profile in {} ({})",

@@ -101,6 +101,9 @@ pub enum Job {
         code: crate::secret::SecretString,
         /// Who asked (see [`super::exchanges`]).
         client: std::net::IpAddr,
+        /// The redirect had no state (an org admin's install from the org's app management
+        /// page): only an org-wide install is kept from it, never a member's token.
+        org_install_only: bool,
     },
     /// Slack's `tokens_revoked`: forget those tokens.
     TokensRevoked {
@@ -371,6 +374,7 @@ mod tests {
             nonce: "1.n".into(),
             code: crate::secret::SecretString::new("c"),
             client: "203.0.113.7".parse().unwrap(),
+            org_install_only: false,
         };
         // Ana's Home, published.
         jobs.push(publish("T1", "U0ANA0001"));

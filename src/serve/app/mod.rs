@@ -304,7 +304,8 @@ impl App {
                 nonce,
                 code,
                 client,
-            } => self.finish_connect(&nonce, &code, client),
+                org_install_only,
+            } => self.finish_connect(&nonce, &code, client, org_install_only),
         }
     }
 
