@@ -108,14 +108,21 @@ fn installed_once_for_the_org_a_member_connects_once_and_is_written_once() {
 
 /// The org admin and Ana connected to an org-wide install.
 fn org_connected() -> (World, support::serve::Serve) {
+    let (world, serve, _) = org_connected_with_key();
+    (world, serve)
+}
+
+/// [`org_connected`], with the key the tokens are sealed with.
+fn org_connected_with_key() -> (World, support::serve::Serve, String) {
     let world = organization();
-    let serve = serve_with_oauth(&world, &new_key());
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
     world.slack.install_for_org();
     for member in [ADMIN, ANA] {
         let reply = connect_as(&world, &serve, member, &[]);
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
-    (world, serve)
+    (world, serve, key)
 }
 
 #[test]
@@ -264,5 +271,58 @@ fn an_org_install_from_the_admin_page_needs_no_state_and_nothing_else_goes_witho
     assert!(
         stored(&world, "tokens/").is_empty(),
         "no member connected without a state"
+    );
+}
+
+/// The workspaces an org-wide install is granted to, as its record in the store has them.
+fn grants(world: &World) -> Option<Vec<String>> {
+    let bytes = world.scene.snapshot()[&format!("installations/{ORG}.json")].clone();
+    let record: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    serde_json::from_value(record["workspaces"].clone()).unwrap()
+}
+
+fn team_access(serve: &support::serve::Serve, granted: bool, teams: &[&str]) {
+    let kind = if granted {
+        "team_access_granted"
+    } else {
+        "team_access_revoked"
+    };
+    let body = json!({"type": "event_callback", "enterprise_id": ORG, "event_id": event_id(),
+        "authorizations": [{"enterprise_id": ORG, "team_id": null, "user_id": "U0BOT",
+                            "is_bot": true, "is_enterprise_install": true}],
+        "event": {"type": kind, "team_ids": teams}});
+    let body = serde_json::to_vec(&body).unwrap();
+    assert_eq!(serve.post_signed(&body, &[]).status, 200);
+}
+
+#[test]
+fn an_org_installs_workspaces_follow_slacks_grants() {
+    let (world, serve, key) = org_connected_with_key();
+    // Installed, granted to none yet: known as such once the admin connected.
+    assert_eq!(grants(&world), Some(vec![]));
+    // The org admin grants it to both workspaces: Slack says so with events.
+    world.slack.grant(TEAM, true);
+    world.slack.grant(SECOND, true);
+    team_access(&serve, true, &[TEAM, SECOND]);
+    wait_until("both granted", Duration::from_secs(20), || {
+        grants(&world) == Some(vec![SECOND.to_owned(), TEAM.to_owned()])
+    });
+    // And takes the second back.
+    world.slack.grant(SECOND, false);
+    team_access(&serve, false, &[SECOND]);
+    wait_until("the second taken back", Duration::from_secs(20), || {
+        grants(&world) == Some(vec![TEAM.to_owned()])
+    });
+    // doctor asks Slack (auth.teams.list, every page) and says so.
+    let out = world
+        .command()
+        .env("STATUSINATOR_SECRET_KEY", &key)
+        .args(["doctor"])
+        .output()
+        .unwrap();
+    let text = support::stdout(&out);
+    assert!(
+        text.contains(&format!("{ORG} is granted to 1 workspace: {TEAM}")),
+        "{text}"
     );
 }

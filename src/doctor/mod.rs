@@ -524,6 +524,28 @@ impl Members {
                 }
                 Err(err) => slack_error(list, "bot token", &err),
             }
+            // An org-wide install: the workspaces its organization granted it to.
+            let org = match &bot.source {
+                TokenSource::Installation(team) if team.starts_with('E') => team.clone(),
+                _ => continue,
+            };
+            match slack.teams_list(&bot) {
+                Ok(teams) if teams.is_empty() => list.fix(
+                    "org install",
+                    format!("{org} is installed for the organization but granted to no workspace"),
+                    "an org admin adds statusinator to the workspaces that should have it, in \
+                     the organization's app management page",
+                ),
+                Ok(teams) => list.ok(
+                    "org install",
+                    format!(
+                        "{org} is granted to {}: {}",
+                        count(teams.len(), "workspace", "workspaces"),
+                        teams.join(", ")
+                    ),
+                ),
+                Err(err) => slack_error(list, "org install", &err),
+            }
         }
     }
 }

@@ -57,6 +57,14 @@ pub enum Envelope {
     AppUninstalled { team_id: String },
     /// A member opened the app's Home tab.
     HomeOpened { team_id: String, user: String },
+    /// An organization granted (`team_access_granted`) or took back (`team_access_revoked`)
+    /// an org-wide install's access to some of its workspaces.
+    TeamAccess {
+        /// The installation (the organization).
+        team_id: String,
+        granted: bool,
+        teams: Vec<String>,
+    },
     /// Anything else (another event type, `app_rate_limited`): acknowledged and ignored.
     Other { kind: String },
 }
@@ -207,6 +215,20 @@ pub fn parse_event(
             })
         }
         "app_home_opened" => return home_opened(raw, team_id),
+        "team_access_granted" | "team_access_revoked" => {
+            #[derive(Deserialize)]
+            struct Access {
+                #[serde(default, deserialize_with = "null_as_default")]
+                team_ids: Vec<String>,
+            }
+            let access: Access = serde_json::from_str(raw)
+                .map_err(|e| ParseError(format!("{}: {e}", inner.kind)))?;
+            return Ok(Envelope::TeamAccess {
+                team_id: team_id.unwrap_or_default(),
+                granted: inner.kind == "team_access_granted",
+                teams: access.team_ids,
+            });
+        }
         _ => return Ok(Envelope::Other { kind: inner.kind }),
     };
     let event_id = event_id

@@ -193,6 +193,7 @@ impl OAuth {
                     expires_at: bot.expires_in.map(|s| now + s),
                     installed_at: now,
                     installed_by: Some(user.clone()),
+                    workspaces: None,
                 },
             )
             .context("storing the workspace's installation")?;

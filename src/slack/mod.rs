@@ -80,6 +80,7 @@ pub enum Method {
     ViewsUpdate,
     AppsConnectionsOpen,
     EmojiList,
+    AuthTeamsList,
 }
 
 impl Method {
@@ -99,6 +100,7 @@ impl Method {
             Method::ViewsUpdate => "views.update",
             Method::AppsConnectionsOpen => "apps.connections.open",
             Method::EmojiList => "emoji.list",
+            Method::AuthTeamsList => "auth.teams.list",
         }
     }
 
@@ -113,7 +115,8 @@ impl Method {
             | Method::OAuthAccess
             | Method::ViewsPublish
             | Method::ViewsOpen
-            | Method::ViewsUpdate => 100,
+            | Method::ViewsUpdate
+            | Method::AuthTeamsList => 100,
             // Slack allows about one message a second to a channel.
             Method::PostMessage => 60,
             // Tier 1 ("1+ a minute", bursts allowed): a few connections at start, then one per
@@ -357,6 +360,36 @@ impl SlackClient {
             req.post_json(&body)
         })?;
         Ok(())
+    }
+
+    /// `auth.teams.list` (an org-wide install's bot token): the workspaces the organization
+    /// granted the app to, every page of them.
+    pub fn teams_list(&self, token: &Token) -> Result<Vec<String>, SlackError> {
+        #[derive(serde::Deserialize)]
+        struct Team {
+            id: String,
+        }
+        let mut teams = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let value = self.call(Method::AuthTeamsList, Auth::Bearer(token), &|req| {
+                let mut query = vec![("limit", "100")];
+                if let Some(cursor) = &cursor {
+                    query.push(("cursor", cursor.as_str()));
+                }
+                req.get_query(&query)
+            })?;
+            cursor = value
+                .pointer("/response_metadata/next_cursor")
+                .and_then(Value::as_str)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned);
+            let page: Vec<Team> = parse_field(Method::AuthTeamsList, value, "teams")?;
+            teams.extend(page.into_iter().map(|t| t.id));
+            if cursor.is_none() {
+                return Ok(teams);
+            }
+        }
     }
 
     /// One page of `users.list` (200 members); the next cursor, if there is one.

@@ -100,6 +100,18 @@ pub struct Installation {
         skip_serializing_if = "Option::is_none"
     )]
     pub installed_by: Option<UserId>,
+    /// For an org-wide install (`E…`): the workspaces the organization granted the app to, as
+    /// last heard (`auth.teams.list`, `team_access_granted`, `team_access_revoked`); `None`
+    /// until heard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspaces: Option<Vec<String>>,
+}
+
+impl Installation {
+    /// Whether it is an organization's (an org-wide install), not a workspace's.
+    pub fn is_org(&self) -> bool {
+        self.team.starts_with('E')
+    }
 }
 
 /// What a sealed member token is bound to: it opens only as this member's, in this workspace.
@@ -356,6 +368,26 @@ pub fn save_installation(store: &dyn Store, record: &Installation) -> Result<()>
     store
         .put(&key, &to_json(record), "application/json")
         .with_context(|| format!("storing the installation of {}", record.team))
+}
+
+/// Changes an installation's record (nothing when there is none); `change` says whether it
+/// changed anything.
+pub fn update_installation(
+    store: &dyn Store,
+    team: &str,
+    change: &mut dyn FnMut(&mut Installation) -> bool,
+) -> Result<()> {
+    let key = installation_key(team);
+    store
+        .update(&key, "application/json", &mut |current| {
+            let Some(bytes) = current else {
+                return Ok(None);
+            };
+            let mut record: Installation = parse(bytes, &store.location(&key))?;
+            Ok(change(&mut record).then(|| to_json(&record)))
+        })
+        .with_context(|| format!("updating the installation of {team}"))?;
+    Ok(())
 }
 
 /// Every workspace's installation.

@@ -344,6 +344,15 @@ impl App {
                     connected.team_name
                 );
                 self.learn_installations();
+                // An org-wide install: which of its workspaces have it, as Slack says.
+                if connected.team_id.starts_with('E') {
+                    let store = self.store();
+                    if let Ok(Some(installation)) =
+                        crate::tokens::stored::load_installation(store, &connected.team_id)
+                    {
+                        self.learn_grants(&installation);
+                    }
+                }
                 self.pipeline
                     .connected
                     .add(&connected.user, &connected.team_id);

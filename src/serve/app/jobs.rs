@@ -113,6 +113,15 @@ pub enum Job {
     },
     /// Slack's `app_uninstalled`: forget the workspace's installation and tokens.
     AppUninstalled { team: String },
+    /// Slack's `team_access_granted` / `team_access_revoked`: an organization's grants of its
+    /// org-wide install to its workspaces changed.
+    TeamAccess {
+        org: String,
+        granted: bool,
+        teams: Vec<String>,
+    },
+    /// Read the installations again (and an org-wide install's grants): the reconcile's turn.
+    CheckInstallations,
 }
 
 /// The app's job queue.

@@ -106,6 +106,7 @@ impl App {
             Notice::Home { team, user } => Job::Publish { team, user },
             Notice::Tell { team, user, text } => Job::Tell { team, user, text },
             Notice::Remind(disconnected) => Job::Remind(disconnected),
+            Notice::Installations => Job::CheckInstallations,
         }
     }
 
@@ -231,8 +232,10 @@ impl App {
                 // is connected, stop or not.
                 job @ (Job::TokensRevoked { .. }
                 | Job::AppUninstalled { .. }
+                | Job::TeamAccess { .. }
                 | Job::Connect { .. }) => self.run_job(job),
                 Job::OpenForm { .. }
+                | Job::CheckInstallations
                 | Job::TryAgain { .. }
                 | Job::Publish { .. }
                 | Job::Tell { .. }
@@ -284,6 +287,12 @@ impl App {
                 }
                 self.publish_home(&team, &user);
             }
+            Job::TeamAccess {
+                org,
+                granted,
+                teams,
+            } => self.team_access(&org, granted, &teams),
+            Job::CheckInstallations => self.check_installations(),
             Job::Publish { team, user } => self.publish_home(&team, &user),
             Job::Disconnect { team, user } => self.store_disconnect(&team, &user),
             Job::Tell { team, user, text } => self.tell(&team, &user, &text),

@@ -142,6 +142,18 @@ impl Inbox {
                 self.app.jobs().push(Job::AppUninstalled { team: team_id });
                 (EventOutcome::Lifecycle, Answer::empty(200))
             }
+            Envelope::TeamAccess {
+                team_id,
+                granted,
+                teams,
+            } => {
+                self.app.jobs().push(Job::TeamAccess {
+                    org: team_id,
+                    granted,
+                    teams,
+                });
+                (EventOutcome::Lifecycle, Answer::empty(200))
+            }
         }
     }
 }

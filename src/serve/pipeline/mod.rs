@@ -64,6 +64,8 @@ pub enum Notice {
     },
     /// Remind a disconnected member how to connect again (at most once a day).
     Remind(crate::tokens::Disconnected),
+    /// Read the installations again, with an org-wide install's grants (each reconcile).
+    Installations,
 }
 
 /// Where notices go (the app's job queue, wired at start).

@@ -45,6 +45,8 @@ impl Pipeline {
     fn reconcile(&self, retention: Duration, stop: &Stop) -> anyhow::Result<usize> {
         // Wishes to disconnect left unfinished (a failed step, a process that stopped).
         self.resume_disconnects();
+        // The installations, and the workspaces an org-wide install is granted to.
+        (self.notify)(super::Notice::Installations);
         // Members to be forgotten left unfinished, finished here (on this thread), under a
         // claimant of its own: this process's workers are others to it.
         let forgetter = crate::state::Claimant::new("serve-forget");

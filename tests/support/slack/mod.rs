@@ -217,6 +217,8 @@ pub struct Org {
     pub workspaces: Vec<String>,
     /// An org admin installed the app for the organization.
     pub installed: bool,
+    /// The workspaces an org admin granted the org-wide install to.
+    pub granted: Vec<String>,
 }
 
 /// The running stand-in; stops when dropped.
@@ -609,6 +611,7 @@ const METHODS: &[(&str, Method)] = &[
     ("users.setPhoto", photos::users_set_photo),
     ("users.deletePhoto", photos::users_delete_photo),
     ("emoji.list", emoji::emoji_list),
+    ("auth.teams.list", oauth::auth_teams_list),
     ("users.list", profiles::users_list),
     ("chat.postMessage", views::chat_post_message),
     ("views.publish", views::views_publish),

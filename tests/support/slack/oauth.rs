@@ -45,7 +45,19 @@ impl SlackStandIn {
             name: name.to_owned(),
             workspaces: workspaces.iter().map(|w| (*w).to_owned()).collect(),
             installed: false,
+            granted: Vec::new(),
         });
+    }
+
+    /// An org admin grants (or takes back) the org-wide install's access to `team`, as the
+    /// org's app management page does; `auth.teams.list` answers accordingly.
+    pub fn grant(&self, team: &str, granted: bool) {
+        let mut st = self.state.lock().unwrap();
+        let org = st.org.as_mut().expect("an org");
+        org.granted.retain(|t| t != team);
+        if granted {
+            org.granted.push(team.to_owned());
+        }
     }
 
     /// An org admin locks `user`'s `field` (`name` or `photo`): a write of it is refused with
@@ -314,6 +326,43 @@ pub(super) fn oauth_access(
         out["bot_user_id"] = "U0BOT".into();
     }
     (200, None, out, None)
+}
+
+/// `auth.teams.list`: the workspaces an org-wide install is granted to (a bot token), in pages
+/// of one, so that callers follow the cursor.
+pub(super) fn auth_teams_list(asked: Asked<'_>) -> Answer {
+    let Asked {
+        st, info, params, ..
+    } = asked;
+    if info.kind != Kind::Bot {
+        return error("not_allowed_token_type");
+    }
+    let Some(org) = st.org.as_ref().filter(|o| o.installed) else {
+        return (200, None, json!({"ok": true, "teams": []}), None);
+    };
+    let at: usize = params
+        .get("cursor")
+        .and_then(|c| c.strip_prefix("at-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let page: Vec<Value> = org
+        .granted
+        .iter()
+        .skip(at)
+        .take(1)
+        .map(|id| json!({"id": id, "name": format!("Workspace {id}")}))
+        .collect();
+    let next = if at + 1 < org.granted.len() {
+        format!("at-{}", at + 1)
+    } else {
+        String::new()
+    };
+    (
+        200,
+        None,
+        json!({"ok": true, "teams": page, "response_metadata": {"next_cursor": next}}),
+        None,
+    )
 }
 
 /// A rotating access token living `life`, and its single-use refresh token.

@@ -199,6 +199,9 @@ impl App {
         let installations = self.learn_installations();
         let install = self.oauth.as_ref().map(|o| o.install_url());
         for installation in installations {
+            if installation.is_org() {
+                self.learn_grants(&installation);
+            }
             let missing = crate::oauth::missing_bot_scopes(&installation.scopes);
             if !missing.is_empty() {
                 log::warn!(
@@ -210,6 +213,67 @@ impl App {
                     )
                 );
             }
+        }
+    }
+
+    /// Asks Slack which workspaces an org-wide install is granted to (`auth.teams.list`) and
+    /// keeps the answer on its record; one granted to none is told to the admin.
+    pub(super) fn learn_grants(&self, installation: &crate::tokens::stored::Installation) {
+        let org = &installation.team;
+        let Some(bot) = self.tokens().bot_for(org) else {
+            return;
+        };
+        match self.slack().teams_list(&bot) {
+            Ok(mut teams) => {
+                teams.sort();
+                if teams.is_empty() {
+                    log::warn!(
+                        "statusinator is installed for the organization {org} but granted to no \
+                         workspace yet: an org admin adds it to workspaces in the organization's \
+                         app management page"
+                    );
+                }
+                self.set_grants(org, teams);
+            }
+            Err(err) => log::warn!("asking Slack which workspaces {org} granted: {err}"),
+        }
+    }
+
+    /// Slack's `team_access_granted` / `team_access_revoked` for an org-wide install.
+    pub(super) fn team_access(&self, org: &str, granted: bool, teams: &[String]) {
+        log::info!(
+            "{org} {} {}",
+            if granted {
+                "granted statusinator to"
+            } else {
+                "took statusinator from"
+            },
+            teams.join(", ")
+        );
+        let store = self.store();
+        let known = crate::tokens::stored::load_installation(store, org)
+            .ok()
+            .flatten()
+            .and_then(|i| i.workspaces);
+        let mut now: Vec<String> = known.unwrap_or_default();
+        if granted {
+            now.extend(teams.iter().cloned());
+        } else {
+            now.retain(|t| !teams.contains(t));
+        }
+        now.sort();
+        now.dedup();
+        self.set_grants(org, now);
+    }
+
+    fn set_grants(&self, org: &str, teams: Vec<String>) {
+        let changed = crate::tokens::stored::update_installation(self.store(), org, &mut |i| {
+            let changed = i.workspaces.as_ref() != Some(&teams);
+            i.workspaces = Some(teams.clone());
+            changed
+        });
+        if let Err(err) = changed {
+            log::warn!("{err:#}");
         }
     }
 
