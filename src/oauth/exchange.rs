@@ -15,6 +15,28 @@ use crate::tokens::stored::{self, Connection, Installation, MemberToken};
 use crate::tokens::{Token, TokenSource};
 
 impl OAuth {
+    /// The state's nonce used (once, on every replica), then the code exchanged: what Slack
+    /// gave, and for whom.
+    fn exchange(
+        &self,
+        store: &dyn Store,
+        slack: &SlackClient,
+        nonce: &str,
+        code: &str,
+        now: u64,
+    ) -> Result<(Access, UserId), ConnectError> {
+        if !stored::use_state_once(store, nonce, now).map_err(ConnectError::Store)? {
+            return Err(ConnectError::State(StateProblem::Replayed));
+        }
+        let access = slack
+            .oauth_access(&self.client, code, &self.redirect_uri())
+            .map_err(ConnectError::Slack)?;
+        let user = UserId::parse(&access.user_id).map_err(|_| {
+            ConnectError::Store(anyhow::anyhow!("Slack named no member ID it could use"))
+        })?;
+        Ok((access, user))
+    }
+
     /// A redirect without a state (an org admin's install from the organization's app
     /// management page): kept only when it is an org-wide install with its bot, and then only
     /// the installation; the admin's own token is revoked, never stored (no state ties it to
@@ -27,15 +49,7 @@ impl OAuth {
         code: &str,
         now: u64,
     ) -> Result<Connected, ConnectError> {
-        if !stored::use_state_once(store, nonce, now).map_err(ConnectError::Store)? {
-            return Err(ConnectError::State(StateProblem::Replayed));
-        }
-        let access = slack
-            .oauth_access(&self.client, code, &self.redirect_uri())
-            .map_err(ConnectError::Slack)?;
-        let user = UserId::parse(&access.user_id).map_err(|_| {
-            ConnectError::Store(anyhow::anyhow!("Slack named no member ID it could use"))
-        })?;
+        let (access, user) = self.exchange(store, slack, nonce, code, now)?;
         let installation = access.installation().to_owned();
         let revoke = |secret: &crate::secret::SecretString, source: TokenSource| {
             let token = Token {
@@ -87,15 +101,7 @@ impl OAuth {
         code: &str,
         now: u64,
     ) -> Result<Connected, ConnectError> {
-        if !stored::use_state_once(store, nonce, now).map_err(ConnectError::Store)? {
-            return Err(ConnectError::State(StateProblem::Replayed));
-        }
-        let access = slack
-            .oauth_access(&self.client, code, &self.redirect_uri())
-            .map_err(ConnectError::Slack)?;
-        let user = UserId::parse(&access.user_id).map_err(|_| {
-            ConnectError::Store(anyhow::anyhow!("Slack named no member ID it could use"))
-        })?;
+        let (access, user) = self.exchange(store, slack, nonce, code, now)?;
         let Some(granted) = &access.user else {
             return Err(ConnectError::NoUserToken);
         };

@@ -153,33 +153,13 @@ impl App {
         // The state is good; a code exchange costs Slack's budget: an address whose exchanges
         // keep failing gets few.
         if !self.exchanges.begin(client) {
-            log::warn!("refused a code exchange from {client}: too many failed from that address");
-            return Answer {
-                retry_after: Some(exchanges::FAILURE_EVERY.as_secs()),
-                ..failed(
-                    oauth,
-                    429,
-                    "Too many tries",
-                    "Too many connections failed from your address. Wait a minute, then start \
-                     again."
-                        .to_owned(),
-                )
-            };
+            return too_many(oauth, client);
         }
         // The same redirect again (a second click, a reload) waits for the first exchange.
         if self.connecting.seen(&nonce) == Seen::Unknown {
             if !self.connecting.begin(&nonce) {
                 self.exchanges.end(client, false);
-                return Answer {
-                    retry_after: Some(5),
-                    ..failed(
-                        oauth,
-                        503,
-                        "Busy",
-                        "Many members are connecting right now. Start again in a minute."
-                            .to_owned(),
-                    )
-                };
+                return busy(oauth);
             }
             self.jobs.push(Job::Connect {
                 nonce,
@@ -206,18 +186,7 @@ impl App {
         client: IpAddr,
     ) -> Answer {
         if !self.exchanges.begin(client) {
-            log::warn!("refused a code exchange from {client}: too many failed from that address");
-            return Answer {
-                retry_after: Some(exchanges::FAILURE_EVERY.as_secs()),
-                ..failed(
-                    oauth,
-                    429,
-                    "Too many tries",
-                    "Too many installs failed from your address. Wait a minute, then start \
-                     again."
-                        .to_owned(),
-                )
-            };
+            return too_many(oauth, client);
         }
         let state = oauth.new_state(now);
         let nonce = oauth
@@ -225,15 +194,7 @@ impl App {
             .expect("a state just made holds");
         if !self.connecting.begin(&nonce) {
             self.exchanges.end(client, false);
-            return Answer {
-                retry_after: Some(5),
-                ..failed(
-                    oauth,
-                    503,
-                    "Busy",
-                    "Many members are connecting right now. Start again in a minute.".to_owned(),
-                )
-            };
+            return busy(oauth);
         }
         log::info!("an install without a state: kept only if it is an org-wide install");
         self.jobs.push(Job::Connect {
@@ -410,6 +371,34 @@ fn failed(oauth: &OAuth, status: u16, title: &str, detail: String) -> Answer {
 }
 
 /// The page that waits for the outcome (202: not there yet); the cookie stays for it.
+/// An address whose exchanges kept failing: refused before Slack is asked.
+fn too_many(oauth: &OAuth, client: IpAddr) -> Answer {
+    log::warn!("refused a code exchange from {client}: too many failed from that address");
+    Answer {
+        retry_after: Some(exchanges::FAILURE_EVERY.as_secs()),
+        ..failed(
+            oauth,
+            429,
+            "Too many tries",
+            "Too many connections failed from your address. Wait a minute, then start again."
+                .to_owned(),
+        )
+    }
+}
+
+/// Too many connections waiting to finish.
+fn busy(oauth: &OAuth) -> Answer {
+    Answer {
+        retry_after: Some(5),
+        ..failed(
+            oauth,
+            503,
+            "Busy",
+            "Many members are connecting right now. Start again in a minute.".to_owned(),
+        )
+    }
+}
+
 fn waiting(oauth: &OAuth, state: &str) -> Answer {
     let next = format!(
         "{}{CONNECTING_PATH}?state={}",
