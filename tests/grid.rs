@@ -326,3 +326,22 @@ fn an_org_installs_workspaces_follow_slacks_grants() {
         "{text}"
     );
 }
+
+/// `workspaces.E…`: the organization's own section of workspace presets, for the members of its
+/// org-wide install (before the section for every workspace).
+#[test]
+fn an_organizations_own_section_applies_to_its_members() {
+    let (world, serve) = org_connected();
+    world.onboard(json!({
+        "users": {ANA: {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}}},
+        "workspace": {":bus:": {"name": "{name} (on a bus)"}},
+        "workspaces": {ORG: {":bus:": {"name": "{name} (commuting)"}}}
+    }));
+    world.slack.set_status(ADMIN, ":bus:");
+    let member = world.slack.member(ADMIN);
+    let body = org_user_change(&member, &event_id(), SECOND, ORG);
+    assert_eq!(serve.post_signed(&body, &[]).status, 200);
+    wait_until("the organization's preset", Duration::from_secs(20), || {
+        world.slack.display_name(ADMIN) == "Admin (commuting)"
+    });
+}
