@@ -345,3 +345,55 @@ fn an_organizations_own_section_applies_to_its_members() {
         world.slack.display_name(ADMIN) == "Admin (commuting)"
     });
 }
+
+/// A workspace install inside an organization: the workspace's own section first, then its
+/// organization's, then the one for every workspace.
+#[test]
+fn a_workspace_install_in_an_org_falls_back_to_its_organizations_section() {
+    let world = organization();
+    let key = new_key();
+    let serve = serve_with_oauth(&world, &key);
+    let reply = connect_as(&world, &serve, ADMIN, &[]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    drop(serve);
+    let onboard = |own: Option<&str>| {
+        let mut sections = json!({
+            "users": {ANA: {":palm_tree:": {"name": "Ana (away)", "picture": "beach.png"}}},
+            "workspace": {":bus:": {"name": "{name} (on a bus)"}},
+            "workspaces": {ORG: {":bus:": {"name": "{name} (commuting)"}}}
+        });
+        if let Some(name) = own {
+            sections["workspaces"][TEAM] = json!({":bus:": {"name": name}});
+        }
+        world.onboard(sections);
+    };
+    // Serve started after each onboard, so its presets are the file's.
+    let bus = |expected: &str| {
+        let serve = serve_with_oauth(&world, &key);
+        world.slack.set_status(ADMIN, ":bus:");
+        let member = world.slack.member(ADMIN);
+        let mut body: serde_json::Value =
+            serde_json::from_slice(&org_user_change(&member, &event_id(), TEAM, ORG)).unwrap();
+        body["authorizations"][0]["is_enterprise_install"] = false.into();
+        let body = serde_json::to_vec(&body).unwrap();
+        assert_eq!(serve.post_signed(&body, &[]).status, 200);
+        wait_until(expected, Duration::from_secs(20), || {
+            world.slack.display_name(ADMIN) == expected
+        });
+        world.slack.set_status(ADMIN, "");
+        let member = world.slack.member(ADMIN);
+        let body = org_user_change(&member, &event_id(), TEAM, ORG);
+        let mut body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        body["authorizations"][0]["is_enterprise_install"] = false.into();
+        let body = serde_json::to_vec(&body).unwrap();
+        assert_eq!(serve.post_signed(&body, &[]).status, 200);
+        wait_until("the usual name back", Duration::from_secs(20), || {
+            world.slack.display_name(ADMIN) == "Admin"
+        });
+    };
+    onboard(None);
+    bus("Admin (commuting)");
+    // The workspace's own section, once there is one, before its organization's.
+    onboard(Some("{name} (on the T line)"));
+    bus("Admin (on the T line)");
+}

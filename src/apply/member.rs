@@ -39,13 +39,13 @@ pub struct MemberFacts<'a> {
 
 impl<'a> MemberFacts<'a> {
     /// Gathers a member's facts from their presets in `users.json` (`own`), the workspace
-    /// presets (`sections`), their connection (`Some(team)` once connected; the team is `None`
-    /// when unknown) and their state in the store. [`NotOnboarded`] when statusinator has
+    /// presets (`sections`), their connection (where they are connected: `None` when not) and
+    /// their state in the store. [`NotOnboarded`] when statusinator has
     /// nothing to do with them.
     pub fn gather(
         own: Option<Cow<'a, UserPresets>>,
         sections: &'a Sections,
-        connection: Option<Option<&str>>,
+        connection: Option<&crate::workspace::Place>,
         state: Option<MemberState>,
     ) -> Result<MemberFacts<'a>, NotOnboarded> {
         let state = state.unwrap_or_default();
@@ -129,7 +129,8 @@ mod tests {
         connected: bool,
         state: Option<MemberState>,
     ) -> Result<usize, NotOnboarded> {
-        let connection = connected.then_some(None);
+        let place = crate::workspace::Place::default();
+        let connection = connected.then_some(&place);
         MemberFacts::gather(own.map(Cow::Borrowed), sections, connection, state)
             .map(|m| m.presets.len())
     }

@@ -31,9 +31,16 @@ pub fn run(settings: &Settings, args: &ApplyArgs) -> Result<ExitCode> {
         None
     } else {
         crate::workspace::connection_of(&tokens, &user)?
+            .map(|team| -> Result<_> {
+                Ok(crate::workspace::Place {
+                    team,
+                    org: crate::workspace::org_of(store.as_ref(), &user)?,
+                })
+            })
+            .transpose()?
     };
     let own = users.users.get(&user).map(std::borrow::Cow::Borrowed);
-    let connection = connection.as_ref().map(Option::as_deref);
+    let connection = connection.as_ref();
     let Ok(member) = MemberFacts::gather(own, &users.sections, connection, state) else {
         return Err(UsageError::new(format!(
             "{user} is not onboarded in {}: add their presets to a presets file and run \

@@ -83,6 +83,7 @@ impl OAuth {
         Ok(Connected {
             user,
             handle: String::new(),
+            enterprise: access.enterprise_id.clone(),
             team_id: installation,
             team_name: access.installation_name().to_owned(),
             workspace_url: identity.url,
@@ -125,6 +126,7 @@ impl OAuth {
             user,
             handle: identity.user,
             team_id: access.installation().to_owned(),
+            enterprise: access.enterprise_id.clone(),
             team_name: if access.installation_name().is_empty() {
                 identity.team
             } else {
@@ -164,6 +166,7 @@ impl OAuth {
                 connection: Connection::Connected,
                 refreshing: None,
                 reminded_at: None,
+                enterprise: access.enterprise_id.clone(),
             },
         )?;
         self.store_installation(store, access, user, now)
@@ -212,6 +215,8 @@ impl OAuth {
 #[derive(Debug, Clone)]
 pub struct Connected {
     pub user: UserId,
+    /// The Enterprise Grid organization, when the installation is in one.
+    pub enterprise: Option<String>,
     /// Their handle, as `auth.test` has it.
     pub handle: String,
     pub team_id: String,

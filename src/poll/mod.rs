@@ -117,7 +117,7 @@ pub fn cycle(
             Some(Ok(s)) => {
                 report.status = Some(s.status_emoji.clone());
                 let own = users.users.get(user).map(std::borrow::Cow::Borrowed);
-                let connection = connected.get(user).map(Option::as_deref);
+                let connection = connected.get(user);
                 let state = recorded.get(user).cloned();
                 let Ok(member) = MemberFacts::gather(own, &users.sections, connection, state)
                 else {

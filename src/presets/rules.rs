@@ -124,7 +124,16 @@ impl Sections {
     /// as one with a token from the tokens file): that workspace's own section, else the one
     /// for all.
     pub fn for_team(&self, team: Option<&str>) -> &Section {
-        team.and_then(|t| self.workspaces.get(t))
+        self.for_team_in(team, None)
+    }
+
+    /// The rules for a member of `team` in Enterprise Grid organization `org`: the workspace's
+    /// own section, else the organization's (`workspaces.E…`), else the one for all.
+    pub fn for_team_in(&self, team: Option<&str>, org: Option<&str>) -> &Section {
+        [team, org]
+            .into_iter()
+            .flatten()
+            .find_map(|key| self.workspaces.get(key))
             .unwrap_or(&self.workspace)
     }
 

@@ -65,6 +65,10 @@ pub struct MemberToken {
     /// A process refreshing the token right now (so no other does at the same time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refreshing: Option<crate::state::Claim>,
+    /// The Enterprise Grid organization the installation is in (the same as `team` for an
+    /// org-wide install), when Slack said so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise: Option<String>,
     /// When the member was last sent the reconnect message (at most one a day).
     #[serde(
         rename = "remindedAt",
@@ -465,6 +469,7 @@ mod tests {
             connection: Connection::Connected,
             refreshing: None,
             reminded_at: None,
+            enterprise: None,
         }
     }
 

@@ -35,21 +35,52 @@ pub mod template;
 pub fn connected_members(
     store: &dyn crate::store::Store,
     tokens: &crate::tokens::Tokens,
-) -> anyhow::Result<BTreeMap<crate::presets::UserId, Option<String>>> {
+) -> anyhow::Result<BTreeMap<crate::presets::UserId, Place>> {
     use crate::tokens::stored;
     let mut members = BTreeMap::new();
     for (user, _) in tokens.file_members() {
-        members.insert(user.clone(), None);
+        members.insert(user.clone(), Place::default());
     }
     if tokens.vault().is_some() {
         let listing = stored::list_members(store)?;
         for record in listing.records {
             if record.connection == stored::Connection::Connected {
-                members.entry(record.user).or_insert(Some(record.team));
+                members.entry(record.user).or_insert(Place {
+                    team: Some(record.team),
+                    org: record.enterprise,
+                });
             }
         }
     }
     Ok(members)
+}
+
+/// Where a connected member is: their installation's workspace (or organization, for an
+/// org-wide install; `None` when not known, as for a token from the tokens file), and the
+/// Enterprise Grid organization it is in, if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    pub team: Option<String>,
+    pub org: Option<String>,
+}
+
+impl Place {
+    /// The workspace presets section for a member here.
+    pub fn section<'a>(&self, sections: &'a Sections) -> &'a Section {
+        sections.for_team_in(self.team.as_deref(), self.org.as_deref())
+    }
+}
+
+/// The organization a member's connection is in, from their connected token record.
+pub fn org_of(
+    store: &dyn crate::store::Store,
+    user: &crate::presets::UserId,
+) -> anyhow::Result<Option<String>> {
+    use crate::tokens::stored;
+    Ok(stored::member_records(store, user)?
+        .into_iter()
+        .filter(|r| r.connection == stored::Connection::Connected)
+        .find_map(|r| r.enterprise))
 }
 
 /// Whether one member is connected (see [`connected_members`]), and in which workspace: read
@@ -69,15 +100,15 @@ pub fn connection_of(
     })
 }
 
-/// The section a member gets: their workspace's (see [`Sections::for_team`]), when they are
-/// connected (`connection`: `None` when not, else their workspace if known), unless they
-/// switched workspace presets off (`off`) or it is empty.
+/// The section a member gets: their workspace's, else their organization's (see
+/// [`Sections::for_team_in`]), when they are connected (`connection`: `None` when not),
+/// unless they switched workspace presets off (`off`) or it is empty.
 pub fn for_member<'a>(
     sections: &'a Sections,
-    connection: Option<Option<&str>>,
+    connection: Option<&Place>,
     off: bool,
 ) -> Option<&'a Section> {
-    let section = sections.for_team(connection?);
+    let section = connection?.section(sections);
     (!off && !section.is_empty()).then_some(section)
 }
 

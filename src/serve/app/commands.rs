@@ -134,8 +134,8 @@ impl App {
         };
         if workspace {
             let table = self.presets.snapshot();
-            let team = self.pipeline.connected.team(user).flatten();
-            let section = table.sections.for_team(team.as_deref());
+            let place = self.pipeline.connected.place(user).unwrap_or_default();
+            let section = place.section(&table.sections);
             let emoji: Vec<&str> = section.keys().map(|e| e.as_str()).collect();
             lines.push(format!(
                 "Your workspace's presets: {}. They apply for an emoji you have no preset of \

@@ -314,9 +314,11 @@ impl App {
                         self.learn_grants(&installation);
                     }
                 }
-                self.pipeline
-                    .connected
-                    .add(&connected.user, &connected.team_id);
+                self.pipeline.connected.add(
+                    &connected.user,
+                    &connected.team_id,
+                    connected.enterprise.as_deref(),
+                );
                 failed = false;
                 Outcome {
                     status: 200,

@@ -16,10 +16,11 @@ use anyhow::Result;
 use crate::presets::UserId;
 use crate::store::Store;
 use crate::tokens::Tokens;
+use crate::workspace::Place;
 
-/// A connected member: their workspace (`None`: not known), and when the app added them (a
-/// refill that started before keeps them).
-type Entry = (Option<String>, Option<Instant>);
+/// A connected member: where (see [`Place`]), and when the app added them (a refill that
+/// started before keeps them).
+type Entry = (Place, Option<Instant>);
 
 #[derive(Debug, Default)]
 pub struct Connected {
@@ -35,7 +36,7 @@ impl Connected {
         Ok(self.replace(listed, began))
     }
 
-    fn replace(&self, listed: BTreeMap<UserId, Option<String>>, began: Instant) -> usize {
+    fn replace(&self, listed: BTreeMap<UserId, Place>, began: Instant) -> usize {
         let mut members = self.members.write().expect("connected lock");
         let added_since: Vec<(UserId, Entry)> = members
             .iter()
@@ -44,18 +45,22 @@ impl Connected {
             .collect();
         *members = listed
             .into_iter()
-            .map(|(user, team)| (user, (team, None)))
+            .map(|(user, place)| (user, (place, None)))
             .collect();
         members.extend(added_since);
         members.len()
     }
 
-    /// A member who just connected in `team`.
-    pub fn add(&self, user: &UserId, team: &str) {
+    /// A member who just connected in `team` (of organization `org`, if any).
+    pub fn add(&self, user: &UserId, team: &str, org: Option<&str>) {
+        let place = Place {
+            team: Some(team.to_owned()),
+            org: org.map(str::to_owned),
+        };
         self.members
             .write()
             .expect("connected lock")
-            .insert(user.clone(), (Some(team.to_owned()), Some(Instant::now())));
+            .insert(user.clone(), (place, Some(Instant::now())));
     }
 
     /// A member who disconnected or was forgotten.
@@ -72,11 +77,16 @@ impl Connected {
 
     /// `None` when the member is not connected; else their workspace, if known.
     pub fn team(&self, user: &UserId) -> Option<Option<String>> {
+        self.place(user).map(|place| place.team)
+    }
+
+    /// `None` when the member is not connected; else where.
+    pub fn place(&self, user: &UserId) -> Option<Place> {
         self.members
             .read()
             .expect("connected lock")
             .get(user)
-            .map(|(team, _)| team.clone())
+            .map(|(place, _)| place.clone())
     }
 
     /// Every connected member.
@@ -102,10 +112,16 @@ mod tests {
             UserId::parse("U2BBB").unwrap(),
             UserId::parse("U3CCC").unwrap(),
         );
-        connected.add(&ana, "T0ONE1");
+        connected.add(&ana, "T0ONE1", None);
         let began = Instant::now();
-        connected.add(&cy, "T0ONE1");
-        let listed = BTreeMap::from([(ben.clone(), Some("T0TWO2".to_owned()))]);
+        connected.add(&cy, "T0ONE1", None);
+        let listed = BTreeMap::from([(
+            ben.clone(),
+            Place {
+                team: Some("T0TWO2".to_owned()),
+                org: None,
+            },
+        )]);
         assert_eq!(connected.replace(listed, began), 2);
         assert!(
             !connected.contains(&ana),

@@ -85,7 +85,7 @@ impl Pipeline {
         }
         let table = self.presets.snapshot();
         let own = table.get(user).map(std::borrow::Cow::Owned);
-        let connection = self.connected.team(user);
+        let connection = self.connected.place(user);
         // Another process (poll, a second serve) may have applied since: its record wins.
         let state = match state::load_state(self.context.store.as_ref(), user) {
             Ok(state) => {
@@ -107,7 +107,7 @@ impl Pipeline {
                 })
             }
         };
-        let connection = connection.as_ref().map(Option::as_deref);
+        let connection = connection.as_ref();
         let Ok(member) = MemberFacts::gather(own, &table.sections, connection, state) else {
             return ApplyOutcome::NotOnboarded;
         };

@@ -46,9 +46,10 @@ impl App {
         member: Option<&MemberState>,
         presets: &UserPresets,
     ) -> Option<WorkspaceShown> {
-        let team = self.pipeline.connected.team(user)?;
+        let place = self.pipeline.connected.place(user)?;
+        let team = place.team.clone();
         let table = self.presets.snapshot();
-        let section = table.sections.for_team(team.as_deref());
+        let section = place.section(&table.sections);
         if section.is_empty() {
             return None;
         }
