@@ -313,6 +313,33 @@ fn an_org_installs_workspaces_follow_slacks_grants() {
     wait_until("the second taken back", Duration::from_secs(20), || {
         grants(&world) == Some(vec![TEAM.to_owned()])
     });
+    // A member looking from the workspace taken back is told on their Home; one looking from
+    // a granted workspace is not.
+    let open_home = |user: &str, team: &str| {
+        let body = json!({"type": "event_callback", "team_id": team, "enterprise_id": ORG,
+            "event_id": event_id(), "api_app_id": "A0STATUS",
+            "authorizations": [{"enterprise_id": ORG, "team_id": team, "user_id": "U0BOT",
+                                "is_bot": true, "is_enterprise_install": true}],
+            "event": {"type": "app_home_opened", "user": user, "tab": "home"}});
+        let body = serde_json::to_vec(&body).unwrap();
+        assert_eq!(serve.post_signed(&body, &[]).status, 200);
+    };
+    open_home(ANA, SECOND);
+    open_home(ADMIN, TEAM);
+    let home_of = |user: &str| world.slack.home(user).map(|h| h.to_string());
+    wait_until("both Homes", Duration::from_secs(20), || {
+        home_of(ANA).is_some() && home_of(ADMIN).is_some()
+    });
+    assert!(
+        home_of(ANA)
+            .unwrap()
+            .contains("*Not added to this workspace yet* (T0SECOND)"),
+        "{:?}",
+        home_of(ANA)
+    );
+    assert!(!home_of(ADMIN)
+        .unwrap()
+        .contains("Not added to this workspace"));
     // doctor asks Slack (auth.teams.list, every page) and says so.
     let out = world
         .command()

@@ -55,8 +55,13 @@ pub enum Envelope {
     },
     /// The app was uninstalled from a workspace.
     AppUninstalled { team_id: String },
-    /// A member opened the app's Home tab.
-    HomeOpened { team_id: String, user: String },
+    /// A member opened the app's Home tab (`team_id`: the installation; `workspace`: the
+    /// workspace they opened it in, when the envelope says).
+    HomeOpened {
+        team_id: String,
+        user: String,
+        workspace: Option<String>,
+    },
     /// An organization granted (`team_access_granted`) or took back (`team_access_revoked`)
     /// an org-wide install's access to some of its workspaces.
     TeamAccess {
@@ -191,6 +196,7 @@ fn home_opened(raw: &str, team_id: Option<String>) -> Result<Envelope, ParseErro
     Ok(Envelope::HomeOpened {
         team_id: team_id.unwrap_or_default(),
         user: opened.user,
+        workspace: None,
     })
 }
 
@@ -275,7 +281,15 @@ pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
                 field("enterprise_id").or(outer.enterprise_id.as_deref()),
                 outer.team_id.as_deref().or(field("team_id")),
             );
-            parse_event(raw.get(), outer.event_id, installation)
+            let workspace = outer
+                .team_id
+                .clone()
+                .or(field("team_id").map(str::to_owned));
+            let mut envelope = parse_event(raw.get(), outer.event_id, installation)?;
+            if let Envelope::HomeOpened { workspace: at, .. } = &mut envelope {
+                *at = workspace.filter(|w| !w.is_empty());
+            }
+            Ok(envelope)
         }
         _ => Ok(Envelope::Other { kind: outer.kind }),
     }
@@ -294,7 +308,7 @@ mod tests {
             )
         };
         let team = |body: String| match parse(body.as_bytes()).unwrap() {
-            Envelope::HomeOpened { team_id, user } => {
+            Envelope::HomeOpened { team_id, user, .. } => {
                 assert_eq!(user, "W0ANA0001");
                 team_id
             }

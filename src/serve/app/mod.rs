@@ -72,6 +72,9 @@ pub struct App {
     /// The workspaces where the app is installed (written by app workers, read by the install
     /// page).
     installed: RwLock<HashSet<String>>,
+    /// The workspace each member of an org-wide install last opened their Home in (the most
+    /// recent members only; written by the threads that answer Slack, read by the workers).
+    workspaces_seen: Mutex<lru::LruCache<UserId, String>>,
     /// When used OAuth states were last swept from the store (an idle worker's chore).
     swept: Mutex<Instant>,
 }
@@ -96,6 +99,9 @@ impl App {
             pictures: pictures::Shared::default(),
             connecting: crate::oauth::connecting::Connecting::default(),
             installed: RwLock::default(),
+            workspaces_seen: Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(10_000).expect("non-zero"),
+            )),
             swept: Mutex::new(Instant::now()),
         }
     }

@@ -137,7 +137,11 @@ impl Inbox {
                 });
                 (EventOutcome::Lifecycle, Answer::empty(200))
             }
-            Envelope::HomeOpened { team_id, user } => self.app.home_opened(team_id, &user),
+            Envelope::HomeOpened {
+                team_id,
+                user,
+                workspace,
+            } => self.app.home_opened(team_id, &user, workspace),
             Envelope::AppUninstalled { team_id } => {
                 self.app.jobs().push(Job::AppUninstalled { team: team_id });
                 (EventOutcome::Lifecycle, Answer::empty(200))

@@ -43,10 +43,23 @@ pub const TRY_AGAIN: &str = "try_again";
 
 impl App {
     /// `app_home_opened`: the view is published off the ack path.
-    pub(crate) fn home_opened(&self, team: String, user: &str) -> (EventOutcome, Answer) {
+    pub(crate) fn home_opened(
+        &self,
+        team: String,
+        user: &str,
+        workspace: Option<String>,
+    ) -> (EventOutcome, Answer) {
         let Ok(user) = UserId::parse(user) else {
             return (EventOutcome::Ignored, Answer::empty(200));
         };
+        // An org-wide install's member: the workspace they look from, for their Home to say
+        // whether the organization granted the app to it.
+        if let Some(workspace) = workspace.filter(|w| *w != team) {
+            self.workspaces_seen
+                .lock()
+                .expect("workspaces seen lock")
+                .put(user.clone(), workspace);
+        }
         self.jobs.push(Job::Publish { team, user });
         (EventOutcome::Home, Answer::empty(200))
     }
@@ -171,6 +184,7 @@ impl App {
         };
         let mut facts = self.home_facts(user);
         facts.admin_notice = self.installation_notice(team, user);
+        facts.not_granted = self.not_granted(team, user);
         match self
             .slack()
             .publish_home(&bot, user.as_str(), &view(&facts))
@@ -178,6 +192,25 @@ impl App {
             Ok(()) => log::debug!("published {user}'s Home tab"),
             Err(err) => log::warn!("could not publish {user}'s Home tab: {err}"),
         }
+    }
+
+    /// The workspace a member of an org-wide install looks from, when the organization has not
+    /// granted the app to it (as last heard from Slack).
+    fn not_granted(&self, team: &str, user: &UserId) -> Option<String> {
+        if !team.starts_with('E') {
+            return None;
+        }
+        let workspace = self
+            .workspaces_seen
+            .lock()
+            .expect("workspaces seen lock")
+            .get(user)
+            .cloned()?;
+        let installation = crate::tokens::stored::load_installation(self.store(), team)
+            .ok()
+            .flatten()?;
+        let granted = installation.workspaces?;
+        (!granted.contains(&workspace)).then_some(workspace)
     }
 
     /// What the member who installed the app in `team` should fix about the installation
@@ -323,6 +356,7 @@ impl App {
             .unwrap_or_default();
         HomeFacts {
             locked,
+            not_granted: None,
             link,
             workspace,
             paused: member.as_ref().is_some_and(|m| m.paused_at.is_some()),

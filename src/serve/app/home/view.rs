@@ -46,6 +46,8 @@ pub struct HomeFacts {
     pub workspace: Option<WorkspaceShown>,
     /// Fields their organization does not let statusinator change, with what Slack said.
     pub locked: Vec<(crate::state::Field, String)>,
+    /// The workspace they look from, when their organization has not granted the app to it.
+    pub not_granted: Option<String>,
 }
 
 /// Slack's mrkdwn needs `&`, `<` and `>` escaped.
@@ -110,6 +112,15 @@ pub fn view(facts: &HomeFacts) -> Value {
          for it; clear it and your usual ones come back."
             .to_owned(),
     ));
+    if let Some(workspace) = &facts.not_granted {
+        blocks.push(section(format!(
+            ":warning: *Not added to this workspace yet* ({}): statusinator is installed for \
+             your organization, but an org admin has not added it to this workspace in the \
+             organization's app management page. Your connection works in every workspace it \
+             is added to.",
+            escape(workspace)
+        )));
+    }
     match &facts.link {
         Link::Connected { by_admin: false } => {
             let mut block = section(
@@ -377,6 +388,7 @@ mod tests {
                     .collect(),
             }),
             public_url: Some("https://statusinator.example.com".into()),
+            not_granted: Some("T0<B>".into()),
             locked: vec![
                 (crate::state::Field::Name, "permission_denied".into()),
                 (crate::state::Field::Photo, "<odd> & code".into()),
