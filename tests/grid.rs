@@ -28,6 +28,15 @@ fn organization() -> World {
     world
 }
 
+/// A `user_change` from a workspace install inside the organization (the workspace's own
+/// install: `is_enterprise_install` false).
+fn workspace_install_change(member: &support::slack::Member) -> Vec<u8> {
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&org_user_change(member, &event_id(), TEAM, ORG)).unwrap();
+    body["authorizations"][0]["is_enterprise_install"] = false.into();
+    serde_json::to_vec(&body).unwrap()
+}
+
 fn stored(world: &World, prefix: &str) -> Vec<String> {
     world
         .scene
@@ -208,11 +217,7 @@ fn a_workspace_that_joins_an_org_keeps_its_members_connected() {
     // The workspace joins an organization (Slack's team_added_to_org): nothing to redo.
     world.slack.make_org(ORG, "Acme Corp", &[TEAM]);
     world.slack.set_status(ANA, ":palm_tree:");
-    let member = world.slack.member(ANA);
-    let mut body: serde_json::Value =
-        serde_json::from_slice(&org_user_change(&member, &event_id(), TEAM, ORG)).unwrap();
-    body["authorizations"][0]["is_enterprise_install"] = false.into();
-    let body = serde_json::to_vec(&body).unwrap();
+    let body = workspace_install_change(&world.slack.member(ANA));
     assert_eq!(serve.post_signed(&body, &[]).status, 200);
     wait_until("her vacation preset", Duration::from_secs(20), || {
         world.slack.display_name(ANA) == "Ana (away)" && world.slack.member(ANA).photo.is_some()
@@ -398,21 +403,13 @@ fn a_workspace_install_in_an_org_falls_back_to_its_organizations_section() {
     let bus = |expected: &str| {
         let serve = serve_with_oauth(&world, &key);
         world.slack.set_status(ADMIN, ":bus:");
-        let member = world.slack.member(ADMIN);
-        let mut body: serde_json::Value =
-            serde_json::from_slice(&org_user_change(&member, &event_id(), TEAM, ORG)).unwrap();
-        body["authorizations"][0]["is_enterprise_install"] = false.into();
-        let body = serde_json::to_vec(&body).unwrap();
+        let body = workspace_install_change(&world.slack.member(ADMIN));
         assert_eq!(serve.post_signed(&body, &[]).status, 200);
         wait_until(expected, Duration::from_secs(20), || {
             world.slack.display_name(ADMIN) == expected
         });
         world.slack.set_status(ADMIN, "");
-        let member = world.slack.member(ADMIN);
-        let body = org_user_change(&member, &event_id(), TEAM, ORG);
-        let mut body: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        body["authorizations"][0]["is_enterprise_install"] = false.into();
-        let body = serde_json::to_vec(&body).unwrap();
+        let body = workspace_install_change(&world.slack.member(ADMIN));
         assert_eq!(serve.post_signed(&body, &[]).status, 200);
         wait_until("the usual name back", Duration::from_secs(20), || {
             world.slack.display_name(ADMIN) == "Admin"
