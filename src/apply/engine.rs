@@ -283,10 +283,12 @@ impl Engine {
             };
             let avatar_hash = match done {
                 Ok(avatar_hash) => avatar_hash,
-                // Locked by their organization: noted, left alone for a day, and the rest of
-                // the plan still written.
-                Err(err) if err.locks_field().is_some() => {
-                    let code = err.locks_field().expect("checked").to_owned();
+                Err(err) => {
+                    let Some(code) = err.locks_field().map(str::to_owned) else {
+                        return Err(refused(err));
+                    };
+                    // Locked by their organization: noted, left alone for a day, and the rest
+                    // of the plan still written.
                     let field = write.field();
                     let first =
                         crate::state::lock(self.store.as_ref(), &plan.user, field, &code, now)?;
@@ -303,7 +305,6 @@ impl Engine {
                     }
                     continue;
                 }
-                Err(err) => return Err(refused(err)),
             };
             let record = if i == last {
                 Record {

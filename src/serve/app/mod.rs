@@ -169,17 +169,14 @@ impl App {
         loop {
             if let Some(job) = self.jobs.next(lane, Duration::from_secs(1)) {
                 // Never asleep in Slack's pacing of publishes while other work waits.
-                if let Job::Publish { team, .. } = &job {
-                    let wait = self
-                        .tokens()
-                        .bot_for(team)
-                        .map_or(Duration::ZERO, |bot| self.slack().publish_wait(&bot));
-                    if !wait.is_zero() {
+                if let Job::Publish { team, user } = &job {
+                    if let Some(wait) = self.publish_home_unless_spent(team, user) {
                         self.jobs.publish_later(job, wait);
                         continue;
                     }
+                } else {
+                    self.run_job(job.clone());
                 }
-                self.run_job(job.clone());
                 self.jobs.done(&job);
             } else if self.jobs.finished(lane) {
                 return;

@@ -8,6 +8,8 @@
 mod view;
 mod workspace;
 
+use std::time::Duration;
+
 use super::App;
 use super::Job;
 use crate::events::BlockAction;
@@ -16,6 +18,7 @@ use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
 use crate::serve::pipeline::Wish;
 use crate::state;
+use crate::tokens::stored::Installation;
 use crate::tokens::{Found, TokenSource};
 
 pub use view::{emoji_label, escape, preset_words, view, HomeFacts, Link};
@@ -179,12 +182,29 @@ impl App {
 
     /// Publishes a member's Home view (an app worker).
     pub(super) fn publish_home(&self, team: &str, user: &UserId) {
-        let Some(bot) = self.bot_for(team, user) else {
-            return;
-        };
+        self.publish(team, user, true);
+    }
+
+    /// [`App::publish_home`], unless the workspace's minute of publishes is spent: then nothing
+    /// is done, and how long until it is not is returned (a worker never sleeps in the pacing).
+    pub(super) fn publish_home_unless_spent(&self, team: &str, user: &UserId) -> Option<Duration> {
+        self.publish(team, user, false)
+    }
+
+    fn publish(&self, team: &str, user: &UserId, wait_for_turn: bool) -> Option<Duration> {
+        let bot = self.bot_for(team, user)?;
+        if !wait_for_turn {
+            let wait = self.slack().publish_wait(&bot);
+            if !wait.is_zero() {
+                return Some(wait);
+            }
+        }
+        let installation = crate::tokens::stored::load_installation(self.store(), team)
+            .ok()
+            .flatten();
         let mut facts = self.home_facts(user);
-        facts.admin_notice = self.installation_notice(team, user);
-        facts.not_granted = self.not_granted(team, user);
+        facts.admin_notice = self.installation_notice(installation.as_ref(), team, user);
+        facts.not_granted = self.not_granted(installation.as_ref(), user);
         match self
             .slack()
             .publish_home(&bot, user.as_str(), &view(&facts))
@@ -192,34 +212,31 @@ impl App {
             Ok(()) => log::debug!("published {user}'s Home tab"),
             Err(err) => log::warn!("could not publish {user}'s Home tab: {err}"),
         }
+        None
     }
 
     /// The workspace a member of an org-wide install looks from, when the organization has not
     /// granted the app to it (as last heard from Slack).
-    fn not_granted(&self, team: &str, user: &UserId) -> Option<String> {
-        if !team.starts_with('E') {
-            return None;
-        }
+    fn not_granted(&self, installation: Option<&Installation>, user: &UserId) -> Option<String> {
+        let granted = installation.filter(|i| i.is_org())?.workspaces.as_ref()?;
         let workspace = self
             .workspaces_seen
             .lock()
             .expect("workspaces seen lock")
             .get(user)
             .cloned()?;
-        let installation = crate::tokens::stored::load_installation(self.store(), team)
-            .ok()
-            .flatten()?;
-        let granted = installation.workspaces?;
         (!granted.contains(&workspace)).then_some(workspace)
     }
 
     /// What the member who installed the app in `team` should fix about the installation
     /// (missing bot scopes); `None` for everyone else.
-    fn installation_notice(&self, team: &str, user: &UserId) -> Option<String> {
-        let installation = crate::tokens::stored::load_installation(self.store(), team)
-            .ok()
-            .flatten()
-            .filter(|i| i.installed_by.as_ref() == Some(user))?;
+    fn installation_notice(
+        &self,
+        installation: Option<&Installation>,
+        team: &str,
+        user: &UserId,
+    ) -> Option<String> {
+        let installation = installation.filter(|i| i.installed_by.as_ref() == Some(user))?;
         let missing = crate::oauth::missing_bot_scopes(&installation.scopes);
         (!missing.is_empty()).then(|| {
             let install = self.oauth.as_ref().map(|o| o.install_url());
