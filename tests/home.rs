@@ -200,8 +200,12 @@ fn a_home_opened_a_thousand_times_is_published_one_at_a_time() {
     wait_until("her Home", Duration::from_secs(20), || {
         serve.health()["app_jobs"] == 0 && world.slack.home("U0ANA0001").is_some()
     });
-    // A publish already sent lands within Slack's latency: counted after that long.
-    std::thread::sleep(latency * 2);
+    // Every publish that reached Slack has its answer: none is under way any more.
+    wait_until("no publish under way", Duration::from_secs(20), || {
+        let sent = |calls: Vec<String>| calls.iter().filter(|m| *m == "views.publish").count();
+        let answered = world.slack.calls().into_iter().map(|c| c.method).collect();
+        sent(world.slack.arrived()) == sent(answered)
+    });
     let publishes: Vec<Instant> = world
         .slack
         .calls()

@@ -578,6 +578,15 @@ fn default_scopes(kind: Kind) -> &'static str {
     }
 }
 
+/// A member's write of their own profile: a POST with their user token, or the error Slack
+/// answers.
+fn refused_member_write(call: &Call, info: &TokenInfo) -> Option<Answer> {
+    if call.http_method != "POST" {
+        return Some(error("invalid_arguments"));
+    }
+    (info.kind != Kind::User).then(|| error("not_allowed_token_type"))
+}
+
 fn error(code: &str) -> (u16, Option<u64>, Value, Option<String>) {
     (200, None, json!({"ok": false, "error": code}), None)
 }

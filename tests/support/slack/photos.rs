@@ -22,11 +22,8 @@ pub(super) fn users_set_photo(asked: Asked<'_>) -> Answer {
         body,
         ..
     } = asked;
-    if call.http_method != "POST" {
-        return error("invalid_arguments");
-    }
-    if info.kind != Kind::User {
-        return error("not_allowed_token_type");
+    if let Some(refused) = refused_member_write(call, &info) {
+        return refused;
     }
     if let Some(code) = st.locked.get(&(owner.clone(), "photo")) {
         return error(&code.clone());

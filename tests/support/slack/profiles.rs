@@ -75,11 +75,8 @@ pub(super) fn users_profile_set(asked: Asked<'_>) -> Answer {
         body,
         ..
     } = asked;
-    if call.http_method != "POST" {
-        return error("invalid_arguments");
-    }
-    if info.kind != Kind::User {
-        return error("not_allowed_token_type");
+    if let Some(refused) = refused_member_write(call, &info) {
+        return refused;
     }
     if !content_type.starts_with("application/json") {
         return error("invalid_arguments");

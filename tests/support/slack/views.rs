@@ -68,6 +68,17 @@ impl SlackStandIn {
     }
 }
 
+/// A bot's JSON post (views and messages take no other token: statusinator writes to members
+/// as its bot, never as a member), recorded with its call.
+fn bot_json(info: TokenInfo, call: &mut Call, body: &[u8]) -> Result<Value, Answer> {
+    if info.kind != Kind::Bot {
+        return Err(error("not_allowed_token_type"));
+    }
+    let value = serde_json::from_slice::<Value>(body).map_err(|_| error("invalid_json"))?;
+    call.json = Some(value.clone());
+    Ok(value)
+}
+
 /// `views.publish`.
 pub(super) fn views_publish(asked: Asked<'_>) -> Answer {
     let Asked {
@@ -77,14 +88,10 @@ pub(super) fn views_publish(asked: Asked<'_>) -> Answer {
         body,
         ..
     } = asked;
-    if info.kind != Kind::Bot {
-        // No scope, but only an app's bot publishes a Home view.
-        return error("not_allowed_token_type");
-    }
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return error("invalid_json");
+    let value = match bot_json(info, call, body) {
+        Ok(value) => value,
+        Err(answer) => return answer,
     };
-    call.json = Some(value.clone());
     let user = value["user_id"].as_str().unwrap_or_default();
     if !st.members.contains_key(user) {
         return error("user_not_found");
@@ -124,13 +131,10 @@ pub(super) fn views_open_or_update(asked: Asked<'_>) -> Answer {
         body,
         ..
     } = asked;
-    if info.kind != Kind::Bot {
-        return error("not_allowed_token_type");
-    }
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return error("invalid_json");
+    let value = match bot_json(info, call, body) {
+        Ok(value) => value,
+        Err(answer) => return answer,
     };
-    call.json = Some(value.clone());
     let view = value["view"].clone();
     let (id, user) = if call.method == "views.open" {
         let trigger = value["trigger_id"].as_str().unwrap_or_default();
@@ -175,14 +179,10 @@ pub(super) fn chat_post_message(asked: Asked<'_>) -> Answer {
         body,
         ..
     } = asked;
-    if info.kind != Kind::Bot {
-        // statusinator writes to members as its bot, never as a member.
-        return error("not_allowed_token_type");
-    }
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return error("invalid_json");
+    let value = match bot_json(info, call, body) {
+        Ok(value) => value,
+        Err(answer) => return answer,
     };
-    call.json = Some(value.clone());
     let channel = value["channel"].as_str().unwrap_or_default().to_owned();
     if !st.members.contains_key(&channel) {
         return error("channel_not_found");
