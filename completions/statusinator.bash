@@ -113,7 +113,7 @@ _statusinator() {
 
     case "${cmd}" in
         statusinator)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version onboard apply poll serve forget preview tokens doctor completions man help"
+            opts="-v -q -h -V --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version onboard apply poll serve forget preview tokens doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,6 +131,22 @@ _statusinator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -139,7 +155,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__apply)
-            opts="-v -q -h -V --dry-run --json --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --dry-run --json --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -154,6 +170,22 @@ _statusinator() {
                     return 0
                     ;;
                 --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -165,7 +197,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__completions)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version bash elvish fish powershell zsh"
+            opts="-v -q -h -V --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -183,6 +215,22 @@ _statusinator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -191,7 +239,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__doctor)
-            opts="-v -q -h -V --json --slack-oauth-url --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --json --slack-oauth-url --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -213,6 +261,22 @@ _statusinator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -221,7 +285,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__forget)
-            opts="-v -q -h -V --dry-run --json --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --dry-run --json --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -236,6 +300,22 @@ _statusinator() {
                     return 0
                     ;;
                 --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -443,7 +523,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__man)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -458,6 +538,22 @@ _statusinator() {
                     return 0
                     ;;
                 --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -469,7 +565,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__onboard)
-            opts="-v -q -h -V --replace --dry-run --json --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --replace --dry-run --json --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -487,6 +583,22 @@ _statusinator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -495,7 +607,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__poll)
-            opts="-v -q -h -V --every --concurrency --dry-run --json --forget-deleted-after --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --every --concurrency --dry-run --json --forget-deleted-after --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,6 +637,22 @@ _statusinator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -533,7 +661,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__preview)
-            opts="-o -v -q -h -V --photo --output --presets --workspace --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-o -v -q -h -V --photo --output --presets --workspace --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,6 +699,22 @@ _statusinator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -579,7 +723,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__serve)
-            opts="-v -q -h -V --listen --queue-capacity --dead-letter-capacity --workers --drain-timeout --reconcile-every --forget-deleted-after --slack-oauth-url --max-connections --max-connections-per-peer --trusted-proxy --socket-connections --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --listen --queue-capacity --dead-letter-capacity --workers --drain-timeout --reconcile-every --forget-deleted-after --slack-oauth-url --max-connections --max-connections-per-peer --trusted-proxy --socket-connections --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -645,6 +789,22 @@ _statusinator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -653,7 +813,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__tokens)
-            opts="-v -q -h -V --json --store --slack-api-url --tokens --verbose --quiet --help --version forget new-key help"
+            opts="-v -q -h -V --json --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version forget new-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -671,6 +831,22 @@ _statusinator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -679,7 +855,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__tokens__subcmd__forget)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -694,6 +870,22 @@ _statusinator() {
                     return 0
                     ;;
                 --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -761,7 +953,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__tokens__subcmd__new__subcmd__key)
-            opts="-v -q -h -V --store --slack-api-url --tokens --verbose --quiet --help --version"
+            opts="-v -q -h -V --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -776,6 +968,22 @@ _statusinator() {
                     return 0
                     ;;
                 --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

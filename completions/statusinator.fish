@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_statusinator_global_optspecs
-    string join \n store= slack-api-url= tokens= v/verbose q/quiet h/help V/version
+    string join \n store= slack-api-url= tokens= redis-url= redis-password-file= redis-ca-file= replicas= v/verbose q/quiet h/help V/version
 end
 
 function __fish_statusinator_needs_command
@@ -27,6 +27,10 @@ end
 complete -c statusinator -n "__fish_statusinator_needs_command" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_needs_command" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_needs_command" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_needs_command" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_needs_command" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_needs_command" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_needs_command" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_needs_command" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_needs_command" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_needs_command" -s h -l help -d 'Print help'
@@ -45,6 +49,10 @@ complete -c statusinator -n "__fish_statusinator_needs_command" -f -a "help" -d 
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l replace -d 'A member\'s presets replace all of theirs, instead of merging emoji by emoji'
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l dry-run -d 'Check everything and print the plan; write nothing'
 complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -l json -d 'Print the result as JSON on stdout'
@@ -55,6 +63,10 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand onboard" -s V 
 complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l dry-run -d 'Print what would be written; call nothing that writes'
 complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -l json -d 'Print the result as JSON on stdout'
 complete -c statusinator -n "__fish_statusinator_using_subcommand apply" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
@@ -67,6 +79,10 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l forge
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l dry-run -d 'Read statuses and print what would change; write nothing'
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -l json -d 'Print each cycle\'s result as JSON on stdout (one object a line with --every)'
 complete -c statusinator -n "__fish_statusinator_using_subcommand poll" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
@@ -88,6 +104,10 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l sock
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s h -l help -d 'Print help'
@@ -95,6 +115,10 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand serve" -s V -l
 complete -c statusinator -n "__fish_statusinator_using_subcommand forget" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand forget" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand forget" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand forget" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand forget" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand forget" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand forget" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand forget" -l dry-run -d 'Print what would be deleted; change nothing'
 complete -c statusinator -n "__fish_statusinator_using_subcommand forget" -l json -d 'Print the result as JSON on stdout'
 complete -c statusinator -n "__fish_statusinator_using_subcommand forget" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
@@ -108,6 +132,10 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -l wo
 complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -s h -l help -d 'Print help'
@@ -115,6 +143,10 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand preview" -s V 
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -l json -d 'Print the list as JSON on stdout'
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and not __fish_seen_subcommand_from forget new-key help" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
@@ -126,6 +158,10 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and no
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from forget" -s h -l help -d 'Print help'
@@ -133,6 +169,10 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand tokens; and __fish_seen_subcommand_from new-key" -s h -l help -d 'Print help'
@@ -144,6 +184,10 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -l sla
 complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -l json -d 'Print the checklist as JSON on stdout'
 complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
@@ -152,6 +196,10 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand doctor" -s V -
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -s h -l help -d 'Print help'
@@ -159,6 +207,10 @@ complete -c statusinator -n "__fish_statusinator_using_subcommand completions" -
 complete -c statusinator -n "__fish_statusinator_using_subcommand man" -l store -d 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand man" -l slack-api-url -d 'Slack Web API base URL (a test stand-in or a proxy goes here)' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand man" -l tokens -d 'JSON file of each member\'s own user token: {"U123": "xoxp-…"}; must not be readable by group or others' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand man" -l redis-url -d 'Redis every process of this deployment shares Slack\'s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)' -r
+complete -c statusinator -n "__fish_statusinator_using_subcommand man" -l redis-password-file -d 'File holding the Redis password on one line (instead of one in --redis-url)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand man" -l redis-ca-file -d 'PEM file of the CA that signed a rediss:// server\'s certificate (when not a public CA)' -r -F
+complete -c statusinator -n "__fish_statusinator_using_subcommand man" -l replicas -d 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit' -r
 complete -c statusinator -n "__fish_statusinator_using_subcommand man" -s v -l verbose -d 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand man" -s q -l quiet -d 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
 complete -c statusinator -n "__fish_statusinator_using_subcommand man" -s h -l help -d 'Print help'

@@ -184,6 +184,48 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "STATUSINATOR_TOKENS", value_name = "FILE")]
     pub tokens: Option<PathBuf>,
 
+    /// Redis every process of this deployment shares Slack's budget and change notices
+    /// through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)
+    #[arg(
+        long,
+        global = true,
+        env = "STATUSINATOR_REDIS_URL",
+        value_name = "URL"
+    )]
+    pub redis_url: Option<String>,
+
+    /// File holding the Redis password on one line (instead of one in --redis-url)
+    #[arg(
+        long,
+        global = true,
+        env = "STATUSINATOR_REDIS_PASSWORD_FILE",
+        value_name = "FILE",
+        requires = "redis_url"
+    )]
+    pub redis_password_file: Option<PathBuf>,
+
+    /// PEM file of the CA that signed a rediss:// server's certificate (when not a public CA)
+    #[arg(
+        long,
+        global = true,
+        env = "STATUSINATOR_REDIS_CA_FILE",
+        value_name = "FILE",
+        requires = "redis_url"
+    )]
+    pub redis_ca_file: Option<PathBuf>,
+
+    /// Processes that call Slack for this store at once (serve replicas, plus poll or apply
+    /// beside them): while Redis is down each paces alone at 1/N of each limit
+    #[arg(
+        long,
+        global = true,
+        env = "STATUSINATOR_REPLICAS",
+        default_value_t = 2,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    pub replicas: u32,
+
     /// More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,

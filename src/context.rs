@@ -1,9 +1,11 @@
 //! The handles a command's parts work with, built once from the settings and lent to each part
 //! that needs them: the store, the one Slack client, the tokens and the maker of workspace
-//! presets' photos. The engine writes with them; nothing reaches them through the engine.
+//! presets' photos, and the notices of changes to the deployment's other processes. The engine
+//! writes with them; nothing reaches them through the engine.
 
 use std::sync::Arc;
 
+use crate::shared::notices::Notices;
 use crate::slack::SlackClient;
 use crate::store::Store;
 use crate::tokens::Tokens;
@@ -17,6 +19,9 @@ pub struct Context {
     pub tokens: Arc<Tokens>,
     /// Makes workspace presets' photos; shared so its caches serve every part.
     pub maker: Arc<Maker>,
+    /// Tells the deployment's other processes what this one changed (through the Slack
+    /// client's Redis link; nowhere without one).
+    pub notices: Notices,
 }
 
 impl std::fmt::Debug for Context {
@@ -28,11 +33,16 @@ impl std::fmt::Debug for Context {
 impl Context {
     pub fn new(store: Arc<dyn Store>, slack: Arc<SlackClient>, tokens: Arc<Tokens>) -> Context {
         let maker = Arc::new(Maker::new(store.clone(), slack.clone()));
+        let notices = Notices::new(
+            slack.link().cloned(),
+            &crate::state::instance_name("notices"),
+        );
         Context {
             store,
             slack,
             tokens,
             maker,
+            notices,
         }
     }
 }

@@ -11,7 +11,7 @@
 //!   status;
 //! - [`presets`], [`state`], [`tokens`], [`connect`], [`events`], [`setup`], [`settings`]: the
 //!   domain and its settings;
-//! - [`store`], [`slack`], [`fetch`], [`picture`]: the outside world;
+//! - [`store`], [`slack`], [`shared`] (Redis), [`fetch`], [`picture`]: the outside world;
 //! - [`exit`], [`redact`], [`secret`], [`out`], [`signals`], [`lease`], …: small things
 //!   everything uses.
 
@@ -40,6 +40,7 @@ pub mod secret;
 pub mod serve;
 pub mod settings;
 pub mod setup;
+pub mod shared;
 pub mod signals;
 pub mod slack;
 pub mod state;

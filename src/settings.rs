@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use crate::cli::GlobalArgs;
+use crate::shared::{Link, RedisSettings, Shared};
 use crate::slack::{RetryPolicy, SlackClient};
 use crate::store::{Store, StoreUrl};
 use crate::tokens::seal::{self, SealKey};
@@ -17,6 +18,10 @@ pub struct Settings {
     pub store: StoreUrl,
     pub slack_api_url: String,
     pub tokens_file: Option<PathBuf>,
+    /// `--redis-url`, with its password file read.
+    pub redis: Option<RedisSettings>,
+    /// `--replicas`.
+    pub replicas: u32,
 }
 
 impl Settings {
@@ -25,16 +30,45 @@ impl Settings {
             store: StoreUrl::parse(&args.store)?,
             slack_api_url: args.slack_api_url.clone(),
             tokens_file: args.tokens.clone(),
+            redis: args
+                .redis_url
+                .as_deref()
+                .filter(|url| !url.trim().is_empty())
+                .map(|url| {
+                    RedisSettings::parse_with(
+                        url,
+                        args.redis_password_file.as_deref(),
+                        args.redis_ca_file.as_deref(),
+                    )
+                })
+                .transpose()?,
+            replicas: args.replicas,
         })
     }
 
     /// The Slack client for `--slack-api-url`: one per process, so every call (refreshes and
-    /// messages among them) is paced and counted with the rest.
+    /// messages among them) is paced and counted with the rest; with `--redis-url`, paced with
+    /// every other process of the deployment too (the client holds the process's Redis link).
     pub fn slack(&self) -> Result<Arc<SlackClient>> {
-        Ok(Arc::new(SlackClient::new(
-            &self.slack_api_url,
-            RetryPolicy::default(),
-        )?))
+        Ok(Arc::new(
+            SlackClient::new(&self.slack_api_url, RetryPolicy::default())?
+                .shared_through(self.shared()?),
+        ))
+    }
+
+    /// The Redis link (when `--redis-url` is set) and `--replicas`.
+    pub fn shared(&self) -> Result<Shared> {
+        let link = match &self.redis {
+            None => None,
+            Some(redis) => Some(Arc::new(Link::new(
+                redis,
+                &crate::shared::store_identity(&self.store),
+            )?)),
+        };
+        Ok(Shared {
+            link,
+            replicas: self.replicas,
+        })
     }
 
     /// The tokens file, `SLACK_TOKEN` and `SLACK_BOT_TOKEN`, and the tokens members connected,

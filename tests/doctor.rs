@@ -414,3 +414,120 @@ fn half_filled_setups_get_their_own_fixes_and_what_comes_later_is_pending() {
         "the secret was shown"
     );
 }
+
+#[test]
+fn redis_is_checked_and_replicas_without_it_are_named() {
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    ana(&world);
+    let bot = world.slack.add_bot();
+    let tokens = world.tokens_path();
+    let tokens = tokens.to_str().unwrap().to_owned();
+    let env = |redis: Option<&str>| {
+        let mut env = vec![
+            ("SLACK_SIGNING_SECRET", SECRET.to_owned()),
+            ("SLACK_BOT_TOKEN", bot.clone()),
+            ("STATUSINATOR_TOKENS", tokens.clone()),
+        ];
+        if let Some(url) = redis {
+            env.push(("STATUSINATOR_REDIS_URL", url.to_owned()));
+        }
+        env
+    };
+    let run = |env: Vec<(&str, String)>| {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        doctor(&world, &env)
+    };
+
+    // Redis answers: its script loads, the round trip is timed.
+    let (code, report, _) = run(env(Some(&support::redis::redis_url())));
+    assert_all_good(code, &report);
+    let redis = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "redis")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    let detail = redis["detail"].as_str().unwrap();
+    assert!(detail.contains("the limiter's script loads"), "{detail}");
+    assert!(detail.contains("a round trip takes"), "{detail}");
+
+    // A Redis that is not there: it could not be reached, the URL shown without its password.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("redis://:hunter2@127.0.0.1:{closed}");
+    let (code, report, stderr) = run(env(Some(&url)));
+    assert_eq!(code, Some(1), "{report:#}");
+    let text = format!("{:?}", failures(&report));
+    assert!(text.contains("\"redis\""), "{text}");
+    assert!(
+        text.contains("is not answering (connection refused)"),
+        "{text}"
+    );
+    assert!(text.contains("paces alone at 1/2"), "{text}");
+    assert!(!report.to_string().contains("hunter2") && !stderr.contains("hunter2"));
+
+    // Two replicas on the store without Redis: something to fix.
+    let replicas = [
+        Serve::start(&world, &[], &[("SLACK_BOT_TOKEN", &bot)]),
+        Serve::start(&world, &[], &[("SLACK_BOT_TOKEN", &bot)]),
+    ];
+    support::wait_until(
+        "both replicas are in the store",
+        std::time::Duration::from_secs(30),
+        || {
+            std::fs::read_dir(world.scene.path("store/processes"))
+                .map(|d| d.count() == 2)
+                .unwrap_or(false)
+        },
+    );
+    let (code, report, _) = run(env(None));
+    assert_eq!(code, Some(2), "{report:#}");
+    let failed = failures(&report);
+    let (_, detail, fix) = failed
+        .iter()
+        .find(|(name, ..)| name == "replicas")
+        .unwrap_or_else(|| panic!("{failed:?}"));
+    assert!(
+        detail.contains("2 serve processes share this store"),
+        "{detail}"
+    );
+    assert!(fix.contains("--redis-url"), "{fix}");
+    drop(replicas);
+}
+
+/// A `rediss://` server whose certificate a private CA signed: trusted with `--redis-ca-file`,
+/// and without it refused, with the reason.
+#[test]
+fn a_tls_redis_with_a_private_ca_is_checked() {
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    ana(&world);
+    let bot = world.slack.add_bot();
+    let tokens = world.tokens_path();
+    let tls = support::redis::Tls::make(world.scene.dir.path());
+    let ca = tls.ca.clone();
+    let server = support::redis::RedisServer::start_tls(tls);
+    let url = server.url();
+    assert!(url.starts_with("rediss://"));
+    let base = [
+        ("SLACK_SIGNING_SECRET", SECRET),
+        ("SLACK_BOT_TOKEN", bot.as_str()),
+        ("STATUSINATOR_TOKENS", tokens.to_str().unwrap()),
+        ("STATUSINATOR_REDIS_URL", url.as_str()),
+    ];
+
+    let mut trusted = base.to_vec();
+    trusted.push(("STATUSINATOR_REDIS_CA_FILE", ca.to_str().unwrap()));
+    let (code, report, _) = doctor(&world, &trusted);
+    assert_all_good(code, &report);
+
+    let (code, report, _) = doctor(&world, &base);
+    assert_eq!(code, Some(1), "{report:#}");
+    let text = format!("{:?}", failures(&report));
+    assert!(text.contains("invalid peer certificate"), "{text}");
+    assert!(text.contains("--redis-ca-file"), "{text}");
+}

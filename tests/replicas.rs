@@ -173,3 +173,51 @@ fn a_killed_processs_claim_frees_its_member_within_30_s() {
     assert!(support::stderr(&out).contains("waiting for it"));
     assert_eq!(world.slack.display_name("U0ANA0001"), "Ana (away)");
 }
+
+/// With Redis, a change made through one replica reaches the others within a second, without
+/// their reading the store (they then check it only every 30 s): members onboarded from the
+/// command line, and a pause asked on one replica, answered from memory on the other.
+#[test]
+fn a_change_on_one_replica_reaches_the_others_through_redis() {
+    let mut world = World::local();
+    world.member("U0ANA0001", "Ana");
+    world.member("U0BEN0002", "Ben");
+    world.onboard(json!({"U0ANA0001": {":palm_tree:": {"name": "Ana (away)"}}}));
+    let bot = world.slack.add_bot();
+    let redis = support::redis::redis_url();
+    let args = ["--redis-url", redis.as_str()];
+    let env = [("SLACK_BOT_TOKEN", bot.as_str())];
+    let (a, b) = (
+        Serve::start(&world, &args, &env),
+        Serve::start(&world, &args, &env),
+    );
+    for replica in [&a, &b] {
+        wait_until("notices are heard", Duration::from_secs(30), || {
+            replica.health()["redis"]["notices"] == true
+        });
+        assert_eq!(replica.health()["members"], 1);
+    }
+
+    // Ben onboarded from the command line: both replicas know him long before their next
+    // look at the store.
+    let file = world.scene.write(
+        "ben.json",
+        json!({"U0BEN0002": {":palm_tree:": {"name": "Ben (away)"}}}).to_string(),
+    );
+    let out = world.run(&["onboard", file.to_str().unwrap(), "--redis-url", &redis]);
+    assert!(out.status.success(), "{}", support::show(&out));
+    for replica in [&a, &b] {
+        wait_until("Ben is known", Duration::from_secs(10), || {
+            replica.health()["members"] == 2
+        });
+    }
+
+    // Ana pauses on one replica; the other answers that she is paused, from memory.
+    let paused = a.slash("U0ANA0001", "pause");
+    assert_eq!(paused.status, 200, "{}", paused.body);
+    wait_until(
+        "the other replica knows the pause",
+        Duration::from_secs(10),
+        || b.slash("U0ANA0001", "list").body.contains("You are paused"),
+    );
+}

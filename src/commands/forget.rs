@@ -10,6 +10,7 @@ use crate::exit::{ExitCode, UsageError};
 use crate::members::forget::Finished;
 use crate::presets::UserId;
 use crate::settings::Settings;
+use crate::shared::notices::Change;
 use crate::state::wait::{self, Turn};
 use crate::store::Store;
 
@@ -34,14 +35,21 @@ pub fn run(settings: &Settings, args: &ForgetArgs) -> Result<ExitCode> {
                 },
             )
         })?;
-        done.ok_or_else(|| {
+        let done = done.ok_or_else(|| {
             anyhow::anyhow!(
                 "{user} is still being written by another process after {} s: the wish to \
                  forget them is stored, and serve's next reconcile, the next poll or running \
                  forget again finishes it",
                 wait::WAIT_FOR_OTHERS.as_secs()
             )
-        })?
+        })?;
+        // serve's replicas drop them from memory now, not at their next look at the store.
+        let id = user.as_str().to_owned();
+        context.notices.publish(Change::Left { user: id.clone() });
+        context
+            .notices
+            .publish(Change::Presets { members: vec![id] });
+        done
     };
     if args.json {
         let mut out = serde_json::to_value(&forgotten)?;

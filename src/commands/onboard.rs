@@ -10,6 +10,7 @@ use crate::cli::OnboardArgs;
 use crate::exit::ExitCode;
 use crate::onboard::{self, Problems};
 use crate::settings::Settings;
+use crate::shared::notices::{Change, Notices};
 
 /// Checks, stores and merges; prints the report (or `--json`).
 pub fn run(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
@@ -63,6 +64,16 @@ pub fn run(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
         progress,
     };
     let report = onboard::execute(store.as_ref(), &plan, options, crate::clock::unix_now())?;
+    if !args.dry_run {
+        // serve's replicas read the change now, not at their next look at the store.
+        let notices = Notices::new(
+            settings.shared()?.link,
+            &crate::state::instance_name("onboard"),
+        );
+        notices.publish(Change::Presets {
+            members: Vec::new(),
+        });
+    }
     if args.json {
         let mut out = serde_json::to_value(&report)?;
         out["ok"] = true.into();

@@ -6,10 +6,12 @@
 //! token; that each token is live (`auth.test`) and has the scopes it needs (Slack lists a
 //! token's scopes in the `x-oauth-scopes` header of every answer); rotating tokens in the tokens
 //! file (never refreshed there); the app-level token (`apps.connections.open`); the public URL
-//! and the addresses to give Slack. Nothing is written, and no token is shown.
+//! and the addresses to give Slack; Redis (`--redis-url`: reachable, its script, the round trip)
+//! and the serve replicas running on the store. Nothing is written, and no token is shown.
 
 mod checklist;
 mod members;
+mod shared;
 
 use crate::exit::ExitCode;
 use crate::oauth::{INSTALL_PATH, REDIRECT_PATH};
@@ -125,6 +127,12 @@ pub fn run(settings: &Settings, oauth_url: &str, verbose: bool) -> Report {
         .map(|u| u.users.keys().cloned().collect())
         .unwrap_or_default();
     check_tokens_file(&mut list, &tokens, &onboarded, users.is_some());
+    shared::check_redis(
+        &mut list,
+        settings,
+        slack.as_ref().and_then(|s| s.link()).map(|l| &**l),
+    );
+    shared::check_replicas(&mut list, store.as_ref());
     check_locked(&mut list, store.as_ref(), verbose);
     // Members and bots are told by the setup: with none chosen there is nothing to say yet.
     if let (Some(slack), Some(kind)) = (&slack, kind) {

@@ -23,6 +23,11 @@ pub struct Watch {
     pub sockets: Arc<Gauge>,
     /// This process's name in claims on members.
     pub instance: String,
+    /// The Redis link (`--redis-url`) and whether the others' change notices are heard.
+    pub redis: Option<(
+        Arc<crate::shared::Link>,
+        Option<Arc<crate::shared::notices::Listener>>,
+    )>,
 }
 
 impl Reports for Watch {
@@ -48,9 +53,24 @@ impl Reports for Watch {
                 self.presets.location()
             ));
         }
+        let redis = self.redis.as_ref().map(|(link, listener)| {
+            let health = link.health();
+            if !health.up {
+                alarms.push(format!(
+                    "Redis at {} is not answering ({}): pacing Slack calls alone at a share of \
+                     each limit (--replicas) and checking the store for changes",
+                    health.url,
+                    health.reason.as_deref().unwrap_or("no answer")
+                ));
+            }
+            let mut value = serde_json::to_value(&health).expect("health is JSON");
+            value["notices"] = listener.as_ref().is_some_and(|l| l.listening()).into();
+            value
+        });
         Answer::json(
             200,
             &serde_json::json!({
+                "redis": redis,
                 "ok": true,
                 "alarms": alarms,
                 "presets": if self.presets.loaded() { "loaded" } else { "loading" },

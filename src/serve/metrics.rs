@@ -9,7 +9,7 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
@@ -210,7 +210,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(slack: Arc<SlackStats>) -> Metrics {
+    /// The metrics, with the Slack client's counts and (with `--redis-url`) the Redis link's
+    /// health read at each scrape.
+    pub fn new(slack: Arc<SlackStats>, redis: Option<Arc<crate::shared::Link>>) -> Metrics {
         let mut registry = Registry::with_prefix("statusinator");
         let events = Family::<OutcomeLabel, Counter>::default();
         registry.register(
@@ -301,6 +303,9 @@ impl Metrics {
             envelopes.clone(),
         );
         registry.register_collector(Box::new(SlackCollector(slack)));
+        if let Some(link) = redis {
+            registry.register_collector(Box::new(RedisCollector(link)));
+        }
         Metrics {
             events: EventOutcome::ALL
                 .iter()
@@ -428,6 +433,32 @@ impl Collector for SlackCollector {
     }
 }
 
+/// The Redis link's health, read at each scrape.
+#[derive(Debug)]
+struct RedisCollector(Arc<crate::shared::Link>);
+
+impl Collector for RedisCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let health = self.0.health();
+        let gauge = ConstGauge::new(i64::from(health.up));
+        gauge.encode(encoder.encode_descriptor(
+            "redis_up",
+            "Whether Redis answers (0: pacing alone at a share of each limit, checking the \
+             store for changes)",
+            None,
+            gauge.metric_type(),
+        )?)?;
+        let counter = ConstCounter::new(health.outages);
+        counter.encode(encoder.encode_descriptor(
+            "redis_outages",
+            "Times Redis stopped answering since start",
+            None,
+            counter.metric_type(),
+        )?)?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,7 +475,7 @@ mod tests {
 
     #[test]
     fn the_text_has_every_family() {
-        let metrics = Metrics::new(Arc::new(SlackStats::default()));
+        let metrics = Metrics::new(Arc::new(SlackStats::default()), None);
         metrics.event(EventOutcome::Queued);
         metrics.event(EventOutcome::Queued);
         metrics.apply(ApplyOutcome::Failed);

@@ -56,6 +56,8 @@ struct Parts {
     presets: Arc<PresetCache>,
     inbox: Arc<inbox::Inbox>,
     watch: Arc<health::Watch>,
+    /// Hears the deployment's other processes' change notices (with Redis).
+    listener: Option<Arc<crate::shared::notices::Listener>>,
     sockets: Arc<transport::socket::Gauge>,
     metrics: Arc<metrics::Metrics>,
 }
@@ -68,7 +70,7 @@ impl Parts {
         tokens: Arc<Tokens>,
         claimant: &state::Claimant,
     ) -> Parts {
-        let metrics = Arc::new(metrics::Metrics::new(slack.stats()));
+        let metrics = Arc::new(metrics::Metrics::new(slack.stats(), slack.link().cloned()));
         let presets = Arc::new(PresetCache::new(store.clone()));
         // Members' states are read when needed (a worker reads the member's own object, the
         // reconcile reads everyone through the index), not at start.
@@ -113,6 +115,11 @@ impl Parts {
             metrics.clone(),
         ));
         let sockets = Arc::new(transport::socket::Gauge::default());
+        // The other processes' notices (with Redis): the store is then checked as a safety net.
+        let listener = context.notices.listener().map(Arc::new);
+        if let Some(listener) = &listener {
+            presets.hear_through(listener.clone());
+        }
         let watch = Arc::new(health::Watch {
             pipeline: pipeline.clone(),
             app: app.clone(),
@@ -124,6 +131,10 @@ impl Parts {
             )),
             sockets: sockets.clone(),
             instance: claimant.name().to_owned(),
+            redis: context
+                .slack
+                .link()
+                .map(|link| (link.clone(), listener.clone())),
         });
         Parts {
             context,
@@ -132,6 +143,7 @@ impl Parts {
             presets,
             inbox,
             watch,
+            listener,
             sockets,
             metrics,
         }
@@ -250,6 +262,35 @@ impl Running {
         {
             let (pipeline, stop) = (parts.pipeline.clone(), stop.clone());
             spawn("status-tick".into(), move || pipeline.tick(&stop))?;
+        }
+        {
+            // This replica's record in the store, for doctor's count of replicas.
+            let (context, stop) = (parts.context.clone(), stop.clone());
+            let presence = state::presence::Presence {
+                instance: claimant.name().to_owned(),
+                started_at: crate::clock::unix_now(),
+                seen_at: 0,
+                redis: context.slack.link().is_some(),
+            };
+            spawn("presence".into(), move || loop {
+                let seen = state::presence::Presence {
+                    seen_at: crate::clock::unix_now(),
+                    ..presence.clone()
+                };
+                if let Err(err) = state::presence::announce(context.store.as_ref(), &seen) {
+                    log::debug!("could not write this process's presence: {err:#}");
+                }
+                if stop.sleep(state::presence::ANNOUNCE_EVERY) {
+                    let _ = state::presence::leave(context.store.as_ref(), &presence.instance);
+                    return;
+                }
+            })?;
+        }
+        if let Some(listener) = parts.listener.clone() {
+            let (pipeline, stop) = (parts.pipeline.clone(), stop.clone());
+            spawn("notices".into(), move || {
+                listener.run(&|| stop.requested(), &|change| pipeline.heard(change));
+            })?;
         }
         if tokens
             .vault()

@@ -200,6 +200,17 @@ impl SlackClient {
         })
     }
 
+    /// This client paces with every process sharing `shared`'s Redis.
+    pub fn shared_through(mut self, shared: crate::shared::Shared) -> Self {
+        self.pacer = Pacer::new(shared);
+        self
+    }
+
+    /// The process's Redis link, when `--redis-url` is set.
+    pub fn link(&self) -> Option<&Arc<crate::shared::Link>> {
+        self.pacer.link()
+    }
+
     /// The Web API base (`--slack-api-url`).
     pub fn base(&self) -> &reqwest::Url {
         &self.base

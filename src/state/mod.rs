@@ -17,6 +17,7 @@
 pub mod claims;
 pub mod index;
 pub mod migrate;
+pub mod presence;
 pub mod wait;
 
 pub use claims::{instance_name, Claimant, Claimed};

@@ -10,6 +10,7 @@ pub mod forward_proxy;
 pub mod images;
 pub mod oauth;
 pub mod proxy;
+pub mod redis;
 pub mod serve;
 pub mod slack;
 pub mod socket;

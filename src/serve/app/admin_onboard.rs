@@ -76,9 +76,7 @@ impl App {
         match onboard::execute(self.store(), &plan, options, crate::clock::unix_now()) {
             Ok(report) => {
                 if !options.dry_run {
-                    if let Err(err) = self.presets.reload() {
-                        log::warn!("onboarded, but re-reading users.json failed: {err:#}");
-                    }
+                    self.pipeline.presets_saved(&[]);
                     log::info!(
                         "POST /onboard: {} member{} onboarded",
                         report.users,

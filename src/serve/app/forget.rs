@@ -41,11 +41,9 @@ impl App {
         });
         match finished {
             Ok(Some(_)) => {
-                self.pipeline.connected.remove(user);
-                // users.json changed here: the cache knows at once.
-                if let Err(err) = self.presets.reload() {
-                    log::warn!("re-reading users.json: {err:#}");
-                }
+                self.pipeline.member_left(user);
+                // users.json changed here: the cache knows at once, the others soon after.
+                self.pipeline.presets_saved(std::slice::from_ref(user));
                 self.pipeline.wish(user, Wish::ForgetOver);
                 self.tell(
                     team,

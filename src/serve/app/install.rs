@@ -314,7 +314,7 @@ impl App {
                         self.learn_grants(&installation);
                     }
                 }
-                self.pipeline.connected.add(
+                self.pipeline.member_connected(
                     &connected.user,
                     &connected.team_id,
                     connected.enterprise.as_deref(),

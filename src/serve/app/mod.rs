@@ -305,7 +305,7 @@ impl App {
             Job::TokensRevoked { team, users, bots } => {
                 lifecycle::tokens_revoked(self.store(), &team, &users, &bots);
                 for user in users.iter().filter_map(|u| UserId::parse(u).ok()) {
-                    self.pipeline.connected.remove(&user);
+                    self.pipeline.member_left(&user);
                 }
             }
             Job::AppUninstalled { team } => {

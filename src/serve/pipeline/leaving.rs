@@ -88,7 +88,7 @@ impl Pipeline {
             // The wish stays in the store: the reconcile finishes it.
             return;
         }
-        self.connected.remove(user);
+        self.member_left(user);
         (self.notify)(Notice::Home {
             team,
             user: user.clone(),

@@ -27,6 +27,7 @@ pub mod presets;
 pub mod queue;
 pub mod reconcile;
 mod retries;
+mod told;
 mod wishes;
 mod worker;
 

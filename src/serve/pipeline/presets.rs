@@ -2,8 +2,9 @@
 //! service answers Slack at once even when the file holds 500,000 members (it is streamed, never
 //! held whole); events that arrive meanwhile wait and are worked once it is in. Re-read only
 //! when the stored file changed, and that is checked at most once a second, so a flood of events
-//! from members who are not onboarded costs nothing but that check. The ack path only ever
-//! takes a read lock.
+//! from members who are not onboarded costs nothing but that check. While another process's
+//! notices are heard through Redis, a notice makes the next check due at once and the store is
+//! checked only every [`SAFETY_NET_EVERY`]. The ack path only ever takes a read lock.
 //!
 //! Who writes what: `presets-load` fills the table once; the tick and the workers swap in a
 //! re-read table (under the write lock, held only for the swap); the threads that answer Slack
@@ -12,18 +13,23 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
 use crate::presets::{PresetTable, UserId, UserPresets};
+use crate::shared::notices::Listener;
 use crate::store::{self, Store, USERS_KEY};
 
 use super::queue::Request;
 
 /// How often at most the stored `users.json` is checked for a change.
 pub const CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// How often the stored `users.json` is checked while change notices are heard (they say when
+/// to look sooner).
+pub const SAFETY_NET_EVERY: Duration = Duration::from_secs(30);
 
 /// Events for members not in the cache, kept until the next check (the latest per member).
 const PENDING_LIMIT: usize = 1024;
@@ -52,6 +58,11 @@ pub struct PresetCache {
     /// thread that re-reads it, taken by the tick): a preset of theirs may still be on, and
     /// their profile is looked at again so their usual one goes back.
     gone: Mutex<Vec<UserId>>,
+    /// Another process said `users.json` changed: the next check is due now (set by the
+    /// notices' listener, taken by the check).
+    told: AtomicBool,
+    /// The other processes' notices are heard: the store is checked only as a safety net.
+    hearing: OnceLock<Arc<Listener>>,
 }
 
 impl PresetCache {
@@ -69,6 +80,8 @@ impl PresetCache {
             vanished: AtomicBool::new(false),
             loaded: AtomicBool::new(false),
             gone: Mutex::new(Vec::new()),
+            told: AtomicBool::new(false),
+            hearing: OnceLock::new(),
         }
     }
 
@@ -123,14 +136,34 @@ impl PresetCache {
         self.vanished.load(Ordering::Relaxed)
     }
 
-    /// Checks whether `users.json` changed, unless that was checked less than a second ago,
-    /// and re-reads it if so. Returns whether it re-read.
+    /// Other processes' notices come through `listener`: while it hears them, the store is
+    /// checked only every [`SAFETY_NET_EVERY`].
+    pub fn hear_through(&self, listener: Arc<Listener>) {
+        let _ = self.hearing.set(listener);
+    }
+
+    /// Another process changed `users.json` (or notices may have been missed): check it now.
+    pub fn told_of_change(&self) {
+        self.told.store(true, Ordering::Release);
+    }
+
+    /// How often the store is checked now.
+    fn check_every(&self) -> Duration {
+        if self.hearing.get().is_some_and(|l| l.listening()) {
+            SAFETY_NET_EVERY
+        } else {
+            CHECK_EVERY
+        }
+    }
+
+    /// Checks whether `users.json` changed, when a check is due (a second after the last, or
+    /// at once after a notice), and re-reads it if so. Returns whether it re-read.
     pub fn refresh_if_due(&self) -> Result<bool> {
         if !self.loaded() {
             return Ok(false);
         }
         let mut checked = self.checked.lock().expect("cache lock");
-        if checked.at.elapsed() < CHECK_EVERY {
+        if !self.told.swap(false, Ordering::AcqRel) && checked.at.elapsed() < self.check_every() {
             return Ok(false);
         }
         checked.at = Instant::now();
@@ -250,6 +283,9 @@ impl PresetCache {
         if since < CHECK_EVERY {
             std::thread::sleep(CHECK_EVERY - since);
         }
+        // Held events always get a look at the store (a notice may come after its member's
+        // event): at most once a second, as without notices.
+        self.told_of_change();
         self.refresh_if_due()?;
         let held: Vec<Request> = self
             .pending

@@ -50,7 +50,7 @@ impl Pipeline {
         let wishes = &self.wishes;
         match wish {
             Wish::Pause(pause) => wishes.pauses.wish(user, pause),
-            Wish::PauseSaved(pause) => wishes.pauses.stored_as(user, pause),
+            Wish::PauseSaved(pause) => self.pause_saved(user, pause),
             Wish::Disconnect { team } => {
                 wishes.leaving.mark(team, user);
             }

@@ -156,9 +156,7 @@ impl App {
         match removed {
             Ok((true, _)) => {
                 log::info!("{user} removed their {emoji} preset");
-                if let Err(err) = self.presets.reload() {
-                    log::warn!("could not read users.json again: {err:#}");
-                }
+                self.pipeline.presets_saved(std::slice::from_ref(user));
                 // Their status may have used it.
                 self.pipeline.reread_later(user);
             }

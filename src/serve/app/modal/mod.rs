@@ -165,9 +165,7 @@ impl App {
         match self.merge_preset(user, &filled, picture) {
             Ok(Some(preset)) => {
                 log::info!("{user} saved their {} preset", filled.emoji);
-                if let Err(err) = self.presets.reload() {
-                    log::warn!("could not read users.json again: {err:#}");
-                }
+                self.pipeline.presets_saved(std::slice::from_ref(user));
                 // Their status may use it: it applies at once.
                 self.pipeline.reread_later(user);
                 let view = saved(&filled.emoji, &preset);
