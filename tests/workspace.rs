@@ -278,7 +278,7 @@ fn onboard_checks_templates_and_keeps_a_concurrent_members_preset() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        show(&out).contains("usual photo cannot be read"),
+        show(&out).contains("the usual photo is refused: it cannot be read as a PNG, JPEG or GIF"),
         "{}",
         show(&out)
     );
@@ -610,4 +610,54 @@ fn post_onboard_merges_a_section_and_serve_applies_it_to_connected_members() {
         world.slack.display_name(BEN) == "Ben (on vacation)"
             && world.slack.profile(BEN)["is_custom_image"] == true
     });
+}
+
+/// A usual photo of 20,000 × 20,000 px (a few hundred KB, 400 MB decoded) is refused from its
+/// header, never decoded: the member keeps it, the name still applies (and goes back), and
+/// `preview --photo` says why.
+#[test]
+fn a_huge_usual_photo_is_refused_and_the_name_still_applies() {
+    let world = workspace();
+    let huge = images::huge_png(20_000, 20_000);
+    assert!(huge.len() < 2_000_000, "{} bytes", huge.len());
+    world.slack.set_photo_by_hand(ANA, huge.clone());
+    world.slack.set_status(ANA, ":palm_tree:");
+    world.slack.clear_calls();
+
+    let out = world.run(&["poll", "--json"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(world.slack.display_name(ANA), "Ana (on vacation)");
+    assert!(photos_sent(&world, ANA).is_empty(), "no photo is made");
+    assert_eq!(world.slack.member(ANA).photo.as_deref(), Some(&huge[..]));
+    let logs = support::stderr(&out);
+    assert!(
+        logs.contains("their photo is left as it is for :palm_tree:")
+            && logs.contains("20000×20000 px"),
+        "{logs}"
+    );
+    // Kept as their usual name, with the photo left alone: clearing the status puts the name
+    // back and touches no photo.
+    world.slack.set_status(ANA, "");
+    let out = world.run(&["poll", "--json"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(world.slack.display_name(ANA), "Ana");
+    assert!(photos_sent(&world, ANA).is_empty());
+    assert_eq!(world.slack.member(ANA).photo.as_deref(), Some(&huge[..]));
+
+    let path = world.scene.write("huge.png", &huge);
+    let out = world.run(&[
+        "preview",
+        ":palm_tree:",
+        "--photo",
+        path.to_str().unwrap(),
+        "-o",
+        world.scene.path("out.png").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let err = support::stderr(&out);
+    assert!(
+        err.contains("huge.png") && err.contains("20000 × 20000 px"),
+        "{err}"
+    );
+    assert!(err.contains("use a smaller photo"), "{err}");
 }

@@ -13,6 +13,7 @@ use anyhow::{anyhow, Context, Result};
 use super::records::{Record, Records};
 use super::{display_emoji, usual, Done, Locked, Outcome, Photo, Plan, Run, Write};
 use crate::exit::UsageError;
+use crate::picture::decode::Refused;
 use crate::picture::{Format, PictureCache};
 use crate::presets::UserId;
 use crate::slack::SlackClient;
@@ -243,14 +244,33 @@ impl Engine {
                 }
             }
         }
-        let plan = plan.made_from(kept.usual.as_ref());
+        let mut plan = plan.made_from(kept.usual.as_ref());
+        // A usual photo that could not be kept (or made into another) stays as it is; the rest
+        // of the preset still applies.
+        let photo_refused = match kept.usual.as_ref().and_then(|u| u.photo_refused.clone()) {
+            Some(refused) => Some(refused),
+            None => self
+                .make_photo(&plan, &token, &kept, &mut pictures)?
+                .map(|refused| format!("no photo can be made from it: {refused}")),
+        };
+        if let Some(refused) = photo_refused {
+            if plan.writes.iter().any(|w| matches!(w, Write::Photo { .. })) {
+                log::warn!(
+                    "{}: their photo is left as it is for {} ({refused}); the name still \
+                     changes. A photo of their own of 512 to 1024 px lets statusinator change \
+                     it too",
+                    plan.user,
+                    plan.emoji
+                );
+                plan.writes.retain(|w| !matches!(w, Write::Photo { .. }));
+            }
+        }
         if plan.writes.is_empty() {
             let written = self
                 .records
                 .write(self.last_record(&plan, now, None, usual_photo))?;
             return Ok(Carried::unlocked(plan, written));
         }
-        self.make_photo(&plan, &token, &kept, &mut pictures)?;
         let last = plan.writes.len() - 1;
         let mut written = None;
         let mut locked = Vec::new();
@@ -348,14 +368,15 @@ impl Engine {
     }
 
     /// Makes the plan's workspace photo unless it is stored (from the usual photo's bytes when
-    /// they were just downloaded, else from the store), and reads it like any picture.
+    /// they were just downloaded, else from the store), and reads it like any picture. Returns
+    /// why the usual photo was refused, when it was (too large, unreadable): no photo is made.
     fn make_photo(
         &self,
         plan: &Plan,
         token: &Token,
         kept: &usual::Kept,
         pictures: &mut HashMap<String, (Arc<Vec<u8>>, Format)>,
-    ) -> Result<()> {
+    ) -> Result<Option<Refused>> {
         let user = &plan.user;
         let team = token.team.clone().unwrap_or_default();
         let bot = self.tokens.bot_of(token.team.as_deref());
@@ -372,11 +393,21 @@ impl Engine {
                     .and(kept.photo.as_deref());
                 let found = self.pictures.get_or(self.store.as_ref(), &key, || {
                     self.maker.make(user, made, usual, &team, bot.as_ref())
-                })?;
-                pictures.insert(key, found);
+                });
+                match found {
+                    Ok(found) => {
+                        pictures.insert(key, found);
+                    }
+                    Err(err) => {
+                        return match err.chain().find_map(|e| e.downcast_ref::<Refused>()) {
+                            Some(refused) => Ok(Some(refused.clone())),
+                            None => Err(err),
+                        }
+                    }
+                }
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Slack's refusal of `token`, as the error to return: the member it disconnected (the

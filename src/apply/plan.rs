@@ -157,7 +157,11 @@ pub fn plan(
     let look = choose::look(user, resolved, usual, shown, usual_photo_pending)?;
     plan.preset = look.key;
     plan.template = look.template;
-    let (name, picture) = (look.name, look.picture);
+    let (name, mut picture) = (look.name, look.picture);
+    if usual.is_some_and(|u| u.photo_refused.is_some()) {
+        // Their own photo could not be kept, so it could not be put back: left alone.
+        picture = None;
+    }
     if let Some(name) = &name {
         // Skip when Slack already shows it or when statusinator already wrote it: trusting either
         // keeps a name Slack normalises from being written over and over.
@@ -278,6 +282,7 @@ mod tests {
             name: name.into(),
             picture: picture.map(str::to_owned),
             custom_photo: custom,
+            photo_refused: None,
             kept_at: 1,
         }
     }

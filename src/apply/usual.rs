@@ -22,6 +22,12 @@ pub struct Kept {
     pub by_hand: Option<Option<String>>,
 }
 
+/// Every size of a member's own photo was downloaded and none is one Slack would take back
+/// (larger than 1024 px, not a PNG, JPEG or GIF): it cannot be kept, so it is left alone.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct OwnPhotoRefused(pub String);
+
 /// Keeps `user`'s usual profile as `plan` says, from `shown` (what Slack shows now): before the
 /// first change (only when none is kept), or the name and photo they set by hand (replacing
 /// the kept one; photos made from the earlier usual photo are removed).
@@ -35,24 +41,28 @@ pub fn keep(
     let user = &plan.user;
     let mut kept = Kept::default();
     if plan.keep_usual {
-        let (picture, photo) = keep_photo(store, slack, user, shown)?;
+        let photo = keep_photo(store, slack, user, shown)?;
         let usual = Usual {
             name: shown.display_name.clone(),
-            picture,
+            picture: photo.key,
             custom_photo: shown.is_custom_image,
+            photo_refused: photo.refused,
             kept_at: now,
         };
         state::keep_usual(store, user, &usual, false)?;
         log::info!(
             "{user}: kept their usual profile (name {:?}, {})",
             usual.name,
-            match &usual.picture {
-                Some(p) => format!("photo {p}"),
-                None => "no photo of their own".to_owned(),
+            match (&usual.picture, &usual.photo_refused) {
+                (Some(p), _) => format!("photo {p}"),
+                (None, Some(refused)) => format!(
+                    "not their photo: {refused}; their photo is left alone, only the name changes"
+                ),
+                (None, None) => "no photo of their own".to_owned(),
             }
         );
         kept.usual = Some(usual);
-        kept.photo = photo;
+        kept.photo = photo.bytes;
     }
     let Some(edit) = &plan.hand_edit else {
         return Ok(kept);
@@ -65,11 +75,12 @@ pub fn keep(
         usual.name = name.clone();
     }
     if edit.photo {
-        let (picture, photo) = keep_photo(store, slack, user, shown)?;
-        usual.picture = picture;
+        let photo = keep_photo(store, slack, user, shown)?;
+        usual.picture = photo.key;
         usual.custom_photo = shown.is_custom_image;
+        usual.photo_refused = photo.refused;
         kept.by_hand = Some(usual.picture.clone());
-        kept.photo = photo;
+        kept.photo = photo.bytes;
     }
     usual.kept_at = now;
     state::keep_usual(store, user, &usual, true)?;
@@ -87,23 +98,42 @@ pub fn keep(
     Ok(kept)
 }
 
-/// The member's own photo as Slack shows it (see [`own_photo`]), stored like any picture: its
-/// key and bytes; `None` when they have no photo of their own.
+/// A member's own photo as [`keep_photo`] kept it.
+#[derive(Debug, Default)]
+struct KeptPhoto {
+    /// Its key in the store (`None`: no photo of their own, or one not kept).
+    key: Option<String>,
+    bytes: Option<Vec<u8>>,
+    /// Why it was not kept: Slack would not take it back.
+    refused: Option<String>,
+}
+
+/// The member's own photo as Slack shows it (see [`own_photo`]), stored like any picture; none
+/// when they have no photo of their own, or one Slack would not take back (then why).
 fn keep_photo(
     store: &dyn Store,
     slack: &SlackClient,
     user: &UserId,
     shown: &Profile,
-) -> Result<(Option<String>, Option<Vec<u8>>)> {
-    let own = own_photo(slack, user, shown).with_context(|| {
-        format!("keeping {user}'s own photo before changing it failed; nothing was changed")
-    })?;
-    match own {
-        Some((bytes, format)) => {
-            let key = picture::keep(store, user, &bytes, format)?;
-            Ok((Some(key), Some(bytes)))
+) -> Result<KeptPhoto> {
+    let own = match own_photo(slack, user, shown) {
+        Err(err) if err.downcast_ref::<OwnPhotoRefused>().is_some() => {
+            return Ok(KeptPhoto {
+                refused: Some(format!("{err:#}")),
+                ..KeptPhoto::default()
+            });
         }
-        None => Ok((None, None)),
+        own => own.with_context(|| {
+            format!("keeping {user}'s own photo before changing it failed; nothing was changed")
+        })?,
+    };
+    match own {
+        Some((bytes, format)) => Ok(KeptPhoto {
+            key: Some(picture::keep(store, user, &bytes, format)?),
+            bytes: Some(bytes),
+            refused: None,
+        }),
+        None => Ok(KeptPhoto::default()),
     }
 }
 
@@ -120,20 +150,31 @@ pub fn own_photo(
     }
     let fetcher = crate::fetch::Fetcher::slack_images(slack.base())?;
     let mut last = String::from("Slack shows no photo URL");
+    let mut refused = None;
     for url in [&shown.image_original, &shown.image_1024, &shown.image_512]
         .into_iter()
         .flatten()
     {
-        let checked = fetcher
-            .get(url, crate::onboard::MAX_PICTURE_BYTES)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| picture::check(&bytes).map(|c| (bytes, c.format)));
-        match checked {
-            Ok(found) => return Ok(Some(found)),
-            Err(reason) => last = reason,
+        let bytes = match fetcher.get(url, crate::onboard::MAX_PICTURE_BYTES) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                last = err.to_string();
+                continue;
+            }
+        };
+        match picture::check(&bytes) {
+            Ok(checked) => return Ok(Some((bytes, checked.format))),
+            Err(reason) => refused = Some(reason),
         }
     }
-    Err(anyhow!(
-        "{user}'s own photo could not be downloaded from Slack ({last})"
-    ))
+    match refused {
+        // Downloaded, and not a photo Slack takes: no later try would do better.
+        Some(reason) => Err(OwnPhotoRefused(format!(
+            "{user}'s own photo is not one Slack takes back ({reason})"
+        ))
+        .into()),
+        None => Err(anyhow!(
+            "{user}'s own photo could not be downloaded from Slack ({last})"
+        )),
+    }
 }

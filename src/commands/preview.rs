@@ -90,8 +90,16 @@ pub fn run(settings: &Settings, args: &PreviewArgs) -> Result<ExitCode> {
         Some(bytes) => photo::Base::Photo(bytes),
         None => photo::Base::DefaultAvatar { seed: "U0PREVIEW" },
     };
-    let png = photo::make(base, photo_rule, art.as_ref())
-        .map_err(|err| UsageError::new(format!("{err:#}: give --photo a PNG, JPEG or GIF")))?;
+    let png = photo::make(base, photo_rule, art.as_ref()).map_err(|err| {
+        let photo = args
+            .photo
+            .as_ref()
+            .map_or_else(String::new, |p| format!("{}: ", p.display()));
+        UsageError::new(format!(
+            "{photo}{err:#}; give --photo a PNG, JPEG or GIF of at most {} px a side",
+            crate::picture::decode::MAX_SIDE
+        ))
+    })?;
     std::fs::write(&args.output, &png).map_err(|err| {
         UsageError::new(format!(
             "cannot write {}: {err}; check the directory exists and is writable",

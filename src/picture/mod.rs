@@ -3,6 +3,7 @@
 //! `<user_id>/<uuid>.<ext>` that makes the same bytes land on the same key every time.
 
 mod cache;
+pub mod decode;
 
 pub use cache::PictureCache;
 

@@ -95,6 +95,15 @@ pub struct Usual {
     pub picture: Option<String>,
     #[serde(rename = "customPhoto", default)]
     pub custom_photo: bool,
+    /// Their own photo could not be kept (Slack would not take it back: too large, not a
+    /// photo): statusinator leaves their photo alone and changes only the name, until they set
+    /// another photo.
+    #[serde(
+        rename = "photoRefused",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub photo_refused: Option<String>,
     #[serde(rename = "keptAt", default)]
     pub kept_at: u64,
 }

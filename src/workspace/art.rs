@@ -216,8 +216,8 @@ impl Artist {
         let bytes = fetcher
             .get(url, MAX_CUSTOM_BYTES)
             .map_err(|err| anyhow!("downloading a custom emoji failed: {err}"))?;
-        let image = image::load_from_memory(&bytes)
-            .map_err(|err| anyhow!("a custom emoji's image cannot be read: {err}"))?
+        let image = crate::picture::decode::decode(&bytes)
+            .map_err(|err| anyhow!("a custom emoji's image is refused: {err}"))?
             .into_rgba8();
         let image = Arc::new(image);
         self.images

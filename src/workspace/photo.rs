@@ -40,10 +40,9 @@ pub enum Base<'a> {
 /// Makes the photo: the base, then the rule's style, ring and badge; a PNG of [`SIZE`] px.
 pub fn make(base: Base<'_>, rule: &PhotoRule, badge: Option<&Art>) -> Result<Vec<u8>> {
     let mut image = match base {
-        Base::Photo(bytes) => square(
-            image::load_from_memory(bytes)
-                .map_err(|err| anyhow!("the usual photo cannot be read: {err}"))?,
-        ),
+        Base::Photo(bytes) => square(crate::picture::decode::decode(bytes).map_err(|refused| {
+            anyhow::Error::new(refused).context("the usual photo is refused")
+        })?),
         Base::DefaultAvatar { seed } => default_avatar(seed),
     };
     if rule.style == Style::Grayscale {

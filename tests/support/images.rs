@@ -26,6 +26,25 @@ pub fn png(width: u32, height: u32, seed: u8) -> Vec<u8> {
     out
 }
 
+/// A PNG of `width` × `height` px in one grey: a few hundred KB for a huge picture (20,000 px
+/// a side: 400 MB once decoded as grey, 1.6 GB as RGBA).
+pub fn huge_png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_compression(png::Compression::Fast);
+        let mut writer = encoder.write_header().unwrap();
+        let mut stream = writer.stream_writer().unwrap();
+        let row = vec![128u8; width as usize];
+        for _ in 0..height {
+            std::io::Write::write_all(&mut stream, &row).unwrap();
+        }
+        stream.finish().unwrap();
+    }
+    out
+}
+
 pub fn jpeg(width: u32, height: u32, seed: u8) -> Vec<u8> {
     let mut out = Vec::new();
     let encoder = jpeg_encoder::Encoder::new(&mut out, 80);
