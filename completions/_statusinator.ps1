@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every member''s presets and the workspace presets in the store as one users.json, to see, diff, back up or onboard again')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) of statusinator, or of one of its commands (read it with `statusinator man | man -l -`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -279,6 +280,26 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'statusinator;export' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write it to FILE (replaced whole, never half-written) instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write it to FILE (replaced whole, never half-written) instead of stdout')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]')
+            [CompletionResult]::new('--slack-api-url', '--slack-api-url', [CompletionResultType]::ParameterName, 'Slack Web API base URL (a test stand-in or a proxy goes here)')
+            [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others')
+            [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis every process of this deployment shares Slack''s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)')
+            [CompletionResult]::new('--redis-password-file', '--redis-password-file', [CompletionResultType]::ParameterName, 'File holding the Redis password on one line (instead of one in --redis-url)')
+            [CompletionResult]::new('--redis-ca-file', '--redis-ca-file', [CompletionResultType]::ParameterName, 'PEM file of the CA that signed a rediss:// server''s certificate (when not a public CA)')
+            [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'statusinator;completions' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]')
             [CompletionResult]::new('--slack-api-url', '--slack-api-url', [CompletionResultType]::ParameterName, 'Slack Web API base URL (a test stand-in or a proxy goes here)')
@@ -324,6 +345,7 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             [CompletionResult]::new('preview', 'preview', [CompletionResultType]::ParameterValue, 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack')
             [CompletionResult]::new('tokens', 'tokens', [CompletionResultType]::ParameterValue, 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write every member''s presets and the workspace presets in the store as one users.json, to see, diff, back up or onboard again')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) of statusinator, or of one of its commands (read it with `statusinator man | man -l -`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -359,6 +381,9 @@ Register-ArgumentCompleter -Native -CommandName 'statusinator' -ScriptBlock {
             break
         }
         'statusinator;help;doctor' {
+            break
+        }
+        'statusinator;help;export' {
             break
         }
         'statusinator;help;completions' {

@@ -25,6 +25,9 @@ _statusinator() {
             statusinator,doctor)
                 cmd="statusinator__subcmd__doctor"
                 ;;
+            statusinator,export)
+                cmd="statusinator__subcmd__export"
+                ;;
             statusinator,forget)
                 cmd="statusinator__subcmd__forget"
                 ;;
@@ -57,6 +60,9 @@ _statusinator() {
                 ;;
             statusinator__subcmd__help,doctor)
                 cmd="statusinator__subcmd__help__subcmd__doctor"
+                ;;
+            statusinator__subcmd__help,export)
+                cmd="statusinator__subcmd__help__subcmd__export"
                 ;;
             statusinator__subcmd__help,forget)
                 cmd="statusinator__subcmd__help__subcmd__forget"
@@ -113,7 +119,7 @@ _statusinator() {
 
     case "${cmd}" in
         statusinator)
-            opts="-v -q -h -V --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version onboard apply poll serve forget preview tokens doctor completions man help"
+            opts="-v -q -h -V --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version onboard apply poll serve forget preview tokens doctor export completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -284,6 +290,56 @@ _statusinator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        statusinator__subcmd__export)
+            opts="-o -v -q -h -V --output --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slack-api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         statusinator__subcmd__forget)
             opts="-v -q -h -V --dry-run --json --store --slack-api-url --tokens --redis-url --redis-password-file --redis-ca-file --replicas --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -327,7 +383,7 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__help)
-            opts="onboard apply poll serve forget preview tokens doctor completions man help"
+            opts="onboard apply poll serve forget preview tokens doctor export completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -369,6 +425,20 @@ _statusinator() {
             return 0
             ;;
         statusinator__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        statusinator__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -41,6 +41,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand preview 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack'
             cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
             cand doctor 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix'
+            cand export 'Write every member''s presets and the workspace presets in the store as one users.json, to see, diff, back up or onboard again'
             cand completions 'Print a shell completion script'
             cand man 'Print the manual page (roff) of statusinator, or of one of its commands (read it with `statusinator man | man -l -`)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -261,6 +262,25 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'statusinator;export'= {
+            cand -o 'Write it to FILE (replaced whole, never half-written) instead of stdout'
+            cand --output 'Write it to FILE (replaced whole, never half-written) instead of stdout'
+            cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
+            cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
+            cand --tokens 'JSON file of each member''s own user token: {"U123": "xoxp-…"}; must not be readable by group or others'
+            cand --redis-url 'Redis every process of this deployment shares Slack''s budget and change notices through: redis://[user:password@]host:6379[/db] or rediss://… (TLS)'
+            cand --redis-password-file 'File holding the Redis password on one line (instead of one in --redis-url)'
+            cand --redis-ca-file 'PEM file of the CA that signed a rediss:// server''s certificate (when not a public CA)'
+            cand --replicas 'Processes that call Slack for this store at once (serve replicas, plus poll or apply beside them): while Redis is down each paces alone at 1/N of each limit'
+            cand -v 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand --verbose 'More log detail on stderr (-v debug, -vv trace); overrides RUST_LOG'
+            cand -q 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand --quiet 'Less log detail on stderr (-q warnings only, -qq errors only); overrides RUST_LOG'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'statusinator;completions'= {
             cand --store 'Where presets, pictures and applied state live: a directory (or file://…) or s3://bucket[/prefix]'
             cand --slack-api-url 'Slack Web API base URL (a test stand-in or a proxy goes here)'
@@ -304,6 +324,7 @@ set edit:completion:arg-completer[statusinator] = {|@words|
             cand preview 'Render the photo a workspace preset makes, from a photo of your choosing (or a plain avatar), without Slack'
             cand tokens 'Who is connected: each member with a token, where it comes from, its workspace, scopes, expiry and state (never the token); forget a member''s token; make a key'
             cand doctor 'Check a setup before anyone relies on it: settings, store, tokens file, each token live with the scopes it needs, the app-level token, the public URL; prints what to fix'
+            cand export 'Write every member''s presets and the workspace presets in the store as one users.json, to see, diff, back up or onboard again'
             cand completions 'Print a shell completion script'
             cand man 'Print the manual page (roff) of statusinator, or of one of its commands (read it with `statusinator man | man -l -`)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -329,6 +350,8 @@ set edit:completion:arg-completer[statusinator] = {|@words|
         &'statusinator;help;tokens;new-key'= {
         }
         &'statusinator;help;doctor'= {
+        }
+        &'statusinator;help;export'= {
         }
         &'statusinator;help;completions'= {
         }

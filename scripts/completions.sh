@@ -12,7 +12,7 @@ $bin completions elvish > completions/statusinator.elv
 mkdir -p man
 $bin man > man/statusinator.1
 for command in onboard apply forget preview poll serve tokens tokens-forget tokens-new-key doctor \
-    completions man; do
+    export completions man; do
     $bin man "$command" > "man/statusinator-$command.1"
 done
 echo "completions/ and man/ updated"

@@ -64,6 +64,23 @@ const APPLY_AFTER: &str = const_format::concatcp!(
 /// `forget` reads what `apply` reads: it writes the member's usual profile back the same way.
 const FORGET_MEMBER_AFTER: &str = APPLY_AFTER;
 
+const EXPORT_AFTER: &str = const_format::concatcp!(
+    "The file is in users.json's own format: members' presets under \"users\", pictures named by
+their key in the store (U…/<uuid>.png), and the workspace presets. onboard takes it back as it
+is: pictures named by their key are read from the store (or from a file of that name beside it).
+
+Examples:
+  statusinator export -o presets-backup.json
+  statusinator export | jq '.users.U024BE7LH'
+  statusinator onboard presets-backup.json --replace
+
+Environment (besides the flags' own variables):
+",
+    AWS_VARS,
+    "\n\n",
+    EXIT_CODES
+);
+
 const PREVIEW_AFTER: &str = const_format::concatcp!(
     "The rule comes from the workspace presets of users.json (or of --presets FILE): its name
 template is shown filled with a sample name, and the photo is written as a 512 px PNG. A badge
@@ -275,6 +292,11 @@ pub enum Command {
     #[command(after_help = DOCTOR_AFTER)]
     Doctor(DoctorArgs),
 
+    /// Write every member's presets and the workspace presets in the store as one users.json,
+    /// to see, diff, back up or onboard again
+    #[command(after_help = EXPORT_AFTER)]
+    Export(ExportArgs),
+
     /// Print a shell completion script
     #[command(after_help = COMPLETIONS_AFTER)]
     Completions {
@@ -379,6 +401,13 @@ pub struct ApplyArgs {
     /// Print the result as JSON on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write it to FILE (replaced whole, never half-written) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -67,6 +67,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Doctor(args) => args.json,
         Command::Serve(_)
         | Command::Preview(_)
+        | Command::Export(_)
         | Command::Completions { .. }
         | Command::Man { .. } => false,
     };

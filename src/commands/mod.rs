@@ -2,6 +2,7 @@
 //! arguments and the settings to what is printed and the exit code.
 
 pub mod apply;
+pub mod export;
 pub mod forget;
 pub mod onboard;
 pub mod poll;
@@ -41,6 +42,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve::run(&settings, &args),
         Command::Tokens(args) => tokens::run(&settings, &args),
         Command::Preview(args) => preview::run(&settings, &args),
+        Command::Export(args) => export::run(&settings, &args),
         Command::Doctor(args) => crate::doctor::command(
             &settings,
             &args.oauth_url.slack_oauth_url,

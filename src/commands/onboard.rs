@@ -47,7 +47,9 @@ pub fn run(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
         }
     };
     let known = onboard::KnownEmoji::with_custom(Box::new(custom));
-    let plan = match onboard::prepare_file(&args.file, progress, &known) {
+    // Pictures named by their store key (a file `export` wrote) come from the store.
+    let existing: Option<Arc<dyn crate::store::Store>> = settings.store.open().ok().map(Arc::from);
+    let plan = match onboard::prepare_file(&args.file, progress, &known, existing) {
         Ok(plan) => plan,
         Err(err) => {
             if let (true, Some(problems)) = (args.json, crate::exit::find::<Problems>(&err)) {

@@ -18,7 +18,8 @@ pub fn run(settings: &Settings, args: &PreviewArgs) -> Result<ExitCode> {
     let emoji = EmojiKey::parse(&args.emoji).map_err(UsageError::new)?;
     let (sections, from) = match &args.presets {
         Some(path) => {
-            let plan = onboard::prepare_file(path, false, &onboard::KnownEmoji::standard_only())?;
+            let plan =
+                onboard::prepare_file(path, false, &onboard::KnownEmoji::standard_only(), None)?;
             (plan.sections, path.display().to_string())
         }
         None => {

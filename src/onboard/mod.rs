@@ -72,14 +72,22 @@ pub struct Options {
 
 /// Reads a presets file and checks all of it. Every problem is reported. `progress` shows a bar
 /// while the pictures are read.
-pub fn prepare_file(path: &Path, progress: bool, known: &KnownEmoji<'_>) -> Result<Plan> {
+/// Pictures named by their store key (as `export` writes them) are read from `store`.
+pub fn prepare_file(
+    path: &Path,
+    progress: bool,
+    known: &KnownEmoji<'_>,
+    store: Option<std::sync::Arc<dyn Store>>,
+) -> Result<Plan> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|err| {
         crate::exit::UsageError::new(format!(
             "cannot read the presets file {name}: {err}; check the path"
         ))
     })?;
-    let sources = PictureSources::for_file(path).showing_progress(progress);
+    let sources = PictureSources::for_file(path)
+        .showing_progress(progress)
+        .with_store(store);
     prepare(&bytes, &name, &sources, known)
 }
 

@@ -23,6 +23,9 @@ pub struct PictureSources {
     pub reach: Reach,
     /// Show a progress bar while the pictures are read and checked.
     pub progress: bool,
+    /// The store's pictures, named by their key (`U…/<uuid>.png`, as `users.json` and
+    /// `statusinator export` name them): a file of `export`'s goes back in as it came out.
+    pub store: Option<std::sync::Arc<dyn crate::store::Store>>,
 }
 
 impl PictureSources {
@@ -38,7 +41,14 @@ impl PictureSources {
             allow_downloads: true,
             reach: Reach::AlsoTypedLoopback,
             progress: false,
+            store: None,
         }
+    }
+
+    /// The same, reading pictures named by their key from `store` (when no file of that name is
+    /// beside the presets file).
+    pub fn with_store(self, store: Option<std::sync::Arc<dyn crate::store::Store>>) -> Self {
+        PictureSources { store, ..self }
     }
 
     /// The same, with a progress bar while the pictures are read (on a terminal).
@@ -54,6 +64,7 @@ impl PictureSources {
             allow_downloads: true,
             reach: Reach::PublicHttps,
             progress: false,
+            store: None,
         }
     }
 
@@ -65,6 +76,7 @@ impl PictureSources {
             allow_downloads: false,
             reach: Reach::PublicHttps,
             progress: false,
+            store: None,
         }
     }
 }
@@ -105,6 +117,24 @@ pub(super) fn load_picture(
         );
     };
     let path = base.join(reference);
+    if crate::picture::is_picture_key(reference) && !path.exists() {
+        let Some(store) = &sources.store else {
+            return Err(format!(
+                "{} is the key of a picture in a store, not a file beside the presets file, and \
+                 this store has none yet: onboard it from its own file",
+                crate::redact::excerpt(reference)
+            ));
+        };
+        return match store.get(reference) {
+            Ok(Some(bytes)) => Ok(bytes),
+            Ok(None) => Err(format!(
+                "{} is not in the store (nor a file beside the presets file): onboard it from \
+                 its own file, or export from the store that has it",
+                store.location(reference)
+            )),
+            Err(err) => Err(format!("reading {}: {err:#}", store.location(reference))),
+        };
+    }
     let shown = crate::redact::label(&path.display().to_string()).into_owned();
     let meta = std::fs::metadata(&path).map_err(|err| {
         format!("cannot read {shown}: {err}; check the path (it is relative to the presets file)")

@@ -117,6 +117,18 @@ pub fn store_key(user: &UserId, bytes: &[u8], format: Format) -> String {
     format!("{user}/{id}.{}", format.extension())
 }
 
+/// Whether `key` has the shape of a stored picture's key, `<user_id>/<uuid>.<png|jpg|gif>` (as
+/// `users.json` and `export` name pictures).
+pub fn is_picture_key(key: &str) -> bool {
+    let Some((user, file)) = key.split_once('/') else {
+        return false;
+    };
+    let Some((id, _)) = file.rsplit_once('.') else {
+        return false;
+    };
+    UserId::parse(user).is_ok() && Uuid::parse_str(id).is_ok() && Format::from_key(file).is_some()
+}
+
 /// Stores a checked picture under its content key unless it is there already; returns the key.
 pub fn keep(
     store: &dyn crate::store::Store,

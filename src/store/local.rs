@@ -147,8 +147,9 @@ fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<Listed>) -> Result<
     Ok(())
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `bytes` to `path` through a temporary file and a rename: readers see the old file or
+/// the new one, never a part.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().expect("store paths have a parent");
     fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display()))?;
     let name = path.file_name().expect("store paths name a file");

@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 
 #[cfg(test)]
 pub use local::temp as temp_local;
-pub use local::LocalStore;
+pub use local::{write_atomically, LocalStore};
 pub use s3::{S3Settings, S3Store};
 
 use crate::exit::UsageError;
