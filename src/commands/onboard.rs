@@ -64,6 +64,7 @@ pub fn run(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
         replace: args.replace,
         dry_run: args.dry_run,
         progress,
+        whole_file: true,
     };
     let report = onboard::execute(store.as_ref(), &plan, options, crate::clock::unix_now())?;
     if !args.dry_run {

@@ -260,6 +260,8 @@ pub fn finish(
     done.pictures = remember_pictures(store, user, &done.pictures)?;
 
     // 1. Their presets leave users.json: nothing applies a preset to them from now on.
+    // users.json is written whole (with the saves pending folded in), so nothing of theirs is
+    // left in it, nor in pending.json.
     if done.presets > 0 {
         store::update_users(store, crate::clock::unix_now(), |file| {
             file.users.remove(user);

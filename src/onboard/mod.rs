@@ -9,6 +9,7 @@ mod pictures;
 mod problems;
 mod report;
 
+use crate::presets::pending::{Patch, Save};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
@@ -68,6 +69,10 @@ pub struct Options {
     pub dry_run: bool,
     /// Show a progress bar for uploads (when stdout is a terminal).
     pub progress: bool,
+    /// Write `users.json` now, with every save pending folded in (`onboard FILE`, the admin's
+    /// whole-file change); else the presets go in as members' saves, a few small writes
+    /// whatever the workspace's size (`POST /onboard`), and serve folds them later.
+    pub whole_file: bool,
 }
 
 /// Reads a presets file and checks all of it. Every problem is reported. `progress` shows a bar
@@ -238,6 +243,33 @@ pub fn execute(store: &dyn Store, plan: &Plan, options: Options, now: u64) -> Re
         upload?;
     }
 
+    if !options.whole_file {
+        // Members' saves: the report from every member's presets as they are now, the change
+        // as a patch of each member (and the workspace presets whole, when they change).
+        let mut file = store::load_users(store)?;
+        let changes = file.merge(&plan.presets, options.replace);
+        let rules = file.merge_sections(&plan.sections, options.replace);
+        let save = Save {
+            members: plan
+                .presets
+                .iter()
+                .map(|(user, presets)| {
+                    let patch = if options.replace {
+                        Patch::replace_with(presets)
+                    } else {
+                        presets
+                            .iter()
+                            .map(|(emoji, preset)| Patch::put(emoji.clone(), preset.clone()))
+                            .fold(Patch::default(), Patch::then)
+                    };
+                    (user.clone(), patch)
+                })
+                .collect(),
+            sections: (!plan.sections.is_empty()).then(|| file.sections.clone()),
+        };
+        store::save(store, &save)?;
+        return Ok(report(plan, false, counts, (changes, rules), None));
+    }
     let (changes, last_updated_at) = store::update_users(store, now, |file| {
         let changes = file.merge(&plan.presets, options.replace);
         Ok((

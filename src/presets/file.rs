@@ -36,11 +36,19 @@ pub struct PresetChange {
 pub struct UsersFile {
     #[serde(rename = "lastUpdatedAt", deserialize_with = "unix_seconds", default)]
     pub last_updated_at: u64,
+    /// The saves of `presets/pending.json` this file holds, up to this number (see
+    /// [`super::pending`]); absent until the first fold.
+    #[serde(rename = "foldedThrough", default, skip_serializing_if = "is_zero")]
+    pub folded_through: u64,
     #[serde(default)]
     pub users: BTreeMap<UserId, UserPresets>,
     /// The workspace presets (`workspace`, `workspaces`), absent from files without any.
     #[serde(flatten)]
     pub sections: Sections,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What a merge did to one workspace preset.
@@ -115,6 +123,23 @@ impl UsersFile {
                     })
             })
             .collect()
+    }
+
+    /// The file with `pending`'s saves it does not hold yet applied.
+    pub fn apply_pending(&mut self, pending: &super::pending::Pending) {
+        for (user, patch) in pending.members_after(self.folded_through) {
+            match patch.apply(self.users.get(user)) {
+                Some(presets) => {
+                    self.users.insert(user.clone(), presets);
+                }
+                None => {
+                    self.users.remove(user);
+                }
+            }
+        }
+        if let Some(sections) = pending.sections_after(self.folded_through) {
+            self.sections = sections.clone();
+        }
     }
 
     /// Sets `lastUpdatedAt` to now, and always forward, so every write bumps it.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub mod file;
 pub mod keys;
 pub mod name;
+pub mod pending;
 pub mod resolve;
 pub mod rules;
 pub mod table;

@@ -14,13 +14,15 @@ use super::{EmojiKey, Preset, UserId, UserPresets};
 /// emoji keys are shared between members and strings carry no spare capacity. Read straight
 /// from `users.json`, with exactly the checks of [`UsersFile`], and never as a `UsersFile`
 /// first, so loading a large file does not hold both forms at once.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct PresetTable {
     /// Every distinct emoji key, indexed by [`Entry::emoji`].
     pub(super) emojis: Vec<EmojiKey>,
     users: HashMap<UserId, Box<[Entry]>>,
     /// The workspace presets.
     pub sections: Sections,
+    /// The saves of `presets/pending.json` the table holds, up to this number.
+    pub folded_through: u64,
 }
 
 /// `users.json` as the table reads it.
@@ -30,6 +32,8 @@ struct TableFile {
     #[serde(rename = "lastUpdatedAt", deserialize_with = "unix_seconds", default)]
     #[allow(dead_code)]
     last_updated_at: u64,
+    #[serde(rename = "foldedThrough", default)]
+    folded_through: u64,
     #[serde(default)]
     users: PresetTable,
     #[serde(flatten)]
@@ -40,13 +44,14 @@ impl TableFile {
     fn table(self) -> PresetTable {
         PresetTable {
             sections: self.sections,
+            folded_through: self.folded_through,
             ..self.users
         }
     }
 }
 
 /// One preset of a member, in emoji-key order.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Entry {
     emoji: u32,
     name: Option<Box<str>>,
@@ -85,6 +90,44 @@ impl PresetTable {
         self.users.keys()
     }
 
+    /// Applies `pending`'s saves above what the table holds: returns the members whose presets
+    /// changed. The table then holds them up to `pending`'s latest.
+    pub fn apply_pending(&mut self, pending: &super::pending::Pending) -> Vec<UserId> {
+        let changed: Vec<(UserId, Option<UserPresets>)> = pending
+            .members_after(self.folded_through)
+            .map(|(user, patch)| (user.clone(), patch.apply(self.get(user).as_ref())))
+            .collect();
+        if let Some(sections) = pending.sections_after(self.folded_through) {
+            self.sections = sections.clone();
+        }
+        let mut users = Vec::with_capacity(changed.len());
+        for (user, presets) in changed {
+            self.set(&user, presets);
+            users.push(user);
+        }
+        self.folded_through = self.folded_through.max(pending.seq);
+        users
+    }
+
+    /// Puts a member's presets (none: they are not onboarded any more).
+    pub fn set(&mut self, user: &UserId, presets: Option<UserPresets>) {
+        match presets {
+            None => {
+                self.users.remove(user);
+            }
+            Some(presets) => {
+                let mut index: HashMap<EmojiKey, u32> = self
+                    .emojis
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.clone(), i as u32))
+                    .collect();
+                let entries = pack(&mut self.emojis, &mut index, presets);
+                self.users.insert(user.clone(), entries);
+            }
+        }
+    }
+
     /// A member's presets.
     pub fn get(&self, user: &UserId) -> Option<UserPresets> {
         let entries = self.users.get(user)?;
@@ -111,23 +154,32 @@ struct TableBuilder {
 
 impl TableBuilder {
     fn insert(&mut self, user: UserId, presets: UserPresets) {
-        let entries = presets
-            .into_iter()
-            .map(|(emoji, preset)| {
-                let next = self.table.emojis.len() as u32;
-                let emoji = *self.index.entry(emoji).or_insert_with_key(|emoji| {
-                    self.table.emojis.push(emoji.clone());
-                    next
-                });
-                Entry {
-                    emoji,
-                    name: preset.name.map(String::into_boxed_str),
-                    picture: preset.picture.map(String::into_boxed_str),
-                }
-            })
-            .collect();
+        let entries = pack(&mut self.table.emojis, &mut self.index, presets);
         self.table.users.insert(user, entries);
     }
+}
+
+/// A member's presets packed, their emoji keys shared through `emojis` (`index` finds them).
+fn pack(
+    emojis: &mut Vec<EmojiKey>,
+    index: &mut HashMap<EmojiKey, u32>,
+    presets: UserPresets,
+) -> Box<[Entry]> {
+    presets
+        .into_iter()
+        .map(|(emoji, preset)| {
+            let next = emojis.len() as u32;
+            let emoji = *index.entry(emoji).or_insert_with_key(|emoji| {
+                emojis.push(emoji.clone());
+                next
+            });
+            Entry {
+                emoji,
+                name: preset.name.map(String::into_boxed_str),
+                picture: preset.picture.map(String::into_boxed_str),
+            }
+        })
+        .collect()
 }
 
 impl<'de> Deserialize<'de> for PresetTable {

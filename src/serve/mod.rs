@@ -47,6 +47,9 @@ pub use pipeline::presets::PresetCache;
 /// hours of their end, so every few minutes leaves ample room).
 const ROTATION_CHECK_EVERY: Duration = Duration::from_secs(600);
 
+/// How often serve looks whether members' saved presets are due to be folded into users.json.
+const FOLD_CHECK_EVERY: Duration = Duration::from_secs(5);
+
 /// Every part of a running serve.
 struct Parts {
     /// The shared handles, lent to the parts that need them.
@@ -283,6 +286,26 @@ impl Running {
                 if stop.sleep(state::presence::ANNOUNCE_EVERY) {
                     let _ = state::presence::leave(context.store.as_ref(), &presence.instance);
                     return;
+                }
+            })?;
+        }
+        {
+            // Members' saves pile up in presets/pending.json; once there are enough of them,
+            // they are folded into users.json here, off every answer's way.
+            let (presets, store, stop) = (
+                parts.presets.clone(),
+                parts.context.store.clone(),
+                stop.clone(),
+            );
+            spawn("presets-fold".into(), move || loop {
+                if stop.sleep(FOLD_CHECK_EVERY) {
+                    return;
+                }
+                if presets.fold_due() {
+                    if let Err(err) = crate::store::fold(store.as_ref(), crate::clock::unix_now()) {
+                        log::warn!("folding members' saved presets into users.json: {err:#}");
+                    }
+                    let _ = presets.reload();
                 }
             })?;
         }

@@ -4,20 +4,23 @@
 //! `If-Match` / `If-None-Match` writes with retry on S3).
 
 mod local;
+mod presets;
 mod s3;
 
 use std::fmt;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 #[cfg(test)]
 pub use local::temp as temp_local;
 pub use local::{write_atomically, LocalStore};
+pub use presets::{
+    fold, load_preset_table, load_users, read_pending, require_users, save, update_users,
+};
 pub use s3::{S3Settings, S3Store};
 
 use crate::exit::UsageError;
-use crate::presets::{PresetTable, UsersFile};
 
 /// The key of the presets file.
 pub const USERS_KEY: &str = "users.json";
@@ -180,15 +183,6 @@ impl fmt::Display for StoreUrl {
     }
 }
 
-/// Reads `users.json`, which must be there: without it nobody is onboarded, which for `apply`
-/// and `poll` means the store is not the one meant, or onboard has not run yet.
-pub fn require_users(store: &dyn Store) -> Result<UsersFile> {
-    match store.get(USERS_KEY)? {
-        None => Err(no_presets_yet(store).into()),
-        Some(bytes) => UsersFile::from_json(&bytes, &store.location(USERS_KEY)),
-    }
-}
-
 /// The error (or, for serve, the warning) of a store without `users.json`.
 pub fn no_presets_yet(store: &dyn Store) -> UsageError {
     UsageError::new(format!(
@@ -196,48 +190,6 @@ pub fn no_presets_yet(store: &dyn Store) -> UsageError {
          statusinator onboard FILE, or check --store (STATUSINATOR_STORE)",
         store.location(USERS_KEY)
     ))
-}
-
-/// Reads `users.json`; an absent file is an empty one.
-pub fn load_users(store: &dyn Store) -> Result<UsersFile> {
-    match store.get(USERS_KEY)? {
-        None => Ok(UsersFile::default()),
-        Some(bytes) => UsersFile::from_json(&bytes, &store.location(USERS_KEY)),
-    }
-}
-
-/// Reads `users.json` into the compact form a long-running process keeps, as a stream (the
-/// file's bytes are never held whole); an absent file is an empty one.
-pub fn load_preset_table(store: &dyn Store) -> Result<PresetTable> {
-    match store.reader(USERS_KEY)? {
-        None => Ok(PresetTable::default()),
-        Some(reader) => PresetTable::from_reader(reader, &store.location(USERS_KEY)),
-    }
-}
-
-/// Changes `users.json` without losing a concurrent writer's change: `change` runs on the latest
-/// file (again, if someone wrote in between); the file is written with `lastUpdatedAt` bumped.
-/// Returns what `change` returned and the new `lastUpdatedAt`.
-pub fn update_users<T>(
-    store: &dyn Store,
-    now: u64,
-    mut change: impl FnMut(&mut UsersFile) -> Result<T>,
-) -> Result<(T, u64)> {
-    let location = store.location(USERS_KEY);
-    let mut outcome = None;
-    store
-        .update(USERS_KEY, "application/json", &mut |current| {
-            let mut file = match current {
-                None => UsersFile::default(),
-                Some(bytes) => UsersFile::from_json(bytes, &location)?,
-            };
-            let result = change(&mut file)?;
-            file.touch(now);
-            outcome = Some((result, file.last_updated_at));
-            Ok(Some(file.to_json()))
-        })
-        .with_context(|| format!("writing {location}"))?;
-    Ok(outcome.expect("update ran the change at least once"))
 }
 
 /// Checks a store key: relative, `/`-separated, no empty, `.` or `..` segments.

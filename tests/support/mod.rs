@@ -189,9 +189,12 @@ impl Scene {
     }
 
     /// `users.json`, parsed.
+    /// Every member's presets as the store has them: `users.json` with the members' saves
+    /// pending since, as `statusinator export` prints them.
     pub fn users_json(&self) -> serde_json::Value {
-        let bytes = self.get("users.json").expect("users.json exists");
-        serde_json::from_slice(&bytes).unwrap()
+        let out = self.run(&["export"]);
+        assert!(out.status.success(), "{}", show(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
     }
 }
 

@@ -11,11 +11,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Requests that went through, by HTTP method: how many, and their body bytes.
+/// Requests that went through, by HTTP method: how many, and their body bytes; and the bytes
+/// the server answered with (heads included).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counts(pub std::collections::BTreeMap<String, (u64, u64)>);
+pub struct Counts(pub std::collections::BTreeMap<String, (u64, u64)>, pub u64);
 
 impl Counts {
+    pub fn bytes_received(&self) -> u64 {
+        self.1
+    }
+
     pub fn requests(&self) -> u64 {
         self.0.values().map(|(n, _)| n).sum()
     }
@@ -136,9 +141,12 @@ impl Proxy {
                             if !answers {
                                 parser.feed(&buffer[..n], &counts);
                                 asked.store(true, Ordering::SeqCst);
-                            } else if asked.swap(false, Ordering::SeqCst) && !latency.is_zero() {
-                                // The stand-in's behaviour: a slow network, as configured.
-                                std::thread::sleep(latency);
+                            } else {
+                                counts.lock().unwrap().1 += n as u64;
+                                if asked.swap(false, Ordering::SeqCst) && !latency.is_zero() {
+                                    // The stand-in's behaviour: a slow network, as configured.
+                                    std::thread::sleep(latency);
+                                }
                             }
                             if to.write_all(&buffer[..n]).is_err() {
                                 break;

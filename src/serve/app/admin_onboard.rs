@@ -43,6 +43,7 @@ impl App {
             replace: flag("replace"),
             dry_run: flag("dry_run"),
             progress: false,
+            whole_file: false,
         };
         const SOURCE: &str = "POST /onboard";
         // The body is dropped once parsed: a large data: URL is held once, then decoded.

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+use crate::presets::pending::{Pending, PENDING_KEY};
 use crate::presets::{PresetTable, UserId, UserPresets};
 use crate::shared::notices::Listener;
 use crate::store::{self, Store, USERS_KEY};
@@ -38,6 +39,11 @@ const PENDING_LIMIT: usize = 1024;
 struct Checked {
     /// The version of `users.json` the cache holds.
     version: Option<String>,
+    /// The version of `presets/pending.json` it holds.
+    pending: Option<String>,
+    /// The saves `users.json` (as the cache read it, or followed its folds) holds, up to this
+    /// number.
+    base_through: u64,
     at: Instant,
 }
 
@@ -63,6 +69,8 @@ pub struct PresetCache {
     told: AtomicBool,
     /// The other processes' notices are heard: the store is checked only as a safety net.
     hearing: OnceLock<Arc<Listener>>,
+    /// The saves pending are many enough to fold (see [`crate::presets::pending::FOLD_AT`]).
+    fold_due: AtomicBool,
 }
 
 impl PresetCache {
@@ -73,6 +81,8 @@ impl PresetCache {
             users: RwLock::new(Arc::new(PresetTable::default())),
             checked: Mutex::new(Checked {
                 version: None,
+                pending: None,
+                base_through: 0,
                 at: Instant::now(),
             }),
             pending: Mutex::new(HashMap::new()),
@@ -82,6 +92,7 @@ impl PresetCache {
             gone: Mutex::new(Vec::new()),
             told: AtomicBool::new(false),
             hearing: OnceLock::new(),
+            fold_due: AtomicBool::new(false),
         }
     }
 
@@ -90,13 +101,14 @@ impl PresetCache {
     pub fn load(&self) -> Result<usize> {
         let mut checked = self.checked.lock().expect("cache lock");
         let version = self.store.version(USERS_KEY)?;
-        if version.is_none() {
+        let pending = self.store.version(PENDING_KEY)?;
+        if version.is_none() && pending.is_none() {
             log::warn!(
                 "{}; serving with no members until then",
                 store::no_presets_yet(self.store.as_ref())
             );
         }
-        let members = self.reread(&mut checked, version)?;
+        let members = self.reread(&mut checked, version, pending)?;
         self.loaded.store(true, Ordering::Release);
         drop(checked);
         // Events held meanwhile are looked at now.
@@ -156,8 +168,9 @@ impl PresetCache {
         }
     }
 
-    /// Checks whether `users.json` changed, when a check is due (a second after the last, or
-    /// at once after a notice), and re-reads it if so. Returns whether it re-read.
+    /// Checks whether members' presets changed (`users.json`, or the saves pending since), when
+    /// a check is due (a second after the last, or at once after a notice), and takes the change
+    /// in. Returns whether anything changed.
     pub fn refresh_if_due(&self) -> Result<bool> {
         if !self.loaded() {
             return Ok(false);
@@ -166,12 +179,24 @@ impl PresetCache {
         if !self.told.swap(false, Ordering::AcqRel) && checked.at.elapsed() < self.check_every() {
             return Ok(false);
         }
+        self.refresh(&mut checked)
+    }
+
+    /// Takes in what changed since the last look (after this process saved presets).
+    pub fn reload(&self) -> Result<()> {
+        let mut checked = self.checked.lock().expect("cache lock");
+        self.refresh(&mut checked)?;
+        Ok(())
+    }
+
+    fn refresh(&self, checked: &mut Checked) -> Result<bool> {
         checked.at = Instant::now();
         let version = self.store.version(USERS_KEY)?;
-        if version == checked.version {
+        let pending_version = self.store.version(PENDING_KEY)?;
+        if version == checked.version && pending_version == checked.pending {
             return Ok(false);
         }
-        if version.is_none() {
+        if version.is_none() && checked.version.is_some() {
             // Gone (deleted by hand, a wrong bucket policy, a restore gone wrong): forgetting
             // every member would stop the service silently. Keep what is in memory and say so.
             if !self.vanished.swap(true, Ordering::Relaxed) {
@@ -187,31 +212,88 @@ impl PresetCache {
         if self.vanished.swap(false, Ordering::Relaxed) {
             log::info!("{} is back", self.store.location(USERS_KEY));
         }
-        let members = self.reread(&mut checked, version)?;
-        log::info!(
-            "{} changed: {members} member{} onboarded",
-            self.store.location(USERS_KEY),
-            if members == 1 { "" } else { "s" }
-        );
+        let pending = store::read_pending(self.store.as_ref())?;
+        if version != checked.version {
+            // users.json was written: by a fold of saves this process can follow from
+            // pending.json (the last fold's saves, onto the file as the cache holds it), or as
+            // a whole (an onboard, a restore): then it is read again.
+            let follows = pending
+                .folded
+                .as_ref()
+                .filter(|f| !f.whole && f.from == checked.base_through);
+            match follows {
+                Some(folded) => {
+                    let last = Pending {
+                        seq: folded.through,
+                        members: folded.members.clone(),
+                        sections: folded.sections.clone(),
+                        folded: None,
+                    };
+                    self.apply(&last, checked.base_through);
+                    checked.base_through = folded.through;
+                    checked.version = version;
+                }
+                None => {
+                    let members = self.reread(checked, version, pending_version)?;
+                    log::info!(
+                        "{} changed: {members} member{} onboarded",
+                        self.store.location(USERS_KEY),
+                        if members == 1 { "" } else { "s" }
+                    );
+                    return Ok(true);
+                }
+            }
+        }
+        let changed = self.apply(&pending, checked.base_through);
+        checked.pending = pending_version;
+        if !changed.is_empty() {
+            log::info!(
+                "saved presets of {} member{} taken in",
+                changed.len(),
+                if changed.len() == 1 { "" } else { "s" }
+            );
+        }
         Ok(true)
     }
 
-    /// Re-reads `users.json` now (after this process changed it).
-    pub fn reload(&self) -> Result<()> {
-        let mut checked = self.checked.lock().expect("cache lock");
-        let version = self.store.version(USERS_KEY)?;
-        self.reread(&mut checked, version)?;
-        Ok(())
+    /// Applies `pending`'s saves above `base_through` to the table (in place when no snapshot
+    /// is out); returns the members they changed, noting those who left.
+    fn apply(&self, pending: &Pending, base_through: u64) -> Vec<UserId> {
+        let mut users = self.users.write().expect("cache lock");
+        let table = Arc::make_mut(&mut users);
+        // The saves above what users.json holds, whatever the table took in before (applying
+        // a save twice is applying it once).
+        table.folded_through = base_through;
+        let changed = table.apply_pending(pending);
+        let gone: Vec<UserId> = changed
+            .iter()
+            .filter(|u| !table.contains(u))
+            .cloned()
+            .collect();
+        drop(users);
+        if !gone.is_empty() {
+            self.gone.lock().expect("cache lock").extend(gone);
+        }
+        self.fold_due.store(pending.fold_due(), Ordering::Relaxed);
+        changed
     }
 
-    /// Reads `users.json` (at `version`) into the cache; returns how many members it has.
-    fn reread(&self, checked: &mut Checked, version: Option<String>) -> Result<usize> {
+    /// Reads `users.json` and the saves pending since into the cache; returns how many members
+    /// it has.
+    fn reread(
+        &self,
+        checked: &mut Checked,
+        version: Option<String>,
+        pending_version: Option<String>,
+    ) -> Result<usize> {
         let users = store::load_preset_table(self.store.as_ref())?;
-        let members = users.len();
+        let base_through = users.folded_through;
+        let pending = store::read_pending(self.store.as_ref())?;
         let before = std::mem::replace(
             &mut *self.users.write().expect("cache lock"),
             Arc::new(users),
         );
+        self.apply(&pending, base_through);
         if self.loaded() {
             let now = self.snapshot();
             let gone: Vec<UserId> = before
@@ -225,9 +307,16 @@ impl PresetCache {
         }
         *checked = Checked {
             version,
+            pending: pending_version,
+            base_through,
             at: Instant::now(),
         };
-        Ok(members)
+        Ok(self.len())
+    }
+
+    /// Whether the saves pending are many enough to fold into `users.json` (as last seen).
+    pub fn fold_due(&self) -> bool {
+        self.fold_due.load(Ordering::Relaxed)
     }
 
     /// The members whose presets left `users.json` since the last call.

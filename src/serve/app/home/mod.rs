@@ -8,6 +8,7 @@
 mod view;
 mod workspace;
 
+use crate::presets::pending::{Patch, Save};
 use std::time::Duration;
 
 use super::App;
@@ -140,27 +141,27 @@ impl App {
         (EventOutcome::Home, Answer::empty(200))
     }
 
-    /// Takes a preset out of `users.json`, merged like any writer's change so a concurrent
-    /// onboard is kept (an app worker).
+    /// Takes a preset out of the member's presets: a save of theirs, one small write whatever
+    /// the workspace's size, kept beside any concurrent writer's (an app worker).
     pub(super) fn remove_preset(&self, user: &UserId, emoji: &EmojiKey) {
-        let removed = crate::store::update_users(self.store(), crate::clock::unix_now(), |file| {
-            let Some(presets) = file.users.get_mut(user) else {
-                return Ok(false);
-            };
-            let removed = presets.remove(emoji).is_some();
-            if presets.is_empty() {
-                file.users.remove(user);
-            }
-            Ok(removed)
-        });
+        let had = self
+            .presets
+            .get(user)
+            .is_some_and(|presets| presets.contains_key(emoji));
+        let removed = if had {
+            let save = Save::member(user.clone(), Patch::remove(emoji.clone()));
+            crate::store::save(self.store(), &save).map(|_| true)
+        } else {
+            Ok(false)
+        };
         match removed {
-            Ok((true, _)) => {
+            Ok(true) => {
                 log::info!("{user} removed their {emoji} preset");
                 self.pipeline.presets_saved(std::slice::from_ref(user));
                 // Their status may have used it.
                 self.pipeline.reread_later(user);
             }
-            Ok((false, _)) => log::debug!("{user} had no {emoji} preset to remove"),
+            Ok(false) => log::debug!("{user} had no {emoji} preset to remove"),
             Err(err) => log::error!("{user} asked to remove their {emoji} preset, but: {err:#}"),
         }
     }

@@ -13,7 +13,7 @@
 mod read;
 mod view;
 
-use std::collections::BTreeMap;
+use crate::presets::pending::{Patch, Save};
 
 use serde_json::json;
 
@@ -22,7 +22,7 @@ use super::Job;
 use crate::events::ViewSubmission;
 use crate::onboard::MAX_PICTURE_BYTES;
 use crate::picture;
-use crate::presets::{EmojiKey, Preset, UserId, UserPresets};
+use crate::presets::{EmojiKey, Preset, UserId};
 use crate::serve::answer::Answer;
 use crate::serve::metrics::EventOutcome;
 use crate::tokens::Token;
@@ -216,47 +216,44 @@ impl App {
         })
     }
 
-    /// Merges the preset into `users.json` (a concurrent writer's change is kept); `None`
-    /// when an edit left a preset with neither name nor photo.
+    /// Saves the preset among the member's (one small write whatever the workspace's size; a
+    /// concurrent writer's change is kept); `None` when an edit left a preset with neither name
+    /// nor photo.
     fn merge_preset(
         &self,
         user: &UserId,
         filled: &Filled,
         picture: Option<String>,
     ) -> anyhow::Result<Option<Preset>> {
-        let (preset, _) =
-            crate::store::update_users(self.store(), crate::clock::unix_now(), |file| {
-                let mine = file.users.get(user);
-                let kept = filled
-                    .editing
-                    .as_ref()
-                    .and_then(|e| mine?.get(e)?.picture.clone());
-                let preset = Preset {
-                    name: filled.name.clone(),
-                    picture: picture.clone().or(kept),
-                };
-                if preset.name.is_none() && preset.picture.is_none() {
-                    return Ok(None);
-                }
-                if let Some(old) = filled.editing.as_ref().filter(|e| **e != filled.emoji) {
-                    if let Some(mine) = file.users.get_mut(user) {
-                        mine.remove(old);
-                    }
-                }
-                let incoming = BTreeMap::from([(
-                    user.clone(),
-                    UserPresets::from([(filled.emoji.clone(), preset.clone())]),
-                )]);
-                file.merge(&incoming, false);
-                Ok(Some(preset))
-            })?;
-        Ok(preset)
+        let mine = self.presets.get(user);
+        let kept = filled
+            .editing
+            .as_ref()
+            .and_then(|e| mine.as_ref()?.get(e)?.picture.clone());
+        let preset = Preset {
+            name: filled.name.clone(),
+            picture: picture.or(kept),
+        };
+        if preset.name.is_none() && preset.picture.is_none() {
+            return Ok(None);
+        }
+        // An edit that changed the emoji moves the preset.
+        let moved = filled
+            .editing
+            .as_ref()
+            .filter(|e| **e != filled.emoji)
+            .map(|old| Patch::remove(old.clone()))
+            .unwrap_or_default();
+        let patch = moved.then(Patch::put(filled.emoji.clone(), preset.clone()));
+        crate::store::save(self.store(), &Save::member(user.clone(), patch))?;
+        Ok(Some(preset))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::presets::UserPresets;
     use serde_json::Value;
 
     fn submission(emoji: &str, name: Option<&str>, files: Value, editing: &str) -> ViewSubmission {
