@@ -383,6 +383,12 @@ impl SlackStandIn {
         self.state.lock().unwrap().members[id].clone()
     }
 
+    /// What `look` finds in a member, read under the lock without copying them (their photo
+    /// included), for a test that looks often.
+    pub fn with_member<T>(&self, id: &str, look: impl FnOnce(&Member) -> T) -> T {
+        look(&self.state.lock().unwrap().members[id])
+    }
+
     /// Whether Slack still takes `token` (not revoked, known).
     pub fn token_works(&self, token: &str) -> bool {
         self.state
@@ -398,8 +404,21 @@ impl SlackStandIn {
         *self.hook.lock().unwrap() = Some(hook);
     }
 
+    /// Every call so far, with its body (photos included): a copy, so not for a tight loop.
     pub fn calls(&self) -> Vec<Call> {
         self.state.lock().unwrap().calls.clone()
+    }
+
+    /// How many calls of `method` were answered with HTTP `status`, counted under the lock
+    /// without copying them (a test polling it leaves the stand-in free to answer).
+    pub fn count(&self, method: &str, status: u16) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .calls
+            .iter()
+            .filter(|c| c.method == method && c.status == status)
+            .count()
     }
 
     /// The Web API methods asked for so far, answered or not (with a latency set, a call is
