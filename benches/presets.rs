@@ -108,7 +108,9 @@ fn main() {
     for size in sizes() {
         println!("workspace of {size} members × 4 presets");
         let _ = std::io::stdout().flush();
-        let world = World::new(Scene::s3());
+        let mut world = World::new(Scene::s3());
+        // serve needs a token for somebody.
+        world.member(&id(0), "Member 0");
         let Backend::S3 { endpoint, .. } = &world.scene.backend else {
             unreachable!("an S3 scene")
         };
