@@ -67,22 +67,7 @@ fn workspace(size: usize, changes: usize) -> (World, Box<dyn Store>) {
     let started = Instant::now();
     // users.json: everyone with four presets, as onboard writes them; the members who change
     // have real pictures.
-    let mut users = serde_json::Map::new();
-    for i in 0..size {
-        let id = id(i);
-        users.insert(
-            id.clone(),
-            json!({
-                ":palm_tree:": {"name": format!("Member {i} (on vacation)"), "picture": format!("{id}/1b4e28ba-2fa1-51d2-883f-0016d3cca427.png")},
-                ":face_with_thermometer:": {"name": format!("Member {i} (sick)")},
-                ":house_with_garden:": {"name": format!("Member {i} (WFH)"), "picture": format!("{id}/6fa459ea-ee8a-5ca4-894e-db77e160355e.png")},
-                "default": {"name": format!("Member {i}"), "picture": format!("{id}/9c858901-8a57-5791-81fe-4c455b099bc9.png")},
-            }),
-        );
-    }
-    let bytes =
-        serde_json::to_vec(&json!({"lastUpdatedAt": 1_732_406_400u64, "users": users})).unwrap();
-    drop(users);
+    let bytes = support::worlds::four_presets_each(size, id);
     store.put("users.json", &bytes, "application/json").unwrap();
     let users_mb = bytes.len() as f64 / 1e6;
     drop(bytes);

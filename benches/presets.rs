@@ -19,7 +19,6 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use statusinator::presets::pending::{Patch, Save};
 use statusinator::presets::{EmojiKey, Preset, UserId};
 use statusinator::serve::PresetCache;
@@ -52,24 +51,6 @@ fn open(scene: &Scene, endpoint: &str) -> Arc<dyn Store> {
         .open_unchecked()
         .unwrap();
     Arc::from(store)
-}
-
-/// users.json with `size` members of four presets each, as onboard writes it.
-fn users_json(size: usize) -> Vec<u8> {
-    let mut users = serde_json::Map::new();
-    for i in 0..size {
-        let id = id(i);
-        users.insert(
-            id.clone(),
-            json!({
-                ":palm_tree:": {"name": format!("Member {i} (on vacation)"), "picture": format!("{id}/1b4e28ba-2fa1-51d2-883f-0016d3cca427.png")},
-                ":face_with_thermometer:": {"name": format!("Member {i} (sick)")},
-                ":house_with_garden:": {"name": format!("Member {i} (WFH)"), "picture": format!("{id}/6fa459ea-ee8a-5ca4-894e-db77e160355e.png")},
-                "default": {"name": format!("Member {i}"), "picture": format!("{id}/9c858901-8a57-5791-81fe-4c455b099bc9.png")},
-            }),
-        );
-    }
-    serde_json::to_vec(&json!({"lastUpdatedAt": 1_732_406_400u64, "users": users})).unwrap()
 }
 
 fn save_of(i: usize, round: usize) -> Save {
@@ -115,7 +96,7 @@ fn main() {
             unreachable!("an S3 scene")
         };
         let direct = open(&world.scene, endpoint);
-        let bytes = users_json(size);
+        let bytes = support::worlds::four_presets_each(size, id);
         println!("  users.json: {:.1} MB", bytes.len() as f64 / 1e6);
         direct
             .put("users.json", &bytes, "application/json")

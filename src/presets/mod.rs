@@ -41,6 +41,24 @@ pub struct Preset {
 /// One member's presets, by emoji key.
 pub type UserPresets = BTreeMap<EmojiKey, Preset>;
 
+/// What unit tests of presets build them with.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{EmojiKey, Preset};
+
+    pub fn emoji(s: &str) -> EmojiKey {
+        EmojiKey::parse(s).unwrap()
+    }
+
+    /// A preset with a name only.
+    pub fn named(name: &str) -> Preset {
+        Preset {
+            name: Some(name.to_owned()),
+            picture: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

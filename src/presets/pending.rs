@@ -204,17 +204,7 @@ impl Save {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn emoji(s: &str) -> EmojiKey {
-        EmojiKey::parse(s).unwrap()
-    }
-
-    fn named(name: &str) -> Preset {
-        Preset {
-            name: Some(name.to_owned()),
-            picture: None,
-        }
-    }
+    use crate::presets::testing::{emoji, named};
 
     #[test]
     fn patches_compose_and_apply_once() {

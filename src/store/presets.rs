@@ -213,18 +213,8 @@ fn write_users(
 mod tests {
     use super::*;
     use crate::presets::pending::Patch;
-    use crate::presets::{EmojiKey, Preset, UserId};
-
-    fn emoji(s: &str) -> EmojiKey {
-        EmojiKey::parse(s).unwrap()
-    }
-
-    fn named(name: &str) -> Preset {
-        Preset {
-            name: Some(name.to_owned()),
-            picture: None,
-        }
-    }
+    use crate::presets::testing::{emoji, named};
+    use crate::presets::UserId;
 
     fn user(i: usize) -> UserId {
         UserId::parse(&format!("U0SAV{i:04}")).unwrap()
