@@ -18,6 +18,7 @@ use statusinator::presets::UserId;
 use statusinator::store::{Store, StoreUrl};
 use support::proxy::Proxy;
 use support::serve::{echo_changes, user_change, Serve};
+use support::worlds::bench_id as id;
 use support::{images, Backend, Scene, World};
 
 /// Status changes per workspace, one per member (`STATUSINATOR_BENCH_CHANGES` sets another).
@@ -28,17 +29,6 @@ fn changes() -> usize {
         .unwrap_or(100)
 }
 const LATENCY: Duration = Duration::from_millis(50);
-
-fn sizes() -> Vec<usize> {
-    std::env::var("STATUSINATOR_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![1_000, 100_000, 500_000])
-}
-
-fn id(i: usize) -> String {
-    format!("U{i:08X}")
-}
 
 /// The fewest seconds `calls` calls of a method can take under a tier of `per_minute` calls in
 /// any minute: a minute's budget at once, then a minute for each budget more.
@@ -67,7 +57,7 @@ fn workspace(size: usize, changes: usize) -> (World, Box<dyn Store>) {
     let started = Instant::now();
     // users.json: everyone with four presets, as onboard writes them; the members who change
     // have real pictures.
-    let bytes = support::worlds::four_presets_each(size, id);
+    let bytes = support::worlds::four_presets_each(size, support::worlds::bench_id);
     store.put("users.json", &bytes, "application/json").unwrap();
     let users_mb = bytes.len() as f64 / 1e6;
     drop(bytes);
@@ -113,7 +103,7 @@ fn main() {
          tiers enforced; tier floor {floor:.0} s (users.setPhoto, 20 a minute)",
         LATENCY.as_millis()
     );
-    for size in sizes() {
+    for size in support::worlds::bench_sizes() {
         println!("workspace of {size} members");
         let _ = std::io::stdout().flush();
         let (world, _store) = workspace(size, changes);

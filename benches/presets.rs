@@ -25,20 +25,10 @@ use statusinator::serve::PresetCache;
 use statusinator::store::{self, Store, StoreUrl};
 use support::proxy::{Counts, Proxy};
 use support::serve::Serve;
+use support::worlds::bench_id as id;
 use support::{Backend, Scene, World};
 
 const SAVES: usize = 20;
-
-fn sizes() -> Vec<usize> {
-    std::env::var("STATUSINATOR_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![1_000, 100_000, 500_000])
-}
-
-fn id(i: usize) -> String {
-    format!("U{i:08X}")
-}
 
 /// The store at `endpoint`, opened the way the binary opens it.
 fn open(scene: &Scene, endpoint: &str) -> Arc<dyn Store> {
@@ -86,7 +76,7 @@ fn peak_kib(pid: u32) -> u64 {
 
 fn main() {
     println!("presets: a member's save, by workspace size (S3 on moto, counted by a proxy)");
-    for size in sizes() {
+    for size in support::worlds::bench_sizes() {
         println!("workspace of {size} members × 4 presets");
         let _ = std::io::stdout().flush();
         let mut world = World::new(Scene::s3());
@@ -96,7 +86,7 @@ fn main() {
             unreachable!("an S3 scene")
         };
         let direct = open(&world.scene, endpoint);
-        let bytes = support::worlds::four_presets_each(size, id);
+        let bytes = support::worlds::four_presets_each(size, support::worlds::bench_id);
         println!("  users.json: {:.1} MB", bytes.len() as f64 / 1e6);
         direct
             .put("users.json", &bytes, "application/json")

@@ -83,3 +83,17 @@ pub fn four_presets_each(size: usize, id: impl Fn(usize) -> String) -> Vec<u8> {
     }
     serde_json::to_vec(&json!({"lastUpdatedAt": 1_732_406_400u64, "users": users})).unwrap()
 }
+
+/// The workspace sizes a benchmark measures: `STATUSINATOR_BENCH_SIZES` (comma-separated), else
+/// 1,000, 100,000 and 500,000 members.
+pub fn bench_sizes() -> Vec<usize> {
+    std::env::var("STATUSINATOR_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 100_000, 500_000])
+}
+
+/// The member ID of a benchmark's member `i`.
+pub fn bench_id(i: usize) -> String {
+    format!("U{i:08X}")
+}
