@@ -258,18 +258,10 @@ fn assert_each_written_once(world: &World, replicas: Vec<Serve>) {
 }
 
 fn finish(mut poll: Child) {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = poll.try_wait().unwrap() {
-            assert!(status.success(), "poll: {status}");
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "poll did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let status = support::wait_for("poll finishes", Duration::from_secs(300), || {
+        poll.try_wait().unwrap()
+    });
+    assert!(status.success(), "poll: {status}");
 }
 
 fn replicas(world: &World, redis: &str) -> Vec<Serve> {

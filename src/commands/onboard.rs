@@ -48,7 +48,8 @@ pub fn run(settings: &Settings, args: &OnboardArgs) -> Result<ExitCode> {
     };
     let known = onboard::KnownEmoji::with_custom(Box::new(custom));
     // Pictures named by their store key (a file `export` wrote) come from the store.
-    let existing: Option<Arc<dyn crate::store::Store>> = settings.store.open().ok().map(Arc::from);
+    let existing: Option<Arc<dyn crate::store::Store>> =
+        settings.store.open_unchecked().ok().map(Arc::from);
     let plan = match onboard::prepare_file(&args.file, progress, &known, existing) {
         Ok(plan) => plan,
         Err(err) => {

@@ -175,6 +175,11 @@ impl Pending {
             .map(|s| &s.sections)
     }
 
+    /// Whether no save is pending.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty() && self.sections.is_none()
+    }
+
     /// Whether a fold is due.
     pub fn fold_due(&self) -> bool {
         self.members.len() >= FOLD_AT

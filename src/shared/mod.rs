@@ -260,11 +260,6 @@ impl Link {
         self.up.load(Ordering::Acquire)
     }
 
-    /// Whether a down link may be tried again now.
-    pub fn retry_due(&self) -> bool {
-        Instant::now() >= self.state.lock().expect("link lock").next_try
-    }
-
     /// Counts the times the link came back after being down; with it, whether Redis had lost
     /// its keys then (a restart without persistence).
     pub fn rejoined(&self) -> (u64, bool) {

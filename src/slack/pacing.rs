@@ -47,6 +47,36 @@ struct Lane {
     paused_until: Option<Instant>,
 }
 
+impl Lane {
+    /// How long a call would wait at `now` with `limit` calls a window (zero: none): the pause,
+    /// and the window's oldest call leaving it when the window is full.
+    fn wait(&self, now: Instant, limit: usize) -> Duration {
+        let paused = self
+            .paused_until
+            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
+        let in_window = self
+            .calls
+            .iter()
+            .map(|c| c.at)
+            .filter(|t| now.saturating_duration_since(*t) < WINDOW);
+        let full = if in_window.clone().count() < limit {
+            Duration::ZERO
+        } else {
+            let oldest = in_window.min().expect("the window is full");
+            (oldest + WINDOW).saturating_duration_since(now)
+        };
+        paused.max(full)
+    }
+
+    /// Notes a call made at `now` (its turn from the shared limiter, or not); calls out of the
+    /// window are dropped.
+    fn push(&mut self, now: Instant, shared: bool) {
+        self.calls
+            .retain(|c| now.saturating_duration_since(c.at) < WINDOW);
+        self.calls.push_back(Sent { at: now, shared });
+    }
+}
+
 /// Per-method pacing shared by every thread of a process (and through Redis, by every process).
 #[derive(Debug, Default)]
 pub struct Pacer {
@@ -101,17 +131,17 @@ impl Pacer {
     pub fn acquire(&self, team: &str, method: Method) -> Granted {
         loop {
             let now = Instant::now();
-            let id = format!(
-                "{}:{}",
-                self.name,
-                self.next.fetch_add(1, Ordering::Relaxed)
-            );
-            let wait = match self.shared_turn(team, method, Some(&id)) {
+            // A call's name in the shared limiter (none is made without Redis).
+            let id = self.link().map(|_| {
+                let n = self.next.fetch_add(1, Ordering::Relaxed);
+                format!("{}:{n}", self.name)
+            });
+            let wait = match self.shared_turn(team, method, id.as_deref()) {
                 Some(Turn::Now) => {
                     self.note(team, method, now);
                     return Granted {
                         at: now,
-                        shared: Some(id),
+                        shared: id,
                     };
                 }
                 Some(Turn::Wait(wait)) => wait.min(ASK_AGAIN_WITHIN),
@@ -143,9 +173,9 @@ impl Pacer {
     /// process's own pause; `None` when there is no Redis or it is not answering.
     fn shared_turn(&self, team: &str, method: Method, take: Option<&str>) -> Option<Turn> {
         let link = self.link()?;
-        if !link.is_up() && !link.retry_due() {
-            return None;
-        }
+        // Connected (again) first, so a return of the link is known before the turn is asked;
+        // a down link not due for a try answers `None` at once.
+        link.run(|_| Ok(()))?;
         let paused = self
             .lanes
             .lock()
@@ -157,8 +187,6 @@ impl Pacer {
         if let Some(wait) = paused {
             return Some(Turn::Wait(wait));
         }
-        // Connected (again) first, so a return of the link is known before the turn is asked.
-        link.run(|_| Ok(()))?;
         let (epoch, lost) = link.rejoined();
         if self.settled.load(Ordering::Acquire) != epoch {
             self.settle(link, epoch, lost)?;
@@ -200,13 +228,10 @@ impl Pacer {
     /// Notes a call whose turn came from the shared limiter.
     fn note(&self, team: &str, method: Method, now: Instant) {
         let mut lanes = self.lanes.lock().expect("pacer lock");
-        let lane = lanes.entry((team.to_owned(), method)).or_default();
-        lane.calls
-            .retain(|c| now.saturating_duration_since(c.at) < WINDOW);
-        lane.calls.push_back(Sent {
-            at: now,
-            shared: true,
-        });
+        lanes
+            .entry((team.to_owned(), method))
+            .or_default()
+            .push(now, true);
     }
 
     /// The calls a minute this process may make alone: the whole tier without Redis, its share
@@ -222,25 +247,9 @@ impl Pacer {
     fn local_wait(&self, team: &str, method: Method, now: Instant) -> Duration {
         let limit = self.limit(method);
         let lanes = self.lanes.lock().expect("pacer lock");
-        let Some(lane) = lanes.get(&(team.to_owned(), method)) else {
-            return Duration::ZERO;
-        };
-        let paused = lane
-            .paused_until
-            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
-        let in_window: Vec<Instant> = lane
-            .calls
-            .iter()
-            .map(|c| c.at)
-            .filter(|t| now.saturating_duration_since(*t) < WINDOW)
-            .collect();
-        let full = if in_window.len() < limit {
-            Duration::ZERO
-        } else {
-            let oldest = *in_window.iter().min().expect("the window is full");
-            (oldest + WINDOW).saturating_duration_since(now)
-        };
-        paused.max(full)
+        lanes
+            .get(&(team.to_owned(), method))
+            .map_or(Duration::ZERO, |lane| lane.wait(now, limit))
     }
 
     /// The call that took its turn as `granted` has been answered: it counts from now.
@@ -265,32 +274,13 @@ impl Pacer {
         let limit = self.limit(method);
         let mut lanes = self.lanes.lock().expect("pacer lock");
         let lane = lanes.entry((team.to_owned(), method)).or_default();
-        if let Some(until) = lane.paused_until {
-            if until > now {
-                return Some(until - now);
-            }
+        let wait = lane.wait(now, limit);
+        if wait.is_zero() {
             lane.paused_until = None;
-        }
-        lane.calls
-            .retain(|c| now.saturating_duration_since(c.at) < WINDOW);
-        if lane.calls.len() < limit {
-            lane.calls.push_back(Sent {
-                at: now,
-                shared: false,
-            });
+            lane.push(now, false);
             None
         } else {
-            let oldest = lane
-                .calls
-                .iter()
-                .map(|c| c.at)
-                .min()
-                .expect("the window is full");
-            Some(
-                (oldest + WINDOW)
-                    .saturating_duration_since(now)
-                    .max(Duration::from_millis(1)),
-            )
+            Some(wait.max(Duration::from_millis(1)))
         }
     }
 

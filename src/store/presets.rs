@@ -16,32 +16,28 @@ pub fn read_pending(store: &dyn Store) -> Result<Pending> {
     }
 }
 
-/// Reads every member's presets (`users.json` with the saves pending since), which must be
-/// there: without any nobody is onboarded, which for `apply` and `poll` means the store is not
-/// the one meant, or onboard has not run yet.
-pub fn require_users(store: &dyn Store) -> Result<UsersFile> {
+/// Every member's presets: `users.json` with the saves pending since; `None` when there are
+/// neither.
+fn read_users(store: &dyn Store) -> Result<Option<UsersFile>> {
     let pending = read_pending(store)?;
     let mut file = match store.get(USERS_KEY)? {
-        None if pending.members.is_empty() && pending.sections.is_none() => {
-            return Err(super::no_presets_yet(store).into())
-        }
+        None if pending.is_empty() => return Ok(None),
         None => UsersFile::default(),
         Some(bytes) => UsersFile::from_json(&bytes, &store.location(USERS_KEY))?,
     };
     file.apply_pending(&pending);
-    Ok(file)
+    Ok(Some(file))
 }
 
-/// Reads every member's presets (`users.json` with the saves pending since); none is an empty
-/// file.
+/// Reads every member's presets, which must be there: without any nobody is onboarded, which
+/// for `apply` and `poll` means the store is not the one meant, or onboard has not run yet.
+pub fn require_users(store: &dyn Store) -> Result<UsersFile> {
+    read_users(store)?.ok_or_else(|| super::no_presets_yet(store).into())
+}
+
+/// Reads every member's presets; none is an empty file.
 pub fn load_users(store: &dyn Store) -> Result<UsersFile> {
-    let pending = read_pending(store)?;
-    let mut file = match store.get(USERS_KEY)? {
-        None => UsersFile::default(),
-        Some(bytes) => UsersFile::from_json(&bytes, &store.location(USERS_KEY))?,
-    };
-    file.apply_pending(&pending);
-    Ok(file)
+    Ok(read_users(store)?.unwrap_or_default())
 }
 
 /// Reads `users.json` into the compact form a long-running process keeps, as a stream (the
@@ -91,7 +87,7 @@ pub fn save(store: &dyn Store, save: &Save) -> Result<(u64, bool)> {
 /// nothing was pending, or another process folded them first).
 pub fn fold(store: &dyn Store, now: u64) -> Result<usize> {
     let pending = read_pending(store)?;
-    if pending.members.is_empty() && pending.sections.is_none() {
+    if pending.is_empty() {
         return Ok(0);
     }
     let moved = pending.members.len();

@@ -108,7 +108,8 @@ impl PresetCache {
                 store::no_presets_yet(self.store.as_ref())
             );
         }
-        let members = self.reread(&mut checked, version, pending)?;
+        let saves = store::read_pending(self.store.as_ref())?;
+        let members = self.reread(&mut checked, version, pending, &saves)?;
         self.loaded.store(true, Ordering::Release);
         drop(checked);
         // Events held meanwhile are looked at now.
@@ -234,7 +235,7 @@ impl PresetCache {
                     checked.version = version;
                 }
                 None => {
-                    let members = self.reread(checked, version, pending_version)?;
+                    let members = self.reread(checked, version, pending_version, &pending)?;
                     log::info!(
                         "{} changed: {members} member{} onboarded",
                         self.store.location(USERS_KEY),
@@ -278,22 +279,22 @@ impl PresetCache {
         changed
     }
 
-    /// Reads `users.json` and the saves pending since into the cache; returns how many members
-    /// it has.
+    /// Reads `users.json` into the cache, with `pending`'s saves (just read, at
+    /// `pending_version`) applied; returns how many members it has.
     fn reread(
         &self,
         checked: &mut Checked,
         version: Option<String>,
         pending_version: Option<String>,
+        pending: &Pending,
     ) -> Result<usize> {
         let users = store::load_preset_table(self.store.as_ref())?;
         let base_through = users.folded_through;
-        let pending = store::read_pending(self.store.as_ref())?;
         let before = std::mem::replace(
             &mut *self.users.write().expect("cache lock"),
             Arc::new(users),
         );
-        self.apply(&pending, base_through);
+        self.apply(pending, base_through);
         if self.loaded() {
             let now = self.snapshot();
             let gone: Vec<UserId> = before
